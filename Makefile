@@ -1,0 +1,42 @@
+# motcua — `make` (or `make help`) lists the targets.
+#
+# Everything runs from the repository root; state of `make dev` lives in
+# .data/ (PostgreSQL cluster, Temporal sqlite file, logs), binaries in bin/.
+
+SHELL := bash
+.DEFAULT_GOAL := help
+GO ?= go
+
+# Extra arguments for `make test`, e.g. make test GOTEST_ARGS='-run TestX ./api/'
+GOTEST_ARGS ?=
+export GOTEST_ARGS
+
+.PHONY: help build dev test lint clean clean-data
+
+help: ## Show this list of targets
+	@echo 'Usage: make <target>'
+	@echo
+	@awk 'BEGIN { FS = ":[^#]*## " } /^[A-Za-z0-9_.\/-]+:[^#]*## / { printf "  %-13s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+build: ## Build bin/motcua (api, worker, migrate, seed, sim)
+	$(GO) build -o bin/motcua ./cmd/motcua
+
+bin/temporal: ## Build the Temporal CLI with its dev server and Web UI (v1.5.1) into bin/
+	@bash -c 'source scripts/lib.sh && ensure_temporal'
+
+dev: ## Run PostgreSQL, Temporal, migrate+seed, sim, api and worker locally until Ctrl-C
+	@bash scripts/dev.sh
+
+test: ## go vet + go test against a throwaway PostgreSQL and Temporal (GOTEST_ARGS='-run X ./api/')
+	@bash scripts/test.sh
+
+lint: ## Check formatting (gofmt -l must print nothing) and run go vet
+	@files="$$(gofmt -l .)"; \
+	if [ -n "$$files" ]; then echo 'gofmt -w needed on:'; echo "$$files"; exit 1; fi
+	$(GO) vet ./...
+
+clean: ## Remove bin/ (keeps .data/)
+	rm -rf bin
+
+clean-data: ## Stop the local PostgreSQL cluster and delete .data/ (all local dossiers and workflows)
+	@bash scripts/clean-data.sh

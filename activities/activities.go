@@ -1,0 +1,162 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/payment"
+	"github.com/motcua/motcua/postal"
+	"github.com/motcua/motcua/store"
+)
+
+// Activities holds what the activities need. Register its methods with the
+// worker under the Name* constants (package worker does).
+type Activities struct {
+	Store    *store.Store
+	Payments *payment.Client
+	Postal   *postal.Client
+	// PublicURL is where the gateway and the postal service reach our
+	// callbacks, e.g. https://motcua.example.gov.vn.
+	PublicURL string
+	Log       *slog.Logger
+}
+
+// RecordTransition appends a control-sheet event and applies the progress
+// to the read model (store.ApplyTransition: idempotent, order-proof).
+func (a *Activities) RecordTransition(ctx context.Context, t dossier.Transition) error {
+	return a.Store.ApplyTransition(ctx, t)
+}
+
+// LoadCalendar builds the working-time calendar from the official table of
+// days off and make-up days in PostgreSQL, with the default office hours.
+func LoadCalendar(ctx context.Context, s *store.Store) (*calendar.Calendar, error) {
+	days, err := s.CalendarDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byYear := map[int]*calendar.Year{}
+	var years []calendar.Year
+	order := []int{}
+	for _, d := range days {
+		y := d.Day.Year()
+		if byYear[y] == nil {
+			byYear[y] = &calendar.Year{Year: y, Status: d.YearStatus}
+			order = append(order, y)
+		}
+		day := calendar.Day{Date: calendar.DateOf(d.Day), Name: d.Name}
+		if d.Kind == "make_up" {
+			byYear[y].MakeUpDays = append(byYear[y].MakeUpDays, day)
+		} else {
+			byYear[y].DaysOff = append(byYear[y].DaysOff, day)
+		}
+	}
+	for _, y := range order {
+		years = append(years, *byYear[y])
+	}
+	table, err := calendar.NewTable(years)
+	if err != nil {
+		return nil, fmt.Errorf("the holiday table in the database is inconsistent: %w", err)
+	}
+	return calendar.New(calendar.Default().Windows(), table)
+}
+
+// ComputeSchedule computes a dossier's appointment and each step's due time
+// from the moment it was received, in working time. The procedure's step
+// shares run back to back from receipt; no step is due after the
+// appointment.
+func (a *Activities) ComputeSchedule(ctx context.Context, in ScheduleInput) (ScheduleResult, error) {
+	cal, err := LoadCalendar(ctx, a.Store)
+	if err != nil {
+		return ScheduleResult{}, err
+	}
+	return Schedule(cal, in)
+}
+
+// Schedule is ComputeSchedule's arithmetic, without I/O.
+func Schedule(cal *calendar.Calendar, in ScheduleInput) (ScheduleResult, error) {
+	p := in.Procedure
+	cutoff := calendar.DefaultSameDayCutoff
+	if p.Duration.Cutoff != "" {
+		t, err := time.Parse("15:04", p.Duration.Cutoff)
+		if err != nil {
+			return ScheduleResult{}, temporal.NewNonRetryableApplicationError("bad same-day cutoff", "InvalidProcedure", err)
+		}
+		cutoff = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+	}
+	d := calendar.Duration{Unit: calendar.Unit(p.Duration.Unit), N: p.Duration.For(in.Channel)}
+	if d.Unit == calendar.UnitSameDay {
+		d.N = 0
+	}
+	appointment, err := cal.Due(in.ReceivedAt, d, cutoff)
+	if err != nil {
+		return ScheduleResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "Calendar", err)
+	}
+	res := ScheduleResult{AppointmentAt: appointment, StepDueAt: make([]time.Time, len(p.Steps))}
+	hours := 0
+	for i, s := range p.Steps {
+		hours += s.Hours()
+		due := cal.AddWorkingTime(in.ReceivedAt, time.Duration(hours)*time.Hour)
+		if d.Unit == calendar.UnitSameDay || due.After(appointment) || i == len(p.Steps)-1 {
+			due = appointment
+		}
+		res.StepDueAt[i] = due
+	}
+	return res, nil
+}
+
+// RequestPayment asks the gateway for a payment request. The dossier code is
+// the gateway's idempotency key, so a retry returns the same request.
+func (a *Activities) RequestPayment(ctx context.Context, in PaymentInput) (PaymentResult, error) {
+	res, err := a.Payments.RequestPayment(ctx, payment.PaymentRequest{
+		MerchantRef: in.Code,
+		Amount:      in.Amount,
+		Description: in.Description,
+		NotifyURL:   a.PublicURL + "/v1/payments/notifications",
+	})
+	if err != nil {
+		if payment.IsPermanent(err) {
+			return PaymentResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "PaymentRefused", err)
+		}
+		return PaymentResult{}, err
+	}
+	if err := a.Store.RecordPaymentRequest(ctx, store.Payment{
+		DossierCode: in.Code, PaymentRef: res.PaymentRef, Amount: in.Amount, PayURL: res.PayURL,
+	}); err != nil {
+		return PaymentResult{}, err
+	}
+	return PaymentResult{PaymentRef: res.PaymentRef, PayURL: res.PayURL}, nil
+}
+
+// RequestShipment asks the postal service to pick up a result. The dossier
+// code is the order number; "already exists" is success with the same
+// waybill. During an outage it fails and Temporal retries it with backoff.
+func (a *Activities) RequestShipment(ctx context.Context, in ShipmentInput) (ShipmentResult, error) {
+	to, err := a.Store.ShipmentRecipient(ctx, in.Code)
+	if err != nil {
+		return ShipmentResult{}, err
+	}
+	res, err := a.Postal.RequestShipment(ctx, postal.ShipmentRequest{
+		OrderNumber: in.Code,
+		Recipient:   postal.Recipient{Name: to.Name, Phone: to.Phone, Address: to.Address},
+		Contents:    "Kết quả giải quyết hồ sơ " + in.Code,
+		NotifyURL:   a.PublicURL + "/v1/postal/notifications",
+	})
+	if err != nil {
+		if postal.IsPermanent(err) {
+			return ShipmentResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "ShipmentRefused", err)
+		}
+		return ShipmentResult{}, err
+	}
+	if err := a.Store.RecordShipment(ctx, store.Shipment{
+		DossierCode: in.Code, Waybill: res.Waybill, Status: string(dossier.ShipmentRequested),
+	}); err != nil {
+		return ShipmentResult{}, err
+	}
+	return ShipmentResult{Waybill: res.Waybill}, nil
+}

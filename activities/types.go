@@ -1,0 +1,62 @@
+// Package activities is everything the dossier workflow does to the world:
+// PostgreSQL writes, the calendar's look-ups, the payment gateway and the
+// postal service. Every activity is idempotent: Temporal may run one more
+// than once, and a retry must never create a second payment request,
+// shipment or control-sheet row.
+package activities
+
+import (
+	"time"
+
+	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/dossier"
+)
+
+// Activity names, as registered with the worker and called by workflows.
+const (
+	// Local activities: short PostgreSQL and calendar work done inside the
+	// workflow task that needs it (one marker event each, no round trip).
+	NameComputeSchedule  = "ComputeSchedule"
+	NameRecordTransition = "RecordTransition"
+	// Regular activities: calls to third parties, with their own retries.
+	NameRequestPayment  = "RequestPayment"
+	NameRequestShipment = "RequestShipment"
+)
+
+// ScheduleInput asks for a dossier's appointment and step due times.
+type ScheduleInput struct {
+	ReceivedAt time.Time
+	Procedure  catalog.Procedure
+	Channel    dossier.Channel
+}
+
+// ScheduleResult is a dossier's legal schedule: the appointment (ngày hẹn
+// trả) and the due time of every procedure step, indexed like
+// Procedure.Steps.
+type ScheduleResult struct {
+	AppointmentAt time.Time
+	StepDueAt     []time.Time
+}
+
+// PaymentInput asks the gateway for a payment request.
+type PaymentInput struct {
+	Code        string
+	Amount      int64
+	Description string
+}
+
+// PaymentResult is the gateway's payment request.
+type PaymentResult struct {
+	PaymentRef string
+	PayURL     string
+}
+
+// ShipmentInput asks the postal service to pick up a result.
+type ShipmentInput struct {
+	Code string
+}
+
+// ShipmentResult is the postal service's waybill.
+type ShipmentResult struct {
+	Waybill string
+}

@@ -1,0 +1,192 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/workflows"
+)
+
+// The callbacks of the payment gateway and the postal service. Both may
+// arrive twice, late or out of order: each is applied at most once, a late
+// one never reopens a closed dossier, and every one is answered 200 unless
+// it is wrong (so the third party stops retrying what is settled).
+
+type paymentNotification struct {
+	PaymentRef    string     `json:"payment_ref"`
+	MerchantRef   string     `json:"merchant_ref"`
+	TransactionID string     `json:"transaction_id"`
+	Amount        *int64     `json:"amount"`
+	Status        string     `json:"status"`
+	Reason        string     `json:"reason"`
+	PaidAt        *time.Time `json:"paid_at"`
+}
+
+type callbackResult struct {
+	Result  string      `json:"result"` // applied | duplicate | ignored
+	Dossier dossierJSON `json:"dossier"`
+}
+
+func (s *Server) paymentNotification(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var n paymentNotification
+	if err := decode(w, r, &n); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var v dossier.Invalid
+	checkText(&v, "payment_ref", n.PaymentRef, true)
+	checkText(&v, "transaction_id", n.TransactionID, true)
+	if n.Amount == nil || *n.Amount < 0 {
+		v.Add("amount", "is required: a whole number of VND, not negative")
+	}
+	if n.Status != "succeeded" && n.Status != "failed" {
+		v.Add("status", "must be succeeded or failed")
+	}
+	checkText(&v, "reason", n.Reason, false)
+	if err := v.Err(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	pay, err := s.store.PaymentByRef(ctx, n.PaymentRef)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	stored, seen, err := s.store.RecordPaymentNotification(ctx, store.PaymentNotification{
+		TransactionID: n.TransactionID, PaymentRef: n.PaymentRef, Amount: *n.Amount, Status: n.Status,
+		Reason: n.Reason, Outcome: store.OutcomeReceived,
+	})
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	if seen && (stored.PaymentRef != n.PaymentRef || stored.Amount != *n.Amount || stored.Status != n.Status) {
+		writeError(w, r, s.log, dossier.Errorf(dossier.EConflict,
+			"transaction %s was already notified with other content", n.TransactionID))
+		return
+	}
+	mismatch := func() {
+		_ = s.store.SetPaymentNotificationOutcome(ctx, n.TransactionID, store.OutcomeAmountMismatch)
+		s.log.Warn("payment amount mismatch: left for staff", "payment_ref", n.PaymentRef,
+			"transaction_id", n.TransactionID, "paid", *n.Amount, "fee", pay.Amount)
+		writeError(w, r, s.log, dossier.Errorf(dossier.EUnprocessable,
+			"paid amount %d VND does not match the fee of %d VND for payment_ref %s; the payment was recorded for staff to resolve",
+			*n.Amount, pay.Amount, n.PaymentRef))
+	}
+	switch {
+	case seen && stored.Outcome == store.OutcomeAmountMismatch:
+		mismatch()
+		return
+	case seen && stored.Outcome != store.OutcomeReceived:
+		// Applied or ignored before: answer the same, change nothing.
+		s.answerCallback(w, r, pay.DossierCode, "duplicate")
+		return
+	case n.Status == "succeeded" && *n.Amount != pay.Amount:
+		mismatch()
+		return
+	}
+	err = s.sendUpdate(ctx, pay.DossierCode, workflows.UpdatePayment, "payment:"+n.TransactionID, workflows.PaymentNotice{
+		PaymentRef: n.PaymentRef, TransactionID: n.TransactionID, Amount: *n.Amount, Status: n.Status, Reason: n.Reason,
+	})
+	result, outcome := "applied", store.OutcomeApplied
+	switch {
+	case errors.Is(err, errDuplicate):
+		result = "duplicate"
+	case dossier.ErrorCodeOf(err) == dossier.EConflict:
+		// Late or out of order: the dossier is no longer awaiting payment.
+		result, outcome = "ignored", store.OutcomeIgnored
+		s.log.Warn("payment notification ignored", "payment_ref", n.PaymentRef, "transaction_id", n.TransactionID, "reason", err)
+	case dossier.ErrorCodeOf(err) == dossier.EUnprocessable:
+		mismatch()
+		return
+	case err != nil:
+		writeError(w, r, s.log, err)
+		return
+	}
+	if err := s.store.SetPaymentNotificationOutcome(ctx, n.TransactionID, outcome); err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	if result == "applied" && n.Status == "succeeded" {
+		paidAt := time.Now()
+		if n.PaidAt != nil {
+			paidAt = *n.PaidAt
+		}
+		if err := s.store.MarkPaymentPaid(ctx, n.PaymentRef, n.TransactionID, paidAt); err != nil {
+			writeError(w, r, s.log, s.unavailable(err))
+			return
+		}
+	}
+	s.answerCallback(w, r, pay.DossierCode, result)
+}
+
+func (s *Server) answerCallback(w http.ResponseWriter, r *http.Request, code, result string) {
+	d, err := s.store.Dossier(r.Context(), code)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, callbackResult{Result: result, Dossier: renderDossier(d)})
+}
+
+type postalNotification struct {
+	Waybill     string     `json:"waybill"`
+	OrderNumber string     `json:"order_number"`
+	Event       string     `json:"event"`
+	At          *time.Time `json:"at"`
+	Reason      string     `json:"reason"`
+}
+
+func (s *Server) postalNotification(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var n postalNotification
+	if err := decode(w, r, &n); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var v dossier.Invalid
+	checkText(&v, "waybill", n.Waybill, true)
+	switch n.Event {
+	case "picked_up", "delivered", "failed":
+	default:
+		v.Add("event", "must be picked_up, delivered or failed")
+	}
+	if n.At == nil {
+		v.Add("at", "is required: when the event happened, RFC 3339")
+	}
+	checkText(&v, "reason", n.Reason, false)
+	if err := v.Err(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	sh, err := s.store.ShipmentByWaybill(ctx, n.Waybill)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	err = s.sendUpdate(ctx, sh.DossierCode, workflows.UpdatePostal, "",
+		workflows.PostalNotice{Waybill: n.Waybill, Event: n.Event, Reason: n.Reason, At: *n.At})
+	result := "applied"
+	switch {
+	case errors.Is(err, errDuplicate):
+		result = "duplicate"
+	case dossier.ErrorCodeOf(err) == dossier.EConflict:
+		result = "ignored"
+		s.log.Warn("postal notification ignored", "waybill", n.Waybill, "event", n.Event, "reason", err)
+	case err != nil:
+		writeError(w, r, s.log, err)
+		return
+	}
+	if result == "applied" {
+		if err := s.store.SetShipmentStatus(ctx, n.Waybill, n.Event); err != nil {
+			writeError(w, r, s.log, s.unavailable(fmt.Errorf("shipment status: %w", err)))
+			return
+		}
+	}
+	s.answerCallback(w, r, sh.DossierCode, result)
+}

@@ -1,0 +1,477 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/workflows"
+)
+
+type applicantJSON struct {
+	FullName string `json:"full_name"`
+	IDNumber string `json:"id_number"`
+	Phone    string `json:"phone"`
+	Email    string `json:"email"`
+	Address  string `json:"address"`
+}
+
+type documentJSON struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+}
+
+type submitRequest struct {
+	ProcedureCode string         `json:"procedure_code"`
+	Channel       string         `json:"channel"`
+	Applicant     *applicantJSON `json:"applicant"`
+	Documents     []documentJSON `json:"documents"`
+	ReturnMethod  string         `json:"return_method"`
+	ReturnAddress string         `json:"return_address"`
+	PostalReceipt string         `json:"postal_receipt"`
+	FeeUnits      *int           `json:"fee_units"`
+}
+
+var (
+	idNumber = regexp.MustCompile(`^([0-9]{9}|[0-9]{12})$`)
+	sha256Re = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+	phoneRe  = regexp.MustCompile(`^\+?[0-9 .-]{8,20}$`)
+	emailRe  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+// maxText bounds free-text fields so a body cannot smuggle megabytes into a
+// single column or a workflow history.
+const maxText = 2000
+
+func checkText(v *dossier.Invalid, field, s string, required bool) {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		v.Add(field, "is required")
+	case !utf8.ValidString(s):
+		v.Add(field, "must be valid UTF-8")
+	case len(s) > maxText:
+		v.Add(field, "must be at most 2000 bytes")
+	}
+}
+
+func (req *submitRequest) validate() error {
+	var v dossier.Invalid
+	checkText(&v, "procedure_code", req.ProcedureCode, true)
+	if !dossier.Channel(req.Channel).Valid() {
+		v.Add("channel", "must be online, counter or postal")
+	}
+	if req.Applicant == nil {
+		v.Add("applicant", "is required")
+	} else {
+		a := req.Applicant
+		checkText(&v, "applicant.full_name", a.FullName, true)
+		if !idNumber.MatchString(a.IDNumber) {
+			v.Add("applicant.id_number", "must be 9 or 12 digits (identity card or citizen ID number)")
+		}
+		if a.Phone != "" && !phoneRe.MatchString(a.Phone) {
+			v.Add("applicant.phone", "must be a phone number of 8 to 20 digits")
+		}
+		if a.Email != "" && !emailRe.MatchString(a.Email) {
+			v.Add("applicant.email", "must be an e-mail address")
+		}
+		checkText(&v, "applicant.address", a.Address, false)
+	}
+	if len(req.Documents) == 0 {
+		v.Add("documents", "must list at least one document")
+	}
+	if len(req.Documents) > 100 {
+		v.Add("documents", "must list at most 100 documents")
+	}
+	for i, d := range req.Documents {
+		if i >= 100 {
+			break
+		}
+		checkText(&v, "documents["+itoa(i)+"].name", d.Name, true)
+		if !sha256Re.MatchString(d.SHA256) {
+			v.Add("documents["+itoa(i)+"].sha256", "must be 64 hexadecimal characters (a SHA-256 digest)")
+		}
+	}
+	if !dossier.ReturnMethod(req.ReturnMethod).Valid() {
+		v.Add("return_method", "must be postal, counter or electronic")
+	}
+	if req.ReturnMethod == string(dossier.ReturnPostal) {
+		checkText(&v, "return_address", req.ReturnAddress, true)
+	} else {
+		checkText(&v, "return_address", req.ReturnAddress, false)
+	}
+	if req.Channel == string(dossier.ChannelPostal) {
+		checkText(&v, "postal_receipt", req.PostalReceipt, true)
+	} else {
+		checkText(&v, "postal_receipt", req.PostalReceipt, false)
+	}
+	if req.FeeUnits != nil && (*req.FeeUnits < 1 || *req.FeeUnits > 10000) {
+		v.Add("fee_units", "must be a whole number from 1 to 10000")
+	}
+	return v.Err()
+}
+
+func itoa(i int) string {
+	b, _ := json.Marshal(i)
+	return string(b)
+}
+
+func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	var req submitRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > 200 || !utf8.ValidString(key) {
+		writeError(w, r, s.log, dossier.Errorf(dossier.EInvalid, "the Idempotency-Key header must be at most 200 characters"))
+		return
+	}
+	proc, err := s.store.Procedure(ctx, req.ProcedureCode)
+	if dossier.ErrorCodeOf(err) == dossier.ENotFound {
+		writeError(w, r, s.log, &dossier.Error{Code: dossier.EInvalid,
+			Message: "procedure_code " + req.ProcedureCode + " is not in the catalog; see GET /v1/procedures",
+			Fields:  []dossier.FieldError{{Field: "procedure_code", Reason: "is not in the catalog"}}})
+		return
+	}
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	if !proc.AllowsReturn(dossier.ReturnMethod(req.ReturnMethod)) {
+		writeError(w, r, s.log, &dossier.Error{Code: dossier.EInvalid,
+			Message: "return_method " + req.ReturnMethod + " is not offered by " + proc.Code + "; it offers " + strings.Join(proc.ReturnMethods, ", "),
+			Fields:  []dossier.FieldError{{Field: "return_method", Reason: "must be one of " + strings.Join(proc.ReturnMethods, ", ")}}})
+		return
+	}
+	units := 1
+	if req.FeeUnits != nil {
+		units = *req.FeeUnits
+	}
+	// The hash covers the decoded request, so formatting and field order do
+	// not make a retried request look different.
+	canonical, _ := json.Marshal(req)
+	hash := sha256.Sum256(canonical)
+	ch := dossier.Channel(req.Channel)
+	now := time.Now()
+	a := req.Applicant
+	sub, err := s.store.CreateDossier(ctx, store.NewDossier{
+		ProcedureCode: proc.Code, ProcedureVersion: proc.Version, AgencyCode: proc.IntakeAgency, Channel: ch,
+		Applicant: store.Applicant{FullName: strings.TrimSpace(a.FullName), IDNumber: a.IDNumber, Phone: a.Phone, Email: a.Email, Address: a.Address},
+		Documents: documents(req.Documents), ReturnMethod: dossier.ReturnMethod(req.ReturnMethod),
+		ReturnAddress: req.ReturnAddress, PostalReceipt: req.PostalReceipt, FeeUnits: units,
+		FeeAmount: proc.FeeFor(ch, units), SubmittedAt: now, Actor: actorOf(r),
+	}, key, hash[:])
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	d, err := s.store.Dossier(ctx, sub.Code)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	// Start (or find) the workflow. A retry with the same Idempotency-Key
+	// after a crash between the commit above and this start lands here too
+	// and starts it then.
+	in := workflows.DossierInput{
+		Code: d.Code, Procedure: proc, Channel: d.Channel, ReturnMethod: d.ReturnMethod,
+		FeeAmount: proc.FeeFor(d.Channel, d.FeeUnits), SubmittedAt: d.SubmittedAt,
+	}
+	if !sub.Created && proc.Version != d.ProcedureVersion {
+		if in.Procedure, err = s.store.ProcedureVersion(ctx, d.ProcedureCode, d.ProcedureVersion); err != nil {
+			writeError(w, r, s.log, s.unavailable(err))
+			return
+		}
+		in.FeeAmount = in.Procedure.FeeFor(d.Channel, d.FeeUnits)
+	}
+	if err := s.startWorkflow(ctx, in); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/dossiers/"+d.Code)
+	status := http.StatusCreated
+	if !sub.Created {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, renderDossier(d))
+}
+
+func documents(in []documentJSON) []store.Document {
+	out := make([]store.Document, len(in))
+	for i, d := range in {
+		out[i] = store.Document{Name: d.Name, SHA256: strings.ToLower(d.SHA256)}
+	}
+	return out
+}
+
+func (s *Server) startWorkflow(ctx context.Context, in workflows.DossierInput) error {
+	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       in.Code,
+		TaskQueue:                s.taskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes:    workflows.InitialSearchAttributes(in),
+	}, workflows.WorkflowName, in)
+	var already *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &already) {
+		return nil // it ran and closed already: the dossier exists
+	}
+	if err != nil {
+		return s.unavailable(err)
+	}
+	return nil
+}
+
+// unavailable classifies an error from PostgreSQL or Temporal: application
+// errors pass through; anything else means a dependency failed, which the
+// client may retry (503 with Retry-After).
+func (s *Server) unavailable(err error) error {
+	var e *dossier.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	s.log.Warn("dependency failed", "error", err)
+	return &dossier.Error{Code: dossier.EUnavailable, Message: "a service motcua depends on did not answer; retry shortly"}
+}
+
+// actorOf names who made a request. Until authentication exists every
+// request is anonymous; the control sheet says so honestly.
+func actorOf(r *http.Request) string {
+	return "anonymous"
+}
+
+func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
+	d, err := s.store.Dossier(r.Context(), chi.URLParam(r, "code"))
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, renderDossier(d))
+}
+
+func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
+	if err := noCursor(r); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	code := chi.URLParam(r, "code")
+	if _, err := s.store.Dossier(r.Context(), code); err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	events, err := s.store.Events(r.Context(), code)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	out := list[eventJSON]{Items: make([]eventJSON, len(events))}
+	for i, e := range events {
+		out.Items[i] = renderEvent(e)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// noCursor rejects a cursor on lists that fit in one page.
+func noCursor(r *http.Request) error {
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		return &dossier.Error{Code: dossier.EInvalid, Message: "cursor is not valid: this list has a single page",
+			Fields: []dossier.FieldError{{Field: "cursor", Reason: "is not a cursor this list returned"}}}
+	}
+	return nil
+}
+
+// update sends an action to a dossier's workflow and answers with the
+// dossier after it. The workflow's validator rejects what does not fit the
+// stage before anything is written; those rejections map to 409 or 400.
+func (s *Server) update(w http.ResponseWriter, r *http.Request, code, name string, arg any) {
+	ctx := r.Context()
+	if _, err := s.store.Dossier(ctx, code); err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	if err := s.sendUpdate(ctx, code, name, updateID(r, name), arg); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	d, err := s.store.Dossier(ctx, code)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, renderDossier(d))
+}
+
+// updateID makes a retried request with the same Idempotency-Key the same
+// Temporal update, which the server applies once.
+func updateID(r *http.Request, name string) string {
+	if key := r.Header.Get("Idempotency-Key"); key != "" && len(key) <= 200 {
+		return name + ":" + key
+	}
+	return ""
+}
+
+func (s *Server) sendUpdate(ctx context.Context, code, name, id string, arg any) error {
+	ctx, cancel := context.WithTimeout(ctx, s.updateTimeout)
+	defer cancel()
+	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: code, UpdateName: name, UpdateID: id, Args: []any{arg},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	return s.updateError(code, err)
+}
+
+// updateError maps what the workflow said to application errors.
+func (s *Server) updateError(code string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		msg := appErr.Message()
+		switch appErr.Type() {
+		case workflows.ErrStageConflict:
+			return &dossier.Error{Code: dossier.EConflict, Message: msg}
+		case workflows.ErrInvalidDecision:
+			return &dossier.Error{Code: dossier.EInvalid, Message: msg}
+		case workflows.ErrAmountMismatch:
+			return &dossier.Error{Code: dossier.EUnprocessable, Message: msg}
+		case workflows.ErrDuplicate:
+			return errDuplicate
+		}
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		// The read model has the dossier but Temporal has no workflow, or it
+		// closed: nothing more can happen to it.
+		return &dossier.Error{Code: dossier.EConflict, Message: "dossier " + code + " is closed; no further action is possible"}
+	}
+	return s.unavailable(err)
+}
+
+// errDuplicate marks a callback that was already applied.
+var errDuplicate = errors.New("duplicate")
+
+type intakeRequest struct {
+	Decision string `json:"decision"`
+	Note     string `json:"note"`
+}
+
+func decisionError(field string, allowed ...string) error {
+	return &dossier.Error{Code: dossier.EInvalid, Message: field + " must be " + strings.Join(allowed, " or "),
+		Fields: []dossier.FieldError{{Field: field, Reason: "must be " + strings.Join(allowed, " or ")}}}
+}
+
+func (s *Server) intake(w http.ResponseWriter, r *http.Request) {
+	var req intakeRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var v dossier.Invalid
+	if req.Decision != "accept" && req.Decision != "refuse" {
+		v.Add("decision", "must be accept or refuse")
+	}
+	checkText(&v, "note", req.Note, req.Decision == "refuse")
+	if err := v.Err(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateIntake,
+		workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)})
+}
+
+type reviewRequest struct {
+	Decision    string `json:"decision"`
+	Note        string `json:"note"`
+	Department  string `json:"department"`
+	AssessedFee *int64 `json:"assessed_fee"`
+}
+
+func (s *Server) review(w http.ResponseWriter, r *http.Request) {
+	var req reviewRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var v dossier.Invalid
+	if req.Decision != "approve" && req.Decision != "refuse" {
+		v.Add("decision", "must be approve or refuse")
+	}
+	checkText(&v, "note", req.Note, req.Decision == "refuse")
+	checkText(&v, "department", req.Department, false)
+	if req.AssessedFee != nil && *req.AssessedFee < 0 {
+		v.Add("assessed_fee", "must not be negative")
+	}
+	if err := v.Err(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateReview, workflows.ReviewDecision{
+		Decision: req.Decision, Note: req.Note, Department: req.Department, AssessedFee: req.AssessedFee, Actor: actorOf(r)})
+}
+
+type approvalRequest struct {
+	Decision string `json:"decision"`
+	Note     string `json:"note"`
+}
+
+func (s *Server) approval(w http.ResponseWriter, r *http.Request) {
+	var req approvalRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var v dossier.Invalid
+	if req.Decision != "approve" && req.Decision != "reject" {
+		v.Add("decision", "must be approve or reject")
+	}
+	checkText(&v, "note", req.Note, req.Decision == "reject")
+	if err := v.Err(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateApproval,
+		workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)})
+}
+
+type handoverRequest struct {
+	ReceivedBy string `json:"received_by"`
+}
+
+func (s *Server) handover(w http.ResponseWriter, r *http.Request) {
+	var req handoverRequest
+	if err := decode(w, r, &req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var v dossier.Invalid
+	checkText(&v, "received_by", req.ReceivedBy, true)
+	if err := v.Err(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateHandover,
+		workflows.Handover{ReceivedBy: req.ReceivedBy, Actor: actorOf(r)})
+}

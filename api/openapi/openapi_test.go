@@ -1,0 +1,436 @@
+package openapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/stretchr/testify/require"
+)
+
+const problemRef = "#/components/schemas/Problem"
+
+// The routes of the v1 contract; the document must list exactly these.
+var contractRoutes = []Route{
+	{"GET", "/docs"},
+	{"GET", "/healthz"},
+	{"GET", "/metrics"},
+	{"GET", "/openapi.json"},
+	{"GET", "/readyz"},
+	{"POST", "/v1/dossiers"},
+	{"GET", "/v1/dossiers/{code}"},
+	{"POST", "/v1/dossiers/{code}/approval"},
+	{"GET", "/v1/dossiers/{code}/events"},
+	{"POST", "/v1/dossiers/{code}/handover"},
+	{"POST", "/v1/dossiers/{code}/intake"},
+	{"POST", "/v1/dossiers/{code}/review"},
+	{"POST", "/v1/payments/notifications"},
+	{"POST", "/v1/postal/notifications"},
+	{"GET", "/v1/procedures"},
+	{"GET", "/v1/procedures/{code}"},
+}
+
+// Operations that answer without a problem body.
+var systemPaths = []string{"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"}
+
+func load(t *testing.T) *openapi3.T {
+	t.Helper()
+	doc, err := Load()
+	require.NoError(t, err)
+	return doc
+}
+
+func TestDocumentValidates(t *testing.T) {
+	t.Parallel()
+	doc := load(t)
+	require.NoError(t, doc.Validate(t.Context(), openapi3.EnableExamplesValidation()))
+	require.Equal(t, "3.0.3", doc.OpenAPI)
+	require.Equal(t, "motcua API", doc.Info.Title)
+	require.Equal(t, "1.0.0", doc.Info.Version)
+}
+
+func TestSpecIsJSONAndACopy(t *testing.T) {
+	t.Parallel()
+	a := Spec()
+	require.True(t, json.Valid(a))
+	a[0] = 'x'
+	require.NotEqual(t, a[0], Spec()[0])
+}
+
+func TestHandler(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/openapi.json", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+	require.Equal(t, Spec(), rec.Body.Bytes())
+}
+
+func TestOperationsAreDocumented(t *testing.T) {
+	t.Parallel()
+	doc := load(t)
+	ids := map[string]bool{}
+	for _, r := range Routes() {
+		t.Run(r.String(), func(t *testing.T) {
+			op := doc.Paths.Value(r.Path).GetOperation(r.Method)
+			require.NotNil(t, op)
+			require.NotEmpty(t, op.OperationID, "operationId")
+			require.False(t, ids[op.OperationID], "duplicate operationId %s", op.OperationID)
+			ids[op.OperationID] = true
+			require.NotEmpty(t, op.Summary, "summary")
+			require.NotEmpty(t, op.Description, "description")
+			require.NotEmpty(t, op.Tags, "tags")
+
+			problem4xx := false
+			for code, resp := range op.Responses.Map() {
+				require.NotNil(t, resp.Value, code)
+				require.NotNil(t, resp.Value.Description, code)
+				require.NotEmpty(t, *resp.Value.Description, code)
+				if code[0] != '4' && code[0] != '5' {
+					continue
+				}
+				// Every error response is a problem.
+				mt := resp.Value.Content.Get("application/problem+json")
+				require.NotNil(t, mt, "%s has no application/problem+json body", code)
+				require.NotNil(t, mt.Schema, code)
+				require.Equal(t, problemRef, mt.Schema.Ref, code)
+				require.Len(t, resp.Value.Content, 1, code)
+				if code[0] == '4' {
+					problem4xx = true
+				}
+				if code == "503" {
+					require.Contains(t, resp.Value.Headers, "Retry-After")
+				}
+			}
+			if !slices.Contains(systemPaths, r.Path) {
+				require.True(t, problem4xx, "no 4xx problem response")
+			}
+		})
+	}
+}
+
+// Responses the contract asks for, on top of what every operation has.
+func TestContractResponses(t *testing.T) {
+	t.Parallel()
+	doc := load(t)
+	want := map[Route][]string{
+		{"GET", "/healthz"}:                    {"200"},
+		{"GET", "/readyz"}:                     {"200", "503"},
+		{"POST", "/v1/dossiers"}:               {"200", "201", "400", "409", "413", "503"},
+		{"GET", "/v1/dossiers/{code}"}:         {"200", "404", "503"},
+		{"GET", "/v1/dossiers/{code}/events"}:  {"200", "404", "503"},
+		{"POST", "/v1/dossiers/{code}/intake"}: {"200", "400", "404", "409", "413", "503"},
+		{"POST", "/v1/dossiers/{code}/review"}: {"200", "400", "404", "409", "413", "503"},
+		{"POST", "/v1/dossiers/{code}/approval"}: {
+			"200", "400", "404", "409", "413", "503",
+		},
+		{"POST", "/v1/dossiers/{code}/handover"}: {"200", "400", "404", "409", "413", "503"},
+		{"POST", "/v1/payments/notifications"}:   {"200", "400", "404", "413", "422", "503"},
+		{"POST", "/v1/postal/notifications"}:     {"200", "400", "404", "413", "503"},
+		{"GET", "/v1/procedures"}:                {"200", "503"},
+		{"GET", "/v1/procedures/{code}"}:         {"200", "404", "503"},
+	}
+	for r, codes := range want {
+		op := doc.Paths.Value(r.Path).GetOperation(r.Method)
+		require.NotNil(t, op, r.String())
+		for _, code := range codes {
+			require.NotNil(t, op.Responses.Value(code), "%s: no %s response", r, code)
+		}
+	}
+
+	created := doc.Paths.Value("/v1/dossiers").Post.Responses.Value("201").Value
+	require.Contains(t, created.Headers, "Location")
+	key := doc.Paths.Value("/v1/dossiers").Post.Parameters.GetByInAndName("header", "Idempotency-Key")
+	require.NotNil(t, key)
+	require.False(t, key.Required)
+	require.EqualValues(t, 200, *key.Schema.Value.MaxLength)
+	for _, decision := range []string{"intake", "review", "approval"} {
+		op := doc.Paths.Value("/v1/dossiers/{code}/" + decision).Post
+		require.NotNil(t, op.Parameters.GetByInAndName("header", "Idempotency-Key"), decision)
+	}
+}
+
+func TestRequestBodiesRejectUnknownFields(t *testing.T) {
+	t.Parallel()
+	doc := load(t)
+	for _, r := range Routes() {
+		op := doc.Paths.Value(r.Path).GetOperation(r.Method)
+		if op.RequestBody == nil {
+			continue
+		}
+		mt := op.RequestBody.Value.Content.Get("application/json")
+		require.NotNil(t, mt, r.String())
+		require.True(t, op.RequestBody.Value.Required, r.String())
+		requireClosed(t, r.String(), mt.Schema.Value)
+	}
+}
+
+// requireClosed checks that s and every object nested in it set
+// additionalProperties: false.
+func requireClosed(t *testing.T, where string, s *openapi3.Schema) {
+	t.Helper()
+	switch {
+	case s.Type.Is(openapi3.TypeObject):
+		require.NotNil(t, s.AdditionalProperties.Has, "%s: additionalProperties not set", where)
+		require.False(t, *s.AdditionalProperties.Has, "%s: additionalProperties allowed", where)
+		for name, prop := range s.Properties {
+			requireClosed(t, where+"."+name, prop.Value)
+		}
+	case s.Type.Is(openapi3.TypeArray):
+		requireClosed(t, where+"[]", s.Items.Value)
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	t.Parallel()
+	routes := Routes()
+	require.True(t, slices.IsSortedFunc(routes, compareRoutes), "Routes() is not sorted: %v", routes)
+	require.Equal(t, contractRoutes, routes)
+
+	doc := load(t)
+	n := 0
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			n++
+			require.Contains(t, routes, Route{Method: method, Path: path})
+		}
+	}
+	require.Len(t, routes, n)
+
+	// Callers get their own slice.
+	routes[0].Path = "/changed"
+	require.Equal(t, "/docs", Routes()[0].Path)
+}
+
+func TestDocsHandler(t *testing.T) {
+	t.Parallel()
+	rec := httptest.NewRecorder()
+	DocsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/docs", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
+	body, err := io.ReadAll(rec.Body)
+	require.NoError(t, err)
+	page := string(body)
+	// Report a missing string without printing the whole page.
+	contains := func(want string, msgAndArgs ...any) {
+		t.Helper()
+		require.True(t, strings.Contains(page, want), append([]any{"page lacks %q", want}, msgAndArgs...)...)
+	}
+
+	doc := load(t)
+	for _, r := range Routes() {
+		op := doc.Paths.Value(r.Path).GetOperation(r.Method)
+		contains("<code>" + r.Path + "</code>")
+		contains(`id="` + op.OperationID + `"`)
+		contains(`>` + r.Method + `</span><code>` + r.Path + `</code></h3>`)
+		contains(html.EscapeString(op.Summary))
+		for code := range op.Responses.Map() {
+			contains("<strong>" + code + "</strong>")
+		}
+	}
+	// Request body fields, nested ones too, with their rules and enums.
+	for _, want := range []string{
+		"<code>procedure_code</code> <span class=\"req\">required</span>",
+		"<code>applicant.id_number</code> <span class=\"req\">required</span>",
+		"<code>documents[].sha256</code> <span class=\"req\">required</span>",
+		"<code>fee_units</code></td>",
+		"<code>online</code>, <code>counter</code>, <code>postal</code>",
+		"<code>accept</code>, <code>refuse</code>",
+		"<code>succeeded</code>, <code>failed</code>",
+		"at least 1 item<",
+		"<summary>Filed online, result by post</summary>",
+		`id="schema-Dossier"`,
+		`id="schema-Problem"`,
+		"Idempotency-Key",
+	} {
+		contains(want)
+	}
+	// Nothing from outside: no scripts, stylesheets, images or fonts.
+	for _, banned := range []string{"<script", "<link", "src=", "@import", "url("} {
+		require.False(t, strings.Contains(page, banned), "page contains %q", banned)
+	}
+	contains(`name="viewport"`)
+}
+
+// TestExamples validates every example in the document against its schema:
+// on schemas and their properties, parameters, headers and media types.
+func TestExamples(t *testing.T) {
+	t.Parallel()
+	doc := load(t)
+	v := exampleValidator{t: t, seen: map[*openapi3.Schema]bool{}}
+
+	for name, s := range doc.Components.Schemas {
+		v.schema("#/components/schemas/"+name, s.Value)
+	}
+	for name, p := range doc.Components.Parameters {
+		v.parameter("#/components/parameters/"+name, p.Value)
+	}
+	for name, h := range doc.Components.Headers {
+		v.header("#/components/headers/"+name, h.Value)
+	}
+	for name, r := range doc.Components.Responses {
+		v.response("#/components/responses/"+name, r.Value)
+	}
+	for _, r := range Routes() {
+		op := doc.Paths.Value(r.Path).GetOperation(r.Method)
+		for _, p := range op.Parameters {
+			v.parameter(r.String()+" "+p.Value.Name, p.Value)
+		}
+		if op.RequestBody != nil {
+			for ct, mt := range op.RequestBody.Value.Content {
+				v.media(r.String()+" request "+ct, mt)
+			}
+		}
+		for code, resp := range op.Responses.Map() {
+			v.response(r.String()+" "+code, resp.Value)
+		}
+	}
+	require.GreaterOrEqual(t, v.n, 100, "too few examples found: the walk misses some")
+
+	// Component examples are checked where they are used; an unused one
+	// would escape the check.
+	for name := range doc.Components.Examples {
+		require.Contains(t, string(Spec()), `"#/components/examples/`+name+`"`, "example %s is not used", name)
+	}
+}
+
+type exampleValidator struct {
+	t    *testing.T
+	seen map[*openapi3.Schema]bool
+	n    int
+}
+
+func (v *exampleValidator) check(where string, s *openapi3.Schema, example any) {
+	v.t.Helper()
+	if example == nil || s == nil {
+		return
+	}
+	v.n++
+	require.NoError(v.t, s.VisitJSON(example, openapi3.MultiErrors()), "example of %s", where)
+}
+
+func (v *exampleValidator) schema(where string, s *openapi3.Schema) {
+	if s == nil || v.seen[s] {
+		return
+	}
+	v.seen[s] = true
+	v.check(where, s, s.Example)
+	for name, p := range s.Properties {
+		v.schema(where+"."+name, p.Value)
+	}
+	if s.Items != nil {
+		v.schema(where+"[]", s.Items.Value)
+	}
+	for i, refs := range [][]*openapi3.SchemaRef{s.AllOf, s.OneOf, s.AnyOf} {
+		for j, sub := range refs {
+			v.schema(fmt.Sprintf("%s/%d/%d", where, i, j), sub.Value)
+		}
+	}
+	if s.Not != nil {
+		v.schema(where+"/not", s.Not.Value)
+	}
+	if s.AdditionalProperties.Schema != nil {
+		v.schema(where+"/additionalProperties", s.AdditionalProperties.Schema.Value)
+	}
+}
+
+func (v *exampleValidator) examples(where string, s *openapi3.Schema, example any, examples openapi3.Examples) {
+	v.check(where, s, example)
+	for name, ex := range examples {
+		require.NotNil(v.t, ex.Value, "%s example %s", where, name)
+		v.check(where+" example "+name, s, ex.Value.Value)
+	}
+}
+
+func (v *exampleValidator) parameter(where string, p *openapi3.Parameter) {
+	require.NotNil(v.t, p.Schema, where)
+	v.schema(where, p.Schema.Value)
+	v.examples(where, p.Schema.Value, p.Example, p.Examples)
+}
+
+func (v *exampleValidator) header(where string, h *openapi3.Header) {
+	require.NotNil(v.t, h.Schema, where)
+	v.schema(where, h.Schema.Value)
+	v.examples(where, h.Schema.Value, h.Example, h.Examples)
+}
+
+func (v *exampleValidator) media(where string, mt *openapi3.MediaType) {
+	require.NotNil(v.t, mt.Schema, where)
+	v.schema(where, mt.Schema.Value)
+	v.examples(where, mt.Schema.Value, mt.Example, mt.Examples)
+}
+
+func (v *exampleValidator) response(where string, r *openapi3.Response) {
+	for name, h := range r.Headers {
+		v.header(where+" "+name, h.Value)
+	}
+	for ct, mt := range r.Content {
+		v.media(where+" "+ct, mt)
+	}
+}
+
+// The schemas are strict enough that the validation above means something.
+func TestSchemasRejectBadValues(t *testing.T) {
+	t.Parallel()
+	doc := load(t)
+	schema := func(name string) *openapi3.Schema {
+		s := doc.Components.Schemas[name]
+		require.NotNil(t, s, name)
+		return s.Value
+	}
+	example := func(name string) map[string]any {
+		ex := doc.Components.Examples[name]
+		require.NotNil(t, ex, name)
+		// A deep copy, so changing it leaves the shared document alone.
+		b, err := json.Marshal(ex.Value.Value)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(b, &m))
+		return m
+	}
+	submit := func() map[string]any {
+		return map[string]any{
+			"procedure_code": "TP-LLTP-01",
+			"channel":        "online",
+			"applicant":      map[string]any{"full_name": "Nguyễn Văn A", "id_number": "079203001234"},
+			"documents":      []any{map[string]any{"name": "CCCD.pdf", "sha256": strings.Repeat("ab", 32)}},
+			"return_method":  "counter",
+		}
+	}
+	require.NoError(t, schema("SubmitDossierRequest").VisitJSON(submit()))
+
+	bad := map[string]func(map[string]any){
+		"unknown field":        func(m map[string]any) { m["priority"] = "high" },
+		"unknown nested field": func(m map[string]any) { m["applicant"].(map[string]any)["nickname"] = "A" },
+		"id of 10 digits":      func(m map[string]any) { m["applicant"].(map[string]any)["id_number"] = "0792030012" },
+		"short sha256":         func(m map[string]any) { m["documents"] = []any{map[string]any{"name": "a", "sha256": "abc"}} },
+		"no documents":         func(m map[string]any) { m["documents"] = []any{} },
+		"unknown channel":      func(m map[string]any) { m["channel"] = "fax" },
+		"fee_units zero":       func(m map[string]any) { m["fee_units"] = 0.0 },
+		"missing applicant":    func(m map[string]any) { delete(m, "applicant") },
+	}
+	for name, spoil := range bad {
+		m := submit()
+		spoil(m)
+		require.Error(t, schema("SubmitDossierRequest").VisitJSON(m), name)
+	}
+
+	d := example("DossierReceived")
+	require.NoError(t, schema("Dossier").VisitJSON(d))
+	d["status"] = "lost"
+	require.Error(t, schema("Dossier").VisitJSON(d))
+	d = example("DossierReceived")
+	delete(d, "current_step")
+	require.Error(t, schema("Dossier").VisitJSON(d), "current_step is required, null when no step is open")
+
+	step := map[string]any{"name": "assessment", "department": "000.00.21.H39", "share": 8.0,
+		"parallel": []any{map[string]any{"department": "000.00.21.H39", "share": 8.0}}}
+	require.Error(t, schema("ProcedureStep").VisitJSON(step), "a step is single or parallel, not both")
+}

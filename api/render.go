@@ -1,0 +1,131 @@
+package api
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/store"
+)
+
+// The JSON shapes of the API. Nullable fields are always present, as null
+// when unknown, so clients can rely on the keys.
+
+type feeJSON struct {
+	Amount     int64   `json:"amount"`
+	Status     string  `json:"status"`
+	PaymentRef *string `json:"payment_ref"`
+	PayURL     *string `json:"pay_url"`
+}
+
+type shipmentJSON struct {
+	Waybill string `json:"waybill"`
+	Status  string `json:"status"`
+}
+
+type stepJSON struct {
+	Name        string     `json:"name"`
+	Departments []string   `json:"departments"`
+	Pending     []string   `json:"pending_departments"`
+	DueAt       *time.Time `json:"due_at"`
+}
+
+type dossierJSON struct {
+	Code          string          `json:"code"`
+	ProcedureCode string          `json:"procedure_code"`
+	AgencyCode    string          `json:"agency_code"`
+	Channel       string          `json:"channel"`
+	Status        string          `json:"status"`
+	StatusCode    int             `json:"status_code"`
+	Stage         string          `json:"stage"`
+	SubmittedAt   time.Time       `json:"submitted_at"`
+	ReceivedAt    *time.Time      `json:"received_at"`
+	AppointmentAt *time.Time      `json:"appointment_at"`
+	FinishedAt    *time.Time      `json:"finished_at"`
+	ReturnedAt    *time.Time      `json:"returned_at"`
+	Overdue       bool            `json:"overdue"`
+	Fee           feeJSON         `json:"fee"`
+	ReturnMethod  string          `json:"return_method"`
+	Shipment      json.RawMessage `json:"shipment,omitempty"`
+	CurrentStep   *stepJSON       `json:"current_step"`
+}
+
+func local(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := t.In(dossier.Location)
+	return &v
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func renderDossier(d store.Dossier) dossierJSON {
+	out := dossierJSON{
+		Code:          d.Code,
+		ProcedureCode: d.ProcedureCode,
+		AgencyCode:    d.AgencyCode,
+		Channel:       string(d.Channel),
+		Status:        string(d.Status),
+		StatusCode:    d.Status.Code(),
+		Stage:         string(d.Stage),
+		SubmittedAt:   d.SubmittedAt.In(dossier.Location),
+		ReceivedAt:    local(d.ReceivedAt),
+		AppointmentAt: local(d.AppointmentAt),
+		FinishedAt:    local(d.FinishedAt),
+		ReturnedAt:    local(d.ReturnedAt),
+		Overdue:       d.Overdue,
+		Fee: feeJSON{Amount: d.Fee.Amount, Status: string(d.Fee.Status),
+			PaymentRef: optional(d.Fee.PaymentRef), PayURL: optional(d.Fee.PayURL)},
+		ReturnMethod: string(d.ReturnMethod),
+	}
+	if d.ReturnMethod == dossier.ReturnPostal {
+		// Present for postal returns: null until a shipment is requested.
+		out.Shipment = json.RawMessage("null")
+		if d.Shipment != nil {
+			out.Shipment, _ = json.Marshal(shipmentJSON{Waybill: d.Shipment.Waybill, Status: string(d.Shipment.Status)})
+		}
+	}
+	if s := d.CurrentStep; s != nil {
+		out.CurrentStep = &stepJSON{Name: s.Name, Departments: s.Departments, Pending: s.Pending, DueAt: local(&s.DueAt)}
+		if out.CurrentStep.Pending == nil {
+			out.CurrentStep.Pending = []string{}
+		}
+	}
+	return out
+}
+
+type eventJSON struct {
+	Seq        int       `json:"seq"`
+	At         time.Time `json:"at"`
+	Action     string    `json:"action"`
+	Actor      string    `json:"actor"`
+	FromStage  string    `json:"from_stage"`
+	ToStage    string    `json:"to_stage"`
+	FromStatus string    `json:"from_status"`
+	ToStatus   string    `json:"to_status"`
+	Step       *string   `json:"step"`
+	Department *string   `json:"department"`
+	Note       *string   `json:"note"`
+	OnTime     *string   `json:"on_time"`
+}
+
+func renderEvent(e dossier.Event) eventJSON {
+	return eventJSON{
+		Seq: e.Seq, At: e.At.In(dossier.Location), Action: e.Action, Actor: e.Actor,
+		FromStage: string(e.FromStage), ToStage: string(e.ToStage),
+		FromStatus: string(e.FromStatus), ToStatus: string(e.ToStatus),
+		Step: optional(e.Step), Department: optional(e.Department), Note: optional(e.Note), OnTime: optional(e.OnTime),
+	}
+}
+
+// list is the shape of every list answer.
+type list[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}

@@ -1,0 +1,82 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/motcua/motcua/api/openapi"
+	"github.com/motcua/motcua/dossier"
+)
+
+// Handler returns every route of the API. The OpenAPI document lists the
+// same routes; a test keeps the two in step.
+func (s *Server) Handler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.RequestID)
+	r.Use(s.recoverer)
+	r.Use(s.metrics.middleware)
+
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Method(http.MethodGet, "/metrics", s.metrics.handler())
+	r.Method(http.MethodGet, "/openapi.json", openapi.Handler())
+	r.Method(http.MethodGet, "/docs", openapi.DocsHandler())
+
+	r.Route("/v1", func(r chi.Router) {
+		r.Post("/dossiers", s.submit)
+		r.Get("/dossiers/{code}", s.getDossier)
+		r.Get("/dossiers/{code}/events", s.getEvents)
+		r.Post("/dossiers/{code}/intake", s.intake)
+		r.Post("/dossiers/{code}/review", s.review)
+		r.Post("/dossiers/{code}/approval", s.approval)
+		r.Post("/dossiers/{code}/handover", s.handover)
+		r.Post("/payments/notifications", s.paymentNotification)
+		r.Post("/postal/notifications", s.postalNotification)
+		r.Get("/procedures", s.listProcedures)
+		r.Get("/procedures/{code}", s.getProcedure)
+	})
+
+	r.NotFound(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, req, s.log, dossier.Errorf(dossier.ENotFound, "no route %s; see /docs for the API", req.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		writeError(w, req, s.log, &dossier.Error{Code: dossier.EInvalid,
+			Message: fmt.Sprintf("method %s is not allowed on %s; see /docs for the API", req.Method, req.URL.Path)})
+	})
+	return r
+}
+
+// recoverer turns a panic into a logged internal error, never a dropped
+// connection or a stack trace to the client.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				writeError(w, r, s.log, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	checks := s.readiness(r.Context())
+	for name, v := range checks {
+		if v != "ok" {
+			writeError(w, r, s.log, dossier.Errorf(dossier.EUnavailable, "%s is unavailable", name))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": checks})
+}

@@ -1,0 +1,323 @@
+// Package catalog holds the published administrative procedures (thủ tục
+// hành chính) and the agencies that receive and process them: their legal
+// durations, department steps with shares of the legal time, fees and
+// return methods.
+//
+// The catalog file (data/procedures.yaml) and the API's JSON share one shape,
+// so a procedure read from either means the same thing.
+package catalog
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/motcua/motcua/dossier"
+)
+
+// Agency is a center, a department or a commune, by its identifier code
+// (mã định danh). Departments are agencies too.
+type Agency struct {
+	Code string `json:"code" yaml:"code"`
+	Name string `json:"name" yaml:"name"`
+	Kind string `json:"kind" yaml:"kind"` // center | department | commune
+}
+
+// Duration is a procedure's legal processing time.
+type Duration struct {
+	Unit    string `json:"unit" yaml:"unit"` // working_days | calendar_days | same_day
+	Counter int    `json:"counter" yaml:"counter"`
+	Online  int    `json:"online" yaml:"online"`
+	Cutoff  string `json:"cutoff,omitempty" yaml:"cutoff"` // "15:00" for same_day
+}
+
+// The duration units a catalog uses.
+const (
+	UnitWorkingDays  = "working_days"
+	UnitCalendarDays = "calendar_days"
+	UnitSameDay      = "same_day"
+)
+
+// For returns the number of units that apply to a dossier filed through
+// channel: online dossiers may have a shorter legal time than counter and
+// postal ones.
+func (d Duration) For(ch dossier.Channel) int {
+	if ch == dossier.ChannelOnline && d.Online > 0 {
+		return d.Online
+	}
+	return d.Counter
+}
+
+// Branch is one department's part of a step that several departments work on
+// in parallel (một cửa liên thông).
+type Branch struct {
+	Department string `json:"department" yaml:"department"`
+	Share      int    `json:"share" yaml:"share"`
+}
+
+// Step is one step of a procedure: done by one department, or by several in
+// parallel. Share is the step's part of the legal time, in working hours.
+type Step struct {
+	Name       string   `json:"name" yaml:"name"`
+	Department string   `json:"department,omitempty" yaml:"department"`
+	Share      int      `json:"share" yaml:"share"`
+	Parallel   []Branch `json:"parallel,omitempty" yaml:"parallel"`
+}
+
+// Departments lists the agency codes that work on the step.
+func (s Step) Departments() []string {
+	if len(s.Parallel) == 0 {
+		return []string{s.Department}
+	}
+	out := make([]string, len(s.Parallel))
+	for i, b := range s.Parallel {
+		out[i] = b.Department
+	}
+	return out
+}
+
+// Hours is the step's share of the legal time in working hours; a parallel
+// step lasts as long as its longest branch.
+func (s Step) Hours() int {
+	if len(s.Parallel) == 0 {
+		return s.Share
+	}
+	longest := 0
+	for _, b := range s.Parallel {
+		longest = max(longest, b.Share)
+	}
+	return longest
+}
+
+// Fee is what the applicant pays.
+type Fee struct {
+	Kind         string `json:"kind" yaml:"kind"` // fixed | per_unit | free | assessed
+	Amount       int64  `json:"amount" yaml:"amount"`
+	OnlineAmount *int64 `json:"online_amount" yaml:"online_amount"`
+	Unit         string `json:"unit,omitempty" yaml:"unit"`
+	Note         string `json:"note,omitempty" yaml:"note"`
+}
+
+// The fee kinds.
+const (
+	FeeFixed    = "fixed"
+	FeePerUnit  = "per_unit"
+	FeeFree     = "free"
+	FeeAssessed = "assessed"
+)
+
+// Procedure is one published administrative procedure.
+type Procedure struct {
+	Code              string   `json:"code" yaml:"code"`
+	Name              string   `json:"name" yaml:"name"`
+	NameVI            string   `json:"name_vi" yaml:"name_vi"`
+	IntakeAgency      string   `json:"intake_agency" yaml:"intake_agency"`
+	OnlineLevel       string   `json:"online_level" yaml:"online_level"`
+	Duration          Duration `json:"duration" yaml:"duration"`
+	Steps             []Step   `json:"steps" yaml:"steps"`
+	Fee               Fee      `json:"fee" yaml:"fee"`
+	ReturnMethods     []string `json:"return_methods" yaml:"return_methods"`
+	RequiredDocuments []string `json:"required_documents" yaml:"required_documents"`
+	Version           int      `json:"version" yaml:"-"`
+}
+
+// The step names that frame every procedure. Steps between intake and
+// approval are the review steps, done by departments in order.
+const (
+	StepIntake   = "intake"
+	StepApproval = "approval"
+	StepReturn   = "return"
+)
+
+// ReviewSteps returns the department steps between intake and approval.
+func (p Procedure) ReviewSteps() []Step {
+	var out []Step
+	for _, s := range p.Steps {
+		switch s.Name {
+		case StepIntake, StepApproval, StepReturn:
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Step returns the step with the given name.
+func (p Procedure) Step(name string) (Step, bool) {
+	for _, s := range p.Steps {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Step{}, false
+}
+
+// AllowsReturn reports whether the result can be returned by method m.
+func (p Procedure) AllowsReturn(m dossier.ReturnMethod) bool {
+	for _, r := range p.ReturnMethods {
+		if r == string(m) {
+			return true
+		}
+	}
+	return false
+}
+
+// FeeFor returns the fee known at submission for a dossier filed through
+// channel with units pages or copies. An assessed fee is set during review,
+// so it is 0 here.
+func (p Procedure) FeeFor(ch dossier.Channel, units int) int64 {
+	switch p.Fee.Kind {
+	case FeeFixed:
+		if ch == dossier.ChannelOnline && p.Fee.OnlineAmount != nil {
+			return *p.Fee.OnlineAmount
+		}
+		return p.Fee.Amount
+	case FeePerUnit:
+		return p.Fee.Amount * int64(max(units, 1))
+	}
+	return 0
+}
+
+// Catalog is the content of a catalog file.
+type Catalog struct {
+	Agencies   []Agency    `yaml:"agencies"`
+	Procedures []Procedure `yaml:"procedures"`
+}
+
+// Parse reads a catalog file and validates every procedure against the
+// agencies it lists.
+func Parse(data []byte) (*Catalog, error) {
+	var c Catalog
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	agencies := make(map[string]bool, len(c.Agencies))
+	for _, a := range c.Agencies {
+		if a.Code == "" {
+			return nil, fmt.Errorf("catalog: an agency has no code")
+		}
+		if agencies[a.Code] {
+			return nil, fmt.Errorf("catalog: agency %s is listed twice", a.Code)
+		}
+		agencies[a.Code] = true
+	}
+	seen := map[string]bool{}
+	for _, p := range c.Procedures {
+		if seen[p.Code] {
+			return nil, fmt.Errorf("catalog: procedure %s is listed twice", p.Code)
+		}
+		seen[p.Code] = true
+		if err := p.Validate(func(code string) bool { return agencies[code] }); err != nil {
+			return nil, err
+		}
+	}
+	return &c, nil
+}
+
+var (
+	procedureCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,63}$`)
+	cutoffClock   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+)
+
+// Validate checks that a procedure can run: its frame of steps, that its
+// departments exist, that the shares fit its duration, and its fee.
+func (p Procedure) Validate(agencyExists func(code string) bool) error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("catalog: procedure %s: %s", p.Code, fmt.Sprintf(format, args...))
+	}
+	if !procedureCode.MatchString(p.Code) {
+		return fail("code must be upper-case letters, digits and dashes")
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return fail("name is empty")
+	}
+	if !agencyExists(p.IntakeAgency) {
+		return fail("intake agency %q is not in the catalog", p.IntakeAgency)
+	}
+	switch p.Duration.Unit {
+	case UnitWorkingDays, UnitCalendarDays:
+		if p.Duration.Counter <= 0 {
+			return fail("duration.counter must be positive")
+		}
+		if p.Duration.Online < 0 || p.Duration.Online > p.Duration.Counter {
+			return fail("duration.online must be between 0 and duration.counter")
+		}
+	case UnitSameDay:
+		if p.Duration.Cutoff != "" && !cutoffClock.MatchString(p.Duration.Cutoff) {
+			return fail("duration.cutoff must be a clock time like 15:00")
+		}
+	default:
+		return fail("duration.unit must be working_days, calendar_days or same_day")
+	}
+	if len(p.Steps) < 3 || p.Steps[0].Name != StepIntake || p.Steps[len(p.Steps)-1].Name != StepReturn {
+		return fail("steps must start with intake and end with return")
+	}
+	if p.Steps[len(p.Steps)-2].Name != StepApproval {
+		return fail("the step before return must be approval")
+	}
+	total := 0
+	names := map[string]bool{}
+	for i, s := range p.Steps {
+		if names[s.Name] {
+			return fail("step %q appears twice", s.Name)
+		}
+		names[s.Name] = true
+		if (s.Department == "") == (len(s.Parallel) == 0) {
+			return fail("step %q must name either one department or parallel departments", s.Name)
+		}
+		if len(s.Parallel) > 0 && (i == 0 || s.Name == StepApproval || s.Name == StepReturn) {
+			return fail("step %q cannot be parallel", s.Name)
+		}
+		if len(s.Parallel) == 1 {
+			return fail("step %q has one parallel department: name it as the step's department", s.Name)
+		}
+		deps := map[string]bool{}
+		for _, d := range s.Departments() {
+			if !agencyExists(d) {
+				return fail("step %q: department %q is not in the catalog", s.Name, d)
+			}
+			if deps[d] {
+				return fail("step %q: department %q is listed twice", s.Name, d)
+			}
+			deps[d] = true
+		}
+		if s.Share < 0 {
+			return fail("step %q: share is negative", s.Name)
+		}
+		for _, b := range s.Parallel {
+			if b.Share < 0 {
+				return fail("step %q: share of %s is negative", s.Name, b.Department)
+			}
+		}
+		total += s.Hours()
+	}
+	if p.Duration.Unit == UnitWorkingDays && total != p.Duration.Counter*8 {
+		return fail("the steps' shares add up to %d working hours, not the %d of %d working days", total, p.Duration.Counter*8, p.Duration.Counter)
+	}
+	switch p.Fee.Kind {
+	case FeeFixed, FeePerUnit:
+		if p.Fee.Amount < 0 || (p.Fee.OnlineAmount != nil && *p.Fee.OnlineAmount < 0) {
+			return fail("fee amounts must not be negative")
+		}
+		if p.Fee.Kind == FeePerUnit && p.Fee.Unit == "" {
+			return fail("a per_unit fee needs a unit (page, copy…)")
+		}
+	case FeeFree, FeeAssessed:
+	default:
+		return fail("fee.kind must be fixed, per_unit, free or assessed")
+	}
+	if len(p.ReturnMethods) == 0 {
+		return fail("return_methods is empty")
+	}
+	for _, m := range p.ReturnMethods {
+		if !dossier.ReturnMethod(m).Valid() {
+			return fail("return method %q must be postal, counter or electronic", m)
+		}
+	}
+	return nil
+}

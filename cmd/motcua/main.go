@@ -1,0 +1,249 @@
+// Command motcua is the single binary of motcua: the HTTP API, the Temporal
+// worker, database migrations, data import, and the development simulators.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/config"
+	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/payment"
+	"github.com/motcua/motcua/postal"
+	"github.com/motcua/motcua/sim"
+	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/worker"
+	"github.com/motcua/motcua/workflows"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "motcua:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `motcua — one-stop administrative dossiers on Temporal
+
+Usage: motcua COMMAND [ARGS]
+
+Commands:
+  api        serve the HTTP API (MOTCUA_HTTP_ADDR)
+  worker     run the Temporal worker for dossier workflows and activities
+  migrate    apply the database migrations
+  seed       load the procedure catalog and the holiday table
+             (default: the copies built into the binary; or
+             seed --catalog FILE --holidays FILE)
+  sim        serve the simulated payment gateway and postal service
+             (development only; MOTCUA_SIM_ADDR)
+  help       show this help
+
+Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
+
+// run is the whole program, with its dependencies passed in so tests can
+// call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	switch args[0] {
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "api":
+		return runAPI(ctx, cfg, log)
+	case "worker":
+		return runWorker(ctx, cfg, log)
+	case "migrate":
+		if err := cfg.RequireDatabase(); err != nil {
+			return err
+		}
+		return store.Migrate(ctx, cfg.DatabaseURL, log)
+	case "seed":
+		return runSeed(ctx, cfg, log, args[1:], stdout)
+	case "sim":
+		return runSim(ctx, cfg, log)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	return c, nil
+}
+
+func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	srv := &http.Server{
+		Addr:              cfg.HTTPAddr,
+		Handler:           api.New(api.Options{Store: db, Temporal: tc, Log: log}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	return serve(ctx, srv, cfg.ShutdownTimeout, log, "api")
+}
+
+// serve runs srv until ctx ends, then stops accepting and lets in-flight
+// requests finish within the timeout.
+func serve(ctx context.Context, srv *http.Server, timeout time.Duration, log *slog.Logger, name string) error {
+	errc := make(chan error, 1)
+	go func() {
+		log.Info(name+" listening", "addr", srv.Addr)
+		errc <- srv.ListenAndServe()
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info(name + " shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	httpClient := &http.Client{Timeout: 20 * time.Second}
+	w := worker.New(tc, workflows.TaskQueue, &activities.Activities{
+		Store:     db,
+		Payments:  payment.New(cfg.PaymentURL, httpClient),
+		Postal:    postal.New(cfg.PostalURL, httpClient),
+		PublicURL: cfg.PublicURL,
+		Log:       log,
+	})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", cfg.TemporalNamespace)
+	<-ctx.Done()
+	log.Info("worker stopping")
+	w.Stop()
+	return nil
+}
+
+func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
+	catalogData, holidayData := data.Procedures, data.Holidays
+	for i := 0; i < len(args); i++ {
+		flag := args[i]
+		if i+1 >= len(args) {
+			return fmt.Errorf("seed: %s needs a file", flag)
+		}
+		b, err := os.ReadFile(args[i+1])
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		switch strings.TrimLeft(flag, "-") {
+		case "catalog":
+			catalogData = b
+		case "holidays":
+			holidayData = b
+		default:
+			return fmt.Errorf("seed: unknown flag %s (use --catalog FILE, --holidays FILE)", flag)
+		}
+		i++
+	}
+	cat, err := catalog.Parse(catalogData)
+	if err != nil {
+		return err
+	}
+	table, err := calendar.ParseHolidays(holidayData)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	added, err := db.ImportCatalog(ctx, cat)
+	if err != nil {
+		return err
+	}
+	if err := db.ImportHolidays(ctx, table); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "seeded %d agencies, %d procedures (%d new versions), holidays for %d years\n",
+		len(cat.Agencies), len(cat.Procedures), added, len(table.Years()))
+	return nil
+}
+
+func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	httpClient := &http.Client{Timeout: 10 * time.Second}
+	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, HTTPClient: httpClient, AutoPayAfter: cfg.SimAutoPayAfter})
+	post := sim.NewPostalService(sim.PostalOptions{Logger: log, HTTPClient: httpClient, AutoDeliverAfter: cfg.SimAutoDeliverAfter})
+	defer pay.Close()
+	defer post.Close()
+	srv := &http.Server{Addr: cfg.SimAddr, Handler: sim.NewHandler(pay, post), ReadHeaderTimeout: 10 * time.Second}
+	return serve(ctx, srv, cfg.ShutdownTimeout, log, "simulators")
+}

@@ -1,0 +1,87 @@
+// Package config reads motcua's configuration from the environment. Every
+// variable is listed here, with its default; the README's table and the
+// deploy manifests name the same variables.
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is the whole configuration of every subcommand.
+type Config struct {
+	// DatabaseURL is the application's PostgreSQL (not Temporal's).
+	DatabaseURL string `env:"DATABASE_URL"`
+	// TemporalAddress is the Temporal frontend, host:port.
+	TemporalAddress string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
+	// TemporalNamespace is the namespace dossiers run in.
+	TemporalNamespace string `env:"TEMPORAL_NAMESPACE" envDefault:"default"`
+	// HTTPAddr is where the API listens.
+	HTTPAddr string `env:"MOTCUA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// PublicURL is where third parties reach the API's callbacks.
+	PublicURL string `env:"MOTCUA_PUBLIC_URL" envDefault:"http://127.0.0.1:8080"`
+	// PaymentURL is the payment gateway's base URL.
+	PaymentURL string `env:"MOTCUA_PAYMENT_URL" envDefault:"http://127.0.0.1:8090/payment"`
+	// PostalURL is the postal service's base URL.
+	PostalURL string `env:"MOTCUA_POSTAL_URL" envDefault:"http://127.0.0.1:8090/postal"`
+	// SimAddr is where `motcua sim` (the development stand-ins for the
+	// gateway and the postal service) listens.
+	SimAddr string `env:"MOTCUA_SIM_ADDR" envDefault:"127.0.0.1:8090"`
+	// SimAutoPayAfter and SimAutoDeliverAfter make the simulators pay and
+	// deliver by themselves after a delay (0: only when told to).
+	SimAutoPayAfter     time.Duration `env:"MOTCUA_SIM_AUTO_PAY_AFTER" envDefault:"0s"`
+	SimAutoDeliverAfter time.Duration `env:"MOTCUA_SIM_AUTO_DELIVER_AFTER" envDefault:"0s"`
+	// ShutdownTimeout bounds a graceful stop.
+	ShutdownTimeout time.Duration `env:"MOTCUA_SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"MOTCUA_LOG_LEVEL" envDefault:"info"`
+}
+
+// Load reads the configuration through getenv (os.Getenv in main, a map in
+// tests).
+func Load(getenv func(string) string) (Config, error) {
+	var c Config
+	err := env.ParseWithOptions(&c, env.Options{
+		Environment: environ(getenv),
+	})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return c, nil
+}
+
+// Variables lists the names of every environment variable Config reads.
+func Variables() []string { return fields() }
+
+func fields() []string {
+	opts := env.Options{}
+	var c Config
+	fs, _ := env.GetFieldParamsWithOptions(&c, opts)
+	out := make([]string, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, f.Key)
+	}
+	return out
+}
+
+func environ(getenv func(string) string) map[string]string {
+	out := map[string]string{}
+	for _, name := range fields() {
+		if v := getenv(name); v != "" {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// RequireDatabase fails clearly when DATABASE_URL is missing.
+func (c Config) RequireDatabase() error {
+	if c.DatabaseURL == "" {
+		return fmt.Errorf("DATABASE_URL is not set: point it at the application's PostgreSQL, e.g. postgres://user@127.0.0.1:5432/motcua")
+	}
+	return nil
+}

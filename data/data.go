@@ -1,0 +1,16 @@
+// Package data carries the reference data motcua ships with: the sample
+// procedure catalog and the official table of days off, built into the
+// binary so `motcua seed` needs no files at run time.
+package data
+
+import _ "embed"
+
+// Procedures is procedures.yaml: agencies and procedures.
+//
+//go:embed procedures.yaml
+var Procedures []byte
+
+// Holidays is holidays-vn.yaml: days off and make-up working days per year.
+//
+//go:embed holidays-vn.yaml
+var Holidays []byte

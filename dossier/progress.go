@@ -1,0 +1,145 @@
+package dossier
+
+import "time"
+
+// Event is one row of the processing control sheet (phiếu kiểm soát quá
+// trình giải quyết hồ sơ, form 06): who did what, when, and from which stage
+// and status to which. Seq numbers a dossier's events from 1 without gaps.
+type Event struct {
+	Seq        int       `json:"seq"`
+	At         time.Time `json:"at"`
+	Action     string    `json:"action"`
+	Actor      string    `json:"actor"`
+	FromStage  Stage     `json:"from_stage"`
+	ToStage    Stage     `json:"to_stage"`
+	FromStatus Status    `json:"from_status"`
+	ToStatus   Status    `json:"to_status"`
+	Step       string    `json:"step,omitempty"`
+	Department string    `json:"department,omitempty"`
+	Note       string    `json:"note,omitempty"`
+	OnTime     string    `json:"on_time,omitempty"` // early | on_time | late, for step completions
+}
+
+// Actions recorded on the control sheet.
+const (
+	ActionSubmitted          = "submitted"
+	ActionIntakeAccept       = "intake.accept"
+	ActionIntakeRefuse       = "intake.refuse"
+	ActionReviewApprove      = "review.approve"
+	ActionReviewRefuse       = "review.refuse"
+	ActionApprovalApprove    = "approval.approve"
+	ActionApprovalReject     = "approval.reject"
+	ActionPaymentRequested   = "payment.requested"
+	ActionPaymentSucceeded   = "payment.succeeded"
+	ActionPaymentFailed      = "payment.failed"
+	ActionShipmentRequested  = "shipment.requested"
+	ActionShipmentPickedUp   = "shipment.picked_up"
+	ActionShipmentDelivered  = "shipment.delivered"
+	ActionShipmentFailed     = "shipment.failed"
+	ActionHandover           = "handover"
+	ActionIssuedElectronic   = "result.issued_electronically"
+	ActionStepOverdue        = "deadline.step_overdue"
+	ActionAppointmentOverdue = "deadline.appointment_overdue"
+)
+
+// Timeliness classes for reports and step completions.
+const (
+	Early  = "early"   // trước hạn
+	OnTime = "on_time" // đúng hạn
+	Late   = "late"    // quá hạn
+)
+
+// Timeliness compares a finishing instant with a due instant the way the
+// official reports do: by the local calendar day. Finished before the due
+// day is early, on the due day on time, after it late.
+func Timeliness(done, due time.Time) string {
+	dy, dm, dd := done.In(Location).Date()
+	uy, um, ud := due.In(Location).Date()
+	doneDay := time.Date(dy, dm, dd, 0, 0, 0, 0, Location)
+	dueDay := time.Date(uy, um, ud, 0, 0, 0, 0, Location)
+	switch {
+	case doneDay.Before(dueDay):
+		return Early
+	case doneDay.Equal(dueDay):
+		return OnTime
+	}
+	return Late
+}
+
+// Fee is the fee part of a dossier's progress.
+type Fee struct {
+	Amount     int64     `json:"amount"`
+	Status     FeeStatus `json:"status"`
+	PaymentRef string    `json:"payment_ref,omitempty"`
+	PayURL     string    `json:"pay_url,omitempty"`
+}
+
+// Shipment is a result sent by post.
+type Shipment struct {
+	Waybill string         `json:"waybill"`
+	Status  ShipmentStatus `json:"status"`
+}
+
+// CurrentStep is the step a dossier waits in: which departments work on it,
+// which of them have not decided yet, and when it is due.
+type CurrentStep struct {
+	Name        string    `json:"name"`
+	Departments []string  `json:"departments"`
+	Pending     []string  `json:"pending_departments"`
+	DueAt       time.Time `json:"due_at"`
+}
+
+// Progress is the part of a dossier that its workflow owns: everything that
+// changes after submission. The workflow sends a copy with every control
+// sheet event; the store applies it to the read model only if Version is
+// newer than what the read model holds.
+type Progress struct {
+	Version       int          `json:"version"`
+	Status        Status       `json:"status"`
+	Stage         Stage        `json:"stage"`
+	ReceivedAt    *time.Time   `json:"received_at,omitempty"`
+	AppointmentAt *time.Time   `json:"appointment_at,omitempty"`
+	FinishedAt    *time.Time   `json:"finished_at,omitempty"`
+	ReturnedAt    *time.Time   `json:"returned_at,omitempty"`
+	Overdue       bool         `json:"overdue"`
+	Fee           Fee          `json:"fee"`
+	Shipment      *Shipment    `json:"shipment,omitempty"`
+	CurrentStep   *CurrentStep `json:"current_step,omitempty"`
+}
+
+// Clone returns a deep copy, so a snapshot handed to an activity never
+// changes under it when the workflow moves on.
+func (p Progress) Clone() Progress {
+	c := p
+	c.ReceivedAt = cloneTime(p.ReceivedAt)
+	c.AppointmentAt = cloneTime(p.AppointmentAt)
+	c.FinishedAt = cloneTime(p.FinishedAt)
+	c.ReturnedAt = cloneTime(p.ReturnedAt)
+	if p.Shipment != nil {
+		s := *p.Shipment
+		c.Shipment = &s
+	}
+	if p.CurrentStep != nil {
+		s := *p.CurrentStep
+		s.Departments = append([]string(nil), p.CurrentStep.Departments...)
+		s.Pending = append([]string(nil), p.CurrentStep.Pending...)
+		c.CurrentStep = &s
+	}
+	return c
+}
+
+func cloneTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := *t
+	return &v
+}
+
+// Transition is what a workflow records at each step: one control-sheet
+// event and the progress after it, written together.
+type Transition struct {
+	Code     string   `json:"code"`
+	Event    Event    `json:"event"`
+	Progress Progress `json:"progress"`
+}

@@ -1,0 +1,173 @@
+// Package testenv gives integration tests the real PostgreSQL and the real
+// Temporal server that `make test` starts (scripts/test.sh), through
+// MOTCUA_TEST_DATABASE_URL and MOTCUA_TEST_TEMPORAL_ADDRESS. A test that
+// needs them and does not find them fails: it never skips silently.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+
+	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/store"
+)
+
+func need(t testing.TB, name string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		t.Fatalf("%s is not set: integration tests need the PostgreSQL and Temporal that `make test` starts", name)
+	}
+	return v
+}
+
+// RandomSuffix returns a short random hex string for unique names.
+func RandomSuffix() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NewDatabase creates a fresh database on the test server, applies the
+// migrations, and drops it when the test ends. It returns its URL.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	base := need(t, "MOTCUA_TEST_DATABASE_URL")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to test PostgreSQL: %v", err)
+	}
+	name := "motcua_test_" + RandomSuffix()
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	_ = conn.Close(ctx)
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse MOTCUA_TEST_DATABASE_URL: %v", err)
+	}
+	u.Path = "/" + name
+	dbURL := u.String()
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			return
+		}
+		defer conn.Close(context.Background())
+		_, _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	if err := store.Migrate(ctx, dbURL, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return dbURL
+}
+
+// NewStore opens a fresh, migrated and seeded database (the catalog and
+// holiday table shipped in data/).
+func NewStore(t testing.TB) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := Seed(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Seed loads the shipped catalog and holiday table.
+func Seed(ctx context.Context, s *store.Store) error {
+	cat, err := catalog.Parse(data.Procedures)
+	if err != nil {
+		return err
+	}
+	if _, err := s.ImportCatalog(ctx, cat); err != nil {
+		return err
+	}
+	table, err := calendar.ParseHolidays(data.Holidays)
+	if err != nil {
+		return err
+	}
+	return s.ImportHolidays(ctx, table)
+}
+
+var (
+	sharedOnce  sync.Once
+	sharedStore *store.Store
+	sharedErr   error
+)
+
+// SharedStore is one seeded database for a whole test binary. Dossier codes
+// are workflow IDs on the shared Temporal server, so tests that start
+// workflows must draw codes from one counter: this database's.
+func SharedStore(t testing.TB) *store.Store {
+	t.Helper()
+	sharedOnce.Do(func() {
+		base := need(t, "MOTCUA_TEST_DATABASE_URL")
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			sharedErr = err
+			return
+		}
+		defer conn.Close(ctx)
+		name := "motcua_shared_" + RandomSuffix()
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+			sharedErr = err
+			return
+		}
+		u, _ := url.Parse(base)
+		u.Path = "/" + name
+		if err := store.Migrate(ctx, u.String(), slog.New(slog.DiscardHandler)); err != nil {
+			sharedErr = err
+			return
+		}
+		if sharedStore, err = store.Open(ctx, u.String()); err != nil {
+			sharedErr = err
+			return
+		}
+		sharedErr = Seed(ctx, sharedStore)
+	})
+	if sharedErr != nil {
+		t.Fatalf("shared test database: %v", sharedErr)
+	}
+	return sharedStore
+}
+
+// Temporal connects to the test Temporal server's default namespace.
+func Temporal(t testing.TB) client.Client {
+	t.Helper()
+	addr := need(t, "MOTCUA_TEST_TEMPORAL_ADDRESS")
+	c, err := client.Dial(client.Options{
+		HostPort: addr,
+		Logger:   tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+	})
+	if err != nil {
+		t.Fatalf("connect to test Temporal at %s: %v", addr, err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// TaskQueue returns a task queue name of the test's own, so its worker
+// serves only its workflows.
+func TaskQueue(t testing.TB) string {
+	return fmt.Sprintf("test-%s-%s", strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()), RandomSuffix())
+}

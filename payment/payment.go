@@ -1,0 +1,247 @@
+// Package payment is the adapter for the payment gateway through which
+// citizens pay the fees a dossier owes.
+//
+// The gateway is a third party reached over HTTP/JSON. The protocol:
+//
+//	POST {base}/v1/payment-requests
+//	  {"merchant_ref", "amount", "description", "notify_url", "expires_at"?}
+//	  201 Created  the new payment request
+//	  200 OK       the SAME request, when merchant_ref was seen before with the same amount
+//	  409 Conflict merchant_ref already used with a different amount
+//	  400          invalid request
+//
+// Errors are JSON {"error": "<code>", "detail": "<text>"}. Money is whole VND
+// (int64, no minor unit); times are RFC 3339.
+//
+// When the citizen has paid (or the payment failed) the gateway POSTs a
+// [Notification] to the request's notify_url. The gateway may deliver the
+// same notification more than once, so receivers must be idempotent on
+// transaction_id.
+//
+// The simulator in package sim speaks the same protocol.
+package payment
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Payment request statuses, as the gateway reports them.
+const (
+	StatusPending   = "pending"   // created, not paid yet
+	StatusSucceeded = "succeeded" // paid; the money is with the merchant
+	StatusFailed    = "failed"    // the last payment attempt failed; the citizen may try again
+)
+
+// PaymentRequest asks the gateway to collect a fee. The json tags are the
+// wire format of POST /v1/payment-requests.
+type PaymentRequest struct {
+	// MerchantRef is the dossier code. It is the idempotency key: asking
+	// again with the same MerchantRef and Amount returns the existing
+	// request instead of creating a second one, so a retried activity is safe.
+	MerchantRef string `json:"merchant_ref"`
+	// Amount is the fee in whole VND; it must be positive.
+	Amount int64 `json:"amount"`
+	// Description is shown to the citizen on the payment page.
+	Description string `json:"description"`
+	// NotifyURL is where the gateway POSTs the [Notification].
+	NotifyURL string `json:"notify_url"`
+	// ExpiresAt is when the payment page stops accepting payment; zero
+	// leaves it to the gateway's default.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+}
+
+// PaymentRequested is the gateway's view of a payment request, as returned
+// when it is created or found again.
+type PaymentRequested struct {
+	// PaymentRef is the gateway's identifier; notifications carry it.
+	PaymentRef string `json:"payment_ref"`
+	// PayURL is the page where the citizen pays.
+	PayURL string `json:"pay_url"`
+	// Status is one of StatusPending, StatusSucceeded, StatusFailed.
+	Status string `json:"status"`
+	// Amount is the requested fee in whole VND.
+	Amount int64 `json:"amount"`
+	// ExpiresAt is when the payment page stops accepting payment.
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Notification is the callback body the gateway POSTs to a request's
+// notify_url when a payment attempt ends. Amount is what was actually paid,
+// which the receiver must compare with what was requested.
+type Notification struct {
+	// PaymentRef identifies the payment request.
+	PaymentRef string `json:"payment_ref"`
+	// MerchantRef is the dossier code the request was made for; it lets the
+	// receiver find the dossier even if the callback races the caller
+	// storing PaymentRef.
+	MerchantRef string `json:"merchant_ref,omitempty"`
+	// TransactionID identifies the payment attempt; a redelivered
+	// notification carries the same TransactionID, so it is the key for
+	// de-duplication.
+	TransactionID string `json:"transaction_id"`
+	// Amount is the amount paid, in whole VND.
+	Amount int64 `json:"amount"`
+	// Status is StatusSucceeded or StatusFailed.
+	Status string `json:"status"`
+	// Reason explains a failed payment; empty otherwise.
+	Reason string `json:"reason,omitempty"`
+	// PaidAt is when the attempt ended.
+	PaidAt time.Time `json:"paid_at"`
+}
+
+// ErrConflict matches (with errors.Is) the error returned when the
+// merchant_ref was already used for a payment request with a different
+// amount. It is permanent: retrying cannot succeed.
+var ErrConflict = errors.New("payment: merchant_ref already used with a different amount")
+
+// ErrInvalid matches errors for requests the adapter refuses to send because
+// they can never succeed (missing merchant_ref, non-positive amount…). It is
+// permanent.
+var ErrInvalid = errors.New("payment: invalid request")
+
+// Error is an error answer from the gateway: an HTTP status and the
+// gateway's error code and detail, when the body had them.
+type Error struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Code is the gateway's machine-readable error code ("" if the body was
+	// not the gateway's JSON error, e.g. a proxy's HTML page).
+	Code string
+	// Detail is the gateway's human-readable explanation, or the start of
+	// the body when it was not JSON.
+	Detail string
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("payment gateway: HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// Is makes errors.Is(err, ErrConflict) true for a 409 answer, so callers
+// need not know status codes.
+func (e *Error) Is(target error) bool {
+	return target == ErrConflict && e.StatusCode == http.StatusConflict
+}
+
+// Permanent reports whether retrying the same call cannot help: a 4xx
+// answer, except 408 Request Timeout and 429 Too Many Requests, which say
+// "later", not "never".
+func (e *Error) Permanent() bool {
+	return e.StatusCode >= 400 && e.StatusCode < 500 &&
+		e.StatusCode != http.StatusRequestTimeout && e.StatusCode != http.StatusTooManyRequests
+}
+
+// IsPermanent reports whether err means the call can never succeed as made
+// (a 4xx answer, ErrConflict, ErrInvalid), so a caller such as a Temporal
+// activity should stop retrying. Everything else — 5xx answers, network
+// errors, timeouts, malformed answers — is retryable. IsPermanent(nil) is
+// false.
+func IsPermanent(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrInvalid) {
+		return true
+	}
+	var e *Error
+	return errors.As(err, &e) && e.Permanent()
+}
+
+// Client calls the payment gateway. It is safe for concurrent use.
+type Client struct {
+	baseURL string
+	http    *http.Client
+}
+
+// defaultTimeout bounds a call when the caller gives no http.Client, so a
+// hung gateway cannot block an activity forever.
+const defaultTimeout = 30 * time.Second
+
+// maxErrorBody bounds how much of an error answer is read; the detail is for
+// humans and a misbehaving proxy may send megabytes.
+const maxErrorBody = 4 << 10
+
+// New returns a Client for the gateway at baseURL (e.g.
+// "http://127.0.0.1:8090/payment"). A nil httpClient means a client with a
+// 30-second timeout.
+func New(baseURL string, httpClient *http.Client) *Client {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: defaultTimeout}
+	}
+	return &Client{baseURL: strings.TrimRight(baseURL, "/"), http: httpClient}
+}
+
+// RequestPayment creates a payment request, or returns the existing one when
+// req.MerchantRef was used before with the same amount. A different amount
+// for a known MerchantRef yields an error matching ErrConflict.
+func (c *Client) RequestPayment(ctx context.Context, req PaymentRequest) (PaymentRequested, error) {
+	switch {
+	case strings.TrimSpace(req.MerchantRef) == "":
+		return PaymentRequested{}, fmt.Errorf("%w: merchant_ref is required", ErrInvalid)
+	case req.Amount <= 0:
+		return PaymentRequested{}, fmt.Errorf("%w: amount must be positive, got %d", ErrInvalid, req.Amount)
+	case strings.TrimSpace(req.NotifyURL) == "":
+		return PaymentRequested{}, fmt.Errorf("%w: notify_url is required", ErrInvalid)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return PaymentRequested{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/v1/payment-requests", bytes.NewReader(body))
+	if err != nil {
+		return PaymentRequested{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		return PaymentRequested{}, fmt.Errorf("payment gateway: request payment %s: %w", req.MerchantRef, err)
+	}
+	defer resp.Body.Close()
+
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		return PaymentRequested{}, fmt.Errorf("request payment %s: %w", req.MerchantRef, readError(resp))
+	}
+	var out PaymentRequested
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return PaymentRequested{}, fmt.Errorf("payment gateway: request payment %s: decode answer: %w", req.MerchantRef, err)
+	}
+	if out.PaymentRef == "" {
+		// Not permanent: a gateway answering 2xx without a ref is broken,
+		// and a later attempt may find it fixed; the request is idempotent.
+		return PaymentRequested{}, fmt.Errorf("payment gateway: request payment %s: answer has no payment_ref", req.MerchantRef)
+	}
+	return out, nil
+}
+
+// readError turns a non-success answer into an *Error, keeping the
+// gateway's code and detail when the body is its JSON error.
+func readError(resp *http.Response) *Error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &Error{StatusCode: resp.StatusCode}
+	var body struct {
+		Error  string `json:"error"`
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(raw, &body) == nil && body.Error != "" {
+		e.Code, e.Detail = body.Error, body.Detail
+	} else {
+		e.Detail = strings.TrimSpace(string(raw))
+	}
+	return e
+}

@@ -1,0 +1,262 @@
+// Package postal is the adapter for the postal service that carries a
+// dossier's result to the citizen.
+//
+// The postal service is a third party reached over HTTP/JSON. The protocol:
+//
+//	POST {base}/v1/shipments
+//	  {"order_number", "recipient": {"name", "phone", "address"}, "contents", "notify_url"}
+//	  201 Created {"waybill", "status": "requested", ...}
+//	  409 Conflict {"error": "already_exists", "waybill", "status"?}  order_number seen before
+//	  400         {"error": "invalid_request", "detail"}               validation failed
+//	  503         {"error": "service_suspended"}                        no service in the area for now
+//
+// The adapter treats 409 already_exists as success and returns that waybill:
+// a request retried after a crash is normal. Times are RFC 3339.
+//
+// As the parcel moves the service POSTs a [Notification] to notify_url.
+// Notifications may be repeated or arrive out of order; receivers must be
+// idempotent.
+//
+// The simulator in package sim speaks the same protocol.
+package postal
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Shipment statuses and notification events. A shipment starts as
+// StatusRequested; its status then follows the last event.
+const (
+	StatusRequested = "requested" // accepted, not collected yet
+	EventPickedUp   = "picked_up" // the postman collected the parcel
+	EventDelivered  = "delivered" // the recipient received it
+	EventFailed     = "failed"    // delivery failed; Reason says why
+)
+
+// Recipient is who receives the parcel.
+type Recipient struct {
+	// Name is required.
+	Name string `json:"name"`
+	// Phone lets the postman call ahead; optional.
+	Phone string `json:"phone"`
+	// Address is the full delivery address; required.
+	Address string `json:"address"`
+}
+
+// ShipmentRequest asks the postal service to carry a result. The json tags
+// are the wire format of POST /v1/shipments.
+type ShipmentRequest struct {
+	// OrderNumber is the dossier code. It is the idempotency key: the
+	// service refuses a second shipment for it (409 already_exists) and the
+	// adapter turns that into success with the existing waybill.
+	OrderNumber string `json:"order_number"`
+	// Recipient is where the parcel goes.
+	Recipient Recipient `json:"recipient"`
+	// Contents describes the parcel for the postman.
+	Contents string `json:"contents"`
+	// NotifyURL is where the service POSTs each [Notification].
+	NotifyURL string `json:"notify_url"`
+}
+
+// Shipment is the postal service's acceptance of a shipment.
+type Shipment struct {
+	// Waybill is the tracking number (e.g. "EV123456785VN"); notifications
+	// carry it.
+	Waybill string `json:"waybill"`
+	// Status is StatusRequested for a new shipment. For an existing one
+	// (409 already_exists) it is the current status if the service reported
+	// it, "" otherwise.
+	Status string `json:"status"`
+}
+
+// Notification is the callback body the postal service POSTs to a
+// shipment's notify_url on each event.
+type Notification struct {
+	// Waybill identifies the shipment.
+	Waybill string `json:"waybill"`
+	// OrderNumber is the dossier code the shipment was requested for; it
+	// lets the receiver find the dossier even if the callback races the
+	// caller storing Waybill.
+	OrderNumber string `json:"order_number,omitempty"`
+	// Event is EventPickedUp, EventDelivered or EventFailed.
+	Event string `json:"event"`
+	// At is when the event happened.
+	At time.Time `json:"at"`
+	// Reason explains a failed delivery; empty otherwise.
+	Reason string `json:"reason,omitempty"`
+}
+
+// ErrInvalid matches errors for requests the adapter refuses to send because
+// they can never succeed (missing order number, recipient name…). It is
+// permanent.
+var ErrInvalid = errors.New("postal: invalid request")
+
+// ErrSuspended matches (with errors.Is) the 503 service_suspended answer:
+// the service does not operate in the area for now. It is retryable, but
+// such outages can last weeks, so callers may want long retry intervals.
+var ErrSuspended = errors.New("postal: service suspended")
+
+// codeSuspended is the error code of a suspension answer.
+const codeSuspended = "service_suspended"
+
+// codeAlreadyExists is the error code of a 409 for a known order number.
+const codeAlreadyExists = "already_exists"
+
+// Error is an error answer from the postal service: an HTTP status and the
+// service's error code and detail, when the body had them.
+type Error struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Code is the service's machine-readable error code ("" if the body was
+	// not the service's JSON error).
+	Code string
+	// Detail is the service's human-readable explanation, or the start of
+	// the body when it was not JSON.
+	Detail string
+}
+
+func (e *Error) Error() string {
+	s := fmt.Sprintf("postal service: HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		s += " " + e.Code
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// Is makes errors.Is(err, ErrSuspended) true for a service_suspended answer.
+func (e *Error) Is(target error) bool {
+	return target == ErrSuspended && e.Code == codeSuspended
+}
+
+// Permanent reports whether retrying the same call cannot help: a 4xx
+// answer, except 408 Request Timeout and 429 Too Many Requests, which say
+// "later", not "never".
+func (e *Error) Permanent() bool {
+	return e.StatusCode >= 400 && e.StatusCode < 500 &&
+		e.StatusCode != http.StatusRequestTimeout && e.StatusCode != http.StatusTooManyRequests
+}
+
+// IsPermanent reports whether err means the call can never succeed as made
+// (a 4xx answer, ErrInvalid), so a caller such as a Temporal activity should
+// stop retrying. Everything else — 5xx answers including ErrSuspended,
+// network errors, timeouts, malformed answers — is retryable.
+// IsPermanent(nil) is false.
+func IsPermanent(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, ErrInvalid) {
+		return true
+	}
+	var e *Error
+	return errors.As(err, &e) && e.Permanent()
+}
+
+// Client calls the postal service. It is safe for concurrent use.
+type Client struct {
+	baseURL string
+	http    *http.Client
+}
+
+// defaultTimeout bounds a call when the caller gives no http.Client, so a
+// hung service cannot block an activity forever.
+const defaultTimeout = 30 * time.Second
+
+// maxErrorBody bounds how much of an error answer is read.
+const maxErrorBody = 4 << 10
+
+// New returns a Client for the postal service at baseURL (e.g.
+// "http://127.0.0.1:8090/postal"). A nil httpClient means a client with a
+// 30-second timeout.
+func New(baseURL string, httpClient *http.Client) *Client {
+	if httpClient == nil {
+		httpClient = &http.Client{Timeout: defaultTimeout}
+	}
+	return &Client{baseURL: strings.TrimRight(baseURL, "/"), http: httpClient}
+}
+
+// RequestShipment asks for a shipment. If req.OrderNumber already has one,
+// it returns that shipment's waybill as success, so retrying is safe.
+func (c *Client) RequestShipment(ctx context.Context, req ShipmentRequest) (Shipment, error) {
+	switch {
+	case strings.TrimSpace(req.OrderNumber) == "":
+		return Shipment{}, fmt.Errorf("%w: order_number is required", ErrInvalid)
+	case strings.TrimSpace(req.Recipient.Name) == "":
+		return Shipment{}, fmt.Errorf("%w: recipient name is required", ErrInvalid)
+	case strings.TrimSpace(req.Recipient.Address) == "":
+		return Shipment{}, fmt.Errorf("%w: recipient address is required", ErrInvalid)
+	case strings.TrimSpace(req.NotifyURL) == "":
+		return Shipment{}, fmt.Errorf("%w: notify_url is required", ErrInvalid)
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return Shipment{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/v1/shipments", bytes.NewReader(body))
+	if err != nil {
+		return Shipment{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "application/json")
+
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		return Shipment{}, fmt.Errorf("postal service: request shipment %s: %w", req.OrderNumber, err)
+	}
+	defer resp.Body.Close()
+
+	switch resp.StatusCode {
+	case http.StatusCreated, http.StatusOK:
+		var out Shipment
+		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+			return Shipment{}, fmt.Errorf("postal service: request shipment %s: decode answer: %w", req.OrderNumber, err)
+		}
+		if out.Waybill == "" {
+			// Not permanent: the request is idempotent and a later attempt
+			// gets the waybill through 409 already_exists.
+			return Shipment{}, fmt.Errorf("postal service: request shipment %s: answer has no waybill", req.OrderNumber)
+		}
+		return out, nil
+	case http.StatusConflict:
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		var exists struct {
+			Error   string `json:"error"`
+			Waybill string `json:"waybill"`
+			Status  string `json:"status"`
+		}
+		if json.Unmarshal(raw, &exists) == nil && exists.Error == codeAlreadyExists && exists.Waybill != "" {
+			return Shipment{Waybill: exists.Waybill, Status: exists.Status}, nil
+		}
+		return Shipment{}, fmt.Errorf("request shipment %s: %w", req.OrderNumber, parseError(resp.StatusCode, raw))
+	default:
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return Shipment{}, fmt.Errorf("request shipment %s: %w", req.OrderNumber, parseError(resp.StatusCode, raw))
+	}
+}
+
+// parseError turns a non-success answer into an *Error, keeping the
+// service's code and detail when the body is its JSON error.
+func parseError(status int, raw []byte) *Error {
+	e := &Error{StatusCode: status}
+	var body struct {
+		Error  string `json:"error"`
+		Detail string `json:"detail"`
+	}
+	if json.Unmarshal(raw, &body) == nil && body.Error != "" {
+		e.Code, e.Detail = body.Error, body.Detail
+	} else {
+		e.Detail = strings.TrimSpace(string(raw))
+	}
+	return e
+}

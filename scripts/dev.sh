@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# scripts/dev.sh (`make dev`): run the whole product locally until Ctrl-C.
+#
+#   1. builds bin/motcua (and bin/temporal the first time),
+#   2. starts a project-local PostgreSQL in .data/postgres (unless DATABASE_URL
+#      is set) and creates the database motcua,
+#   3. starts the Temporal dev server persisted in .data/temporal.db (unless
+#      TEMPORAL_ADDRESS is set), registers the search attributes of
+#      deploy/temporal/search-attributes, sets namespace retention to 30 days,
+#   4. runs `motcua migrate` and `motcua seed`,
+#   5. starts `motcua sim`, `motcua api`, `motcua worker` (logs in .data/logs/)
+#      and waits for the API's /readyz.
+# Ctrl-C stops everything it started; the data in .data/ is kept.
+#
+# Environment (all optional):
+#   DATABASE_URL             use this PostgreSQL instead of the local cluster
+#   TEMPORAL_ADDRESS         use this Temporal (host:port) instead of starting the dev server
+#   TEMPORAL_NAMESPACE       namespace (default: default)
+#   MOTCUA_HTTP_ADDR         API listen address (default 127.0.0.1:8080)
+#   MOTCUA_PUBLIC_URL        API base URL for callbacks (default http://<MOTCUA_HTTP_ADDR>)
+#   MOTCUA_SIM_ADDR          simulators listen address (default 127.0.0.1:8090)
+#   MOTCUA_PAYMENT_URL       payment gateway URL (default http://<MOTCUA_SIM_ADDR>/payment)
+#   MOTCUA_POSTAL_URL        postal service URL (default http://<MOTCUA_SIM_ADDR>/postal)
+#   MOTCUA_PG_PORT           port of the local PostgreSQL (default 55432)
+#   MOTCUA_TEMPORAL_PORT     gRPC port of the Temporal dev server (default 7233)
+#   MOTCUA_TEMPORAL_UI_PORT  Web UI port of the Temporal dev server (default 8233)
+#   MOTCUA_DATA_DIR          where state and logs live (default .data, relative to the repo)
+#   MOTCUA_PG_BINDIR         directory of initdb/pg_ctl to use (default: searched)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+MOTCUA_LOG_PREFIX=dev
+
+ROOT=$PWD
+DATA_DIR=$(abspath "${MOTCUA_DATA_DIR:-.data}")
+LOG_DIR=$DATA_DIR/logs
+PID_DIR=$DATA_DIR/pids
+PG_DATA=$DATA_DIR/postgres
+PG_SOCKDIR=$DATA_DIR/run
+PG_LOCAL_PORT=${MOTCUA_PG_PORT:-55432}
+T_PORT=${MOTCUA_TEMPORAL_PORT:-7233}
+T_UI_PORT=${MOTCUA_TEMPORAL_UI_PORT:-8233}
+MOTCUA_BIN=$ROOT/bin/motcua
+SERVICES=(sim api worker)
+
+declare -A SVC_PID=()
+LOCAL_PG=0    # 1 when this run started the local PostgreSQL (and so stops it)
+LOCAL_TEMPORAL=0
+CLEANED=0
+
+# url_of ADDR: http:// URL for a listen address such as 127.0.0.1:8080 or :8080.
+url_of() {
+	local addr=$1
+	case "$addr" in
+	:*) addr="127.0.0.1$addr" ;;
+	0.0.0.0:*) addr="127.0.0.1:${addr##*:}" ;;
+	esac
+	printf 'http://%s\n' "$addr"
+}
+
+# check_free ADDR WHAT: die when something already listens on ADDR.
+check_free() {
+	local addr=$1 what=$2 host port
+	host=${addr%:*}
+	port=${addr##*:}
+	case "$host" in "" | 0.0.0.0) host=127.0.0.1 ;; esac
+	host=${host#[}
+	host=${host%]}
+	if port_in_use "$port" "$host"; then
+		die "$addr ($what) is already in use by another process; stop it or choose another address"
+	fi
+}
+
+# owned_pid FILE PATTERN: print the pid stored in FILE when that process is
+# alive and its command line matches PATTERN (a leftover of ours).
+owned_pid() {
+	local file=$1 pattern=$2 pid
+	[[ -f "$file" ]] || return 1
+	pid=$(tr -dc '0-9' <"$file")
+	[[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$pattern" || return 1
+	printf '%s\n' "$pid"
+}
+
+# stop_leftovers: processes recorded by an earlier run that was killed before
+# it could clean up (kill -9, closed terminal...): stop them.
+stop_leftovers() {
+	local name pid
+	for name in "${SERVICES[@]}"; do
+		if pid=$(owned_pid "$PID_DIR/$name.pid" "motcua $name"); then
+			log "stopping leftover motcua $name (pid $pid) from an earlier run"
+			stop_pid "$pid" "motcua $name" 10
+		fi
+	done
+	if pid=$(owned_pid "$PID_DIR/temporal.pid" "server start-dev"); then
+		log "stopping leftover Temporal dev server (pid $pid) from an earlier run"
+		stop_pid "$pid" temporal 60
+	fi
+	rm -f "$PID_DIR"/*.pid
+}
+
+cleanup() {
+	local rc=$?
+	((CLEANED)) && return 0
+	CLEANED=1
+	trap '' INT TERM HUP
+	set +e
+	local name pid any deadline
+	# motcua processes first: SIGTERM to all, up to 10 s, then SIGKILL.
+	any=0
+	for name in worker api sim; do
+		pid=${SVC_PID[$name]:-}
+		if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+			((any)) || log "stopping motcua processes"
+			any=1
+			kill -TERM "$pid" 2>/dev/null
+		fi
+	done
+	if ((any)); then
+		deadline=$((SECONDS + 10))
+		while ((SECONDS < deadline)); do
+			any=0
+			for name in "${SERVICES[@]}"; do
+				pid=${SVC_PID[$name]:-}
+				[[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && any=1
+			done
+			((any)) || break
+			sleep 0.1
+		done
+		for name in "${SERVICES[@]}"; do
+			pid=${SVC_PID[$name]:-}
+			if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+				log "motcua $name (pid $pid) did not stop within 10s; killing it"
+				kill -KILL "$pid" 2>/dev/null
+			fi
+			[[ -n "$pid" ]] && wait "$pid" 2>/dev/null
+		done
+	fi
+	# Temporal: SIGTERM and wait, so that it flushes its sqlite file.
+	if ((LOCAL_TEMPORAL)); then
+		temporal_stop 60
+	fi
+	if ((LOCAL_PG)); then
+		pg_stop "$PG_DATA"
+	fi
+	rm -f "$PID_DIR"/*.pid "$DATA_DIR/dev.pid"
+	if ((rc == 0)); then
+		log "stopped; data in ${DATA_DIR#"$ROOT"/}/ is kept"
+	fi
+	exit "$rc"
+}
+
+on_signal() {
+	echo >&2
+	log "interrupted: stopping everything"
+	exit 0 # runs cleanup (EXIT trap) with status 0
+}
+
+# ---------------------------------------------------------------- start
+mkdir -p "$DATA_DIR" "$LOG_DIR" "$PID_DIR"
+
+if pid=$(owned_pid "$DATA_DIR/dev.pid" "dev.sh"); then
+	die "another scripts/dev.sh (pid $pid) is running on ${DATA_DIR#"$ROOT"/}/; stop it first"
+fi
+echo $$ >"$DATA_DIR/dev.pid"
+trap cleanup EXIT
+trap on_signal INT TERM HUP
+
+stop_leftovers
+
+export TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
+export MOTCUA_HTTP_ADDR=${MOTCUA_HTTP_ADDR:-127.0.0.1:8080}
+export MOTCUA_PUBLIC_URL=${MOTCUA_PUBLIC_URL:-$(url_of "$MOTCUA_HTTP_ADDR")}
+export MOTCUA_SIM_ADDR=${MOTCUA_SIM_ADDR:-127.0.0.1:8090}
+export MOTCUA_PAYMENT_URL=${MOTCUA_PAYMENT_URL:-$(url_of "$MOTCUA_SIM_ADDR")/payment}
+export MOTCUA_POSTAL_URL=${MOTCUA_POSTAL_URL:-$(url_of "$MOTCUA_SIM_ADDR")/postal}
+API_URL=$(url_of "$MOTCUA_HTTP_ADDR")
+SIM_URL=$(url_of "$MOTCUA_SIM_ADDR")
+check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
+check_free "$MOTCUA_HTTP_ADDR" "API, MOTCUA_HTTP_ADDR"
+
+log "building bin/motcua"
+go build -o bin/motcua ./cmd/motcua || die "go build ./cmd/motcua failed"
+ensure_temporal
+
+# ---------------------------------------------------------------- PostgreSQL
+if [[ -n "${DATABASE_URL:-}" ]]; then
+	log "using DATABASE_URL from the environment (no local PostgreSQL)"
+else
+	ensure_pg_binaries
+	pg_start "$PG_DATA" "$PG_LOCAL_PORT" "$PG_SOCKDIR" "$LOG_DIR/postgres.log"
+	LOCAL_PG=$PG_STARTED_BY_US
+	pg_create_db "$PG_PORT" motcua
+	DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/motcua?sslmode=disable"
+fi
+export DATABASE_URL
+
+# ---------------------------------------------------------------- Temporal
+if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then
+	log "using TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS from the environment (no local Temporal dev server)"
+	wait_for_temporal "$TEMPORAL_ADDRESS" 30
+	TEMPORAL_UI_URL="(the UI of that Temporal)"
+else
+	check_free "127.0.0.1:$T_PORT" "Temporal gRPC, MOTCUA_TEMPORAL_PORT"
+	check_free "127.0.0.1:$T_UI_PORT" "Temporal UI, MOTCUA_TEMPORAL_UI_PORT"
+	t_args=(
+		--port "$T_PORT" --ui-port "$T_UI_PORT"
+		--db-filename "$DATA_DIR/temporal.db"
+		--sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL
+		--dynamic-config-value history.shardIOConcurrency=8
+		--log-level warn
+	)
+	if [[ "$TEMPORAL_NAMESPACE" != default ]]; then
+		t_args+=(--namespace "$TEMPORAL_NAMESPACE")
+	fi
+	temporal_start "$LOG_DIR/temporal.log" "${t_args[@]}"
+	LOCAL_TEMPORAL=1
+	echo "$TEMPORAL_PID" >"$PID_DIR/temporal.pid"
+	export TEMPORAL_ADDRESS=127.0.0.1:$T_PORT
+	wait_for_temporal "$TEMPORAL_ADDRESS" 60
+	TEMPORAL_UI_URL="http://127.0.0.1:$T_UI_PORT"
+fi
+ensure_search_attributes "$TEMPORAL_ADDRESS" "$TEMPORAL_NAMESPACE"
+"$TEMPORAL_BIN" operator namespace update --address "$TEMPORAL_ADDRESS" --command-timeout 30s \
+	--retention 720h --namespace "$TEMPORAL_NAMESPACE" >/dev/null ||
+	die "could not set the retention of namespace $TEMPORAL_NAMESPACE"
+
+# ---------------------------------------------------------------- motcua
+log "motcua migrate"
+"$MOTCUA_BIN" migrate || die "motcua migrate failed"
+log "motcua seed"
+"$MOTCUA_BIN" seed || die "motcua seed failed"
+
+# Checked again right before they start (something may have taken the port meanwhile).
+check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
+check_free "$MOTCUA_HTTP_ADDR" "API, MOTCUA_HTTP_ADDR"
+for name in "${SERVICES[@]}"; do
+	spawn "$LOG_DIR/$name.log" "$MOTCUA_BIN" "$name"
+	SVC_PID[$name]=$SPAWNED_PID
+	echo "$SPAWNED_PID" >"$PID_DIR/$name.pid"
+	log "started motcua $name (pid $SPAWNED_PID, log ${LOG_DIR#"$ROOT"/}/$name.log)"
+done
+
+# check_alive: die (after showing its log) when a process we started exited.
+check_alive() {
+	local name pid rc
+	for name in "${SERVICES[@]}"; do
+		pid=${SVC_PID[$name]}
+		if ! kill -0 "$pid" 2>/dev/null; then
+			rc=0
+			wait "$pid" 2>/dev/null || rc=$?
+			SVC_PID[$name]=""
+			show_log_tail "$LOG_DIR/$name.log"
+			die "motcua $name exited (status $rc); stopping everything"
+		fi
+	done
+	if ((LOCAL_TEMPORAL)) && ! kill -0 "$TEMPORAL_PID" 2>/dev/null; then
+		show_log_tail "$LOG_DIR/temporal.log"
+		TEMPORAL_PID=""
+		die "the Temporal dev server exited; stopping everything"
+	fi
+}
+
+log "waiting for $API_URL/readyz"
+ready=0
+deadline=$((SECONDS + 60))
+while ((SECONDS < deadline)); do
+	check_alive
+	if http_ok "$API_URL/readyz"; then
+		ready=1
+		break
+	fi
+	sleep 0.5
+done
+if ((!ready)); then
+	show_log_tail "$LOG_DIR/api.log"
+	die "the API did not answer 200 on $API_URL/readyz within 60s"
+fi
+
+cat <<EOF
+
+  motcua is running
+  ---------------------------------------------------------------
+  API            $API_URL
+  API docs       $API_URL/docs
+  OpenAPI        $API_URL/openapi.json
+  Temporal UI    $TEMPORAL_UI_URL   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
+  Simulators     $SIM_URL   (payment $MOTCUA_PAYMENT_URL, postal $MOTCUA_POSTAL_URL)
+  DATABASE_URL   $DATABASE_URL
+  Logs           ${LOG_DIR#"$ROOT"/}/  ($(cd "$LOG_DIR" && echo *.log))
+  ---------------------------------------------------------------
+  Ctrl-C stops everything; data in ${DATA_DIR#"$ROOT"/}/ is kept.
+
+EOF
+
+while true; do
+	check_alive
+	sleep 1
+done

@@ -1,0 +1,555 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/*.sh. Source it (`source scripts/lib.sh`); do not
+# run it. Nothing here refers to a machine path of its own: the repository
+# root is found from this file's location, PostgreSQL binaries are looked up
+# on PATH and in the distribution's usual place.
+#
+# Functions (see each one's comment):
+#   log, die, show_log_tail, abspath
+#   ensure_temporal            build bin/temporal when missing
+#   ensure_pg_binaries         find (or apt-get install) initdb/pg_ctl; sets PG_BINDIR
+#   free_port [EXCLUDE...]     print a free loopback TCP port
+#   port_in_use PORT [HOST]    true when something listens there
+#   pg_start DATA PORT SOCKDIR LOGFILE [name=value...]
+#   pg_stop DATA
+#   pg_create_db PORT NAME
+#   temporal_start LOGFILE [start-dev flags...]   sets TEMPORAL_PID
+#   wait_for_temporal ADDRESS [SECONDS]
+#   ensure_search_attributes ADDRESS [NAMESPACE]
+#   temporal_stop [SECONDS]
+#   spawn LOGFILE CMD...       start CMD in the background; sets SPAWNED_PID
+#   stop_pid PID NAME [SECONDS]
+#   http_ok URL                true when URL answers 200
+#
+# Environment read here:
+#   MOTCUA_PG_BINDIR   directory with initdb/pg_ctl to use instead of searching
+#   MOTCUA_LOG_PREFIX  prefix of log lines (set by each script)
+
+if [[ -n "${_MOTCUA_LIB_LOADED:-}" ]]; then
+	return 0
+fi
+_MOTCUA_LIB_LOADED=1
+
+MOTCUA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TEMPORAL_CLI_PKG="github.com/temporalio/cli/cmd/temporal"
+TEMPORAL_CLI_VERSION="v1.5.1"
+TEMPORAL_BIN="$MOTCUA_ROOT/bin/temporal"
+SEARCH_ATTRIBUTES_FILE="$MOTCUA_ROOT/deploy/temporal/search-attributes"
+
+# Globals set by the functions below and read by the scripts.
+# shellcheck disable=SC2034
+{
+TEMPORAL_PID=""
+TEMPORAL_LOG=""
+SPAWNED_PID=""
+PG_BINDIR=""
+PG_STARTED_BY_US=0
+PG_PORT=""
+}
+
+# ---------------------------------------------------------------- basics
+
+log() {
+	printf '%s [%s] %s\n' "$(date +%H:%M:%S)" "${MOTCUA_LOG_PREFIX:-motcua}" "$*" >&2
+}
+
+die() {
+	log "ERROR: $*"
+	exit 1
+}
+
+# show_log_tail FILE [LINES]: print the end of a log file to stderr.
+show_log_tail() {
+	local file=$1 lines=${2:-40}
+	if [[ -f "$file" ]]; then
+		printf -- '----- last %s lines of %s -----\n' "$lines" "$file" >&2
+		tail -n "$lines" "$file" >&2 || true
+		printf -- '-----\n' >&2
+	else
+		log "(no log file $file)"
+	fi
+}
+
+# abspath PATH: PATH made absolute against the current directory (no need to exist).
+abspath() {
+	case "$1" in
+	/*) printf '%s\n' "$1" ;;
+	*) printf '%s\n' "$PWD/${1#./}" ;;
+	esac
+}
+
+# run_privileged CMD...: run CMD as root (sudo when we are not root).
+run_privileged() {
+	if [[ $EUID -eq 0 ]]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		die "need root to run: $* (and sudo is not installed)"
+	fi
+}
+
+# ---------------------------------------------------------------- Temporal CLI
+
+# ensure_temporal: build bin/temporal (Temporal CLI with the embedded dev
+# server and Web UI) from the Go module proxy when it is missing.
+ensure_temporal() {
+	if [[ -x "$TEMPORAL_BIN" ]]; then
+		return 0
+	fi
+	command -v go >/dev/null 2>&1 || die "go is not on PATH; cannot build bin/temporal"
+	log "building the Temporal CLI $TEMPORAL_CLI_VERSION into bin/temporal (first time on 2 cores: about 6 minutes)"
+	mkdir -p "$MOTCUA_ROOT/bin"
+	(cd "$MOTCUA_ROOT" && GOBIN="$MOTCUA_ROOT/bin" go install "$TEMPORAL_CLI_PKG@$TEMPORAL_CLI_VERSION") ||
+		die "go install $TEMPORAL_CLI_PKG@$TEMPORAL_CLI_VERSION failed"
+	[[ -x "$TEMPORAL_BIN" ]] || die "go install finished but $TEMPORAL_BIN is missing"
+}
+
+# ---------------------------------------------------------------- ports & http
+
+# port_in_use PORT [HOST]: true when a TCP connection to HOST:PORT succeeds.
+port_in_use() {
+	local port=$1 host=${2:-127.0.0.1}
+	(exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+}
+
+# free_port [EXCLUDE...]: print a TCP port that is free on 127.0.0.1, never one
+# of EXCLUDE. Asks the kernel through python3 when it exists, else probes
+# random ports below the ephemeral range.
+free_port() {
+	local p x i taken
+	for ((i = 0; i < 100; i++)); do
+		p=""
+		if command -v python3 >/dev/null 2>&1; then
+			p=$(python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()' 2>/dev/null) || p=""
+		fi
+		if [[ ! "$p" =~ ^[0-9]+$ ]]; then
+			p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+		fi
+		taken=0
+		for x in "$@"; do
+			[[ "$x" == "$p" ]] && taken=1
+		done
+		((taken)) && continue
+		port_in_use "$p" && continue
+		printf '%s\n' "$p"
+		return 0
+	done
+	die "could not find a free TCP port on 127.0.0.1"
+}
+
+# http_ok URL: true when URL answers with status 200 (curl; bash /dev/tcp
+# fallback for plain http://host:port/path URLs when curl is missing).
+http_ok() {
+	local url=$1
+	if command -v curl >/dev/null 2>&1; then
+		[[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$url" 2>/dev/null)" == "200" ]]
+		return
+	fi
+	local rest hostport host port path status
+	rest=${url#http://}
+	hostport=${rest%%/*}
+	path=/${rest#*/}
+	[[ "$rest" == */* ]] || path=/
+	host=${hostport%:*}
+	port=${hostport##*:}
+	[[ "$host" == "$hostport" ]] && port=80
+	status=$(
+		exec 3<>"/dev/tcp/$host/$port" || exit 1
+		printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n' "$path" "$hostport" >&3
+		IFS= read -r -t 3 line <&3 || exit 1
+		printf '%s' "$line"
+	) 2>/dev/null || return 1
+	[[ "$status" =~ ^HTTP/[0-9.]+\ 200 ]]
+}
+
+# ---------------------------------------------------------------- processes
+
+# spawn LOGFILE CMD...: start CMD in the background, stdout+stderr to LOGFILE
+# (truncated), stdin from /dev/null, in its own session when setsid exists so
+# that a Ctrl-C in the terminal reaches only the calling script, which then
+# stops its children in order. Sets SPAWNED_PID. Do not call it inside $(...).
+spawn() {
+	local logfile=$1
+	shift
+	mkdir -p "$(dirname "$logfile")"
+	if command -v setsid >/dev/null 2>&1; then
+		setsid "$@" >"$logfile" 2>&1 </dev/null &
+	else
+		"$@" >"$logfile" 2>&1 </dev/null &
+	fi
+	SPAWNED_PID=$!
+}
+
+# stop_pid PID NAME [SECONDS]: SIGTERM, wait up to SECONDS (default 10), then SIGKILL.
+stop_pid() {
+	local pid=$1 name=$2 timeout=${3:-10} deadline
+	[[ -n "$pid" ]] || return 0
+	kill -0 "$pid" 2>/dev/null || {
+		wait "$pid" 2>/dev/null || true
+		return 0
+	}
+	kill -TERM "$pid" 2>/dev/null || true
+	deadline=$((SECONDS + timeout))
+	while ((SECONDS < deadline)) && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "$name (pid $pid) did not stop within ${timeout}s; killing it"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+
+# _pg_bindir_ok DIR: DIR has the server binaries we need.
+_pg_bindir_ok() {
+	[[ -n "$1" && -x "$1/initdb" && -x "$1/pg_ctl" && -x "$1/postgres" ]]
+}
+
+# _pg_find_bindir: print the directory holding initdb/pg_ctl: MOTCUA_PG_BINDIR,
+# else the one behind initdb/pg_ctl on PATH, else the newest
+# /usr/lib/postgresql/<version>/bin.
+_pg_find_bindir() {
+	local d
+	if [[ -n "${MOTCUA_PG_BINDIR:-}" ]]; then
+		_pg_bindir_ok "$MOTCUA_PG_BINDIR" || return 1
+		printf '%s\n' "$MOTCUA_PG_BINDIR"
+		return 0
+	fi
+	if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
+		d=$(dirname "$(readlink -f "$(command -v pg_ctl)")")
+		if _pg_bindir_ok "$d"; then
+			printf '%s\n' "$d"
+			return 0
+		fi
+	fi
+	while IFS= read -r d; do
+		if _pg_bindir_ok "$d"; then
+			printf '%s\n' "$d"
+			return 0
+		fi
+	done < <(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V -r)
+	return 1
+}
+
+# ensure_pg_binaries: set PG_BINDIR; install Debian's postgresql package when
+# no server binaries are found.
+ensure_pg_binaries() {
+	[[ -n "$PG_BINDIR" ]] && return 0
+	if [[ -n "${MOTCUA_PG_BINDIR:-}" ]] && ! _pg_bindir_ok "$MOTCUA_PG_BINDIR"; then
+		die "MOTCUA_PG_BINDIR=$MOTCUA_PG_BINDIR has no initdb/pg_ctl/postgres"
+	fi
+	if ! PG_BINDIR=$(_pg_find_bindir); then
+		command -v apt-get >/dev/null 2>&1 ||
+			die "PostgreSQL server binaries (initdb, pg_ctl) not found and apt-get is missing: install PostgreSQL >= 13"
+		log "PostgreSQL server binaries not found: installing the postgresql package with apt-get"
+		run_privileged apt-get update
+		run_privileged env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql
+		PG_BINDIR=$(_pg_find_bindir) || die "postgresql installed but initdb/pg_ctl still not found"
+	fi
+}
+
+# pg_bin NAME: path of a PostgreSQL client/server program, preferring PG_BINDIR.
+pg_bin() {
+	if [[ -n "$PG_BINDIR" && -x "$PG_BINDIR/$1" ]]; then
+		printf '%s\n' "$PG_BINDIR/$1"
+	elif command -v "$1" >/dev/null 2>&1; then
+		command -v "$1"
+	else
+		die "PostgreSQL program $1 not found"
+	fi
+}
+
+# _pg_major BINDIR: major version of the server in BINDIR (e.g. 15).
+_pg_major() {
+	"$1/postgres" --version 2>/dev/null |
+		awk '{ for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+/) { split($i, v, "."); print v[1]; exit } }'
+}
+
+# _pg_bindir_for_data DATA: make PG_BINDIR match the version of an existing
+# cluster (a cluster made by PostgreSQL 15 must be run by PostgreSQL 15).
+_pg_bindir_for_data() {
+	local data=$1 want have d
+	[[ -s "$data/PG_VERSION" ]] || return 0
+	want=$(tr -d '[:space:]' <"$data/PG_VERSION")
+	have=$(_pg_major "$PG_BINDIR")
+	[[ "$want" == "$have" ]] && return 0
+	d="/usr/lib/postgresql/$want/bin"
+	if _pg_bindir_ok "$d"; then
+		log "cluster $data is PostgreSQL $want: using $d"
+		PG_BINDIR=$d
+		return 0
+	fi
+	die "cluster $data was made by PostgreSQL $want but only PostgreSQL $have was found; delete it (make clean-data) or install PostgreSQL $want"
+}
+
+# _pg_os_user_setup: when root, make sure the postgres OS user exists (the
+# server refuses to run as root).
+_pg_os_user_setup() {
+	[[ $EUID -eq 0 ]] || return 0
+	id -u postgres >/dev/null 2>&1 && return 0
+	log "creating the postgres OS user"
+	if getent group postgres >/dev/null 2>&1; then
+		useradd --system --gid postgres --no-create-home --home-dir /var/lib/postgresql --shell /bin/bash postgres
+	else
+		useradd --system --user-group --no-create-home --home-dir /var/lib/postgresql --shell /bin/bash postgres
+	fi
+}
+
+# as_pg CMD...: run CMD as the postgres OS user when we are root, else as
+# ourselves. Runs from / so that an unreadable current directory is no issue.
+as_pg() {
+	if [[ $EUID -ne 0 ]]; then
+		(cd / && LC_ALL=C "$@")
+	elif command -v runuser >/dev/null 2>&1; then
+		(cd / && LC_ALL=C runuser -u postgres -- "$@")
+	else
+		(cd / && LC_ALL=C su -s /bin/bash postgres -c "$(printf '%q ' "$@")")
+	fi
+}
+
+# _pg_conf_quote VALUE: VALUE as a single-quoted postgresql.conf string.
+_pg_conf_quote() {
+	printf "'%s'" "${1//\'/\'\'}"
+}
+
+# _pg_running DATA: true when a postmaster runs on DATA.
+_pg_running() {
+	[[ -s "$1/PG_VERSION" ]] || return 1
+	as_pg "$(pg_bin pg_ctl)" -D "$1" status >/dev/null 2>&1
+}
+
+# pg_start DATA_DIR PORT SOCKET_DIR LOGFILE [name=value...]
+# Start a PostgreSQL cluster in DATA_DIR (initdb first when it is empty),
+# listening only on 127.0.0.1:PORT, unix socket in SOCKET_DIR, server log in
+# LOGFILE; extra name=value pairs become server settings. As root, the
+# cluster runs as the postgres OS user (created when missing) and the dirs
+# are given to it. When a postmaster already runs on DATA_DIR it is reused.
+# Sets PG_PORT (the port it really listens on) and PG_STARTED_BY_US (1 when
+# this call started it, 0 when it was reused). Waits until pg_isready.
+pg_start() {
+	[[ $# -ge 4 ]] || die "usage: pg_start DATA_DIR PORT SOCKET_DIR LOGFILE [name=value...]"
+	local data port sockdir logfile conf kv deadline locale_args=()
+	data=$(abspath "$1")
+	port=$2
+	sockdir=$(abspath "$3")
+	logfile=$(abspath "$4")
+	shift 4
+	ensure_pg_binaries
+	_pg_os_user_setup
+	mkdir -p "$data" "$sockdir" "$(dirname "$logfile")"
+	touch "$logfile"
+	if [[ $EUID -eq 0 ]]; then
+		if [[ "$(stat -c %U "$data")" != postgres ]]; then
+			chown -R postgres: "$data"
+		fi
+		chown postgres: "$sockdir" "$logfile"
+		if ! as_pg test -w "$data" -a -w "$sockdir" -a -w "$logfile"; then
+			die "the postgres OS user cannot reach $data, $sockdir or $logfile: their parent directories must be searchable by others (chmod o+x), or put the repository elsewhere"
+		fi
+	fi
+	chmod 700 "$data"
+	_pg_bindir_for_data "$data"
+
+	PG_STARTED_BY_US=0
+	PG_PORT=$port
+	if _pg_running "$data"; then
+		# Line 4 of postmaster.pid is the port it listens on.
+		PG_PORT=$(sed -n 4p "$data/postmaster.pid" 2>/dev/null | tr -d '[:space:]')
+		[[ "$PG_PORT" =~ ^[0-9]+$ ]] || PG_PORT=$port
+		if [[ "$PG_PORT" != "$port" ]]; then
+			log "PostgreSQL on $data is already running on port $PG_PORT (not $port); reusing it"
+		else
+			log "PostgreSQL on $data is already running on port $PG_PORT; reusing it"
+		fi
+	else
+		if [[ ! -s "$data/PG_VERSION" ]]; then
+			if [[ -n "$(ls -A "$data")" ]]; then
+				die "$data is neither empty nor a PostgreSQL cluster"
+			fi
+			if command -v locale >/dev/null 2>&1 && locale -a 2>/dev/null | grep -qiE '^c\.utf-?8$'; then
+				locale_args=(--locale=C.UTF-8)
+			else
+				locale_args=(--no-locale)
+			fi
+			log "initdb $data (PostgreSQL $(_pg_major "$PG_BINDIR"), ${locale_args[0]})"
+			as_pg "$(pg_bin initdb)" -D "$data" --auth=trust --username=postgres -E UTF8 "${locale_args[@]}" \
+				--no-sync --no-instructions >>"$logfile" 2>&1 || {
+				show_log_tail "$logfile"
+				die "initdb failed"
+			}
+		fi
+		# Our settings live in motcua.conf, rewritten on every start and
+		# included from postgresql.conf.
+		conf="$data/motcua.conf"
+		if ! grep -q "^include_if_exists = 'motcua.conf'" "$data/postgresql.conf"; then
+			printf "\n# Added by scripts/lib.sh (pg_start)\ninclude_if_exists = 'motcua.conf'\n" >>"$data/postgresql.conf"
+		fi
+		{
+			echo "# Written by scripts/lib.sh (pg_start) at every start: edits here are lost."
+			echo "listen_addresses = '127.0.0.1'"
+			echo "port = $port"
+			# A unix socket path is limited to ~107 bytes; without one, TCP still works.
+			if ((${#sockdir} + 20 < 100)); then
+				echo "unix_socket_directories = $(_pg_conf_quote "$sockdir")"
+			else
+				echo "unix_socket_directories = ''"
+			fi
+			for kv in "$@"; do
+				echo "${kv%%=*} = $(_pg_conf_quote "${kv#*=}")"
+			done
+		} >"$conf"
+		[[ $EUID -eq 0 ]] && chown postgres: "$conf"
+		if port_in_use "$port"; then
+			die "port $port on 127.0.0.1 is already in use: cannot start PostgreSQL there"
+		fi
+		log "starting PostgreSQL on 127.0.0.1:$port (data $data, log $logfile)"
+		if ! as_pg "$(pg_bin pg_ctl)" -D "$data" -l "$logfile" -w -t 60 start >/dev/null; then
+			show_log_tail "$logfile"
+			die "PostgreSQL did not start"
+		fi
+		# shellcheck disable=SC2034 # read by the calling script
+		PG_STARTED_BY_US=1
+	fi
+	deadline=$((SECONDS + 60))
+	while ((SECONDS < deadline)); do
+		if "$(pg_bin pg_isready)" -q -t 5 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres; then
+			return 0
+		fi
+		sleep 0.5
+	done
+	show_log_tail "$logfile"
+	die "PostgreSQL on 127.0.0.1:$PG_PORT is not ready after 60s"
+}
+
+# pg_stop DATA_DIR: stop the cluster on DATA_DIR if one runs (fast shutdown).
+pg_stop() {
+	local data
+	data=$(abspath "$1")
+	[[ -s "$data/PG_VERSION" ]] || return 0
+	ensure_pg_binaries
+	_pg_bindir_for_data "$data"
+	if [[ $EUID -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
+		return 0
+	fi
+	_pg_running "$data" || return 0
+	log "stopping PostgreSQL on $data"
+	if ! as_pg "$(pg_bin pg_ctl)" -D "$data" -m fast -w -t 60 stop >/dev/null; then
+		log "fast shutdown failed; trying immediate shutdown"
+		as_pg "$(pg_bin pg_ctl)" -D "$data" -m immediate -w -t 30 stop >/dev/null || return 1
+	fi
+}
+
+# pg_create_db PORT NAME: create database NAME on 127.0.0.1:PORT unless it exists.
+pg_create_db() {
+	local port=$1 name=$2 exists
+	exists=$("$(pg_bin psql)" -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc \
+		"SELECT 1 FROM pg_database WHERE datname = '${name//\'/\'\'}'") || die "cannot query PostgreSQL on port $port"
+	if [[ "$exists" != 1 ]]; then
+		log "creating database $name"
+		"$(pg_bin createdb)" -h 127.0.0.1 -p "$port" -U postgres "$name" || die "createdb $name failed"
+	fi
+}
+
+# ---------------------------------------------------------------- Temporal server
+
+# read_search_attributes: print the Name=Type lines of
+# deploy/temporal/search-attributes (comments and blanks dropped, validated).
+read_search_attributes() {
+	local line n=0
+	[[ -f "$SEARCH_ATTRIBUTES_FILE" ]] || die "missing $SEARCH_ATTRIBUTES_FILE"
+	while IFS= read -r line || [[ -n "$line" ]]; do
+		n=$((n + 1))
+		line=${line%%#*}
+		line=${line//[[:space:]]/}
+		[[ -z "$line" ]] && continue
+		if [[ ! "$line" =~ ^[A-Za-z][A-Za-z0-9_]*=(Keyword|Text|Int|Double|Bool|Datetime|KeywordList)$ ]]; then
+			die "$SEARCH_ATTRIBUTES_FILE:$n: expected Name=Type (Keyword, Text, Int, Double, Bool, Datetime, KeywordList), got '$line'"
+		fi
+		printf '%s\n' "$line"
+	done <"$SEARCH_ATTRIBUTES_FILE"
+}
+
+# temporal_start LOGFILE [start-dev flags...]
+# Start `bin/temporal server start-dev --ip 127.0.0.1` with every search
+# attribute of deploy/temporal/search-attributes and the given flags (port,
+# UI, persistence...) in the background, output to LOGFILE. Sets
+# TEMPORAL_PID and TEMPORAL_LOG. Follow it with wait_for_temporal.
+temporal_start() {
+	local logfile sa
+	local -a args=()
+	logfile=$(abspath "$1")
+	shift
+	ensure_temporal
+	read_search_attributes >/dev/null # dies here (not in a subshell) on a malformed file
+	while IFS= read -r sa; do
+		args+=(--search-attribute "$sa")
+	done < <(read_search_attributes)
+	TEMPORAL_LOG=$logfile
+	spawn "$logfile" "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 "${args[@]}" "$@"
+	TEMPORAL_PID=$SPAWNED_PID
+	log "started Temporal dev server (pid $TEMPORAL_PID, log $logfile)"
+}
+
+# wait_for_temporal ADDRESS [SECONDS]: poll the cluster health up to SECONDS
+# (default 60). Fails early when the server started by temporal_start died.
+wait_for_temporal() {
+	local addr=$1 timeout=${2:-60} deadline
+	ensure_temporal
+	deadline=$((SECONDS + timeout))
+	while ((SECONDS < deadline)); do
+		if "$TEMPORAL_BIN" operator cluster health --address "$addr" --command-timeout 5s >/dev/null 2>&1; then
+			return 0
+		fi
+		if [[ -n "$TEMPORAL_PID" ]] && ! kill -0 "$TEMPORAL_PID" 2>/dev/null; then
+			[[ -n "$TEMPORAL_LOG" ]] && show_log_tail "$TEMPORAL_LOG"
+			die "the Temporal server exited before it became healthy"
+		fi
+		sleep 0.5
+	done
+	[[ -n "$TEMPORAL_LOG" ]] && show_log_tail "$TEMPORAL_LOG"
+	die "Temporal at $addr is not healthy after ${timeout}s"
+}
+
+# ensure_search_attributes ADDRESS [NAMESPACE]: register the search attributes
+# of deploy/temporal/search-attributes that NAMESPACE (default "default")
+# lacks. start-dev registers its --search-attribute flags only when it
+# creates a new database file, so this covers attributes added later.
+ensure_search_attributes() {
+	local addr=$1 ns=${2:-default} existing sa name type have
+	local -a create=()
+	read_search_attributes >/dev/null
+	existing=$("$TEMPORAL_BIN" operator search-attribute list --address "$addr" --namespace "$ns" \
+		--command-timeout 10s 2>&1) || die "cannot list search attributes of namespace $ns at $addr: $existing"
+	while IFS= read -r sa; do
+		name=${sa%%=*}
+		type=${sa#*=}
+		have=$(awk -v n="$name" '$1 == n { print $2 }' <<<"$existing")
+		if [[ -z "$have" ]]; then
+			create+=(--name "$name" --type "$type")
+		elif [[ "$have" != "$type" ]]; then
+			log "WARNING: search attribute $name is registered as $have in namespace $ns, but deploy/temporal/search-attributes says $type"
+		fi
+	done < <(read_search_attributes)
+	if ((${#create[@]})); then
+		log "registering search attributes in namespace $ns: ${create[*]}"
+		"$TEMPORAL_BIN" operator search-attribute create --address "$addr" --namespace "$ns" \
+			--command-timeout 30s "${create[@]}" >/dev/null || die "could not register search attributes"
+	fi
+}
+
+# temporal_stop [SECONDS]: stop the server started by temporal_start: SIGTERM
+# and wait (it flushes its sqlite file), SIGKILL after SECONDS (default 30).
+temporal_stop() {
+	local timeout=${1:-30}
+	[[ -n "$TEMPORAL_PID" ]] || return 0
+	log "stopping Temporal (pid $TEMPORAL_PID)"
+	stop_pid "$TEMPORAL_PID" temporal "$timeout"
+	TEMPORAL_PID=""
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# scripts/test.sh (`make test`, CI): go vet + go test against a throwaway
+# PostgreSQL and a throwaway in-memory Temporal dev server, both on free
+# loopback ports in a temporary directory that is always removed afterwards.
+#
+# Usage:
+#   scripts/test.sh                      go vet ./... && go test -count=1 -timeout 20m ./...
+#   scripts/test.sh -run TestX ./api/    extra go test flags/packages (no package given: ./...)
+#   GOTEST_ARGS='-run TestX ./api/' scripts/test.sh   (same; `make test GOTEST_ARGS=...`)
+#
+# The tests get:
+#   MOTCUA_TEST_DATABASE_URL       postgres://postgres@127.0.0.1:PORT/postgres?sslmode=disable
+#                                  (superuser; tests create their own databases from it)
+#   MOTCUA_TEST_TEMPORAL_ADDRESS   127.0.0.1:PORT of the dev server (search attributes registered)
+#   MOTCUA_TEMPORAL_BIN            <repo>/bin/temporal, for tests that start their own dev server
+#
+# Environment read:
+#   GOTEST_ARGS      extra go test arguments (word-split), before the command-line ones
+#   MOTCUA_TEST_CMD  run this shell command instead of go vet + go test (to try the
+#                    environment: MOTCUA_TEST_CMD='env | grep MOTCUA_TEST' scripts/test.sh)
+#   MOTCUA_PG_BINDIR directory of initdb/pg_ctl to use (default: searched)
+#   TMPDIR           where the temporary directory goes (default /tmp)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+MOTCUA_LOG_PREFIX="test"
+
+ROOT=$PWD
+args=()
+if [[ -n "${GOTEST_ARGS:-}" ]]; then
+	read -r -a extra <<<"$GOTEST_ARGS"
+	args+=("${extra[@]}")
+fi
+args+=("$@")
+# Package patterns among the arguments (for go vet); none given means ./...
+pkgs=()
+for a in "${args[@]+"${args[@]}"}"; do
+	case "$a" in
+	. | ./* | ../* | github.com/motcua/motcua | github.com/motcua/motcua/*) pkgs+=("$a") ;;
+	esac
+done
+if ((${#pkgs[@]} == 0)); then
+	pkgs=(./...)
+	args+=(./...)
+fi
+
+if [[ -z "${MOTCUA_TEST_CMD:-}" ]]; then
+	log "go vet ${pkgs[*]}"
+	go vet "${pkgs[@]}"
+fi
+
+ensure_pg_binaries
+ensure_temporal
+
+TEST_DIR=""
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+	local rc=$?
+	trap '' INT TERM HUP
+	set +e
+	temporal_stop 30
+	if [[ -n "$TEST_DIR" ]]; then
+		pg_stop "$TEST_DIR/postgres"
+		rm -rf "$TEST_DIR"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+TEST_DIR=$(mktemp -d "${TMPDIR:-/tmp}/motcua-test.XXXXXX")
+# The postgres OS user (when we are root) must be able to enter it.
+chmod 755 "$TEST_DIR"
+
+pg_port=$(free_port)
+pg_start "$TEST_DIR/postgres" "$pg_port" "$TEST_DIR/run" "$TEST_DIR/postgres.log" \
+	fsync=off synchronous_commit=off full_page_writes=off max_connections=300
+
+t_port=$(free_port "$pg_port")
+t_http_port=$(free_port "$pg_port" "$t_port")
+t_metrics_port=$(free_port "$pg_port" "$t_port" "$t_http_port")
+temporal_start "$TEST_DIR/temporal.log" \
+	--port "$t_port" --http-port "$t_http_port" --metrics-port "$t_metrics_port" \
+	--headless --log-level warn
+wait_for_temporal "127.0.0.1:$t_port" 60
+ensure_search_attributes "127.0.0.1:$t_port" default
+
+export MOTCUA_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
+export MOTCUA_TEST_TEMPORAL_ADDRESS="127.0.0.1:$t_port"
+export MOTCUA_TEMPORAL_BIN="$ROOT/bin/temporal"
+log "MOTCUA_TEST_DATABASE_URL=$MOTCUA_TEST_DATABASE_URL"
+log "MOTCUA_TEST_TEMPORAL_ADDRESS=$MOTCUA_TEST_TEMPORAL_ADDRESS"
+
+rc=0
+if [[ -n "${MOTCUA_TEST_CMD:-}" ]]; then
+	log "running MOTCUA_TEST_CMD: $MOTCUA_TEST_CMD"
+	bash -c "$MOTCUA_TEST_CMD" || rc=$?
+else
+	log "go test -count=1 -timeout 20m ${args[*]}"
+	go test -count=1 -timeout 20m "${args[@]}" || rc=$?
+fi
+if ((rc != 0)) && ! kill -0 "$TEMPORAL_PID" 2>/dev/null; then
+	show_log_tail "$TEST_DIR/temporal.log"
+	log "the Temporal test server had died"
+fi
+exit "$rc"

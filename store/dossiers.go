@@ -1,0 +1,277 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/motcua/motcua/dossier"
+)
+
+// Applicant is the citizen or business a dossier is filed for. It stays in
+// PostgreSQL only: workflow histories carry the dossier code, never these.
+type Applicant struct {
+	FullName string `json:"full_name"`
+	IDNumber string `json:"id_number"`
+	Phone    string `json:"phone,omitempty"`
+	Email    string `json:"email,omitempty"`
+	Address  string `json:"address,omitempty"`
+}
+
+// Document is a submitted document, by name and content hash.
+type Document struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+}
+
+// NewDossier is what a submission writes before its workflow starts.
+type NewDossier struct {
+	ProcedureCode    string
+	ProcedureVersion int
+	AgencyCode       string
+	Channel          dossier.Channel
+	Applicant        Applicant
+	Documents        []Document
+	ReturnMethod     dossier.ReturnMethod
+	ReturnAddress    string
+	PostalReceipt    string
+	FeeUnits         int
+	FeeAmount        int64
+	SubmittedAt      time.Time
+	Actor            string
+}
+
+// Dossier is a row of the read model.
+type Dossier struct {
+	Code             string
+	ProcedureCode    string
+	ProcedureVersion int
+	AgencyCode       string
+	Channel          dossier.Channel
+	Applicant        Applicant
+	Documents        []Document
+	ReturnMethod     dossier.ReturnMethod
+	ReturnAddress    string
+	PostalReceipt    string
+	FeeUnits         int
+	SubmittedAt      time.Time
+	dossier.Progress
+}
+
+// Submission is the outcome of CreateDossier.
+type Submission struct {
+	Code string
+	// Created is false when an earlier request with the same idempotency
+	// key and the same body already created the dossier.
+	Created bool
+}
+
+// CreateDossier allocates the dossier's code, writes its read-model row and
+// its first control-sheet event ("submitted"), and records the idempotency
+// key with the request's hash — all in one transaction. The same key with
+// the same hash returns the earlier dossier; with another hash, EConflict.
+func (s *Store) CreateDossier(ctx context.Context, d NewDossier, idemKey string, requestHash []byte) (Submission, error) {
+	for attempt := 0; ; attempt++ {
+		sub, err := s.createDossier(ctx, d, idemKey, requestHash)
+		// Two concurrent requests with one new key: the loser's insert of
+		// the key fails; on the retry it finds the winner's dossier.
+		if err != nil && isUniqueViolation(err) && idemKey != "" && attempt < 3 {
+			continue
+		}
+		return sub, err
+	}
+}
+
+func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string, requestHash []byte) (Submission, error) {
+	var sub Submission
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if idemKey != "" {
+			var hash []byte
+			var code string
+			err := tx.QueryRow(ctx, `SELECT request_hash, dossier_code FROM idempotency_keys WHERE key = $1`, idemKey).Scan(&hash, &code)
+			switch {
+			case err == nil && bytes.Equal(hash, requestHash):
+				sub = Submission{Code: code}
+				return nil
+			case err == nil:
+				return dossier.Errorf(dossier.EConflict, "the Idempotency-Key %q was already used for a different request body; use a new key for a new dossier", idemKey)
+			case err != pgx.ErrNoRows:
+				return err
+			}
+		}
+		day := d.SubmittedAt.In(dossier.Location)
+		var n int
+		err := tx.QueryRow(ctx, `
+			INSERT INTO dossier_code_counters (agency_code, day, last_value) VALUES ($1, $2, 1)
+			ON CONFLICT (agency_code, day) DO UPDATE SET last_value = dossier_code_counters.last_value + 1
+			RETURNING last_value`, d.AgencyCode, day.Format(time.DateOnly)).Scan(&n)
+		if err != nil {
+			return err
+		}
+		code := dossier.FormatCode(d.AgencyCode, day, n)
+		applicant, err := json.Marshal(d.Applicant)
+		if err != nil {
+			return err
+		}
+		docs, err := json.Marshal(d.Documents)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
+			INSERT INTO dossiers (code, procedure_code, procedure_version, agency_code, channel, status, stage,
+				applicant, documents, return_method, return_address, postal_receipt, fee_units, fee_amount,
+				submitted_at, version)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1)`,
+			code, d.ProcedureCode, d.ProcedureVersion, d.AgencyCode, d.Channel, dossier.StatusSubmitted, dossier.StageIntake,
+			applicant, docs, d.ReturnMethod, nullable(d.ReturnAddress), nullable(d.PostalReceipt), d.FeeUnits, d.FeeAmount,
+			d.SubmittedAt)
+		if err != nil {
+			return err
+		}
+		if err := insertEvent(ctx, tx, code, dossier.Event{
+			Seq: 1, At: d.SubmittedAt, Action: dossier.ActionSubmitted, Actor: d.Actor,
+			FromStage: dossier.StageIntake, ToStage: dossier.StageIntake,
+			FromStatus: dossier.StatusSubmitted, ToStatus: dossier.StatusSubmitted,
+			Note: "channel " + string(d.Channel),
+		}); err != nil {
+			return err
+		}
+		if idemKey != "" {
+			if _, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (key, request_hash, dossier_code) VALUES ($1, $2, $3)`,
+				idemKey, requestHash, code); err != nil {
+				return err
+			}
+		}
+		sub = Submission{Code: code, Created: true}
+		return nil
+	})
+	if err != nil {
+		return Submission{}, fmt.Errorf("store: create dossier: %w", err)
+	}
+	return sub, nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func insertEvent(ctx context.Context, tx pgx.Tx, code string, e dossier.Event) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO dossier_events (dossier_code, seq, at, action, actor, from_stage, to_stage, from_status, to_status,
+			step, department, note, on_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		ON CONFLICT (dossier_code, seq) DO NOTHING`,
+		code, e.Seq, e.At, e.Action, e.Actor, e.FromStage, e.ToStage, e.FromStatus, e.ToStatus,
+		nullable(e.Step), nullable(e.Department), nullable(e.Note), nullable(e.OnTime))
+	return err
+}
+
+// ApplyTransition appends the transition's event to the control sheet and
+// applies its progress to the read model, in one transaction. Both are
+// idempotent: an event already recorded is not recorded again, and progress
+// older than what the row holds is ignored, so activities may retry freely
+// and finish in any order.
+func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error {
+	step, err := jsonOrNil(t.Progress.CurrentStep)
+	if err != nil {
+		return err
+	}
+	p := t.Progress
+	var waybill, shipmentStatus *string
+	if p.Shipment != nil {
+		waybill, shipmentStatus = &p.Shipment.Waybill, (*string)(&p.Shipment.Status)
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if err := insertEvent(ctx, tx, t.Code, t.Event); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			UPDATE dossiers SET status = $2, stage = $3, received_at = $4, appointment_at = $5, finished_at = $6,
+				returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
+				waybill = $13, shipment_status = $14, current_step = $15, version = $16, updated_at = now()
+			WHERE code = $1 AND version < $16`,
+			t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
+			p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
+			waybill, shipmentStatus, step, p.Version)
+		return err
+	})
+}
+
+func jsonOrNil(v *dossier.CurrentStep) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	return json.Marshal(v)
+}
+
+const dossierColumns = `code, procedure_code, procedure_version, agency_code, channel, applicant, documents,
+	return_method, coalesce(return_address, ''), coalesce(postal_receipt, ''), fee_units, submitted_at,
+	version, status, stage, received_at, appointment_at, finished_at, returned_at, overdue,
+	fee_amount, fee_status, coalesce(payment_ref, ''), coalesce(pay_url, ''), waybill, shipment_status, current_step`
+
+func scanDossier(row pgx.Row) (Dossier, error) {
+	var d Dossier
+	var applicant, docs, step []byte
+	var waybill, shipmentStatus *string
+	err := row.Scan(&d.Code, &d.ProcedureCode, &d.ProcedureVersion, &d.AgencyCode, &d.Channel, &applicant, &docs,
+		&d.ReturnMethod, &d.ReturnAddress, &d.PostalReceipt, &d.FeeUnits, &d.SubmittedAt,
+		&d.Version, &d.Status, &d.Stage, &d.ReceivedAt, &d.AppointmentAt, &d.FinishedAt, &d.ReturnedAt, &d.Overdue,
+		&d.Fee.Amount, &d.Fee.Status, &d.Fee.PaymentRef, &d.Fee.PayURL, &waybill, &shipmentStatus, &step)
+	if err != nil {
+		return Dossier{}, err
+	}
+	if err := json.Unmarshal(applicant, &d.Applicant); err != nil {
+		return Dossier{}, err
+	}
+	if err := json.Unmarshal(docs, &d.Documents); err != nil {
+		return Dossier{}, err
+	}
+	if waybill != nil {
+		d.Shipment = &dossier.Shipment{Waybill: *waybill, Status: dossier.ShipmentStatus(*shipmentStatus)}
+	}
+	if step != nil {
+		d.CurrentStep = new(dossier.CurrentStep)
+		if err := json.Unmarshal(step, d.CurrentStep); err != nil {
+			return Dossier{}, err
+		}
+	}
+	return d, nil
+}
+
+// Dossier returns one dossier from the read model; ENotFound if unknown.
+func (s *Store) Dossier(ctx context.Context, code string) (Dossier, error) {
+	d, err := scanDossier(s.pool.QueryRow(ctx, `SELECT `+dossierColumns+` FROM dossiers WHERE code = $1`, code))
+	if err != nil {
+		return Dossier{}, notFound(err, "no dossier has the code %s", code)
+	}
+	return d, nil
+}
+
+// Events returns a dossier's control sheet, oldest first.
+func (s *Store) Events(ctx context.Context, code string) ([]dossier.Event, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT seq, at, action, actor, from_stage, to_stage, from_status, to_status,
+			coalesce(step, ''), coalesce(department, ''), coalesce(note, ''), coalesce(on_time, '')
+		FROM dossier_events WHERE dossier_code = $1 ORDER BY seq`, code)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []dossier.Event{}
+	for rows.Next() {
+		var e dossier.Event
+		if err := rows.Scan(&e.Seq, &e.At, &e.Action, &e.Actor, &e.FromStage, &e.ToStage, &e.FromStatus, &e.ToStatus,
+			&e.Step, &e.Department, &e.Note, &e.OnTime); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

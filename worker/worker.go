@@ -1,0 +1,35 @@
+// Package worker registers the dossier workflow and its activities with a
+// Temporal worker and sets the worker's options.
+package worker
+
+import (
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/motcua/motcua/activities"
+	"github.com/motcua/motcua/workflows"
+)
+
+// New returns a worker for a task queue (normally workflows.TaskQueue) with
+// the workflow and every activity registered under the names workflows call
+// them by.
+func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	Register(w, acts)
+	return w
+}
+
+// Register adds the dossier workflow and activities to any registry (a
+// worker, a replayer's worker, or a test environment).
+func Register(r interface {
+	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
+	RegisterActivityWithOptions(any, activity.RegisterOptions)
+}, acts *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	r.RegisterActivityWithOptions(acts.ComputeSchedule, activity.RegisterOptions{Name: activities.NameComputeSchedule})
+	r.RegisterActivityWithOptions(acts.RecordTransition, activity.RegisterOptions{Name: activities.NameRecordTransition})
+	r.RegisterActivityWithOptions(acts.RequestPayment, activity.RegisterOptions{Name: activities.NameRequestPayment})
+	r.RegisterActivityWithOptions(acts.RequestShipment, activity.RegisterOptions{Name: activities.NameRequestShipment})
+}

@@ -1,0 +1,168 @@
+// Package workflows is the dossier lifecycle as a durable Temporal workflow:
+// intake → review (department steps) → approval → payment → return → done,
+// with a timer on the earliest pending legal deadline.
+//
+// Everything here is deterministic: no I/O, no wall clock, no goroutines,
+// no map iteration. What touches the world is in package activities.
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/dossier"
+)
+
+// TaskQueue is the task queue dossier workflows and activities run on.
+const TaskQueue = "dossiers"
+
+// WorkflowName is the registered name of the dossier workflow type.
+const WorkflowName = "Dossier"
+
+// Update and query names. Human decisions and third-party callbacks reach a
+// running dossier as updates; each has a validator that rejects what does not
+// fit the dossier's current stage before anything is written to history.
+const (
+	UpdateIntake   = "intake"
+	UpdateReview   = "review"
+	UpdateApproval = "approval"
+	UpdatePayment  = "payment"
+	UpdatePostal   = "postal"
+	UpdateHandover = "handover"
+	QueryState     = "state"
+)
+
+// Error types of rejected updates, as temporal.ApplicationError types. The
+// API maps them to HTTP statuses.
+const (
+	ErrStageConflict   = "StageConflict"   // does not fit the stage: 409
+	ErrInvalidDecision = "InvalidDecision" // malformed decision: 400
+	ErrAmountMismatch  = "AmountMismatch"  // paid amount differs from the fee: 422
+	ErrDuplicate       = "Duplicate"       // a callback already applied: harmless
+)
+
+// Search attributes the workflow upserts on every transition, so ops can
+// filter dossiers in the Temporal UI. They must be registered on the
+// namespace before a workflow upserts them (deploy/temporal/search-attributes).
+var (
+	SearchStatus        = temporal.NewSearchAttributeKeyKeyword("DossierStatus")
+	SearchStage         = temporal.NewSearchAttributeKeyKeyword("DossierStage")
+	SearchProcedureCode = temporal.NewSearchAttributeKeyKeyword("ProcedureCode")
+	SearchAgencyCode    = temporal.NewSearchAttributeKeyKeyword("AgencyCode")
+	SearchChannel       = temporal.NewSearchAttributeKeyKeyword("Channel")
+	SearchAppointmentAt = temporal.NewSearchAttributeKeyTime("AppointmentAt")
+	SearchOverdue       = temporal.NewSearchAttributeKeyBool("Overdue")
+)
+
+// SearchAttributeTypes lists every search attribute with its Temporal type
+// name, as deploy/temporal/search-attributes must register them.
+func SearchAttributeTypes() map[string]string {
+	return map[string]string{
+		SearchStatus.GetName():        "Keyword",
+		SearchStage.GetName():         "Keyword",
+		SearchProcedureCode.GetName(): "Keyword",
+		SearchAgencyCode.GetName():    "Keyword",
+		SearchChannel.GetName():       "Keyword",
+		SearchAppointmentAt.GetName(): "Datetime",
+		SearchOverdue.GetName():       "Bool",
+	}
+}
+
+// InitialSearchAttributes are set when the workflow starts, so the first
+// workflow task needs no upsert.
+func InitialSearchAttributes(in DossierInput) temporal.SearchAttributes {
+	return temporal.NewSearchAttributes(
+		SearchStatus.ValueSet(string(dossier.StatusSubmitted)),
+		SearchStage.ValueSet(string(dossier.StageIntake)),
+		SearchProcedureCode.ValueSet(in.Procedure.Code),
+		SearchAgencyCode.ValueSet(in.Procedure.IntakeAgency),
+		SearchChannel.ValueSet(string(in.Channel)),
+		SearchOverdue.ValueSet(false),
+	)
+}
+
+// DossierInput starts a dossier. It carries references and the procedure
+// version in force at submission, never the applicant's personal data,
+// which stays in PostgreSQL.
+type DossierInput struct {
+	Code         string
+	Procedure    catalog.Procedure
+	Channel      dossier.Channel
+	ReturnMethod dossier.ReturnMethod
+	// FeeAmount is the fee known at submission (0 for free and assessed fees).
+	FeeAmount   int64
+	SubmittedAt time.Time
+}
+
+// DossierResult is how a dossier ended.
+type DossierResult struct {
+	Status     dossier.Status
+	FinishedAt *time.Time
+	ReturnedAt *time.Time
+}
+
+// State is the dossier as its workflow sees it; the state query returns it.
+type State struct {
+	Code string
+	dossier.Progress
+	// StepIndex is the current step's index in Procedure.Steps.
+	StepIndex int
+	// StepDueAt is the due time of every procedure step, fixed at intake so
+	// a replay or a later change of the holiday table never moves it.
+	StepDueAt []time.Time
+	// StepOverdue is set once the current step's due time has passed.
+	StepOverdue bool
+	// Transactions are the payment transactions already handled.
+	Transactions []string
+}
+
+// IntakeDecision is the intake officer's decision (tiếp nhận).
+type IntakeDecision struct {
+	Decision string // accept | refuse
+	Note     string
+	Actor    string
+}
+
+// ReviewDecision is a department's decision on its step.
+type ReviewDecision struct {
+	Decision string // approve | refuse
+	Note     string
+	// Department decides; required only when several departments review
+	// the step in parallel.
+	Department string
+	// AssessedFee is the fee set during review, for assessed fees.
+	AssessedFee *int64
+	Actor       string
+}
+
+// ApprovalDecision is the leader's decision: sign the result or reject.
+type ApprovalDecision struct {
+	Decision string // approve | reject
+	Note     string
+	Actor    string
+}
+
+// PaymentNotice is the payment gateway's word on a payment.
+type PaymentNotice struct {
+	PaymentRef    string
+	TransactionID string
+	Amount        int64
+	Status        string // succeeded | failed
+	Reason        string
+}
+
+// PostalNotice is the postal service's word on a shipment.
+type PostalNotice struct {
+	Waybill string
+	Event   string // picked_up | delivered | failed
+	Reason  string
+	At      time.Time
+}
+
+// Handover records the result handed over at the counter.
+type Handover struct {
+	ReceivedBy string
+	Actor      string
+}

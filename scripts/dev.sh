@@ -164,6 +164,10 @@ if pid=$(owned_pid "$DATA_DIR/dev.pid" "dev.sh"); then
 	die "another scripts/dev.sh (pid $pid) is running on ${DATA_DIR#"$ROOT"/}/; stop it first"
 fi
 echo $$ >"$DATA_DIR/dev.pid"
+# Output may go to a pipe (make dev | tee log) whose reader dies with the same
+# Ctrl-C: without this, the first message of the cleanup would kill the
+# script with SIGPIPE and leave every service running.
+trap '' PIPE
 trap cleanup EXIT
 trap on_signal INT TERM HUP
 

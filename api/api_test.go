@@ -130,7 +130,9 @@ func (s *system) do(method, url string, body any, headers ...string) response {
 
 func (s *system) call(method, path string, body any, headers ...string) response {
 	s.t.Helper()
-	return s.do(method, s.api.URL+path, body, headers...)
+	res := s.do(method, s.api.URL+path, body, headers...)
+	requireDocumented(s.t, method, path, res)
+	return res
 }
 
 // must checks the status and returns the JSON body.

@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
-
-	"github.com/motcua/motcua/catalog"
 )
 
 func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request) {
@@ -18,10 +16,11 @@ func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
-	if procs == nil {
-		procs = []catalog.Procedure{}
+	out := list[procedureJSON]{Items: make([]procedureJSON, len(procs))}
+	for i, p := range procs {
+		out.Items[i] = renderProcedure(p)
 	}
-	writeJSON(w, http.StatusOK, list[catalog.Procedure]{Items: procs})
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getProcedure(w http.ResponseWriter, r *http.Request) {
@@ -30,5 +29,5 @@ func (s *Server) getProcedure(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, renderProcedure(p))
 }

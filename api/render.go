@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/store"
 )
@@ -128,4 +129,76 @@ func renderEvent(e dossier.Event) eventJSON {
 type list[T any] struct {
 	Items      []T     `json:"items"`
 	NextCursor *string `json:"next_cursor"`
+}
+
+type durationJSON struct {
+	Unit    string  `json:"unit"`
+	Counter *int    `json:"counter"`
+	Online  *int    `json:"online"`
+	Cutoff  *string `json:"cutoff"`
+}
+
+type branchJSON struct {
+	Department string `json:"department"`
+	Share      int    `json:"share"`
+}
+
+// procedureStepJSON is a procedure's step: one department with its share, or several in
+// parallel, each with its own share.
+type procedureStepJSON struct {
+	Name       string       `json:"name"`
+	Department string       `json:"department,omitempty"`
+	Share      *int         `json:"share,omitempty"`
+	Parallel   []branchJSON `json:"parallel,omitempty"`
+}
+
+type procedureFeeJSON struct {
+	Kind         string  `json:"kind"`
+	Amount       int64   `json:"amount"`
+	OnlineAmount *int64  `json:"online_amount"`
+	Unit         *string `json:"unit"`
+	Note         *string `json:"note"`
+}
+
+type procedureJSON struct {
+	Code              string              `json:"code"`
+	Name              string              `json:"name"`
+	NameVI            string              `json:"name_vi"`
+	IntakeAgency      string              `json:"intake_agency"`
+	OnlineLevel       string              `json:"online_level"`
+	Duration          durationJSON        `json:"duration"`
+	Steps             []procedureStepJSON `json:"steps"`
+	Fee               procedureFeeJSON    `json:"fee"`
+	ReturnMethods     []string            `json:"return_methods"`
+	RequiredDocuments []string            `json:"required_documents"`
+	Version           int                 `json:"version"`
+}
+
+func renderProcedure(p catalog.Procedure) procedureJSON {
+	out := procedureJSON{
+		Code: p.Code, Name: p.Name, NameVI: p.NameVI, IntakeAgency: p.IntakeAgency, OnlineLevel: p.OnlineLevel,
+		Duration: durationJSON{Unit: p.Duration.Unit, Cutoff: optional(p.Duration.Cutoff)},
+		Fee: procedureFeeJSON{Kind: p.Fee.Kind, Amount: p.Fee.Amount, OnlineAmount: p.Fee.OnlineAmount,
+			Unit: optional(p.Fee.Unit), Note: optional(p.Fee.Note)},
+		ReturnMethods: p.ReturnMethods, RequiredDocuments: p.RequiredDocuments, Version: p.Version,
+	}
+	if p.Duration.Unit != catalog.UnitSameDay {
+		counter, online := p.Duration.Counter, p.Duration.For(dossier.ChannelOnline)
+		out.Duration.Counter, out.Duration.Online = &counter, &online
+	}
+	if out.RequiredDocuments == nil {
+		out.RequiredDocuments = []string{}
+	}
+	for _, s := range p.Steps {
+		js := procedureStepJSON{Name: s.Name}
+		if len(s.Parallel) == 0 {
+			share := s.Share
+			js.Department, js.Share = s.Department, &share
+		}
+		for _, b := range s.Parallel {
+			js.Parallel = append(js.Parallel, branchJSON{Department: b.Department, Share: b.Share})
+		}
+		out.Steps = append(out.Steps, js)
+	}
+	return out
 }

@@ -1,0 +1,83 @@
+package catalog_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/dossier"
+)
+
+func TestShippedCatalogParses(t *testing.T) {
+	t.Parallel()
+	c, err := catalog.Parse(data.Procedures)
+	require.NoError(t, err)
+	require.Len(t, c.Agencies, 9)
+	require.Len(t, c.Procedures, 10)
+	byCode := map[string]catalog.Procedure{}
+	for _, p := range c.Procedures {
+		byCode[p.Code] = p
+	}
+	land := byCode["TN-BDDD-01"]
+	require.Len(t, land.ReviewSteps(), 2)
+	require.Equal(t, []string{"000.00.21.H39", "000.00.22.H39"}, land.ReviewSteps()[1].Departments())
+	require.Equal(t, 16, land.ReviewSteps()[1].Hours())
+	require.Empty(t, byCode["CT-BS-01"].ReviewSteps())
+
+	enterprise := byCode["KH-DN-01"]
+	require.Equal(t, int64(50000), enterprise.FeeFor(dossier.ChannelCounter, 1))
+	require.Equal(t, int64(0), enterprise.FeeFor(dossier.ChannelOnline, 1), "online filing is free")
+	require.Equal(t, int64(6000), byCode["CT-BS-01"].FeeFor(dossier.ChannelCounter, 3), "2,000 per page")
+	require.Equal(t, int64(0), land.FeeFor(dossier.ChannelCounter, 1), "assessed during review")
+	require.True(t, enterprise.AllowsReturn(dossier.ReturnElectronic))
+	require.False(t, byCode["TP-LLTP-01"].AllowsReturn(dossier.ReturnElectronic))
+}
+
+const header = `agencies:
+  - {code: "A", name: Center, kind: center}
+  - {code: "B", name: Dept, kind: department}
+procedures:
+  - code: P-01
+    name: A procedure
+    intake_agency: "A"
+    duration: {unit: working_days, counter: 2, online: 2}
+    fee: {kind: fixed, amount: 1000}
+    return_methods: [counter]
+`
+
+func TestParseRejectsBrokenProcedures(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, steps, want string
+	}{
+		{"shares do not add up", `
+      - {name: intake, department: "A", share: 4}
+      - {name: review, department: "B", share: 4}
+      - {name: approval, department: "B", share: 2}
+      - {name: return, department: "A", share: 2}`, "add up to 12 working hours, not the 16 of 2 working days"},
+		{"unknown department", `
+      - {name: intake, department: "A", share: 4}
+      - {name: review, department: "Z", share: 4}
+      - {name: approval, department: "B", share: 4}
+      - {name: return, department: "A", share: 4}`, `department "Z" is not in the catalog`},
+		{"no approval", `
+      - {name: intake, department: "A", share: 8}
+      - {name: review, department: "B", share: 4}
+      - {name: return, department: "A", share: 4}`, "the step before return must be approval"},
+		{"parallel of one", `
+      - {name: intake, department: "A", share: 4}
+      - {name: review, parallel: [{department: "B", share: 4}]}
+      - {name: approval, department: "B", share: 4}
+      - {name: return, department: "A", share: 4}`, "one parallel department"},
+		{"unknown key", `
+      - {name: intake, departmnet: "A", share: 4}`, "departmnet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := catalog.Parse([]byte(header + "    steps:" + tc.steps + "\n"))
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}

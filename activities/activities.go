@@ -95,17 +95,96 @@ func Schedule(cal *calendar.Calendar, in ScheduleInput) (ScheduleResult, error) 
 	}
 	appointment, err := cal.Due(in.ReceivedAt, d, cutoff)
 	if err != nil {
-		return ScheduleResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "Calendar", err)
+		return ScheduleResult{}, calendarError(err)
 	}
-	res := ScheduleResult{AppointmentAt: appointment, StepDueAt: make([]time.Time, len(p.Steps))}
+	res := ScheduleResult{AppointmentAt: appointment,
+		StepDueAt: make([]time.Time, len(p.Steps)), StepWarnAt: make([]time.Time, len(p.Steps))}
 	hours := 0
+	start := in.ReceivedAt
 	for i, s := range p.Steps {
 		hours += s.Hours()
-		due := cal.AddWorkingTime(in.ReceivedAt, time.Duration(hours)*time.Hour)
+		due, err := cal.Add(in.ReceivedAt, time.Duration(hours)*time.Hour)
+		if err != nil {
+			return ScheduleResult{}, calendarError(err)
+		}
 		if d.Unit == calendar.UnitSameDay || due.After(appointment) || i == len(p.Steps)-1 {
 			due = appointment
 		}
 		res.StepDueAt[i] = due
+		if in.WarningFraction > 0 && s.Hours() > 0 {
+			share := time.Duration(float64(s.Hours()) * float64(time.Hour) * in.WarningFraction)
+			warn, err := cal.Add(start, share)
+			if err != nil {
+				return ScheduleResult{}, calendarError(err)
+			}
+			if warn.Before(due) {
+				res.StepWarnAt[i] = warn
+			}
+		}
+		start = due
+	}
+	if in.ApologyLeadTime > 0 {
+		by, err := cal.Add(appointment, -in.ApologyLeadTime)
+		if err != nil {
+			return ScheduleResult{}, calendarError(err)
+		}
+		if by.After(in.ReceivedAt) {
+			res.ApologyBy = by
+		}
+	}
+	return res, nil
+}
+
+// calendarError makes a calendar failure (a year missing from the holiday
+// table) a non-retryable error: retrying cannot help until an operator
+// imports the year, and the decision that needed it is refused with the
+// reason.
+func calendarError(err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrCalendar, err)
+}
+
+// ErrCalendar is the application error type of a calendar failure.
+const ErrCalendar = "Calendar"
+
+// DueAfter computes when a duration counted from an instant ends, on the
+// official calendar.
+func (a *Activities) DueAfter(ctx context.Context, in DueAfterInput) (time.Time, error) {
+	cal, err := LoadCalendar(ctx, a.Store)
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := cal.Due(in.From, in.Duration, calendar.DefaultSameDayCutoff)
+	if err != nil {
+		return time.Time{}, calendarError(err)
+	}
+	return t, nil
+}
+
+// ShiftInstants moves instants later by the working time the clock was
+// paused, on the official calendar.
+func (a *Activities) ShiftInstants(ctx context.Context, in ShiftInput) (ShiftResult, error) {
+	cal, err := LoadCalendar(ctx, a.Store)
+	if err != nil {
+		return ShiftResult{}, err
+	}
+	return Shift(cal, in)
+}
+
+// Shift is ShiftInstants' arithmetic, without I/O.
+func Shift(cal *calendar.Calendar, in ShiftInput) (ShiftResult, error) {
+	paused, err := cal.Between(in.PausedAt, in.ResumedAt)
+	if err != nil {
+		return ShiftResult{}, calendarError(err)
+	}
+	res := ShiftResult{Paused: paused, Shifted: make([]time.Time, len(in.Instants))}
+	for i, t := range in.Instants {
+		if t.IsZero() || paused == 0 {
+			res.Shifted[i] = t
+			continue
+		}
+		if res.Shifted[i], err = cal.Add(t, paused); err != nil {
+			return ShiftResult{}, calendarError(err)
+		}
 	}
 	return res, nil
 }

@@ -8,6 +8,7 @@ package activities
 import (
 	"time"
 
+	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 )
@@ -18,6 +19,8 @@ const (
 	// workflow task that needs it (one marker event each, no round trip).
 	NameComputeSchedule  = "ComputeSchedule"
 	NameRecordTransition = "RecordTransition"
+	NameDueAfter         = "DueAfter"
+	NameShiftInstants    = "ShiftInstants"
 	// Regular activities: calls to third parties, with their own retries.
 	NameRequestPayment  = "RequestPayment"
 	NameRequestShipment = "RequestShipment"
@@ -28,6 +31,12 @@ type ScheduleInput struct {
 	ReceivedAt time.Time
 	Procedure  catalog.Procedure
 	Channel    dossier.Channel
+	// WarningFraction of each step's share after which its departments are
+	// warned; 0 computes no warnings.
+	WarningFraction float64
+	// ApologyLeadTime is the working time before the appointment by which
+	// an apology letter is due; 0 computes no such deadline.
+	ApologyLeadTime time.Duration
 }
 
 // ScheduleResult is a dossier's legal schedule: the appointment (ngày hẹn
@@ -36,6 +45,33 @@ type ScheduleInput struct {
 type ScheduleResult struct {
 	AppointmentAt time.Time
 	StepDueAt     []time.Time
+	// StepWarnAt is when each step's warning is due (zero: no warning, for
+	// steps with no share of the time).
+	StepWarnAt []time.Time
+	// ApologyBy is when the dossier must have an apology letter if it is not
+	// finished (zero: none).
+	ApologyBy time.Time
+}
+
+// DueAfterInput asks when a duration counted from an instant ends.
+type DueAfterInput struct {
+	From     time.Time
+	Duration calendar.Duration
+}
+
+// ShiftInput asks to move instants later by the working time between
+// PausedAt and ResumedAt: the legal clock was stopped meanwhile.
+type ShiftInput struct {
+	PausedAt  time.Time
+	ResumedAt time.Time
+	Instants  []time.Time
+}
+
+// ShiftResult is the paused working time and the moved instants (a zero
+// instant stays zero).
+type ShiftResult struct {
+	Paused  time.Duration
+	Shifted []time.Time
 }
 
 // PaymentInput asks the gateway for a payment request.

@@ -195,6 +195,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	in := workflows.DossierInput{
 		Code: d.Code, Procedure: proc, Channel: d.Channel, ReturnMethod: d.ReturnMethod,
 		FeeAmount: proc.FeeFor(d.Channel, d.FeeUnits), SubmittedAt: d.SubmittedAt,
+		// The rules in force at submission stay with the dossier.
+		Rules: s.rules.At(d.SubmittedAt),
 	}
 	if !sub.Created && proc.Version != d.ProcedureVersion {
 		if in.Procedure, err = s.store.ProcedureVersion(ctx, d.ProcedureCode, d.ProcedureVersion); err != nil {
@@ -374,8 +376,27 @@ func (s *Server) updateError(code string, err error) error {
 var errDuplicate = errors.New("duplicate")
 
 type intakeRequest struct {
-	Decision string `json:"decision"`
-	Note     string `json:"note"`
+	Decision string   `json:"decision"`
+	Note     string   `json:"note"`
+	Missing  []string `json:"missing"`
+}
+
+// checkMissing validates the list of what an applicant must supplement.
+func checkMissing(v *dossier.Invalid, decision string, missing []string) {
+	if decision != "request_supplement" {
+		if len(missing) > 0 {
+			v.Add("missing", "is only for request_supplement")
+		}
+		return
+	}
+	if len(missing) == 0 || len(missing) > 50 {
+		v.Add("missing", "must list 1 to 50 items the applicant must supplement")
+	}
+	for i, m := range missing {
+		if i < 50 {
+			checkText(v, "missing["+itoa(i)+"]", m, true)
+		}
+	}
 }
 
 func decisionError(field string, allowed ...string) error {
@@ -390,23 +411,25 @@ func (s *Server) intake(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v dossier.Invalid
-	if req.Decision != "accept" && req.Decision != "refuse" {
-		v.Add("decision", "must be accept or refuse")
+	if req.Decision != "accept" && req.Decision != "refuse" && req.Decision != "request_supplement" {
+		v.Add("decision", "must be accept, refuse or request_supplement")
 	}
 	checkText(&v, "note", req.Note, req.Decision == "refuse")
+	checkMissing(&v, req.Decision, req.Missing)
 	if err := v.Err(); err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateIntake,
-		workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)})
+		workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Missing: req.Missing, Actor: actorOf(r)})
 }
 
 type reviewRequest struct {
-	Decision    string `json:"decision"`
-	Note        string `json:"note"`
-	Department  string `json:"department"`
-	AssessedFee *int64 `json:"assessed_fee"`
+	Decision    string   `json:"decision"`
+	Note        string   `json:"note"`
+	Department  string   `json:"department"`
+	AssessedFee *int64   `json:"assessed_fee"`
+	Missing     []string `json:"missing"`
 }
 
 func (s *Server) review(w http.ResponseWriter, r *http.Request) {
@@ -416,10 +439,11 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var v dossier.Invalid
-	if req.Decision != "approve" && req.Decision != "refuse" {
-		v.Add("decision", "must be approve or refuse")
+	if req.Decision != "approve" && req.Decision != "refuse" && req.Decision != "request_supplement" {
+		v.Add("decision", "must be approve, refuse or request_supplement")
 	}
 	checkText(&v, "note", req.Note, req.Decision == "refuse")
+	checkMissing(&v, req.Decision, req.Missing)
 	checkText(&v, "department", req.Department, false)
 	if req.AssessedFee != nil && *req.AssessedFee < 0 {
 		v.Add("assessed_fee", "must not be negative")
@@ -429,7 +453,8 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateReview, workflows.ReviewDecision{
-		Decision: req.Decision, Note: req.Note, Department: req.Department, AssessedFee: req.AssessedFee, Actor: actorOf(r)})
+		Decision: req.Decision, Note: req.Note, Department: req.Department, AssessedFee: req.AssessedFee,
+		Missing: req.Missing, Actor: actorOf(r)})
 }
 
 type approvalRequest struct {

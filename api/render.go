@@ -29,6 +29,15 @@ type stepJSON struct {
 	Departments []string   `json:"departments"`
 	Pending     []string   `json:"pending_departments"`
 	DueAt       *time.Time `json:"due_at"`
+	WarnAt      *time.Time `json:"warn_at"`
+	Escalated   bool       `json:"escalated"`
+	Extended    bool       `json:"extended"`
+}
+
+type supplementJSON struct {
+	RequestedAt time.Time `json:"requested_at"`
+	DueAt       time.Time `json:"due_at"`
+	Missing     []string  `json:"missing"`
 }
 
 type dossierJSON struct {
@@ -49,6 +58,12 @@ type dossierJSON struct {
 	ReturnMethod  string          `json:"return_method"`
 	Shipment      json.RawMessage `json:"shipment,omitempty"`
 	CurrentStep   *stepJSON       `json:"current_step"`
+
+	OriginalAppointmentAt *time.Time      `json:"original_appointment_at"`
+	AppointmentResets     int             `json:"appointment_resets"`
+	Verdict               *string         `json:"verdict"`
+	ApologyRequired       bool            `json:"apology_required"`
+	Supplement            *supplementJSON `json:"supplement"`
 }
 
 func local(t *time.Time) *time.Time {
@@ -83,7 +98,15 @@ func renderDossier(d store.Dossier) dossierJSON {
 		Overdue:       d.Overdue,
 		Fee: feeJSON{Amount: d.Fee.Amount, Status: string(d.Fee.Status),
 			PaymentRef: optional(d.Fee.PaymentRef), PayURL: optional(d.Fee.PayURL)},
-		ReturnMethod: string(d.ReturnMethod),
+		ReturnMethod:          string(d.ReturnMethod),
+		OriginalAppointmentAt: local(d.OriginalAppointmentAt),
+		AppointmentResets:     d.AppointmentResets,
+		Verdict:               optional(d.Verdict),
+		ApologyRequired:       d.ApologyRequired,
+	}
+	if sp := d.Supplement; sp != nil {
+		out.Supplement = &supplementJSON{RequestedAt: sp.RequestedAt.In(dossier.Location),
+			DueAt: sp.DueAt.In(dossier.Location), Missing: sp.Missing}
 	}
 	if d.ReturnMethod == dossier.ReturnPostal {
 		// Present for postal returns: null until a shipment is requested.
@@ -93,7 +116,8 @@ func renderDossier(d store.Dossier) dossierJSON {
 		}
 	}
 	if s := d.CurrentStep; s != nil {
-		out.CurrentStep = &stepJSON{Name: s.Name, Departments: s.Departments, Pending: s.Pending, DueAt: local(&s.DueAt)}
+		out.CurrentStep = &stepJSON{Name: s.Name, Departments: s.Departments, Pending: s.Pending, DueAt: local(&s.DueAt),
+			WarnAt: local(s.WarnAt), Escalated: s.Escalated, Extended: s.Extended}
 		if out.CurrentStep.Pending == nil {
 			out.CurrentStep.Pending = []string{}
 		}

@@ -33,10 +33,16 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/dossiers/{code}/review", s.review)
 		r.Post("/dossiers/{code}/approval", s.approval)
 		r.Post("/dossiers/{code}/handover", s.handover)
+		r.Post("/dossiers/{code}/supplement", s.supplement)
+		r.Post("/dossiers/{code}/apology", s.apology)
+		r.Post("/dossiers/{code}/extension", s.extension)
 		r.Post("/payments/notifications", s.paymentNotification)
 		r.Post("/postal/notifications", s.postalNotification)
 		r.Get("/procedures", s.listProcedures)
 		r.Get("/procedures/{code}", s.getProcedure)
+		r.Get("/calendar/appointment", s.appointment)
+		r.Get("/calendar/{year}", s.getCalendarYear)
+		r.Put("/calendar/{year}", s.putCalendarYear)
 	})
 
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {

@@ -17,7 +17,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
@@ -35,6 +37,7 @@ type Server struct {
 	// updateTimeout bounds how long an action waits for its workflow.
 	updateTimeout time.Duration
 	taskQueue     string
+	rules         *rules.Set
 }
 
 // Options configure a Server.
@@ -45,6 +48,9 @@ type Options struct {
 	// TaskQueue is where dossier workflows are started; default
 	// workflows.TaskQueue.
 	TaskQueue string
+	// Rules are the processing rules by effective date; default the ones
+	// built into the binary (data/rules.yaml).
+	Rules *rules.Set
 }
 
 // New returns a Server.
@@ -57,8 +63,15 @@ func New(o Options) *Server {
 	if queue == "" {
 		queue = workflows.TaskQueue
 	}
+	rs := o.Rules
+	if rs == nil {
+		var err error
+		if rs, err = rules.Parse(data.Rules); err != nil {
+			panic("the rules built into the binary do not parse: " + err.Error())
+		}
+	}
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(),
-		updateTimeout: 30 * time.Second, taskQueue: queue}
+		updateTimeout: 30 * time.Second, taskQueue: queue, rules: rs}
 }
 
 // decode reads a JSON request body into v, rejecting unknown fields,

@@ -23,6 +23,28 @@ const searchHorizon = 3 * 366
 // years of an instant, which only a broken holiday table can cause.
 var ErrNoWorkingTime = errors.New("calendar: no working time within 3 years; check the holiday table")
 
+// ErrYearNotInTable reports that a computation needed to know whether a day
+// is worked in a year the holiday table does not list. Match it with
+// errors.Is; the error itself is a [*YearNotInTableError] naming the year.
+var ErrYearNotInTable = errors.New("calendar: year not in the holiday table")
+
+// YearNotInTableError is the error of a strict calendar (see [New]) asked
+// about a day of a year its holiday table does not cover. Without the table
+// that year's Tết would silently count as working days, so the computation
+// fails instead, until the year's official schedule is imported.
+type YearNotInTableError struct {
+	// Year is the calendar year missing from the table.
+	Year int
+}
+
+// Error says which year is missing and how to add it.
+func (e *YearNotInTableError) Error() string {
+	return fmt.Sprintf("calendar: the holiday table has no entry for %d; import the year's official schedule (motcua calendar import FILE)", e.Year)
+}
+
+// Is makes errors.Is(err, ErrYearNotInTable) true for any missing year.
+func (e *YearNotInTableError) Is(target error) bool { return target == ErrYearNotInTable }
+
 // Calendar does working-time arithmetic for one office: its working windows
 // and the holiday table it follows. It is immutable and safe for concurrent
 // use. Build it with [New] or [Default]; the zero Calendar has no windows and
@@ -34,8 +56,14 @@ type Calendar struct {
 
 // New returns a calendar with the given working windows (offsets from local
 // midnight, in order, non-overlapping, non-empty, at least one) and holiday
-// table; a nil table means Monday–Friday with no exceptions. The windows are
-// copied.
+// table. The windows are copied.
+//
+// A nil table means Monday–Friday with no exceptions, in every year. A
+// non-nil table makes the calendar strict: the table only speaks for the
+// years it lists, so any computation that has to decide whether a day of
+// another year is worked fails with a [*YearNotInTableError] (or, for the
+// methods without an error result, panics with it) rather than treat that
+// year's Tết as working days. An empty non-nil table covers no year at all.
 func New(windows []Window, table *Table) (*Calendar, error) {
 	if err := validateWindows(windows); err != nil {
 		return nil, err
@@ -59,21 +87,37 @@ func (c *Calendar) Windows() []Window {
 	return slices.Clone(c.windows)
 }
 
+// Table returns the holiday table the calendar follows, nil for a
+// Monday–Friday calendar. Tables are immutable, so it is shared, not copied.
+func (c *Calendar) Table() *Table { return c.table }
+
 // IsWorkingDay reports whether the local date of t is a working day: a
 // weekday that the table does not list as a day off, or a weekend day that
 // the table lists as a make-up working day.
+//
+// On a strict calendar it panics with a [*YearNotInTableError] if the table
+// does not list t's year.
 func (c *Calendar) IsWorkingDay(t time.Time) bool {
-	return c.isWorkingDate(DateOf(t))
+	working, err := c.isWorkingDate(DateOf(t))
+	if err != nil {
+		panic(err)
+	}
+	return working
 }
 
-func (c *Calendar) isWorkingDate(d Date) bool {
+// isWorkingDate is the one place that decides whether a date is worked, and
+// so the one place a strict calendar refuses a year its table lacks.
+func (c *Calendar) isWorkingDate(d Date) (bool, error) {
 	switch c.table.kind(d) {
 	case kindDayOff:
-		return false
+		return false, nil
 	case kindMakeUp:
-		return true
+		return true, nil
 	}
-	return !d.weekend()
+	if c.table != nil && !c.table.covers(d.Year) {
+		return false, &YearNotInTableError{Year: d.Year}
+	}
+	return !d.weekend(), nil
 }
 
 // AddWorkingTime returns the earliest instant at which d of working time has
@@ -94,14 +138,27 @@ func (c *Calendar) isWorkingDate(d Date) bool {
 // For d >= 0, WorkingTimeBetween(from, AddWorkingTime(from, d)) == d.
 //
 // It panics if no working time exists within about three years (see
-// [ErrNoWorkingTime]), which only a broken holiday table can cause; [Calendar.Due]
-// returns that as an error instead.
+// [ErrNoWorkingTime]), which only a broken holiday table can cause, and, on a
+// strict calendar (see [New]), if the count reaches a year the table does not
+// list (see [YearNotInTableError]). It suits tests and fixed tables;
+// production code uses [Calendar.Add] or [Calendar.Due], which return those
+// as errors.
 func (c *Calendar) AddWorkingTime(from time.Time, d time.Duration) time.Time {
 	t, err := c.addWorkingTime(from, d)
 	if err != nil {
 		panic(err)
 	}
 	return t
+}
+
+// Add is [Calendar.AddWorkingTime] with an error instead of a panic: it
+// returns [ErrNoWorkingTime] when the table leaves no working time for
+// years, and a [*YearNotInTableError] when a strict calendar must know about
+// a year its table does not list. A day whose windows are all before the
+// count starts (or after it ends, counting backwards) is never looked up, so
+// Add(Friday 31 December 16:00, 1h) needs no entry for the next year.
+func (c *Calendar) Add(from time.Time, d time.Duration) (time.Time, error) {
+	return c.addWorkingTime(from, d)
 }
 
 func (c *Calendar) addWorkingTime(from time.Time, d time.Duration) (time.Time, error) {
@@ -116,14 +173,21 @@ func (c *Calendar) addWorkingTime(from time.Time, d time.Duration) (time.Time, e
 	remaining := d
 	idle := 0 // days in a row without a working window
 	for day := DateOf(t); ; day = day.AddDays(1) {
-		if !c.isWorkingDate(day) {
+		midnight := day.Midnight()
+		if !c.lastEnd(midnight).After(t) {
+			continue // the day's windows are over before the count starts
+		}
+		working, err := c.isWorkingDate(day)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !working {
 			if idle++; idle > searchHorizon {
 				return time.Time{}, fmt.Errorf("%w (counting forward from %s)", ErrNoWorkingTime, t.Format(time.RFC3339))
 			}
 			continue
 		}
 		idle = 0
-		midnight := day.Midnight()
 		for _, w := range c.windows {
 			end := midnight.Add(w.End)
 			if !end.After(t) {
@@ -146,14 +210,21 @@ func (c *Calendar) subtractWorkingTime(to time.Time, d time.Duration) (time.Time
 	remaining := d
 	idle := 0
 	for day := DateOf(t); ; day = day.AddDays(-1) {
-		if !c.isWorkingDate(day) {
+		midnight := day.Midnight()
+		if !midnight.Add(c.windows[0].Start).Before(t) {
+			continue // the day's windows start after the count's end
+		}
+		working, err := c.isWorkingDate(day)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !working {
 			if idle++; idle > searchHorizon {
 				return time.Time{}, fmt.Errorf("%w (counting backward from %s)", ErrNoWorkingTime, t.Format(time.RFC3339))
 			}
 			continue
 		}
 		idle = 0
-		midnight := day.Midnight()
 		for i := len(c.windows) - 1; i >= 0; i-- {
 			w := c.windows[i]
 			start := midnight.Add(w.Start)
@@ -175,33 +246,55 @@ func (c *Calendar) subtractWorkingTime(to time.Time, d time.Duration) (time.Time
 // clock (a supplement request, a fee awaiting payment) adds to the deadline.
 // It walks the span day by day, so its cost grows linearly with b - a; the
 // sum saturates at the largest time.Duration rather than overflow.
+//
+// On a strict calendar it panics with a [*YearNotInTableError] if a window
+// inside the span lies in a year the table does not list; production code
+// uses [Calendar.Between], which returns that error.
 func (c *Calendar) WorkingTimeBetween(a, b time.Time) time.Duration {
+	d, err := c.Between(a, b)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Between is [Calendar.WorkingTimeBetween] with an error instead of a panic.
+// Only days that have a window inside [a, b) are looked up in the table, so
+// a span ending at midnight on 1 January needs no entry for the new year.
+func (c *Calendar) Between(a, b time.Time) (time.Duration, error) {
 	c.mustHaveWindows()
 	a, b = inLocal(a), inLocal(b)
 	if !b.After(a) {
-		return 0
+		return 0, nil
 	}
 	var total time.Duration
 	last := DateOf(b)
 	for day := DateOf(a); day.Compare(last) <= 0; day = day.AddDays(1) {
-		if !c.isWorkingDate(day) {
-			continue
-		}
 		midnight := day.Midnight()
+		var sum time.Duration // this day's share, if it is worked
 		for _, w := range c.windows {
 			start := later(midnight.Add(w.Start), a)
 			end := earlier(midnight.Add(w.End), b)
-			if !end.After(start) {
-				continue
+			if end.After(start) {
+				sum += end.Sub(start) // at most 24h a day: no overflow
 			}
-			part := end.Sub(start)
-			if total > math.MaxInt64-part {
-				return math.MaxInt64
-			}
-			total += part
 		}
+		if sum == 0 {
+			continue
+		}
+		working, err := c.isWorkingDate(day)
+		if err != nil {
+			return 0, err
+		}
+		if !working {
+			continue
+		}
+		if total > math.MaxInt64-sum {
+			return math.MaxInt64, nil
+		}
+		total += sum
 	}
-	return total
+	return total, nil
 }
 
 // NextWorkingInstant returns t (in the local zone) if t is inside a window
@@ -209,8 +302,9 @@ func (c *Calendar) WorkingTimeBetween(a, b time.Time) time.Duration {
 // the instant from which working time is counted. A window's end is not
 // inside it, so 11:30 gives 13:30 and 17:00 gives the next working morning.
 //
-// Like AddWorkingTime, it panics only if no working time exists within about
-// three years.
+// Like AddWorkingTime, it panics if no working time exists within about
+// three years, or if a strict calendar reaches a year its table does not
+// list.
 func (c *Calendar) NextWorkingInstant(t time.Time) time.Time {
 	next, err := c.nextWorkingInstant(t)
 	if err != nil {
@@ -224,14 +318,21 @@ func (c *Calendar) nextWorkingInstant(t time.Time) (time.Time, error) {
 	t = inLocal(t)
 	idle := 0
 	for day := DateOf(t); ; day = day.AddDays(1) {
-		if !c.isWorkingDate(day) {
+		midnight := day.Midnight()
+		if !c.lastEnd(midnight).After(t) {
+			continue // nothing left of this day
+		}
+		working, err := c.isWorkingDate(day)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !working {
 			if idle++; idle > searchHorizon {
 				return time.Time{}, fmt.Errorf("%w (looking forward from %s)", ErrNoWorkingTime, t.Format(time.RFC3339))
 			}
 			continue
 		}
 		idle = 0
-		midnight := day.Midnight()
 		for _, w := range c.windows {
 			if midnight.Add(w.End).After(t) {
 				return later(midnight.Add(w.Start), t), nil
@@ -250,13 +351,23 @@ func (c *Calendar) EndOfWorkingDay(t time.Time) time.Time {
 
 func (c *Calendar) endOfDay(d Date) time.Time {
 	c.mustHaveWindows()
-	return d.Midnight().Add(c.windows[len(c.windows)-1].End)
+	return c.lastEnd(d.Midnight())
+}
+
+// lastEnd is the end of the day's last window, given the day's midnight.
+func (c *Calendar) lastEnd(midnight time.Time) time.Time {
+	return midnight.Add(c.windows[len(c.windows)-1].End)
 }
 
 // nextWorkingDate returns the first working day strictly after d.
 func (c *Calendar) nextWorkingDate(d Date) (Date, error) {
 	for i := 1; i <= searchHorizon+1; i++ {
-		if next := d.AddDays(i); c.isWorkingDate(next) {
+		next := d.AddDays(i)
+		working, err := c.isWorkingDate(next)
+		if err != nil {
+			return Date{}, err
+		}
+		if working {
 			return next, nil
 		}
 	}

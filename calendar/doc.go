@@ -17,6 +17,11 @@
 //
 //   - A working day is Monday–Friday, minus the table's days off, plus the
 //     table's make-up working days (Saturdays or Sundays that are worked).
+//   - The table speaks only for the years it lists: a calendar with a table
+//     fails with [ErrYearNotInTable] rather than count through a year whose
+//     official schedule was never imported. [Propose] and [Check] help write
+//     and review a year's entries from the Labour Code and the lunar
+//     calendar ([TetDate], [HungKingsDay]), which is computed at UTC+7.
 //   - Working time is only counted inside the windows of a working day
 //     (default 07:00–11:30 and 13:30–17:00). Windows are half-open: 11:30 is
 //     not inside the morning window.

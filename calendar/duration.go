@@ -168,8 +168,10 @@ func ParseDuration(s string) (Duration, error) {
 // [DefaultSameDayCutoff]. It is ignored by the other units.
 //
 // Due returns an error for an invalid d (see [Duration.Validate]), a cutoff
-// outside (0, 24h], and [ErrNoWorkingTime] when the holiday table leaves no
-// working time for years; it never panics on a calendar built by New.
+// outside (0, 24h], [ErrNoWorkingTime] when the holiday table leaves no
+// working time for years, and a [*YearNotInTableError] when a strict
+// calendar (see [New]) must know about a year its table does not list; it
+// never panics on a calendar built by New.
 func (c *Calendar) Due(from time.Time, d Duration, sameDayCutoff time.Duration) (time.Time, error) {
 	if err := d.Validate(); err != nil {
 		return time.Time{}, err
@@ -194,7 +196,11 @@ func (c *Calendar) dueCalendarDays(from time.Time, n int) (time.Time, error) {
 	target := start.Add(time.Duration(n) * 24 * time.Hour)
 	day := DateOf(target)
 	clock := target.Sub(day.Midnight())
-	if !c.isWorkingDate(day) {
+	working, err := c.isWorkingDate(day)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !working {
 		if day, err = c.nextWorkingDate(day); err != nil {
 			return time.Time{}, err
 		}
@@ -229,8 +235,15 @@ func (c *Calendar) dueSameDay(from time.Time, cutoff time.Duration) (time.Time, 
 	t := inLocal(from)
 	day := DateOf(t)
 	end := c.endOfDay(day)
-	if c.isWorkingDate(day) && t.Before(end) && t.Sub(day.Midnight()) < cutoff {
-		return end, nil
+	// Only ask the table about the day of receipt if its time could count.
+	if t.Before(end) && t.Sub(day.Midnight()) < cutoff {
+		working, err := c.isWorkingDate(day)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if working {
+			return end, nil
+		}
 	}
 	next, err := c.nextWorkingDate(day)
 	if err != nil {

@@ -32,6 +32,22 @@ func vnCalendar(tb testing.TB) *calendar.Calendar {
 	return c
 }
 
+// vnMarginCalendar is vnCalendar with 2023 and 2028 added as years without
+// any day off. The calendar is strict, so the random instants of the
+// property tests, which run a little past the shipped years on both sides,
+// need those years listed; listed empty, they keep only weekends off.
+func vnMarginCalendar(tb testing.TB) *calendar.Calendar {
+	tb.Helper()
+	years := append(vnTable(tb).Years(),
+		calendar.Year{Year: 2023, Status: calendar.StatusProjected},
+		calendar.Year{Year: 2028, Status: calendar.StatusProjected})
+	table, err := calendar.NewTable(years)
+	require.NoError(tb, err)
+	c, err := calendar.New(calendar.DefaultWindows(), table)
+	require.NoError(tb, err)
+	return c
+}
+
 // at is a local (Asia/Ho_Chi_Minh) instant.
 func at(y int, m time.Month, d, hh, mm int) time.Time {
 	return time.Date(y, m, d, hh, mm, 0, 0, calendar.Location)

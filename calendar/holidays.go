@@ -176,8 +176,8 @@ func (t *Table) Years() []Year {
 }
 
 // Year returns a copy of the entries for year y, and whether the table has
-// that year at all. A year the table does not cover counts only weekends as
-// days off, which is worth a warning when a deadline reaches into it.
+// that year at all. A calendar built on the table refuses to count through a
+// year it does not cover (see [YearNotInTableError]).
 func (t *Table) Year(y int) (Year, bool) {
 	if t == nil {
 		return Year{}, false
@@ -187,6 +187,16 @@ func (t *Table) Year(y int) (Year, bool) {
 		return Year{}, false
 	}
 	return t.years[i].clone(), true
+}
+
+// covers reports whether the table lists year y, without copying it as
+// [Table.Year] does: it is asked once per day a calendar walks.
+func (t *Table) covers(y int) bool {
+	if t == nil {
+		return false
+	}
+	_, ok := slices.BinarySearchFunc(t.years, y, func(e Year, y int) int { return e.Year - y })
+	return ok
 }
 
 // kind returns what the table says about d; safe on a nil table.

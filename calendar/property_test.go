@@ -15,7 +15,7 @@ import (
 // running to midnight).
 func propertyCalendars(tb testing.TB) map[string]*calendar.Calendar {
 	tb.Helper()
-	table := vnTable(tb)
+	table := vnMarginCalendar(tb).Table()
 	build := func(ws ...calendar.Window) *calendar.Calendar {
 		c, err := calendar.New(ws, table)
 		require.NoError(tb, err)
@@ -34,7 +34,8 @@ func propertyCalendars(tb testing.TB) map[string]*calendar.Calendar {
 }
 
 // span is where random instants are drawn from: the years the shipped table
-// covers, plus a margin on both sides where only weekends are off.
+// covers, plus a margin on both sides where only weekends are off (2023 and
+// 2028, listed without days off by vnMarginCalendar).
 var (
 	spanStart = at(2023, 12, 1, 0, 0)
 	spanEnd   = at(2028, 2, 1, 0, 0)
@@ -109,7 +110,7 @@ func TestAddWorkingTimeProperties(t *testing.T) {
 // IsWorkingDay, which TestIsWorkingDay checks on its own.
 func TestAgainstMinuteModel(t *testing.T) {
 	t.Parallel()
-	c := vnCalendar(t)
+	c := vnMarginCalendar(t)
 	working := func(t time.Time) bool {
 		t = t.In(calendar.Location)
 		m := t.Hour()*60 + t.Minute()
@@ -154,7 +155,7 @@ func TestAgainstMinuteModel(t *testing.T) {
 // and any duration up to 60 working days. Run it with
 // go test -fuzz FuzzAddWorkingTime ./calendar/.
 func FuzzAddWorkingTime(f *testing.F) {
-	c := vnCalendar(f)
+	c := vnMarginCalendar(f)
 	f.Add(int64(0), int64(0), int64(0))
 	f.Add(int64(at(2026, 2, 13, 10, 0).Sub(spanStart)), int64(3*calendar.WorkingDay), int64(time.Hour))
 	f.Add(int64(at(2026, 3, 2, 6, 0).Sub(spanStart)), int64(8*time.Hour), int64(1))

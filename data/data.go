@@ -14,3 +14,8 @@ var Procedures []byte
 //
 //go:embed holidays-vn.yaml
 var Holidays []byte
+
+// Rules is rules.yaml: the processing rules by effective date.
+//
+//go:embed rules.yaml
+var Rules []byte

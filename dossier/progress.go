@@ -40,6 +40,15 @@ const (
 	ActionIssuedElectronic   = "result.issued_electronically"
 	ActionStepOverdue        = "deadline.step_overdue"
 	ActionAppointmentOverdue = "deadline.appointment_overdue"
+
+	ActionIntakeSupplement  = "intake.request_supplement"
+	ActionReviewSupplement  = "review.request_supplement"
+	ActionSupplementIn      = "supplement.received"
+	ActionSupplementExpired = "supplement.expired"
+	ActionStepWarning       = "deadline.step_warning"
+	ActionApologyRequired   = "deadline.apology_required"
+	ActionApologyIssued     = "apology.issued"
+	ActionStepExtended      = "step.extended"
 )
 
 // Timeliness classes for reports and step completions.
@@ -87,6 +96,45 @@ type CurrentStep struct {
 	Departments []string  `json:"departments"`
 	Pending     []string  `json:"pending_departments"`
 	DueAt       time.Time `json:"due_at"`
+	// WarnAt is when the step's departments are warned that its time is
+	// running out (a configurable fraction of the step's share).
+	WarnAt *time.Time `json:"warn_at,omitempty"`
+	// Escalated is set when the step passed its due time and its
+	// departments' leaders were notified.
+	Escalated bool `json:"escalated,omitempty"`
+	// Extended is set once a leader extended the step (once per step).
+	Extended bool `json:"extended,omitempty"`
+}
+
+// Supplement is an outstanding request for missing documents (form 02).
+// While it is outstanding the legal clock is paused.
+type Supplement struct {
+	RequestedAt time.Time `json:"requested_at"`
+	DueAt       time.Time `json:"due_at"`
+	Missing     []string  `json:"missing"`
+}
+
+// Document is a submitted document, by name and content hash.
+type Document struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+}
+
+// Recipients of notifications.
+const (
+	ToApplicant  = "applicant"  // the citizen or business (SMS, e-mail, Zalo)
+	ToDepartment = "department" // the staff of an agency (e-mail, webhook)
+	ToLeader     = "leader"     // the leaders of an agency
+)
+
+// Notification is a message the workflow asks to send. It is written to an
+// outbox with the transition that caused it, so it is sent once however
+// often the write is retried.
+type Notification struct {
+	To       string `json:"to"`               // applicant | department | leader
+	Agency   string `json:"agency,omitempty"` // for staff: which agency
+	Template string `json:"template"`         // e.g. supplement_requested, step_warning
+	Message  string `json:"message"`
 }
 
 // Progress is the part of a dossier that its workflow owns: everything that
@@ -105,6 +153,15 @@ type Progress struct {
 	Fee           Fee          `json:"fee"`
 	Shipment      *Shipment    `json:"shipment,omitempty"`
 	CurrentStep   *CurrentStep `json:"current_step,omitempty"`
+
+	// OriginalAppointmentAt is the first appointment given; an apology
+	// letter (form 04) moves AppointmentAt but never this.
+	OriginalAppointmentAt *time.Time  `json:"original_appointment_at,omitempty"`
+	AppointmentResets     int         `json:"appointment_resets,omitempty"`
+	ApologyRequired       bool        `json:"apology_required,omitempty"`
+	Supplement            *Supplement `json:"supplement,omitempty"`
+	// Verdict is early, on_time or late, decided when the result is ready.
+	Verdict string `json:"verdict,omitempty"`
 }
 
 // Clone returns a deep copy, so a snapshot handed to an activity never
@@ -123,7 +180,14 @@ func (p Progress) Clone() Progress {
 		s := *p.CurrentStep
 		s.Departments = append([]string(nil), p.CurrentStep.Departments...)
 		s.Pending = append([]string(nil), p.CurrentStep.Pending...)
+		s.WarnAt = cloneTime(p.CurrentStep.WarnAt)
 		c.CurrentStep = &s
+	}
+	c.OriginalAppointmentAt = cloneTime(p.OriginalAppointmentAt)
+	if p.Supplement != nil {
+		s := *p.Supplement
+		s.Missing = append([]string(nil), p.Supplement.Missing...)
+		c.Supplement = &s
 	}
 	return c
 }
@@ -142,4 +206,8 @@ type Transition struct {
 	Code     string   `json:"code"`
 	Event    Event    `json:"event"`
 	Progress Progress `json:"progress"`
+	// Documents are added to the dossier's documents (a supplement).
+	Documents []Document `json:"documents,omitempty"`
+	// Notifications go to the outbox in the same transaction.
+	Notifications []Notification `json:"notifications,omitempty"`
 }

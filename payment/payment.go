@@ -22,15 +22,14 @@
 package payment
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/motcua/motcua/internal/thirdparty"
 )
 
 // Payment request statuses, as the gateway reports them.
@@ -107,43 +106,11 @@ var ErrConflict = errors.New("payment: merchant_ref already used with a differen
 // permanent.
 var ErrInvalid = errors.New("payment: invalid request")
 
-// Error is an error answer from the gateway: an HTTP status and the
-// gateway's error code and detail, when the body had them.
-type Error struct {
-	// StatusCode is the HTTP status of the answer.
-	StatusCode int
-	// Code is the gateway's machine-readable error code ("" if the body was
-	// not the gateway's JSON error, e.g. a proxy's HTML page).
-	Code string
-	// Detail is the gateway's human-readable explanation, or the start of
-	// the body when it was not JSON.
-	Detail string
-}
-
-func (e *Error) Error() string {
-	s := fmt.Sprintf("payment gateway: HTTP %d", e.StatusCode)
-	if e.Code != "" {
-		s += " " + e.Code
-	}
-	if e.Detail != "" {
-		s += ": " + e.Detail
-	}
-	return s
-}
-
-// Is makes errors.Is(err, ErrConflict) true for a 409 answer, so callers
-// need not know status codes.
-func (e *Error) Is(target error) bool {
-	return target == ErrConflict && e.StatusCode == http.StatusConflict
-}
-
-// Permanent reports whether retrying the same call cannot help: a 4xx
-// answer, except 408 Request Timeout and 429 Too Many Requests, which say
-// "later", not "never".
-func (e *Error) Permanent() bool {
-	return e.StatusCode >= 400 && e.StatusCode < 500 &&
-		e.StatusCode != http.StatusRequestTimeout && e.StatusCode != http.StatusTooManyRequests
-}
+// Error is an error answer from the gateway: its HTTP status, and its error
+// code and detail when the body was the gateway's JSON error.
+// errors.Is(err, ErrConflict) is true for a 409 answer, so callers need not
+// know status codes; Permanent reports whether retrying cannot help.
+type Error = thirdparty.Error
 
 // IsPermanent reports whether err means the call can never succeed as made
 // (a 4xx answer, ErrConflict, ErrInvalid), so a caller such as a Temporal
@@ -151,38 +118,19 @@ func (e *Error) Permanent() bool {
 // errors, timeouts, malformed answers — is retryable. IsPermanent(nil) is
 // false.
 func IsPermanent(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, ErrInvalid) {
-		return true
-	}
-	var e *Error
-	return errors.As(err, &e) && e.Permanent()
+	return thirdparty.IsPermanent(err, ErrInvalid)
 }
 
 // Client calls the payment gateway. It is safe for concurrent use.
 type Client struct {
-	baseURL string
-	http    *http.Client
+	api *thirdparty.Client
 }
-
-// defaultTimeout bounds a call when the caller gives no http.Client, so a
-// hung gateway cannot block an activity forever.
-const defaultTimeout = 30 * time.Second
-
-// maxErrorBody bounds how much of an error answer is read; the detail is for
-// humans and a misbehaving proxy may send megabytes.
-const maxErrorBody = 4 << 10
 
 // New returns a Client for the gateway at baseURL (e.g.
 // "http://127.0.0.1:8090/payment"). A nil httpClient means a client with a
 // 30-second timeout.
 func New(baseURL string, httpClient *http.Client) *Client {
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: defaultTimeout}
-	}
-	return &Client{baseURL: strings.TrimRight(baseURL, "/"), http: httpClient}
+	return &Client{api: thirdparty.NewClient("payment gateway", baseURL, httpClient, ErrInvalid)}
 }
 
 // RequestPayment creates a payment request, or returns the existing one when
@@ -197,51 +145,18 @@ func (c *Client) RequestPayment(ctx context.Context, req PaymentRequest) (Paymen
 	case strings.TrimSpace(req.NotifyURL) == "":
 		return PaymentRequested{}, fmt.Errorf("%w: notify_url is required", ErrInvalid)
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return PaymentRequested{}, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/v1/payment-requests", bytes.NewReader(body))
-	if err != nil {
-		return PaymentRequested{}, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Accept", "application/json")
-
-	resp, err := c.http.Do(hreq)
-	if err != nil {
-		return PaymentRequested{}, fmt.Errorf("payment gateway: request payment %s: %w", req.MerchantRef, err)
-	}
-	defer resp.Body.Close()
-
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return PaymentRequested{}, fmt.Errorf("request payment %s: %w", req.MerchantRef, readError(resp))
-	}
+	op := "request payment " + req.MerchantRef
 	var out PaymentRequested
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return PaymentRequested{}, fmt.Errorf("payment gateway: request payment %s: decode answer: %w", req.MerchantRef, err)
+	if err := c.api.PostJSON(ctx, op, "/v1/payment-requests", req, &out); err != nil {
+		if e, ok := errors.AsType[*Error](err); ok && e.StatusCode == http.StatusConflict {
+			e.Kind = ErrConflict
+		}
+		return PaymentRequested{}, err
 	}
 	if out.PaymentRef == "" {
 		// Not permanent: a gateway answering 2xx without a ref is broken,
 		// and a later attempt may find it fixed; the request is idempotent.
-		return PaymentRequested{}, fmt.Errorf("payment gateway: request payment %s: answer has no payment_ref", req.MerchantRef)
+		return PaymentRequested{}, fmt.Errorf("payment gateway: %s: answer has no payment_ref", op)
 	}
 	return out, nil
-}
-
-// readError turns a non-success answer into an *Error, keeping the
-// gateway's code and detail when the body is its JSON error.
-func readError(resp *http.Response) *Error {
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &Error{StatusCode: resp.StatusCode}
-	var body struct {
-		Error  string `json:"error"`
-		Detail string `json:"detail"`
-	}
-	if json.Unmarshal(raw, &body) == nil && body.Error != "" {
-		e.Code, e.Detail = body.Error, body.Detail
-	} else {
-		e.Detail = strings.TrimSpace(string(raw))
-	}
-	return e
 }

@@ -2,121 +2,39 @@ package payment_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/sim"
 )
-
-// callback is one request received by a callbackServer.
-type callback struct {
-	body []byte
-	raw  map[string]any
-	n    payment.Notification
-}
-
-// callbackServer stands in for the API's payment callback endpoint.
-type callbackServer struct {
-	*httptest.Server
-	got chan callback
-}
-
-func newCallbackServer(t *testing.T) *callbackServer {
-	t.Helper()
-	cs := &callbackServer{got: make(chan callback, 16)}
-	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil || r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
-			http.Error(w, "bad callback", http.StatusBadRequest)
-			return
-		}
-		c := callback{body: body}
-		if json.Unmarshal(body, &c.raw) != nil || json.Unmarshal(body, &c.n) != nil {
-			http.Error(w, "bad json", http.StatusBadRequest)
-			return
-		}
-		cs.got <- c
-		_, _ = io.WriteString(w, "received "+c.n.TransactionID)
-	}))
-	t.Cleanup(cs.Close)
-	return cs
-}
-
-func (cs *callbackServer) next(t *testing.T) callback {
-	t.Helper()
-	select {
-	case c := <-cs.got:
-		return c
-	case <-time.After(5 * time.Second):
-		require.FailNow(t, "no callback received")
-		return callback{}
-	}
-}
-
-// statusRecorder records the status of every answer, so tests can check
-// what the adapter actually got on the wire (201 vs 200).
-type statusRecorder struct {
-	mu       sync.Mutex
-	statuses []int
-}
-
-func (s *statusRecorder) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/v1/payment-requests") {
-			s.mu.Lock()
-			s.statuses = append(s.statuses, rec.status)
-			s.mu.Unlock()
-		}
-	})
-}
-
-func (s *statusRecorder) get() []int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]int(nil), s.statuses...)
-}
-
-type recordingWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *recordingWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
 
 type env struct {
 	srv     *httptest.Server
 	base    string // the gateway's base URL
 	client  *payment.Client
-	creates *statusRecorder
-	cb      *callbackServer
+	creates *thirdpartytest.StatusRecorder
+	cb      *thirdpartytest.Receiver[payment.Notification]
 }
 
 // newEnv starts a real gateway simulator, mounted as `motcua sim` mounts
-// it, and a callback server.
+// it, and a callback server, which answers "received <transaction_id>".
 func newEnv(t *testing.T, opts sim.PaymentOptions) *env {
 	t.Helper()
-	cb := newCallbackServer(t)
-	opts.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	cb := thirdpartytest.NewReceiver(t, func(n payment.Notification) string { return "received " + n.TransactionID })
+	opts.Logger = thirdpartytest.Logger(t)
 	gw := sim.NewPaymentGateway(opts)
 	t.Cleanup(gw.Close)
-	rec := &statusRecorder{}
-	srv := httptest.NewServer(rec.wrap(sim.NewHandler(gw, nil)))
+	rec := &thirdpartytest.StatusRecorder{Method: http.MethodPost, PathSuffix: "/v1/payment-requests"}
+	srv := httptest.NewServer(rec.Wrap(sim.NewHandler(gw, nil)))
 	t.Cleanup(srv.Close)
 	base := srv.URL + "/payment"
 	return &env{srv: srv, base: base, client: payment.New(base, srv.Client()), creates: rec, cb: cb}
@@ -125,15 +43,7 @@ func newEnv(t *testing.T, opts sim.PaymentOptions) *env {
 // do sends a JSON request to the simulator and decodes the JSON answer.
 func (e *env) do(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, e.base+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var out map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-	return resp.StatusCode, out
+	return thirdpartytest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
 }
 
 func (e *env) request(t *testing.T, merchantRef string, amount int64) payment.PaymentRequested {
@@ -162,7 +72,7 @@ func TestRequestPaymentIsIdempotent(t *testing.T) {
 
 	second := e.request(t, dossier, 200000)
 	require.Equal(t, first, second)
-	require.Equal(t, []int{http.StatusCreated, http.StatusOK}, e.creates.get())
+	require.Equal(t, []int{http.StatusCreated, http.StatusOK}, e.creates.Statuses())
 
 	status, list := e.do(t, http.MethodGet, "/v1/payment-requests?merchant_ref="+dossier, "")
 	require.Equal(t, http.StatusOK, status)
@@ -234,21 +144,21 @@ func TestPayDeliversNotification(t *testing.T) {
 	require.EqualValues(t, http.StatusOK, res["callback_status"])
 	require.Equal(t, "received "+txn, res["callback_body"])
 
-	cb := e.cb.next(t)
-	keys := make([]string, 0, len(cb.raw))
-	for k := range cb.raw {
+	cb := e.cb.Next(t)
+	keys := make([]string, 0, len(cb.Raw))
+	for k := range cb.Raw {
 		keys = append(keys, k)
 	}
 	require.ElementsMatch(t, []string{"payment_ref", "merchant_ref", "transaction_id", "amount", "status", "paid_at"}, keys)
-	require.EqualValues(t, 200000, cb.raw["amount"])
-	_, err := time.Parse(time.RFC3339, cb.raw["paid_at"].(string))
+	require.EqualValues(t, 200000, cb.Raw["amount"])
+	_, err := time.Parse(time.RFC3339, cb.Raw["paid_at"].(string))
 	require.NoError(t, err)
-	require.Equal(t, req.PaymentRef, cb.n.PaymentRef)
-	require.Equal(t, dossier, cb.n.MerchantRef)
-	require.Equal(t, txn, cb.n.TransactionID)
-	require.Equal(t, payment.StatusSucceeded, cb.n.Status)
-	require.Empty(t, cb.n.Reason)
-	require.WithinDuration(t, time.Now(), cb.n.PaidAt, time.Minute)
+	require.Equal(t, req.PaymentRef, cb.N.PaymentRef)
+	require.Equal(t, dossier, cb.N.MerchantRef)
+	require.Equal(t, txn, cb.N.TransactionID)
+	require.Equal(t, payment.StatusSucceeded, cb.N.Status)
+	require.Empty(t, cb.N.Reason)
+	require.WithinDuration(t, time.Now(), cb.N.PaidAt, time.Minute)
 
 	// The gateway now reports the request paid, also to a retried request.
 	again := e.request(t, dossier, 200000)
@@ -266,10 +176,10 @@ func TestPayWithWrongAmountIsDeliveredAsSuch(t *testing.T) {
 
 	status, res := e.do(t, http.MethodPost, "/v1/payment-requests/"+req.PaymentRef+"/pay", `{"amount": 150000}`)
 	require.Equal(t, http.StatusOK, status, res)
-	cb := e.cb.next(t)
-	require.EqualValues(t, 150000, cb.raw["amount"])
-	require.Equal(t, int64(150000), cb.n.Amount)
-	require.Equal(t, payment.StatusSucceeded, cb.n.Status)
+	cb := e.cb.Next(t)
+	require.EqualValues(t, 150000, cb.Raw["amount"])
+	require.Equal(t, int64(150000), cb.N.Amount)
+	require.Equal(t, payment.StatusSucceeded, cb.N.Status)
 
 	status, view := e.do(t, http.MethodGet, "/v1/payment-requests/"+req.PaymentRef, "")
 	require.Equal(t, http.StatusOK, status)
@@ -285,18 +195,18 @@ func TestFailedPaymentThenRetry(t *testing.T) {
 	status, res := e.do(t, http.MethodPost, "/v1/payment-requests/"+req.PaymentRef+"/pay",
 		`{"outcome": "failed", "reason": "insufficient funds"}`)
 	require.Equal(t, http.StatusOK, status, res)
-	failed := e.cb.next(t)
-	require.Equal(t, payment.StatusFailed, failed.n.Status)
-	require.Equal(t, "insufficient funds", failed.n.Reason)
-	require.Equal(t, "insufficient funds", failed.raw["reason"])
+	failed := e.cb.Next(t)
+	require.Equal(t, payment.StatusFailed, failed.N.Status)
+	require.Equal(t, "insufficient funds", failed.N.Reason)
+	require.Equal(t, "insufficient funds", failed.Raw["reason"])
 
 	// The citizen tries another card: a new transaction succeeds.
 	status, res = e.do(t, http.MethodPost, "/v1/payment-requests/"+req.PaymentRef+"/pay", `{"outcome": "succeeded"}`)
 	require.Equal(t, http.StatusOK, status, res)
-	ok := e.cb.next(t)
-	require.Equal(t, payment.StatusSucceeded, ok.n.Status)
-	require.NotEqual(t, failed.n.TransactionID, ok.n.TransactionID)
-	require.Equal(t, int64(75000), ok.n.Amount)
+	ok := e.cb.Next(t)
+	require.Equal(t, payment.StatusSucceeded, ok.N.Status)
+	require.NotEqual(t, failed.N.TransactionID, ok.N.TransactionID)
+	require.Equal(t, int64(75000), ok.N.Amount)
 }
 
 func TestRedeliverRepeatsTheSameTransaction(t *testing.T) {
@@ -310,14 +220,14 @@ func TestRedeliverRepeatsTheSameTransaction(t *testing.T) {
 
 	status, paid := e.do(t, http.MethodPost, "/v1/payment-requests/"+req.PaymentRef+"/pay", "")
 	require.Equal(t, http.StatusOK, status)
-	first := e.cb.next(t)
+	first := e.cb.Next(t)
 
 	status, again := e.do(t, http.MethodPost, "/v1/payment-requests/"+req.PaymentRef+"/redeliver", "")
 	require.Equal(t, http.StatusOK, status, again)
-	second := e.cb.next(t)
+	second := e.cb.Next(t)
 	require.Equal(t, paid["transaction_id"], again["transaction_id"])
-	require.Equal(t, first.n.TransactionID, second.n.TransactionID)
-	require.JSONEq(t, string(first.body), string(second.body))
+	require.Equal(t, first.N.TransactionID, second.N.TransactionID)
+	require.JSONEq(t, string(first.Body), string(second.Body))
 	require.EqualValues(t, http.StatusOK, again["callback_status"])
 }
 
@@ -326,27 +236,16 @@ func TestAutoPayDeliversCallback(t *testing.T) {
 	e := newEnv(t, sim.PaymentOptions{AutoPayAfter: 20 * time.Millisecond})
 	req := e.request(t, "000.00.17.H39-261127-0008", 120000)
 
-	cb := e.cb.next(t)
-	require.Equal(t, req.PaymentRef, cb.n.PaymentRef)
-	require.Equal(t, payment.StatusSucceeded, cb.n.Status)
-	require.Equal(t, int64(120000), cb.n.Amount)
+	cb := e.cb.Next(t)
+	require.Equal(t, req.PaymentRef, cb.N.PaymentRef)
+	require.Equal(t, payment.StatusSucceeded, cb.N.Status)
+	require.Equal(t, int64(120000), cb.N.Amount)
 }
 
 func TestRequestPaymentWireFormat(t *testing.T) {
 	t.Parallel()
-	bodies := make(chan map[string]any, 2)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/gw/v1/payment-requests" || r.Header.Get("Content-Type") != "application/json" {
-			http.Error(w, "unexpected request", http.StatusTeapot)
-			return
-		}
-		var body map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		bodies <- body
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"payment_ref":"PAY-000000000001","pay_url":"http://127.0.0.1/pay","status":"pending","amount":200000,"expires_at":"2026-11-28T10:00:00+07:00"}`)
-	}))
-	t.Cleanup(srv.Close)
+	srv, bodies := thirdpartytest.Capturing(t, "/gw/v1/payment-requests",
+		`{"payment_ref":"PAY-000000000001","pay_url":"http://127.0.0.1/pay","status":"pending","amount":200000,"expires_at":"2026-11-28T10:00:00+07:00"}`)
 	c := payment.New(srv.URL+"/gw/", srv.Client()) // the trailing slash must not matter
 
 	expires := time.Date(2026, 11, 28, 10, 0, 0, 0, time.FixedZone("ICT", 7*3600))
@@ -390,11 +289,7 @@ func TestErrorClassification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.WriteHeader(tt.status)
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			t.Cleanup(srv.Close)
+			srv := thirdpartytest.Answering(t, tt.status, tt.body)
 			_, err := payment.New(srv.URL, srv.Client()).RequestPayment(t.Context(),
 				payment.PaymentRequest{MerchantRef: "D", Amount: 1, NotifyURL: "http://127.0.0.1/cb"})
 			require.Error(t, err)
@@ -409,11 +304,7 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("malformed 201", func(t *testing.T) {
 		t.Parallel()
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.WriteHeader(http.StatusCreated)
-			_, _ = io.WriteString(w, `{"status":`)
-		}))
-		t.Cleanup(srv.Close)
+		srv := thirdpartytest.Answering(t, http.StatusCreated, `{"status":`)
 		_, err := payment.New(srv.URL, srv.Client()).RequestPayment(t.Context(),
 			payment.PaymentRequest{MerchantRef: "D", Amount: 1, NotifyURL: "http://127.0.0.1/cb"})
 		require.Error(t, err)
@@ -422,10 +313,7 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("connection refused", func(t *testing.T) {
 		t.Parallel()
-		srv := httptest.NewServer(http.NotFoundHandler())
-		url := srv.URL
-		srv.Close()
-		_, err := payment.New(url, nil).RequestPayment(t.Context(),
+		_, err := payment.New(thirdpartytest.ClosedURL(), nil).RequestPayment(t.Context(),
 			payment.PaymentRequest{MerchantRef: "D", Amount: 1, NotifyURL: "http://127.0.0.1/cb"})
 		require.Error(t, err)
 		require.False(t, payment.IsPermanent(err))
@@ -433,15 +321,7 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("timeout", func(t *testing.T) {
 		t.Parallel()
-		release := make(chan struct{})
-		srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}))
-		t.Cleanup(srv.Close)
-		t.Cleanup(func() { close(release) })
+		srv := thirdpartytest.Hanging(t)
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		_, err := payment.New(srv.URL, srv.Client()).RequestPayment(ctx,

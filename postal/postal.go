@@ -21,15 +21,14 @@
 package postal
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/motcua/motcua/internal/thirdparty"
 )
 
 // Shipment statuses and notification events. A shipment starts as
@@ -110,42 +109,11 @@ const codeSuspended = "service_suspended"
 // codeAlreadyExists is the error code of a 409 for a known order number.
 const codeAlreadyExists = "already_exists"
 
-// Error is an error answer from the postal service: an HTTP status and the
-// service's error code and detail, when the body had them.
-type Error struct {
-	// StatusCode is the HTTP status of the answer.
-	StatusCode int
-	// Code is the service's machine-readable error code ("" if the body was
-	// not the service's JSON error).
-	Code string
-	// Detail is the service's human-readable explanation, or the start of
-	// the body when it was not JSON.
-	Detail string
-}
-
-func (e *Error) Error() string {
-	s := fmt.Sprintf("postal service: HTTP %d", e.StatusCode)
-	if e.Code != "" {
-		s += " " + e.Code
-	}
-	if e.Detail != "" {
-		s += ": " + e.Detail
-	}
-	return s
-}
-
-// Is makes errors.Is(err, ErrSuspended) true for a service_suspended answer.
-func (e *Error) Is(target error) bool {
-	return target == ErrSuspended && e.Code == codeSuspended
-}
-
-// Permanent reports whether retrying the same call cannot help: a 4xx
-// answer, except 408 Request Timeout and 429 Too Many Requests, which say
-// "later", not "never".
-func (e *Error) Permanent() bool {
-	return e.StatusCode >= 400 && e.StatusCode < 500 &&
-		e.StatusCode != http.StatusRequestTimeout && e.StatusCode != http.StatusTooManyRequests
-}
+// Error is an error answer from the postal service: its HTTP status, and
+// its error code and detail when the body was the service's JSON error.
+// errors.Is(err, ErrSuspended) is true for a service_suspended answer;
+// Permanent reports whether retrying cannot help.
+type Error = thirdparty.Error
 
 // IsPermanent reports whether err means the call can never succeed as made
 // (a 4xx answer, ErrInvalid), so a caller such as a Temporal activity should
@@ -153,37 +121,19 @@ func (e *Error) Permanent() bool {
 // network errors, timeouts, malformed answers — is retryable.
 // IsPermanent(nil) is false.
 func IsPermanent(err error) bool {
-	if err == nil {
-		return false
-	}
-	if errors.Is(err, ErrInvalid) {
-		return true
-	}
-	var e *Error
-	return errors.As(err, &e) && e.Permanent()
+	return thirdparty.IsPermanent(err, ErrInvalid)
 }
 
 // Client calls the postal service. It is safe for concurrent use.
 type Client struct {
-	baseURL string
-	http    *http.Client
+	api *thirdparty.Client
 }
-
-// defaultTimeout bounds a call when the caller gives no http.Client, so a
-// hung service cannot block an activity forever.
-const defaultTimeout = 30 * time.Second
-
-// maxErrorBody bounds how much of an error answer is read.
-const maxErrorBody = 4 << 10
 
 // New returns a Client for the postal service at baseURL (e.g.
 // "http://127.0.0.1:8090/postal"). A nil httpClient means a client with a
 // 30-second timeout.
 func New(baseURL string, httpClient *http.Client) *Client {
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: defaultTimeout}
-	}
-	return &Client{baseURL: strings.TrimRight(baseURL, "/"), http: httpClient}
+	return &Client{api: thirdparty.NewClient("postal service", baseURL, httpClient, ErrInvalid)}
 }
 
 // RequestShipment asks for a shipment. If req.OrderNumber already has one,
@@ -199,64 +149,30 @@ func (c *Client) RequestShipment(ctx context.Context, req ShipmentRequest) (Ship
 	case strings.TrimSpace(req.NotifyURL) == "":
 		return Shipment{}, fmt.Errorf("%w: notify_url is required", ErrInvalid)
 	}
-	body, err := json.Marshal(req)
+	op := "request shipment " + req.OrderNumber
+	var out Shipment
+	err := c.api.PostJSON(ctx, op, "/v1/shipments", req, &out)
+	if e, ok := errors.AsType[*Error](err); ok {
+		switch {
+		case e.StatusCode == http.StatusConflict && e.Code == codeAlreadyExists:
+			// The order already has a shipment: a retried request, which
+			// succeeds with the existing waybill. The answer carries it as
+			// {"error": "already_exists", "waybill", "status"?}.
+			var existing Shipment
+			if e.DecodeBody(&existing) == nil && existing.Waybill != "" {
+				return existing, nil
+			}
+		case e.Code == codeSuspended:
+			e.Kind = ErrSuspended
+		}
+	}
 	if err != nil {
-		return Shipment{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return Shipment{}, err
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+"/v1/shipments", bytes.NewReader(body))
-	if err != nil {
-		return Shipment{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	if out.Waybill == "" {
+		// Not permanent: the request is idempotent and a later attempt
+		// gets the waybill through 409 already_exists.
+		return Shipment{}, fmt.Errorf("postal service: %s: answer has no waybill", op)
 	}
-	hreq.Header.Set("Content-Type", "application/json")
-	hreq.Header.Set("Accept", "application/json")
-
-	resp, err := c.http.Do(hreq)
-	if err != nil {
-		return Shipment{}, fmt.Errorf("postal service: request shipment %s: %w", req.OrderNumber, err)
-	}
-	defer resp.Body.Close()
-
-	switch resp.StatusCode {
-	case http.StatusCreated, http.StatusOK:
-		var out Shipment
-		if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-			return Shipment{}, fmt.Errorf("postal service: request shipment %s: decode answer: %w", req.OrderNumber, err)
-		}
-		if out.Waybill == "" {
-			// Not permanent: the request is idempotent and a later attempt
-			// gets the waybill through 409 already_exists.
-			return Shipment{}, fmt.Errorf("postal service: request shipment %s: answer has no waybill", req.OrderNumber)
-		}
-		return out, nil
-	case http.StatusConflict:
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		var exists struct {
-			Error   string `json:"error"`
-			Waybill string `json:"waybill"`
-			Status  string `json:"status"`
-		}
-		if json.Unmarshal(raw, &exists) == nil && exists.Error == codeAlreadyExists && exists.Waybill != "" {
-			return Shipment{Waybill: exists.Waybill, Status: exists.Status}, nil
-		}
-		return Shipment{}, fmt.Errorf("request shipment %s: %w", req.OrderNumber, parseError(resp.StatusCode, raw))
-	default:
-		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		return Shipment{}, fmt.Errorf("request shipment %s: %w", req.OrderNumber, parseError(resp.StatusCode, raw))
-	}
-}
-
-// parseError turns a non-success answer into an *Error, keeping the
-// service's code and detail when the body is its JSON error.
-func parseError(status int, raw []byte) *Error {
-	e := &Error{StatusCode: status}
-	var body struct {
-		Error  string `json:"error"`
-		Detail string `json:"detail"`
-	}
-	if json.Unmarshal(raw, &body) == nil && body.Error != "" {
-		e.Code, e.Detail = body.Error, body.Detail
-	} else {
-		e.Detail = strings.TrimSpace(string(raw))
-	}
-	return e
+	return out, nil
 }

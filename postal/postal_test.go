@@ -2,129 +2,37 @@ package postal_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
 	"github.com/motcua/motcua/postal"
 	"github.com/motcua/motcua/sim"
 )
-
-// callback is one request received by a callbackServer.
-type callback struct {
-	raw map[string]any
-	n   postal.Notification
-}
-
-// callbackServer stands in for the API's postal callback endpoint.
-type callbackServer struct {
-	*httptest.Server
-	got chan callback
-}
-
-func newCallbackServer(t *testing.T) *callbackServer {
-	t.Helper()
-	cs := &callbackServer{got: make(chan callback, 16)}
-	cs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil || r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
-			http.Error(w, "bad callback", http.StatusBadRequest)
-			return
-		}
-		var c callback
-		if json.Unmarshal(body, &c.raw) != nil || json.Unmarshal(body, &c.n) != nil {
-			http.Error(w, "bad json", http.StatusBadRequest)
-			return
-		}
-		cs.got <- c
-		_, _ = io.WriteString(w, `{"ok":true}`)
-	}))
-	t.Cleanup(cs.Close)
-	return cs
-}
-
-func (cs *callbackServer) next(t *testing.T) callback {
-	t.Helper()
-	select {
-	case c := <-cs.got:
-		return c
-	case <-time.After(5 * time.Second):
-		require.FailNow(t, "no callback received")
-		return callback{}
-	}
-}
-
-func (cs *callbackServer) none(t *testing.T, wait time.Duration) {
-	t.Helper()
-	select {
-	case c := <-cs.got:
-		require.FailNow(t, "unexpected callback", "%+v", c.n)
-	case <-time.After(wait):
-	}
-}
-
-// statusRecorder records the status of every POST /v1/shipments answer, so
-// tests can check what the adapter really got on the wire.
-type statusRecorder struct {
-	mu       sync.Mutex
-	statuses []int
-}
-
-func (s *statusRecorder) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(rec, r)
-		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/v1/shipments") {
-			s.mu.Lock()
-			s.statuses = append(s.statuses, rec.status)
-			s.mu.Unlock()
-		}
-	})
-}
-
-func (s *statusRecorder) get() []int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]int(nil), s.statuses...)
-}
-
-type recordingWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *recordingWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
 
 type env struct {
 	srv     *httptest.Server
 	base    string
 	client  *postal.Client
-	creates *statusRecorder
-	cb      *callbackServer
+	creates *thirdpartytest.StatusRecorder
+	cb      *thirdpartytest.Receiver[postal.Notification]
 }
 
 // newEnv starts a real postal simulator, mounted as `motcua sim` mounts
-// it, and a callback server.
+// it, and a callback server, which answers {"ok":true}.
 func newEnv(t *testing.T, opts sim.PostalOptions) *env {
 	t.Helper()
-	cb := newCallbackServer(t)
-	opts.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
+	cb := thirdpartytest.NewReceiver(t, func(postal.Notification) string { return `{"ok":true}` })
+	opts.Logger = thirdpartytest.Logger(t)
 	ps := sim.NewPostalService(opts)
 	t.Cleanup(ps.Close)
-	rec := &statusRecorder{}
-	srv := httptest.NewServer(rec.wrap(sim.NewHandler(nil, ps)))
+	rec := &thirdpartytest.StatusRecorder{Method: http.MethodPost, PathSuffix: "/v1/shipments"}
+	srv := httptest.NewServer(rec.Wrap(sim.NewHandler(nil, ps)))
 	t.Cleanup(srv.Close)
 	base := srv.URL + "/postal"
 	return &env{srv: srv, base: base, client: postal.New(base, srv.Client()), creates: rec, cb: cb}
@@ -132,15 +40,7 @@ func newEnv(t *testing.T, opts sim.PostalOptions) *env {
 
 func (e *env) do(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, e.base+path, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := e.srv.Client().Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var out map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-	return resp.StatusCode, out
+	return thirdpartytest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
 }
 
 func (e *env) shipmentRequest(order string) postal.ShipmentRequest {
@@ -167,7 +67,7 @@ func TestRequestShipmentTwiceReturnsTheSameWaybill(t *testing.T) {
 	require.Equal(t, first, second)
 	// The second answer really was the 409 already_exists the adapter must
 	// turn into success.
-	require.Equal(t, []int{http.StatusCreated, http.StatusConflict}, e.creates.get())
+	require.Equal(t, []int{http.StatusCreated, http.StatusConflict}, e.creates.Statuses())
 
 	status, list := e.do(t, http.MethodGet, "/v1/shipments?order_number="+dossier, "")
 	require.Equal(t, http.StatusOK, status)
@@ -186,7 +86,7 @@ func TestRequestShipmentAfterEventsReportsCurrentStatus(t *testing.T) {
 	require.NoError(t, err)
 	status, res := e.do(t, http.MethodPost, "/v1/shipments/"+first.Waybill+"/events", `{"event":"picked_up"}`)
 	require.Equal(t, http.StatusOK, status, res)
-	e.cb.next(t)
+	e.cb.Next(t)
 
 	again, err := e.client.RequestShipment(t.Context(), e.shipmentRequest(dossier))
 	require.NoError(t, err)
@@ -231,7 +131,7 @@ func TestValidationErrorsArePermanent(t *testing.T) {
 	require.ErrorAs(t, err, &perr)
 	require.Equal(t, http.StatusBadRequest, perr.StatusCode)
 	require.Equal(t, "invalid_request", perr.Code)
-	require.Equal(t, []int{http.StatusBadRequest}, e.creates.get())
+	require.Equal(t, []int{http.StatusBadRequest}, e.creates.Statuses())
 
 	// Refused by the adapter before sending anything.
 	for _, mutate := range []func(*postal.ShipmentRequest){
@@ -246,7 +146,7 @@ func TestValidationErrorsArePermanent(t *testing.T) {
 		require.ErrorIs(t, err, postal.ErrInvalid)
 		require.True(t, postal.IsPermanent(err))
 	}
-	require.Len(t, e.creates.get(), 1, "invalid requests must not reach the service")
+	require.Len(t, e.creates.Statuses(), 1, "invalid requests must not reach the service")
 }
 
 func TestEventsReachTheCallbackServer(t *testing.T) {
@@ -266,20 +166,20 @@ func TestEventsReachTheCallbackServer(t *testing.T) {
 		require.EqualValues(t, http.StatusOK, res["callback_status"])
 		require.Equal(t, `{"ok":true}`, res["callback_body"])
 
-		cb := e.cb.next(t)
-		require.Equal(t, ship.Waybill, cb.n.Waybill)
-		require.Equal(t, dossier, cb.n.OrderNumber)
-		require.Equal(t, ev.event, cb.n.Event)
-		require.Equal(t, ev.reason, cb.n.Reason)
-		require.WithinDuration(t, time.Now(), cb.n.At, time.Minute)
-		_, err := time.Parse(time.RFC3339, cb.raw["at"].(string))
+		cb := e.cb.Next(t)
+		require.Equal(t, ship.Waybill, cb.N.Waybill)
+		require.Equal(t, dossier, cb.N.OrderNumber)
+		require.Equal(t, ev.event, cb.N.Event)
+		require.Equal(t, ev.reason, cb.N.Reason)
+		require.WithinDuration(t, time.Now(), cb.N.At, time.Minute)
+		_, err := time.Parse(time.RFC3339, cb.Raw["at"].(string))
 		require.NoError(t, err)
 		want := []string{"waybill", "order_number", "event", "at"}
 		if ev.reason != "" {
 			want = append(want, "reason")
 		}
-		keys := make([]string, 0, len(cb.raw))
-		for k := range cb.raw {
+		keys := make([]string, 0, len(cb.Raw))
+		for k := range cb.Raw {
 			keys = append(keys, k)
 		}
 		require.ElementsMatch(t, want, keys)
@@ -297,30 +197,18 @@ func TestAutoDeliverSendsPickedUpThenDelivered(t *testing.T) {
 	ship, err := e.client.RequestShipment(t.Context(), e.shipmentRequest("000.00.17.H39-261127-0008"))
 	require.NoError(t, err)
 
-	first := e.cb.next(t)
-	require.Equal(t, ship.Waybill, first.n.Waybill)
-	require.Equal(t, postal.EventPickedUp, first.n.Event)
-	second := e.cb.next(t)
-	require.Equal(t, ship.Waybill, second.n.Waybill)
-	require.Equal(t, postal.EventDelivered, second.n.Event)
-	e.cb.none(t, 100*time.Millisecond)
+	first := e.cb.Next(t)
+	require.Equal(t, ship.Waybill, first.N.Waybill)
+	require.Equal(t, postal.EventPickedUp, first.N.Event)
+	second := e.cb.Next(t)
+	require.Equal(t, ship.Waybill, second.N.Waybill)
+	require.Equal(t, postal.EventDelivered, second.N.Event)
+	e.cb.None(t, 100*time.Millisecond)
 }
 
 func TestRequestShipmentWireFormat(t *testing.T) {
 	t.Parallel()
-	bodies := make(chan map[string]any, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/vnpost/v1/shipments" || r.Header.Get("Content-Type") != "application/json" {
-			http.Error(w, "unexpected request", http.StatusTeapot)
-			return
-		}
-		var body map[string]any
-		_ = json.NewDecoder(r.Body).Decode(&body)
-		bodies <- body
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"waybill":"EV473124829VN","status":"requested"}`)
-	}))
-	t.Cleanup(srv.Close)
+	srv, bodies := thirdpartytest.Capturing(t, "/vnpost/v1/shipments", `{"waybill":"EV473124829VN","status":"requested"}`)
 
 	got, err := postal.New(srv.URL+"/vnpost/", srv.Client()).RequestShipment(t.Context(), postal.ShipmentRequest{
 		OrderNumber: "D1",
@@ -365,11 +253,7 @@ func TestErrorClassification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				w.WriteHeader(tt.status)
-				_, _ = io.WriteString(w, tt.body)
-			}))
-			t.Cleanup(srv.Close)
+			srv := thirdpartytest.Answering(t, tt.status, tt.body)
 			_, err := postal.New(srv.URL, srv.Client()).RequestShipment(t.Context(), req)
 			require.Error(t, err)
 			require.Equal(t, tt.permanent, postal.IsPermanent(err), err.Error())
@@ -383,25 +267,14 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("connection refused", func(t *testing.T) {
 		t.Parallel()
-		srv := httptest.NewServer(http.NotFoundHandler())
-		url := srv.URL
-		srv.Close()
-		_, err := postal.New(url, nil).RequestShipment(t.Context(), req)
+		_, err := postal.New(thirdpartytest.ClosedURL(), nil).RequestShipment(t.Context(), req)
 		require.Error(t, err)
 		require.False(t, postal.IsPermanent(err))
 	})
 
 	t.Run("timeout", func(t *testing.T) {
 		t.Parallel()
-		release := make(chan struct{})
-		srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-		}))
-		t.Cleanup(srv.Close)
-		t.Cleanup(func() { close(release) })
+		srv := thirdpartytest.Hanging(t)
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		_, err := postal.New(srv.URL, srv.Client()).RequestShipment(ctx, req)
@@ -411,11 +284,7 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("2xx without waybill", func(t *testing.T) {
 		t.Parallel()
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			w.WriteHeader(http.StatusCreated)
-			_, _ = io.WriteString(w, `{"status":"requested"}`)
-		}))
-		t.Cleanup(srv.Close)
+		srv := thirdpartytest.Answering(t, http.StatusCreated, `{"status":"requested"}`)
 		_, err := postal.New(srv.URL, srv.Client()).RequestShipment(t.Context(), req)
 		require.Error(t, err)
 		require.False(t, postal.IsPermanent(err))

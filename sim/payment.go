@@ -54,11 +54,8 @@ type PaymentOptions struct {
 //	GET  /pay/{ref}                        HTML payment page for humans
 //	POST /pay/{ref}                        its form handler
 type PaymentGateway struct {
-	log          *slog.Logger
-	client       *http.Client
+	simulator
 	autoPayAfter time.Duration
-	mux          *chi.Mux
-	bg           *background
 
 	mu         sync.Mutex
 	byRef      map[string]*paymentRecord
@@ -99,23 +96,19 @@ type paymentNotification struct {
 
 // payResult answers the pay and redeliver endpoints.
 type payResult struct {
-	TransactionID  string `json:"transaction_id"`
-	CallbackStatus int    `json:"callback_status"`
-	CallbackBody   string `json:"callback_body"`
+	TransactionID string `json:"transaction_id"`
+	delivery
 }
 
 // NewPaymentGateway returns a gateway with no payment requests.
 func NewPaymentGateway(opts PaymentOptions) *PaymentGateway {
-	log, client := orDefault(opts.Logger, opts.HTTPClient)
 	g := &PaymentGateway{
-		log:          log.With("sim", "payment"),
-		client:       client,
+		simulator:    newSimulator("payment", opts.Logger, opts.HTTPClient),
 		autoPayAfter: opts.AutoPayAfter,
-		bg:           newBackground(),
 		byRef:        map[string]*paymentRecord{},
 		byMerchant:   map[string]*paymentRecord{},
 	}
-	r := newMux(g.log)
+	r := g.mux
 	r.Post("/v1/payment-requests", g.create)
 	r.Get("/v1/payment-requests", g.list)
 	r.Get("/v1/payment-requests/{ref}", g.get)
@@ -123,20 +116,7 @@ func NewPaymentGateway(opts PaymentOptions) *PaymentGateway {
 	r.Post("/v1/payment-requests/{ref}/redeliver", g.redeliver)
 	r.Get("/pay/{ref}", g.payPage)
 	r.Post("/pay/{ref}", g.payForm)
-	g.mux = r
 	return g
-}
-
-// ServeHTTP implements http.Handler.
-func (g *PaymentGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	g.mux.ServeHTTP(w, r)
-}
-
-// Close stops pending automatic payments, cancelling callbacks in flight,
-// and returns once their goroutines have exited. The gateway keeps serving
-// HTTP afterwards, without automatic payments. Close is idempotent.
-func (g *PaymentGateway) Close() {
-	g.bg.close()
 }
 
 func (g *PaymentGateway) create(w http.ResponseWriter, r *http.Request) {
@@ -147,8 +127,7 @@ func (g *PaymentGateway) create(w http.ResponseWriter, r *http.Request) {
 		NotifyURL   string    `json:"notify_url"`
 		ExpiresAt   time.Time `json:"expires_at"`
 	}
-	if e := decodeJSON(w, r, &in, false); e != nil {
-		writeError(w, e)
+	if !readJSON(w, r, &in, false) {
 		return
 	}
 	t := now()
@@ -335,6 +314,7 @@ func (g *PaymentGateway) settle(ref string, in payInput, onlyPending bool) (*pay
 	rec.PaidAt = n.PaidAt
 	rec.Reason = n.Reason
 	rec.last = n
+	g.log.Info("payment attempt", "payment_ref", ref, "transaction_id", n.TransactionID, "status", n.Status, "amount", n.Amount)
 	return n, rec.NotifyURL, nil
 }
 
@@ -346,27 +326,23 @@ func (g *PaymentGateway) pay(ctx context.Context, ref string, in payInput) (payR
 	if e != nil {
 		return payResult{}, e
 	}
-	g.log.Info("payment attempt", "payment_ref", ref, "transaction_id", n.TransactionID, "status", n.Status, "amount", n.Amount)
-	return g.deliver(ctx, notifyURL, n)
+	return g.deliverPayment(ctx, notifyURL, n)
 }
 
-// deliver posts n to notifyURL once and reports the receiver's answer.
-func (g *PaymentGateway) deliver(ctx context.Context, notifyURL string, n *paymentNotification) (payResult, *httpError) {
-	d, err := postCallback(ctx, g.client, notifyURL, n)
-	if err != nil {
-		g.log.Warn("callback not delivered", "payment_ref", n.PaymentRef, "transaction_id", n.TransactionID, "url", notifyURL, "err", err)
-		e := newHTTPError(http.StatusBadGateway, "callback_failed", err.Error())
+// deliverPayment posts n to notifyURL once and reports the receiver's
+// answer.
+func (g *PaymentGateway) deliverPayment(ctx context.Context, notifyURL string, n *paymentNotification) (payResult, *httpError) {
+	d, e := g.deliver(ctx, notifyURL, n, "payment_ref", n.PaymentRef, "transaction_id", n.TransactionID)
+	if e != nil {
 		e.body.TransactionID = n.TransactionID
 		return payResult{}, e
 	}
-	g.log.Info("callback delivered", "payment_ref", n.PaymentRef, "transaction_id", n.TransactionID, "url", notifyURL, "callback_status", d.Status)
-	return payResult{TransactionID: n.TransactionID, CallbackStatus: d.Status, CallbackBody: d.Body}, nil
+	return payResult{TransactionID: n.TransactionID, delivery: d}, nil
 }
 
 func (g *PaymentGateway) payAPI(w http.ResponseWriter, r *http.Request) {
 	var in payInput
-	if e := decodeJSON(w, r, &in, true); e != nil {
-		writeError(w, e)
+	if !readJSON(w, r, &in, true) {
 		return
 	}
 	res, e := g.pay(r.Context(), chi.URLParam(r, "ref"), in)
@@ -399,7 +375,7 @@ func (g *PaymentGateway) redeliver(w http.ResponseWriter, r *http.Request) {
 	}
 	// The same notification, byte for byte: receivers must recognise the
 	// duplicate by its transaction_id.
-	res, e := g.deliver(r.Context(), notifyURL, last)
+	res, e := g.deliverPayment(r.Context(), notifyURL, last)
 	if e != nil {
 		writeError(w, e)
 		return
@@ -410,21 +386,9 @@ func (g *PaymentGateway) redeliver(w http.ResponseWriter, r *http.Request) {
 // autoPay pays ref after the configured delay, unless someone settled it
 // first or the gateway is closed.
 func (g *PaymentGateway) autoPay(ctx context.Context, ref string) {
-	if !sleep(ctx, g.autoPayAfter) {
-		g.log.Info("auto pay cancelled", "payment_ref", ref)
-		return
-	}
-	n, notifyURL, e := g.settle(ref, payInput{}, true)
-	if e != nil || n == nil {
-		g.log.Info("auto pay skipped", "payment_ref", ref, "err", e)
-		return
-	}
-	d, err := postCallbackRetrying(ctx, g.log, g.client, notifyURL, n)
-	if err != nil {
-		g.log.Warn("auto pay: callback not delivered", "payment_ref", ref, "transaction_id", n.TransactionID, "err", err)
-		return
-	}
-	g.log.Info("auto pay: callback delivered", "payment_ref", ref, "transaction_id", n.TransactionID, "callback_status", d.Status)
+	autoCallback(ctx, &g.simulator, "auto pay", g.autoPayAfter, func() (*paymentNotification, string, *httpError) {
+		return g.settle(ref, payInput{}, true)
+	}, "payment_ref", ref)
 }
 
 // payPageTmpl is the human payment page: no JavaScript, plain forms that

@@ -7,12 +7,12 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
 	"github.com/motcua/motcua/sim"
 )
 
@@ -29,7 +29,7 @@ func newGatewayEnv(t *testing.T, opts sim.PaymentOptions) *gatewayEnv {
 	t.Helper()
 	hook := newHookServer(t)
 	if opts.Logger == nil {
-		opts.Logger = testLogger(t)
+		opts.Logger = thirdpartytest.Logger(t)
 	}
 	gw := sim.NewPaymentGateway(opts)
 	t.Cleanup(gw.Close)
@@ -40,7 +40,7 @@ func newGatewayEnv(t *testing.T, opts sim.PaymentOptions) *gatewayEnv {
 
 func (e *gatewayEnv) call(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	return call(t, e.srv.Client(), method, e.base+path, body)
+	return thirdpartytest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
 }
 
 func (e *gatewayEnv) create(t *testing.T, merchantRef string, amount int64) map[string]any {
@@ -92,24 +92,7 @@ func TestGatewayConcurrentCreatesStoreOneRequest(t *testing.T) {
 	t.Parallel()
 	e := newGatewayEnv(t, sim.PaymentOptions{})
 	body := fmt.Sprintf(`{"merchant_ref":"D-1","amount":1000,"notify_url":%q}`, e.hook.URL)
-	statuses := make([]int, 20)
-	refs := make([]any, 20)
-	var wg sync.WaitGroup
-	for i := range statuses {
-		wg.Go(func() {
-			resp, err := e.srv.Client().Post(e.base+"/v1/payment-requests", "application/json", strings.NewReader(body))
-			if err != nil {
-				return
-			}
-			defer resp.Body.Close()
-			statuses[i] = resp.StatusCode
-			var out map[string]any
-			if decodeErr := jsonDecode(resp.Body, &out); decodeErr == nil {
-				refs[i] = out["payment_ref"]
-			}
-		})
-	}
-	wg.Wait()
+	statuses, refs := postConcurrently(e.srv.Client(), e.base+"/v1/payment-requests", body, 20, "payment_ref")
 	created := 0
 	for i, s := range statuses {
 		require.Contains(t, []int{http.StatusCreated, http.StatusOK}, s)
@@ -153,7 +136,7 @@ func TestGatewayRejectsBadRequests(t *testing.T) {
 		require.Equal(t, http.StatusBadRequest, status, body)
 		require.Contains(t, []any{"invalid_json", "invalid_request"}, out["error"], body)
 	}
-	e.hook.none(t, 50*time.Millisecond)
+	e.hook.None(t, 50*time.Millisecond)
 }
 
 func TestGatewayUnknownRefIs404(t *testing.T) {
@@ -186,7 +169,7 @@ func TestGatewayPayAndRedeliver(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, paid)
 	require.EqualValues(t, http.StatusOK, paid["callback_status"])
 	require.Equal(t, "hook says OK", paid["callback_body"])
-	first := e.hook.next(t)
+	first := e.hook.Next(t)
 	require.Equal(t, paid["transaction_id"], first.Body["transaction_id"])
 	require.Equal(t, ref, first.Body["payment_ref"])
 	require.Equal(t, "D-1", first.Body["merchant_ref"])
@@ -199,7 +182,7 @@ func TestGatewayPayAndRedeliver(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, again)
 	require.EqualValues(t, http.StatusInternalServerError, again["callback_status"])
 	require.Equal(t, "hook says Internal Server Error", again["callback_body"])
-	require.Equal(t, first.Body, e.hook.next(t).Body)
+	require.Equal(t, first.Body, e.hook.Next(t).Body)
 
 	status, view := e.call(t, http.MethodGet, "/v1/payment-requests/"+ref, "")
 	require.Equal(t, http.StatusOK, status)
@@ -210,9 +193,7 @@ func TestGatewayPayAndRedeliver(t *testing.T) {
 
 func TestGatewayUndeliverableCallbackIs502(t *testing.T) {
 	t.Parallel()
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL
-	dead.Close()
+	deadURL := thirdpartytest.ClosedURL()
 	e := newGatewayEnv(t, sim.PaymentOptions{})
 	status, created := e.call(t, http.MethodPost, "/v1/payment-requests",
 		fmt.Sprintf(`{"merchant_ref":"D-1","amount":5000,"notify_url":%q}`, deadURL+"/cb"))
@@ -237,11 +218,11 @@ func TestGatewayUndeliverableCallbackIs502(t *testing.T) {
 func TestGatewayHTMLPayPage(t *testing.T) {
 	t.Parallel()
 	hook := newHookServer(t)
-	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: testLogger(t)})
+	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: thirdpartytest.Logger(t)})
 	t.Cleanup(gw.Close)
 	srv := httptest.NewServer(sim.NewHandler(gw, nil))
 	t.Cleanup(srv.Close)
-	status, created := call(t, srv.Client(), http.MethodPost, srv.URL+"/payment/v1/payment-requests",
+	status, created := thirdpartytest.CallJSON(t, srv.Client(), http.MethodPost, srv.URL+"/payment/v1/payment-requests",
 		fmt.Sprintf(`{"merchant_ref":"000.00.17.H39-261127-0001","amount":1200000,"description":"Lệ phí <b>cấp phép</b>","notify_url":%q}`, hook.URL))
 	require.Equal(t, http.StatusCreated, status)
 	ref := created["payment_ref"].(string)
@@ -267,7 +248,7 @@ func TestGatewayHTMLPayPage(t *testing.T) {
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(page))
-	failed := hook.next(t)
+	failed := hook.Next(t)
 	require.Equal(t, "failed", failed.Body["status"])
 	require.Equal(t, "thẻ hết hạn", failed.Body["reason"])
 	require.Contains(t, string(page), failed.Body["transaction_id"].(string))
@@ -277,7 +258,7 @@ func TestGatewayHTMLPayPage(t *testing.T) {
 	page, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(page))
-	paid := hook.next(t)
+	paid := hook.Next(t)
 	require.Equal(t, "succeeded", paid.Body["status"])
 	require.EqualValues(t, 1200000, paid.Body["amount"])
 	require.Contains(t, string(page), "hook says OK")
@@ -294,7 +275,7 @@ func TestGatewayAutoPay(t *testing.T) {
 	t.Parallel()
 	e := newGatewayEnv(t, sim.PaymentOptions{AutoPayAfter: 10 * time.Millisecond})
 	ref := e.create(t, "D-1", 90000)["payment_ref"].(string)
-	got := e.hook.next(t)
+	got := e.hook.Next(t)
 	require.Equal(t, ref, got.Body["payment_ref"])
 	require.Equal(t, "succeeded", got.Body["status"])
 	require.EqualValues(t, 90000, got.Body["amount"])
@@ -303,7 +284,7 @@ func TestGatewayAutoPay(t *testing.T) {
 	status, _ := e.call(t, http.MethodPost, "/v1/payment-requests",
 		fmt.Sprintf(`{"merchant_ref":"D-1","amount":90000,"notify_url":%q}`, e.hook.URL+"/cb"))
 	require.Equal(t, http.StatusOK, status)
-	e.hook.none(t, 100*time.Millisecond)
+	e.hook.None(t, 100*time.Millisecond)
 }
 
 func TestGatewayAutoPayRetriesA5xxCallback(t *testing.T) {
@@ -316,7 +297,7 @@ func TestGatewayAutoPayRetriesA5xxCallback(t *testing.T) {
 		return http.StatusOK
 	})
 	e.create(t, "D-1", 1000)
-	first, second := e.hook.next(t), e.hook.next(t)
+	first, second := e.hook.Next(t), e.hook.Next(t)
 	require.Equal(t, first.Body, second.Body, "a retry repeats the same notification")
 }
 
@@ -326,8 +307,8 @@ func TestGatewayAutoPaySkipsRequestsAlreadySettled(t *testing.T) {
 	ref := e.create(t, "D-1", 1000)["payment_ref"].(string)
 	status, _ := e.call(t, http.MethodPost, "/v1/payment-requests/"+ref+"/pay", `{"outcome":"failed"}`)
 	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, "failed", e.hook.next(t).Body["status"])
-	e.hook.none(t, 400*time.Millisecond)
+	require.Equal(t, "failed", e.hook.Next(t).Body["status"])
+	e.hook.None(t, 400*time.Millisecond)
 }
 
 func TestGatewayCloseStopsPendingAutoPay(t *testing.T) {
@@ -349,7 +330,7 @@ func TestGatewayCloseStopsPendingAutoPay(t *testing.T) {
 
 	// After Close the gateway still answers, but pays nothing by itself.
 	e.create(t, "D-2", 1000)
-	e.hook.none(t, 100*time.Millisecond)
+	e.hook.None(t, 100*time.Millisecond)
 	_, view := e.call(t, http.MethodGet, "/v1/payment-requests/"+ref, "")
 	require.Equal(t, "pending", view["status"])
 }

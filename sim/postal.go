@@ -51,11 +51,8 @@ type PostalOptions struct {
 // The events endpoint does not enforce an order of events, so tests can
 // produce the duplicate and out-of-order callbacks real carriers send.
 type PostalService struct {
-	log              *slog.Logger
-	client           *http.Client
+	simulator
 	autoDeliverAfter time.Duration
-	mux              *chi.Mux
-	bg               *background
 
 	mu        sync.Mutex
 	suspended bool
@@ -99,46 +96,28 @@ type postalNotification struct {
 
 // eventResult answers the events endpoint.
 type eventResult struct {
-	Waybill        string `json:"waybill"`
-	Event          string `json:"event"`
-	CallbackStatus int    `json:"callback_status"`
-	CallbackBody   string `json:"callback_body"`
+	Waybill string `json:"waybill"`
+	Event   string `json:"event"`
+	delivery
 }
 
 // NewPostalService returns a postal service with no shipments, not
 // suspended.
 func NewPostalService(opts PostalOptions) *PostalService {
-	log, client := orDefault(opts.Logger, opts.HTTPClient)
 	s := &PostalService{
-		log:              log.With("sim", "postal"),
-		client:           client,
+		simulator:        newSimulator("postal", opts.Logger, opts.HTTPClient),
 		autoDeliverAfter: opts.AutoDeliverAfter,
-		bg:               newBackground(),
 		byWaybill:        map[string]*shipmentRecord{},
 		byOrder:          map[string]*shipmentRecord{},
 	}
-	r := newMux(s.log)
+	r := s.mux
 	r.Post("/v1/shipments", s.create)
 	r.Get("/v1/shipments", s.list)
 	r.Get("/v1/shipments/{waybill}", s.get)
 	r.Post("/v1/shipments/{waybill}/events", s.eventAPI)
 	r.Post("/v1/admin/suspension", s.setSuspension)
 	r.Get("/v1/admin/suspension", s.getSuspension)
-	s.mux = r
 	return s
-}
-
-// ServeHTTP implements http.Handler.
-func (s *PostalService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
-}
-
-// Close stops pending automatic deliveries, cancelling callbacks in
-// flight, and returns once their goroutines have exited. The service keeps
-// serving HTTP afterwards, without automatic deliveries. Close is
-// idempotent.
-func (s *PostalService) Close() {
-	s.bg.close()
 }
 
 // copyShipment returns a copy that shares nothing mutable with rec, safe to
@@ -166,8 +145,7 @@ func (s *PostalService) create(w http.ResponseWriter, r *http.Request) {
 		Contents    string    `json:"contents"`
 		NotifyURL   string    `json:"notify_url"`
 	}
-	if e := decodeJSON(w, r, &in, false); e != nil {
-		writeError(w, e)
+	if !readJSON(w, r, &in, false) {
 		return
 	}
 	var problem string
@@ -315,8 +293,7 @@ func (s *PostalService) eventAPI(w http.ResponseWriter, r *http.Request) {
 		Event  string `json:"event"`
 		Reason string `json:"reason"`
 	}
-	if e := decodeJSON(w, r, &in, false); e != nil {
-		writeError(w, e)
+	if !readJSON(w, r, &in, false) {
 		return
 	}
 	n, notifyURL, e := s.record(chi.URLParam(r, "waybill"), in.Event, in.Reason, "")
@@ -324,17 +301,14 @@ func (s *PostalService) eventAPI(w http.ResponseWriter, r *http.Request) {
 		writeError(w, e)
 		return
 	}
-	d, err := postCallback(r.Context(), s.client, notifyURL, n)
-	if err != nil {
+	d, e := s.deliver(r.Context(), notifyURL, n, "waybill", n.Waybill, "event", n.Event)
+	if e != nil {
 		// The event stands (the parcel moved); only the callback failed.
-		s.log.Warn("callback not delivered", "waybill", n.Waybill, "event", n.Event, "url", notifyURL, "err", err)
-		e := newHTTPError(http.StatusBadGateway, "callback_failed", err.Error())
 		e.body.Waybill = n.Waybill
 		writeError(w, e)
 		return
 	}
-	s.log.Info("callback delivered", "waybill", n.Waybill, "event", n.Event, "url", notifyURL, "callback_status", d.Status)
-	writeJSON(w, http.StatusOK, eventResult{Waybill: n.Waybill, Event: n.Event, CallbackStatus: d.Status, CallbackBody: d.Body})
+	writeJSON(w, http.StatusOK, eventResult{Waybill: n.Waybill, Event: n.Event, delivery: d})
 }
 
 // autoDeliver moves a new shipment to picked_up after the configured delay
@@ -342,21 +316,12 @@ func (s *PostalService) eventAPI(w http.ResponseWriter, r *http.Request) {
 func (s *PostalService) autoDeliver(ctx context.Context, waybill string) {
 	steps := []struct{ from, event string }{{shipRequested, evPickedUp}, {evPickedUp, evDelivered}}
 	for _, step := range steps {
-		if !sleep(ctx, s.autoDeliverAfter) {
-			s.log.Info("auto deliver cancelled", "waybill", waybill)
+		delivered := autoCallback(ctx, &s.simulator, "auto deliver", s.autoDeliverAfter, func() (*postalNotification, string, *httpError) {
+			return s.record(waybill, step.event, "", step.from)
+		}, "waybill", waybill, "event", step.event)
+		if !delivered {
 			return
 		}
-		n, notifyURL, e := s.record(waybill, step.event, "", step.from)
-		if e != nil || n == nil {
-			s.log.Info("auto deliver skipped", "waybill", waybill, "event", step.event, "err", e)
-			return
-		}
-		d, err := postCallbackRetrying(ctx, s.log, s.client, notifyURL, n)
-		if err != nil {
-			s.log.Warn("auto deliver: callback not delivered", "waybill", waybill, "event", step.event, "err", err)
-			return
-		}
-		s.log.Info("auto deliver: callback delivered", "waybill", waybill, "event", step.event, "callback_status", d.Status)
 	}
 }
 
@@ -366,8 +331,7 @@ type suspension struct {
 
 func (s *PostalService) setSuspension(w http.ResponseWriter, r *http.Request) {
 	var in suspension
-	if e := decodeJSON(w, r, &in, false); e != nil {
-		writeError(w, e)
+	if !readJSON(w, r, &in, false) {
 		return
 	}
 	if in.Suspended == nil {

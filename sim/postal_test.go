@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
 	"github.com/motcua/motcua/sim"
 )
 
@@ -25,7 +24,7 @@ func newPostalEnv(t *testing.T, opts sim.PostalOptions) *postalEnv {
 	t.Helper()
 	hook := newHookServer(t)
 	if opts.Logger == nil {
-		opts.Logger = testLogger(t)
+		opts.Logger = thirdpartytest.Logger(t)
 	}
 	ps := sim.NewPostalService(opts)
 	t.Cleanup(ps.Close)
@@ -36,7 +35,7 @@ func newPostalEnv(t *testing.T, opts sim.PostalOptions) *postalEnv {
 
 func (e *postalEnv) call(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	return call(t, e.srv.Client(), method, e.srv.URL+path, body)
+	return thirdpartytest.CallJSON(t, e.srv.Client(), method, e.srv.URL+path, body)
 }
 
 func (e *postalEnv) shipmentBody(order string) string {
@@ -91,24 +90,7 @@ func TestPostalConcurrentDuplicatesCreateOneShipment(t *testing.T) {
 	t.Parallel()
 	e := newPostalEnv(t, sim.PostalOptions{})
 	body := e.shipmentBody("D-1")
-	statuses := make([]int, 20)
-	waybills := make([]any, 20)
-	var wg sync.WaitGroup
-	for i := range statuses {
-		wg.Go(func() {
-			resp, err := e.srv.Client().Post(e.srv.URL+"/v1/shipments", "application/json", strings.NewReader(body))
-			if err != nil {
-				return
-			}
-			defer resp.Body.Close()
-			statuses[i] = resp.StatusCode
-			var out map[string]any
-			if jsonDecode(resp.Body, &out) == nil {
-				waybills[i] = out["waybill"]
-			}
-		})
-	}
-	wg.Wait()
+	statuses, waybills := postConcurrently(e.srv.Client(), e.srv.URL+"/v1/shipments", body, 20, "waybill")
 	created := 0
 	for i, s := range statuses {
 		require.Contains(t, []int{http.StatusCreated, http.StatusConflict}, s)
@@ -153,7 +135,7 @@ func TestPostalRejectsBadRequests(t *testing.T) {
 		status, _ = e.call(t, http.MethodPost, "/v1/admin/suspension", body)
 		require.Equal(t, http.StatusBadRequest, status, body)
 	}
-	e.hook.none(t, 50*time.Millisecond)
+	e.hook.None(t, 50*time.Millisecond)
 }
 
 func TestPostalSuspension(t *testing.T) {
@@ -175,7 +157,7 @@ func TestPostalSuspension(t *testing.T) {
 	// Shipments already accepted keep moving.
 	status, _ = e.call(t, http.MethodPost, "/v1/shipments/"+existing+"/events", `{"event":"picked_up"}`)
 	require.Equal(t, http.StatusOK, status)
-	e.hook.next(t)
+	e.hook.Next(t)
 
 	status, _ = e.call(t, http.MethodPost, "/v1/admin/suspension", `{"suspended":false}`)
 	require.Equal(t, http.StatusOK, status)
@@ -193,7 +175,7 @@ func TestPostalEventsAndUndeliverableCallback(t *testing.T) {
 	require.Equal(t, "failed", out["event"])
 	require.EqualValues(t, http.StatusOK, out["callback_status"])
 	require.Equal(t, "hook says OK", out["callback_body"])
-	got := e.hook.next(t)
+	got := e.hook.Next(t)
 	require.Equal(t, waybill, got.Body["waybill"])
 	require.Equal(t, "D-1", got.Body["order_number"])
 	require.Equal(t, "failed", got.Body["event"])
@@ -205,11 +187,9 @@ func TestPostalEventsAndUndeliverableCallback(t *testing.T) {
 	// A failed event without a reason gets a default one.
 	status, _ = e.call(t, http.MethodPost, "/v1/shipments/"+waybill+"/events", `{"event":"failed"}`)
 	require.Equal(t, http.StatusOK, status)
-	require.NotEmpty(t, e.hook.next(t).Body["reason"])
+	require.NotEmpty(t, e.hook.Next(t).Body["reason"])
 
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL
-	dead.Close()
+	deadURL := thirdpartytest.ClosedURL()
 	status, created := e.call(t, http.MethodPost, "/v1/shipments", fmt.Sprintf(
 		`{"order_number":"D-2","recipient":{"name":"A","address":"HN"},"notify_url":%q}`, deadURL))
 	require.Equal(t, http.StatusCreated, status)
@@ -223,9 +203,9 @@ func TestPostalAutoDeliver(t *testing.T) {
 	t.Parallel()
 	e := newPostalEnv(t, sim.PostalOptions{AutoDeliverAfter: 10 * time.Millisecond})
 	waybill := e.create(t, "D-1")
-	require.Equal(t, "picked_up", e.hook.next(t).Body["event"])
-	require.Equal(t, "delivered", e.hook.next(t).Body["event"])
-	e.hook.none(t, 50*time.Millisecond)
+	require.Equal(t, "picked_up", e.hook.Next(t).Body["event"])
+	require.Equal(t, "delivered", e.hook.Next(t).Body["event"])
+	e.hook.None(t, 50*time.Millisecond)
 
 	_, view := e.call(t, http.MethodGet, "/v1/shipments/"+waybill, "")
 	require.Equal(t, "delivered", view["status"])
@@ -238,8 +218,8 @@ func TestPostalAutoDeliverYieldsToManualEvents(t *testing.T) {
 	waybill := e.create(t, "D-1")
 	status, _ := e.call(t, http.MethodPost, "/v1/shipments/"+waybill+"/events", `{"event":"failed"}`)
 	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, "failed", e.hook.next(t).Body["event"])
-	e.hook.none(t, 500*time.Millisecond)
+	require.Equal(t, "failed", e.hook.Next(t).Body["event"])
+	e.hook.None(t, 500*time.Millisecond)
 }
 
 func TestPostalCloseStopsPendingAutoDeliver(t *testing.T) {
@@ -260,7 +240,7 @@ func TestPostalCloseStopsPendingAutoDeliver(t *testing.T) {
 	e.ps.Close() // idempotent
 
 	e.create(t, "D-2")
-	e.hook.none(t, 100*time.Millisecond)
+	e.hook.None(t, 100*time.Millisecond)
 	_, view := e.call(t, http.MethodGet, "/v1/shipments/"+waybill, "")
 	require.Equal(t, "requested", view["status"])
 }

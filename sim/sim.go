@@ -116,6 +116,16 @@ func methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeError(w, newHTTPError(http.StatusMethodNotAllowed, "method_not_allowed", r.Method+" not allowed on "+r.URL.Path))
 }
 
+// readJSON decodes the request body into v, or writes the error answer and
+// returns false.
+func readJSON(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) bool {
+	if e := decodeJSON(w, r, v, allowEmpty); e != nil {
+		writeError(w, e)
+		return false
+	}
+	return true
+}
+
 // decodeJSON decodes the request body into v, strictly: unknown fields and
 // trailing data are refused, so a client drifting from the protocol fails
 // loudly in development instead of being half-understood. An empty body is
@@ -171,10 +181,10 @@ func randomHex(n int) string {
 func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
 // delivery is what happened to one callback: the receiver's status and the
-// start of its answer.
+// start of its answer, as the control endpoints report it.
 type delivery struct {
-	Status int
-	Body   string
+	CallbackStatus int    `json:"callback_status"`
+	CallbackBody   string `json:"callback_body"`
 }
 
 // postCallback POSTs payload as JSON to target and returns the receiver's
@@ -200,7 +210,7 @@ func postCallback(ctx context.Context, client *http.Client, target string, paylo
 	// A read error after the status line still leaves a useful status; the
 	// partial body is what the caller gets to see.
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, maxCallbackBody))
-	return delivery{Status: resp.StatusCode, Body: string(answer)}, nil
+	return delivery{CallbackStatus: resp.StatusCode, CallbackBody: string(answer)}, nil
 }
 
 // postCallbackRetrying is postCallback for automatic (background)
@@ -214,14 +224,14 @@ func postCallbackRetrying(ctx context.Context, log *slog.Logger, client *http.Cl
 	)
 	for attempt := 1; ; attempt++ {
 		d, err = postCallback(ctx, client, target, payload)
-		if err == nil && d.Status < 500 {
+		if err == nil && d.CallbackStatus < 500 {
 			return d, nil
 		}
 		if attempt == autoAttempts || ctx.Err() != nil {
 			return d, err
 		}
 		log.Warn("callback not accepted, will retry",
-			"url", target, "attempt", attempt, "status", d.Status, "err", err, "backoff", backoff)
+			"url", target, "attempt", attempt, "status", d.CallbackStatus, "err", err, "backoff", backoff)
 		if !sleep(ctx, backoff) {
 			return d, ctx.Err()
 		}
@@ -304,13 +314,80 @@ func requestLogger(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// orDefault fills in the options' nil logger and client.
-func orDefault(log *slog.Logger, client *http.Client) (*slog.Logger, *http.Client) {
+// simulator is what the simulators have in common: a logger, the client
+// that posts callbacks, a router, and the background goroutines that Close
+// stops.
+type simulator struct {
+	log    *slog.Logger
+	client *http.Client
+	mux    *chi.Mux
+	bg     *background
+}
+
+// newSimulator returns a simulator whose log lines say sim=name. A nil
+// log means slog.Default(); a nil client, one with callbackTimeout.
+func newSimulator(name string, log *slog.Logger, client *http.Client) simulator {
 	if log == nil {
 		log = slog.Default()
 	}
 	if client == nil {
 		client = &http.Client{Timeout: callbackTimeout}
 	}
-	return log, client
+	log = log.With("sim", name)
+	return simulator{log: log, client: client, mux: newMux(log), bg: newBackground()}
+}
+
+// ServeHTTP implements http.Handler.
+func (s *simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// Close stops the pending automatic payments or deliveries, cancelling
+// callbacks in flight, and returns once their goroutines have exited. The
+// simulator keeps serving HTTP afterwards, with no automatic work. Close is
+// idempotent.
+func (s *simulator) Close() {
+	s.bg.close()
+}
+
+// deliver posts payload to notifyURL once, for a control endpoint, and
+// returns the receiver's answer. When none came it returns a 502
+// callback_failed, which the caller completes with the id of what happened
+// (it stands: only its callback is owed). attrs identify the callback in
+// the log.
+func (s *simulator) deliver(ctx context.Context, notifyURL string, payload any, attrs ...any) (delivery, *httpError) {
+	d, err := postCallback(ctx, s.client, notifyURL, payload)
+	if err != nil {
+		s.log.Warn("callback not delivered", append(attrs, "url", notifyURL, "err", err)...)
+		return delivery{}, newHTTPError(http.StatusBadGateway, "callback_failed", err.Error())
+	}
+	s.log.Info("callback delivered", append(attrs, "url", notifyURL, "callback_status", d.CallbackStatus)...)
+	return d, nil
+}
+
+// autoCallback is one automatic step (auto pay, auto deliver): it waits
+// delay, lets apply change the record and return the notification and
+// where to send it, and delivers that with retries. apply returns a nil
+// notification when a manual change got there first. name starts the log
+// lines; attrs identify the record. autoCallback reports whether the
+// callback was delivered, so that a sequence of steps can go on.
+func autoCallback[N any](ctx context.Context, s *simulator, name string, delay time.Duration,
+	apply func() (*N, string, *httpError), attrs ...any,
+) bool {
+	if !sleep(ctx, delay) {
+		s.log.Info(name+" cancelled", attrs...)
+		return false
+	}
+	n, notifyURL, e := apply()
+	if e != nil || n == nil {
+		s.log.Info(name+" skipped", append(attrs, "err", e)...)
+		return false
+	}
+	d, err := postCallbackRetrying(ctx, s.log, s.client, notifyURL, n)
+	if err != nil {
+		s.log.Warn(name+": callback not delivered", append(attrs, "err", err)...)
+		return false
+	}
+	s.log.Info(name+": callback delivered", append(attrs, "callback_status", d.CallbackStatus)...)
+	return true
 }

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
 	"github.com/motcua/motcua/sim"
 )
 
@@ -27,7 +27,7 @@ type hook struct {
 // the caller gives up, to test cancellation.
 type hookServer struct {
 	*httptest.Server
-	got     chan hook
+	thirdpartytest.Inbox[hook]
 	entered chan struct{}
 	mu      sync.Mutex
 	answer  func(n int) int
@@ -37,7 +37,7 @@ type hookServer struct {
 
 func newHookServer(t *testing.T) *hookServer {
 	t.Helper()
-	h := &hookServer{got: make(chan hook, 16), entered: make(chan struct{}, 16)}
+	h := &hookServer{Inbox: thirdpartytest.NewInbox[hook](), entered: make(chan struct{}, 16)}
 	release := make(chan struct{})
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
@@ -61,7 +61,7 @@ func newHookServer(t *testing.T) *hookServer {
 		if answer != nil {
 			status = answer(n)
 		}
-		h.got <- hook{Body: body}
+		h.Inbox <- hook{Body: body}
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, "hook says "+http.StatusText(status))
 	}))
@@ -84,26 +84,6 @@ func (h *hookServer) setBlock() {
 	h.block = true
 }
 
-func (h *hookServer) next(t *testing.T) hook {
-	t.Helper()
-	select {
-	case c := <-h.got:
-		return c
-	case <-time.After(5 * time.Second):
-		require.FailNow(t, "no callback received")
-		return hook{}
-	}
-}
-
-func (h *hookServer) none(t *testing.T, wait time.Duration) {
-	t.Helper()
-	select {
-	case c := <-h.got:
-		require.FailNow(t, "unexpected callback", "%v", c.Body)
-	case <-time.After(wait):
-	}
-}
-
 // lockedBuffer is a log destination tests can read while goroutines write.
 type lockedBuffer struct {
 	mu  sync.Mutex
@@ -122,39 +102,39 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), nil))
-}
-
 func slogTo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-func jsonDecode(r io.Reader, v any) error {
-	return json.NewDecoder(r).Decode(v)
-}
-
-// call sends a request with a JSON (or empty) body and decodes a JSON answer.
-func call(t *testing.T, client *http.Client, method, url, body string) (int, map[string]any) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
-	require.NoError(t, err)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+// postConcurrently POSTs the JSON body to url n times at once and returns
+// the status of each answer and its value for key (a zero status and a nil
+// value when a POST failed).
+func postConcurrently(client *http.Client, url, body string, n int, key string) ([]int, []any) {
+	statuses := make([]int, n)
+	values := make([]any, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			resp, err := client.Post(url, "application/json", strings.NewReader(body))
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			statuses[i] = resp.StatusCode
+			var out map[string]any
+			if json.NewDecoder(resp.Body).Decode(&out) == nil {
+				values[i] = out[key]
+			}
+		})
 	}
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	require.Equal(t, "application/json", resp.Header.Get("Content-Type"))
-	var out map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-	return resp.StatusCode, out
+	wg.Wait()
+	return statuses, values
 }
 
 func TestHandlerServesBothSimulatorsAndHealth(t *testing.T) {
 	t.Parallel()
-	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: testLogger(t)})
-	ps := sim.NewPostalService(sim.PostalOptions{Logger: testLogger(t)})
+	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: thirdpartytest.Logger(t)})
+	ps := sim.NewPostalService(sim.PostalOptions{Logger: thirdpartytest.Logger(t)})
 	t.Cleanup(gw.Close)
 	t.Cleanup(ps.Close)
 	srv := httptest.NewServer(sim.NewHandler(gw, ps))
@@ -167,19 +147,19 @@ func TestHandlerServesBothSimulatorsAndHealth(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "ok", string(body))
 
-	status, out := call(t, srv.Client(), http.MethodGet, srv.URL+"/payment/v1/payment-requests", "")
+	status, out := thirdpartytest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/payment/v1/payment-requests", "")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, out, "payment_requests")
-	status, out = call(t, srv.Client(), http.MethodGet, srv.URL+"/postal/v1/shipments", "")
+	status, out = thirdpartytest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/postal/v1/shipments", "")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, out, "shipments")
 
 	for _, path := range []string{"/nope", "/payment/nope", "/postal/v1/nope"} {
-		status, out = call(t, srv.Client(), http.MethodGet, srv.URL+path, "")
+		status, out = thirdpartytest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+path, "")
 		require.Equal(t, http.StatusNotFound, status, path)
 		require.Equal(t, "not_found", out["error"], path)
 	}
-	status, out = call(t, srv.Client(), http.MethodDelete, srv.URL+"/postal/v1/shipments", "")
+	status, out = thirdpartytest.CallJSON(t, srv.Client(), http.MethodDelete, srv.URL+"/postal/v1/shipments", "")
 	require.Equal(t, http.StatusMethodNotAllowed, status)
 	require.Equal(t, "method_not_allowed", out["error"])
 }
@@ -188,6 +168,6 @@ func TestHandlerWithoutSimulators(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(sim.NewHandler(nil, nil))
 	t.Cleanup(srv.Close)
-	status, _ := call(t, srv.Client(), http.MethodGet, srv.URL+"/payment/v1/payment-requests", "")
+	status, _ := thirdpartytest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/payment/v1/payment-requests", "")
 	require.Equal(t, http.StatusNotFound, status)
 }

@@ -163,14 +163,20 @@ func nullable(s string) *string {
 }
 
 func insertEvent(ctx context.Context, tx pgx.Tx, code string, e dossier.Event) error {
-	_, err := tx.Exec(ctx, `
+	_, err := insertEventReporting(ctx, tx, code, e)
+	return err
+}
+
+// insertEventReporting appends an event and reports whether it was new.
+func insertEventReporting(ctx context.Context, tx pgx.Tx, code string, e dossier.Event) (bool, error) {
+	tag, err := tx.Exec(ctx, `
 		INSERT INTO dossier_events (dossier_code, seq, at, action, actor, from_stage, to_stage, from_status, to_status,
 			step, department, note, on_time)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 		ON CONFLICT (dossier_code, seq) DO NOTHING`,
 		code, e.Seq, e.At, e.Action, e.Actor, e.FromStage, e.ToStage, e.FromStatus, e.ToStatus,
 		nullable(e.Step), nullable(e.Department), nullable(e.Note), nullable(e.OnTime))
-	return err
+	return tag.RowsAffected() == 1, err
 }
 
 // ApplyTransition appends the transition's event to the control sheet and
@@ -188,19 +194,50 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 	if p.Shipment != nil {
 		waybill, shipmentStatus = &p.Shipment.Waybill, (*string)(&p.Shipment.Status)
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := insertEvent(ctx, tx, t.Code, t.Event); err != nil {
+	var supplement []byte
+	if p.Supplement != nil {
+		if supplement, err = json.Marshal(p.Supplement); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `
+	}
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		inserted, err := insertEventReporting(ctx, tx, t.Code, t.Event)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `
 			UPDATE dossiers SET status = $2, stage = $3, received_at = $4, appointment_at = $5, finished_at = $6,
 				returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
-				waybill = $13, shipment_status = $14, current_step = $15, version = $16, updated_at = now()
+				waybill = $13, shipment_status = $14, current_step = $15, version = $16,
+				original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
+				verdict = $21, updated_at = now()
 			WHERE code = $1 AND version < $16`,
 			t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
 			p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
-			waybill, shipmentStatus, step, p.Version)
-		return err
+			waybill, shipmentStatus, step, p.Version,
+			p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict))
+		if err != nil || !inserted {
+			// A retried write: its documents and notifications are in already.
+			return err
+		}
+		if len(t.Documents) > 0 {
+			docs, err := json.Marshal(t.Documents)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `UPDATE dossiers SET documents = documents || $2::jsonb WHERE code = $1`, t.Code, docs); err != nil {
+				return err
+			}
+		}
+		for i, n := range t.Notifications {
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO notifications (dossier_code, seq, idx, recipient, agency, template, message)
+				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+				t.Code, t.Event.Seq, i, n.To, nullable(n.Agency), n.Template, n.Message); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -214,16 +251,18 @@ func jsonOrNil(v *dossier.CurrentStep) ([]byte, error) {
 const dossierColumns = `code, procedure_code, procedure_version, agency_code, channel, applicant, documents,
 	return_method, coalesce(return_address, ''), coalesce(postal_receipt, ''), fee_units, submitted_at,
 	version, status, stage, received_at, appointment_at, finished_at, returned_at, overdue,
-	fee_amount, fee_status, coalesce(payment_ref, ''), coalesce(pay_url, ''), waybill, shipment_status, current_step`
+	fee_amount, fee_status, coalesce(payment_ref, ''), coalesce(pay_url, ''), waybill, shipment_status, current_step,
+	original_appointment_at, appointment_resets, apology_required, supplement, coalesce(verdict, '')`
 
 func scanDossier(row pgx.Row) (Dossier, error) {
 	var d Dossier
-	var applicant, docs, step []byte
+	var applicant, docs, step, supplement []byte
 	var waybill, shipmentStatus *string
 	err := row.Scan(&d.Code, &d.ProcedureCode, &d.ProcedureVersion, &d.AgencyCode, &d.Channel, &applicant, &docs,
 		&d.ReturnMethod, &d.ReturnAddress, &d.PostalReceipt, &d.FeeUnits, &d.SubmittedAt,
 		&d.Version, &d.Status, &d.Stage, &d.ReceivedAt, &d.AppointmentAt, &d.FinishedAt, &d.ReturnedAt, &d.Overdue,
-		&d.Fee.Amount, &d.Fee.Status, &d.Fee.PaymentRef, &d.Fee.PayURL, &waybill, &shipmentStatus, &step)
+		&d.Fee.Amount, &d.Fee.Status, &d.Fee.PaymentRef, &d.Fee.PayURL, &waybill, &shipmentStatus, &step,
+		&d.OriginalAppointmentAt, &d.AppointmentResets, &d.ApologyRequired, &supplement, &d.Verdict)
 	if err != nil {
 		return Dossier{}, err
 	}
@@ -235,6 +274,12 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 	}
 	if waybill != nil {
 		d.Shipment = &dossier.Shipment{Waybill: *waybill, Status: dossier.ShipmentStatus(*shipmentStatus)}
+	}
+	if supplement != nil {
+		d.Supplement = new(dossier.Supplement)
+		if err := json.Unmarshal(supplement, d.Supplement); err != nil {
+			return Dossier{}, err
+		}
 	}
 	if step != nil {
 		d.CurrentStep = new(dossier.CurrentStep)

@@ -30,6 +30,8 @@ func Register(r interface {
 	r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	r.RegisterActivityWithOptions(acts.ComputeSchedule, activity.RegisterOptions{Name: activities.NameComputeSchedule})
 	r.RegisterActivityWithOptions(acts.RecordTransition, activity.RegisterOptions{Name: activities.NameRecordTransition})
+	r.RegisterActivityWithOptions(acts.DueAfter, activity.RegisterOptions{Name: activities.NameDueAfter})
+	r.RegisterActivityWithOptions(acts.ShiftInstants, activity.RegisterOptions{Name: activities.NameShiftInstants})
 	r.RegisterActivityWithOptions(acts.RequestPayment, activity.RegisterOptions{Name: activities.NameRequestPayment})
 	r.RegisterActivityWithOptions(acts.RequestShipment, activity.RegisterOptions{Name: activities.NameRequestShipment})
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/log"
@@ -40,6 +41,8 @@ func Dossier(ctx workflow.Context, in DossierInput) (DossierResult, error) {
 		},
 		sa: searchState{status: dossier.StatusSubmitted, stage: dossier.StageIntake},
 	}
+	// Dossiers started before the legal-time change replay without it.
+	r.legalTime = workflow.GetVersion(ctx, VersionLegalTime, workflow.DefaultVersion, 1) >= 1
 	if err := r.register(ctx); err != nil {
 		return DossierResult{}, err
 	}
@@ -53,9 +56,14 @@ type run struct {
 	logger log.Logger
 	sa     searchState
 
-	// intakeBusy is set while an accepted intake decision computes the
-	// schedule, so a second intake decision is rejected meanwhile.
-	intakeBusy bool
+	// legalTime: warnings, escalations, apology letters, paused clocks
+	// and extensions (VersionLegalTime).
+	legalTime bool
+
+	// deciding is set while a decision's handler computes with the
+	// calendar before it changes the state, so a second decision is
+	// rejected meanwhile instead of being validated against a stale state.
+	deciding bool
 
 	// The deadline timer: one timer, on the earliest pending deadline.
 	armedAt       time.Time
@@ -91,6 +99,9 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdatePayment, r.onPayment, r.validatePayment},
 		{UpdatePostal, r.onPostal, r.validatePostal},
 		{UpdateHandover, r.onHandover, r.validateHandover},
+		{UpdateSupplement, r.onSupplement, r.validateSupplement},
+		{UpdateApology, r.onApology, r.validateApology},
+		{UpdateExtension, r.onExtension, r.validateExtension},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -163,7 +174,12 @@ func (r *run) snapshot() State {
 	s := r.st
 	s.Progress = r.st.Progress.Clone()
 	s.StepDueAt = slices.Clone(r.st.StepDueAt)
+	s.StepWarnAt = slices.Clone(r.st.StepWarnAt)
 	s.Transactions = slices.Clone(r.st.Transactions)
+	if r.st.PausedAt != nil {
+		p := *r.st.PausedAt
+		s.PausedAt = &p
+	}
 	return s
 }
 
@@ -195,6 +211,12 @@ var localOptions = workflow.LocalActivityOptions{
 // an API call answered after it reads its own write. Search attributes are
 // upserted in the same workflow task.
 func (r *run) commit(ctx workflow.Context, m mark, ev dossier.Event) error {
+	return r.commitWith(ctx, m, ev, dossier.Transition{})
+}
+
+// commitWith is commit with documents to add and notifications to send,
+// written in the same transaction as the event.
+func (r *run) commitWith(ctx workflow.Context, m mark, ev dossier.Event, extra dossier.Transition) error {
 	r.st.Version++
 	ev.Seq = r.st.Version
 	ev.At = m.at
@@ -206,7 +228,8 @@ func (r *run) commit(ctx workflow.Context, m mark, ev dossier.Event) error {
 	if err := r.upsertSearchAttributes(ctx); err != nil {
 		return err
 	}
-	t := dossier.Transition{Code: r.in.Code, Event: ev, Progress: r.st.Progress.Clone()}
+	t := dossier.Transition{Code: r.in.Code, Event: ev, Progress: r.st.Progress.Clone(),
+		Documents: extra.Documents, Notifications: extra.Notifications}
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	if err := workflow.ExecuteLocalActivity(lctx, activities.NameRecordTransition, t).Get(lctx, nil); err != nil {
 		r.logger.Error("could not record a transition", "seq", ev.Seq, "action", ev.Action, "error", err)
@@ -253,11 +276,18 @@ func invalid(format string, args ...any) error {
 // ---- Intake ----------------------------------------------------------------
 
 func (r *run) validateIntake(d IntakeDecision) error {
-	if r.st.Stage != dossier.StageIntake || r.st.Status != dossier.StatusSubmitted || r.intakeBusy {
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
+	if r.st.Stage != dossier.StageIntake || r.st.Status != dossier.StatusSubmitted {
 		return r.conflict("an intake decision was already made")
 	}
 	switch d.Decision {
 	case "accept":
+	case "request_supplement":
+		if err := r.validateSupplementRequest(d.Missing); err != nil {
+			return err
+		}
 	case "refuse":
 		if d.Note == "" {
 			return invalid("note is required when refusing: the applicant must be told the reasons")
@@ -272,36 +302,54 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 	m := r.mark(ctx)
 	intake := r.in.Procedure.Steps[0]
 	ev := dossier.Event{Actor: d.Actor, Note: d.Note, Step: intake.Name, Department: intake.Department}
-	if d.Decision == "refuse" {
+	switch d.Decision {
+	case "refuse":
 		ev.Action = dossier.ActionIntakeRefuse
 		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
 		r.st.FinishedAt = &m.at
-		err := r.commit(ctx, m, ev)
+		err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant,
+			Template: "refused", Message: "Hồ sơ " + r.in.Code + " không được tiếp nhận: " + d.Note}))
 		return r.snapshot(), err
+	case "request_supplement":
+		ev.Action = dossier.ActionIntakeSupplement
+		return r.requestSupplement(ctx, m, ev, d.Missing)
 	}
 
 	// The legal clock starts at receipt. The schedule is computed once, by a
 	// local activity, and kept: a replay reads it from history.
-	r.intakeBusy = true
-	defer func() { r.intakeBusy = false }()
+	r.deciding = true
+	defer func() { r.deciding = false }()
 	var sched activities.ScheduleResult
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
-	err := workflow.ExecuteLocalActivity(lctx, activities.NameComputeSchedule, activities.ScheduleInput{
-		ReceivedAt: m.at, Procedure: r.in.Procedure, Channel: r.in.Channel,
-	}).Get(lctx, &sched)
+	in := activities.ScheduleInput{ReceivedAt: m.at, Procedure: r.in.Procedure, Channel: r.in.Channel}
+	if r.legalTime {
+		in.WarningFraction, in.ApologyLeadTime = r.in.Rules.WarningFraction, r.in.Rules.ApologyLeadTime
+	}
+	err := workflow.ExecuteLocalActivity(lctx, activities.NameComputeSchedule, in).Get(lctx, &sched)
 	if err != nil {
 		return State{}, err
 	}
 	r.st.ReceivedAt = &m.at
 	r.st.AppointmentAt = &sched.AppointmentAt
+	original := sched.AppointmentAt
+	r.st.OriginalAppointmentAt = &original
 	r.st.StepDueAt = sched.StepDueAt
+	r.st.StepWarnAt = sched.StepWarnAt
+	r.st.ApologyBy = sched.ApologyBy
 	r.st.Status = dossier.StatusReceived
 	ev.Action = dossier.ActionIntakeAccept
 	ev.OnTime = dossier.Timeliness(m.at, sched.StepDueAt[0])
 	r.enterStep(1)
-	err = r.commit(ctx, m, ev)
+	err = r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "received",
+		Message: "Hồ sơ " + r.in.Code + " đã được tiếp nhận; hẹn trả kết quả " + formatLocal(sched.AppointmentAt)}))
 	return r.snapshot(), err
 }
+
+func notify(n ...dossier.Notification) dossier.Transition {
+	return dossier.Transition{Notifications: n}
+}
+
+func formatLocal(t time.Time) string { return t.In(dossier.Location).Format("15:04 02/01/2006") }
 
 // enterStep makes procedure step i the current one and sets the stage it
 // belongs to: review steps, then approval, then payment (when a fee is
@@ -310,6 +358,7 @@ func (r *run) enterStep(i int) {
 	steps := r.in.Procedure.Steps
 	r.st.StepIndex = i
 	r.st.StepOverdue = false
+	r.st.StepWarned = false
 	step := steps[i]
 	switch step.Name {
 	case catalog.StepApproval:
@@ -333,16 +382,29 @@ func (r *run) enterStep(i int) {
 		Pending:     slices.Clone(deps),
 		DueAt:       r.st.StepDueAt[i],
 	}
+	if r.legalTime && i < len(r.st.StepWarnAt) && !r.st.StepWarnAt[i].IsZero() {
+		warn := r.st.StepWarnAt[i]
+		r.st.CurrentStep.WarnAt = &warn
+	}
 }
 
 // ---- Review ----------------------------------------------------------------
 
 func (r *run) validateReview(d ReviewDecision) error {
-	if r.st.Stage != dossier.StageReview || r.st.CurrentStep == nil {
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
+	if r.st.Stage != dossier.StageReview || r.st.CurrentStep == nil || r.st.Status == dossier.StatusSupplementRequested {
 		return r.conflict("there is no review step waiting for a decision")
 	}
-	if d.Decision != "approve" && d.Decision != "refuse" {
-		return invalid("decision must be approve or refuse")
+	switch d.Decision {
+	case "approve", "refuse":
+	case "request_supplement":
+		if err := r.validateSupplementRequest(d.Missing); err != nil {
+			return err
+		}
+	default:
+		return invalid("decision must be approve, refuse or request_supplement")
 	}
 	if d.Decision == "refuse" && d.Note == "" {
 		return invalid("note is required when refusing: the applicant must be told the reasons")
@@ -383,6 +445,10 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 	if d.AssessedFee != nil {
 		r.st.Fee.Amount = *d.AssessedFee
 	}
+	if d.Decision == "request_supplement" {
+		ev.Action, ev.OnTime = dossier.ActionReviewSupplement, ""
+		return r.requestSupplement(ctx, m, ev, d.Missing)
+	}
 	if d.Decision == "refuse" {
 		ev.Action = dossier.ActionReviewRefuse
 		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
@@ -404,6 +470,9 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 // ---- Approval --------------------------------------------------------------
 
 func (r *run) validateApproval(d ApprovalDecision) error {
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
 	if r.st.Stage != dossier.StageApproval {
 		return r.conflict("the dossier is not waiting for a leader's approval")
 	}
@@ -434,6 +503,8 @@ func (r *run) onApproval(ctx workflow.Context, d ApprovalDecision) (State, error
 	}
 	ev.Action = dossier.ActionApprovalApprove
 	r.st.Status = dossier.StatusResultReady
+	r.st.ApologyRequired = false
+	r.st.Verdict = r.verdict(m.at)
 	r.enterStep(r.st.StepIndex + 1)
 	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
@@ -480,6 +551,9 @@ func (r *run) requestPayment(ctx workflow.Context) {
 		r.st.Fee.Status = dossier.FeeAwaitingPayment
 		r.st.Fee.PaymentRef, r.st.Fee.PayURL = res.PaymentRef, res.PayURL
 		r.st.Status = dossier.StatusAwaitingPayment
+		if r.legalTime && r.in.Rules.PauseClockForPayment {
+			r.st.PausedAt = &m.at // the applicant owes: the agency's clock stops
+		}
 		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionPaymentRequested,
 			Note: fmt.Sprintf("%d VND, payment_ref %s", r.st.Fee.Amount, res.PaymentRef)})
 	})
@@ -521,6 +595,12 @@ func (r *run) onPayment(ctx workflow.Context, n PaymentNotice) (State, error) {
 	ev.Action = dossier.ActionPaymentSucceeded
 	r.st.Fee.Status = dossier.FeePaid
 	r.st.Status = dossier.StatusResultReady
+	if r.st.PausedAt != nil {
+		// The return step's time resumes where it stopped.
+		if err := r.resumeClock(ctx, m.at); err != nil {
+			return State{}, err
+		}
+	}
 	r.enterStep(len(r.in.Procedure.Steps) - 1)
 	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
@@ -636,23 +716,60 @@ func (r *run) returned(m mark, ev *dossier.Event) {
 
 // ---- Deadlines -------------------------------------------------------------
 
-// nextDeadline is the earliest deadline not yet acted on: the current step's
-// due time or the appointment, until the result is ready.
+// nextDeadline is the earliest deadline not yet acted on: a supplement's
+// deadline; while the clock runs, the current step's warning and due time;
+// until the result is ready, the apology deadline and the appointment.
 func (r *run) nextDeadline() time.Time {
 	var next time.Time
-	if s := r.st.CurrentStep; s != nil && !r.st.StepOverdue {
-		next = s.DueAt
+	consider := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
 	}
-	if a := r.st.AppointmentAt; a != nil && !r.st.Overdue && r.st.FinishedAt == nil {
-		if next.IsZero() || a.Before(next) {
-			next = *a
+	if !r.legalTime {
+		if s := r.st.CurrentStep; s != nil && !r.st.StepOverdue {
+			consider(s.DueAt)
+		}
+		if a := r.st.AppointmentAt; a != nil && !r.st.Overdue && r.st.FinishedAt == nil {
+			consider(*a)
+		}
+		return next
+	}
+	if sp := r.st.Supplement; sp != nil {
+		consider(sp.DueAt)
+	}
+	if r.st.PausedAt != nil || r.st.Status.Final() {
+		return next // the legal clock is stopped
+	}
+	if s := r.st.CurrentStep; s != nil {
+		if s.WarnAt != nil && !r.st.StepWarned && !r.st.StepOverdue {
+			consider(*s.WarnAt)
+		}
+		if !r.st.StepOverdue {
+			consider(s.DueAt)
+		}
+	}
+	if r.st.FinishedAt == nil {
+		if r.apologyPending() {
+			consider(r.st.ApologyBy)
+		}
+		if a := r.st.AppointmentAt; a != nil && !r.st.Overdue {
+			consider(*a)
 		}
 	}
 	return next
 }
 
+// apologyPending: the apology deadline is still ahead of the dossier.
+func (r *run) apologyPending() bool {
+	return !r.st.ApologyBy.IsZero() && !r.st.ApologyRequired &&
+		r.st.AppointmentResets < r.in.Rules.MaxAppointmentResets
+}
+
 // armDeadline keeps exactly one timer, on the earliest pending deadline;
-// it replaces the timer only when that deadline changes.
+// it replaces the timer only when that deadline changes. One timer on the
+// earliest of all deadlines does what a timer per step and one per dossier
+// would, with fewer history events for a dossier that waits for months.
 func (r *run) armDeadline(ctx workflow.Context) {
 	next := r.nextDeadline()
 	if next.Equal(r.armedAt) {
@@ -681,23 +798,321 @@ func (r *run) armDeadline(ctx workflow.Context) {
 	})
 }
 
-// handleDeadlines records every deadline that has passed. Warnings,
-// escalations and apology letters build on these events.
+// handleDeadlines acts on every deadline that has passed: it records it on
+// the control sheet and notifies who must act.
 func (r *run) handleDeadlines(ctx workflow.Context) {
+	// The timer that fired is spent: arm afresh afterwards.
+	r.armedAt = time.Time{}
+	r.cancelTimer = nil
 	now := workflow.Now(ctx)
+	if r.legalTime {
+		if sp := r.st.Supplement; sp != nil && !sp.DueAt.After(now) {
+			r.expireSupplement(ctx)
+			return
+		}
+		if r.st.PausedAt != nil || r.st.Status.Final() {
+			return
+		}
+		if s := r.st.CurrentStep; s != nil && s.WarnAt != nil && !r.st.StepWarned && !s.WarnAt.After(now) && s.DueAt.After(now) {
+			// (A step already past its due time is escalated instead.)
+			m := r.mark(ctx)
+			r.st.StepWarned = true
+			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionStepWarning, Step: s.Name,
+				Note: "step due at " + formatLocal(s.DueAt)},
+				r.toAgencies(s.Pending, dossier.ToDepartment, "step_warning",
+					"Hồ sơ "+r.in.Code+": bước "+s.Name+" sắp đến hạn ("+formatLocal(s.DueAt)+")"))
+		}
+	}
 	if s := r.st.CurrentStep; s != nil && !r.st.StepOverdue && !s.DueAt.After(now) {
 		m := r.mark(ctx)
 		r.st.StepOverdue = true
-		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionStepOverdue, Step: s.Name,
-			Note: "step due at " + s.DueAt.In(dossier.Location).Format(time.RFC3339)})
+		var extra dossier.Transition
+		if r.legalTime {
+			// Escalate: the step is late; its departments' leaders are told.
+			s.Escalated = true
+			extra = r.toAgencies(s.Pending, dossier.ToLeader, "step_overdue",
+				"Hồ sơ "+r.in.Code+": bước "+s.Name+" đã quá hạn ("+formatLocal(s.DueAt)+")")
+		}
+		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionStepOverdue, Step: s.Name,
+			Note: "step due at " + s.DueAt.In(dossier.Location).Format(time.RFC3339)}, extra)
+	}
+	if r.legalTime && r.st.FinishedAt == nil && r.apologyPending() && !r.st.ApologyBy.After(now) {
+		m := r.mark(ctx)
+		r.st.ApologyRequired = true
+		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionApologyRequired,
+			Note: "appointment " + formatLocal(*r.st.AppointmentAt) + " will be missed: an apology letter (form 04) is required"},
+			r.toAgencies([]string{r.approvalDepartment()}, dossier.ToLeader, "apology_required",
+				"Hồ sơ "+r.in.Code+" sẽ trễ hẹn "+formatLocal(*r.st.AppointmentAt)+": cần thư xin lỗi và hẹn lại"))
 	}
 	if a := r.st.AppointmentAt; a != nil && !r.st.Overdue && r.st.FinishedAt == nil && !a.After(now) {
 		m := r.mark(ctx)
 		r.st.Overdue = true
-		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionAppointmentOverdue,
-			Note: "appointment was " + a.In(dossier.Location).Format(time.RFC3339)})
+		note := "appointment was " + a.In(dossier.Location).Format(time.RFC3339)
+		var extra dossier.Transition
+		if r.legalTime {
+			if r.st.AppointmentResets > 0 {
+				note += " (the appointment set by an apology letter passed too)"
+			}
+			extra = r.toAgencies([]string{r.approvalDepartment()}, dossier.ToLeader, "appointment_overdue",
+				"Hồ sơ "+r.in.Code+" đã quá hạn hẹn trả "+formatLocal(*a))
+		}
+		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionAppointmentOverdue, Note: note}, extra)
 	}
-	// The timer that fired is spent: arm afresh.
-	r.armedAt = time.Time{}
-	r.cancelTimer = nil
+}
+
+// toAgencies builds notifications to the staff or leaders of agencies.
+func (r *run) toAgencies(agencies []string, to, template, msg string) dossier.Transition {
+	var t dossier.Transition
+	for _, a := range agencies {
+		t.Notifications = append(t.Notifications, dossier.Notification{To: to, Agency: a, Template: template, Message: msg})
+	}
+	return t
+}
+
+// approvalDepartment is the department whose leader signs the result.
+func (r *run) approvalDepartment() string {
+	if s, ok := r.in.Procedure.Step(catalog.StepApproval); ok {
+		return s.Department
+	}
+	return r.in.Procedure.IntakeAgency
+}
+
+// verdict is early, on time or late for a result ready at done, against
+// the original appointment or the latest one, as the rules say.
+func (r *run) verdict(done time.Time) string {
+	against := r.st.OriginalAppointmentAt
+	if r.in.Rules.VerdictAgainst == "latest" || against == nil {
+		against = r.st.AppointmentAt
+	}
+	if against == nil {
+		return ""
+	}
+	return dossier.Timeliness(done, *against)
+}
+
+// ---- Paused clock: supplements ---------------------------------------------
+
+func (r *run) validateSupplementRequest(missing []string) error {
+	if !r.legalTime {
+		return invalid("request_supplement is not available for dossiers started before it existed")
+	}
+	if len(missing) == 0 {
+		return invalid("missing is required: list what the applicant must supplement")
+	}
+	for _, item := range missing {
+		if strings.TrimSpace(item) == "" {
+			return invalid("missing must not contain empty items")
+		}
+	}
+	return nil
+}
+
+// requestSupplement asks the applicant for missing documents (form 02): the
+// legal clock stops (if it was running) and a supplement deadline starts.
+func (r *run) requestSupplement(ctx workflow.Context, m mark, ev dossier.Event, missing []string) (State, error) {
+	r.deciding = true
+	defer func() { r.deciding = false }()
+	var due time.Time
+	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
+	err := workflow.ExecuteLocalActivity(lctx, activities.NameDueAfter,
+		activities.DueAfterInput{From: m.at, Duration: r.in.Rules.SupplementDeadline}).Get(lctx, &due)
+	if err != nil {
+		return State{}, err
+	}
+	r.st.Supplement = &dossier.Supplement{RequestedAt: m.at, DueAt: due, Missing: slices.Clone(missing)}
+	r.st.ResumeStatus = r.st.Status
+	r.st.Status = dossier.StatusSupplementRequested
+	if r.st.ReceivedAt != nil && r.st.PausedAt == nil {
+		r.st.PausedAt = &m.at
+	}
+	list := strings.Join(missing, "; ")
+	if ev.Note != "" {
+		ev.Note += " — "
+	}
+	ev.Note += "missing: " + list
+	err = r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "supplement_requested",
+		Message: "Hồ sơ " + r.in.Code + " cần bổ sung: " + list + ". Hạn bổ sung: " + formatLocal(due)}))
+	return r.snapshot(), err
+}
+
+func (r *run) validateSupplement(in SupplementIn) error {
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
+	if r.st.Status != dossier.StatusSupplementRequested || r.st.Supplement == nil {
+		return r.conflict("no supplement is outstanding")
+	}
+	if len(in.Documents) == 0 {
+		return invalid("documents is required: the supplemented documents")
+	}
+	return nil
+}
+
+// onSupplement resumes the dossier where it was: the appointment and the
+// due times move later by the working time the clock was stopped.
+func (r *run) onSupplement(ctx workflow.Context, in SupplementIn) (State, error) {
+	m := r.mark(ctx)
+	r.deciding = true
+	defer func() { r.deciding = false }()
+	r.st.Status, r.st.ResumeStatus = r.st.ResumeStatus, ""
+	r.st.Supplement = nil
+	ev := dossier.Event{Action: dossier.ActionSupplementIn, Actor: in.Actor, Note: in.Note}
+	if r.st.PausedAt != nil {
+		if err := r.resumeClock(ctx, m.at); err != nil {
+			return State{}, err
+		}
+		if r.st.AppointmentAt != nil {
+			if ev.Note != "" {
+				ev.Note += " — "
+			}
+			ev.Note += "new appointment " + formatLocal(*r.st.AppointmentAt)
+		}
+	}
+	extra := dossier.Transition{Documents: in.Documents}
+	if r.st.AppointmentAt != nil {
+		extra.Notifications = []dossier.Notification{{To: dossier.ToApplicant, Template: "supplement_received",
+			Message: "Hồ sơ " + r.in.Code + " đã nhận bổ sung; hẹn trả kết quả " + formatLocal(*r.st.AppointmentAt)}}
+	}
+	err := r.commitWith(ctx, m, ev, extra)
+	return r.snapshot(), err
+}
+
+// resumeClock restarts the stopped legal clock at `at`: every pending
+// instant moves later by the working time it was stopped. The appointment
+// moves only while the result is not ready: after that it is history.
+func (r *run) resumeClock(ctx workflow.Context, at time.Time) error {
+	n := len(r.st.StepDueAt)
+	instants := make([]time.Time, 0, 2*n+3)
+	instants = append(instants, r.st.StepDueAt...)
+	instants = append(instants, r.st.StepWarnAt...)
+	var appt, cur time.Time
+	if r.st.AppointmentAt != nil && r.st.FinishedAt == nil {
+		appt = *r.st.AppointmentAt
+	}
+	if r.st.CurrentStep != nil {
+		cur = r.st.CurrentStep.DueAt
+	}
+	instants = append(instants, appt, r.st.ApologyBy, cur)
+	var res activities.ShiftResult
+	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
+	err := workflow.ExecuteLocalActivity(lctx, activities.NameShiftInstants,
+		activities.ShiftInput{PausedAt: *r.st.PausedAt, ResumedAt: at, Instants: instants}).Get(lctx, &res)
+	if err != nil {
+		return err
+	}
+	sh := res.Shifted
+	r.st.StepDueAt = sh[:n]
+	if len(r.st.StepWarnAt) == n {
+		r.st.StepWarnAt = sh[n : 2*n]
+	}
+	k := len(sh) - 3
+	if !appt.IsZero() {
+		a := sh[k]
+		r.st.AppointmentAt = &a
+	}
+	r.st.ApologyBy = sh[k+1]
+	if s := r.st.CurrentStep; s != nil {
+		s.DueAt = sh[k+2]
+		if s.WarnAt != nil && r.st.StepIndex < len(r.st.StepWarnAt) {
+			w := r.st.StepWarnAt[r.st.StepIndex]
+			s.WarnAt = &w
+		}
+	}
+	r.st.PausedAt = nil
+	return nil
+}
+
+// expireSupplement refuses a dossier whose supplement did not come in time.
+func (r *run) expireSupplement(ctx workflow.Context) {
+	m := r.mark(ctx)
+	sp := r.st.Supplement
+	r.st.Supplement, r.st.PausedAt, r.st.ResumeStatus = nil, nil, ""
+	r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
+	r.st.FinishedAt = &m.at
+	r.st.CurrentStep = nil
+	_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionSupplementExpired,
+		Note: "no supplement by " + formatLocal(sp.DueAt) + "; missing: " + strings.Join(sp.Missing, "; ")},
+		notify(dossier.Notification{To: dossier.ToApplicant, Template: "refused",
+			Message: "Hồ sơ " + r.in.Code + " bị từ chối vì không bổ sung trước " + formatLocal(sp.DueAt)}))
+}
+
+// ---- Apology letters and extensions ----------------------------------------
+
+func (r *run) validateApology(ctx workflow.Context, a Apology) error {
+	if !r.legalTime {
+		return r.conflict("apology letters are not available for dossiers started before they existed")
+	}
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
+	if r.st.Status.Final() || r.st.FinishedAt != nil || r.st.AppointmentAt == nil {
+		return r.conflict("the dossier has no pending appointment to move")
+	}
+	if r.st.AppointmentResets >= r.in.Rules.MaxAppointmentResets {
+		return r.conflict("the appointment was already moved %d time(s); the rules allow %d",
+			r.st.AppointmentResets, r.in.Rules.MaxAppointmentResets)
+	}
+	if !workflow.Now(ctx).Before(*r.st.AppointmentAt) {
+		return r.conflict("the appointment of %s has passed: an apology letter must be issued before it", formatLocal(*r.st.AppointmentAt))
+	}
+	if strings.TrimSpace(a.Reason) == "" {
+		return invalid("reason is required: the apology letter tells the applicant why")
+	}
+	if !a.NewAppointmentAt.After(*r.st.AppointmentAt) {
+		return invalid("new_appointment_at must be after the current appointment %s", formatLocal(*r.st.AppointmentAt))
+	}
+	return nil
+}
+
+func (r *run) onApology(ctx workflow.Context, a Apology) (State, error) {
+	m := r.mark(ctx)
+	old := *r.st.AppointmentAt
+	appt := a.NewAppointmentAt
+	r.st.AppointmentAt = &appt
+	r.st.AppointmentResets++
+	r.st.ApologyRequired = false
+	// A further letter, where the rules allow one, is the leader's call:
+	// the workflow reminds only before the first.
+	r.st.ApologyBy = time.Time{}
+	ev := dossier.Event{Action: dossier.ActionApologyIssued, Actor: a.Actor,
+		Note: a.Reason + " — appointment moved from " + formatLocal(old) + " to " + formatLocal(appt)}
+	err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "apology",
+		Message: "Thư xin lỗi: hồ sơ " + r.in.Code + " được hẹn lại " + formatLocal(appt) + ". Lý do: " + a.Reason}))
+	return r.snapshot(), err
+}
+
+func (r *run) validateExtension(ctx workflow.Context, e Extension) error {
+	if !r.legalTime {
+		return r.conflict("extensions are not available for dossiers started before they existed")
+	}
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
+	s := r.st.CurrentStep
+	if s == nil || (r.st.Stage != dossier.StageReview && r.st.Stage != dossier.StageApproval) {
+		return r.conflict("no department step is open")
+	}
+	if s.Extended {
+		return r.conflict("step %s was already extended once", s.Name)
+	}
+	if strings.TrimSpace(e.Reason) == "" {
+		return invalid("reason is required")
+	}
+	if !e.NewDueAt.After(s.DueAt) || !e.NewDueAt.After(workflow.Now(ctx)) {
+		return invalid("new_due_at must be after the step's due time %s and in the future", formatLocal(s.DueAt))
+	}
+	return nil
+}
+
+func (r *run) onExtension(ctx workflow.Context, e Extension) (State, error) {
+	m := r.mark(ctx)
+	s := r.st.CurrentStep
+	old := s.DueAt
+	s.DueAt, s.Extended = e.NewDueAt, true
+	r.st.StepDueAt[r.st.StepIndex] = e.NewDueAt
+	r.st.StepOverdue = false
+	ev := dossier.Event{Action: dossier.ActionStepExtended, Actor: e.Actor, Step: s.Name,
+		Note: e.Reason + " — due " + formatLocal(old) + " → " + formatLocal(e.NewDueAt)}
+	err := r.commit(ctx, m, ev)
+	return r.snapshot(), err
 }

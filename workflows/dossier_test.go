@@ -17,6 +17,7 @@ import (
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -62,17 +63,28 @@ type updateResult struct {
 var start = time.Date(2026, 11, 23, 9, 0, 0, 0, dossier.Location)
 
 func newHarness(t *testing.T, proc catalog.Procedure, ch dossier.Channel, method dossier.ReturnMethod) *harness {
+	return newHarnessAt(t, proc, ch, method, start, calendar.Default())
+}
+
+// newHarnessAt starts the dossier at `at`, with the calendar `cal`.
+func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, method dossier.ReturnMethod, at time.Time, cal *calendar.Calendar) *harness {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	env.SetStartTime(start)
+	env.SetStartTime(at)
 	h := &harness{t: t, env: env, in: workflows.DossierInput{
 		Code: "000.00.17.H39-261123-0001", Procedure: proc, Channel: ch, ReturnMethod: method,
-		FeeAmount: proc.FeeFor(ch, 1), SubmittedAt: start,
+		FeeAmount: proc.FeeFor(ch, 1), SubmittedAt: at, Rules: rules.Default(),
 	}}
 	env.RegisterWorkflowWithOptions(workflows.Dossier, workflowRegisterOptions)
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.ScheduleInput) (activities.ScheduleResult, error) {
-		return activities.Schedule(calendar.Default(), in)
+		return activities.Schedule(cal, in)
 	}, activity.RegisterOptions{Name: activities.NameComputeSchedule})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.DueAfterInput) (time.Time, error) {
+		return cal.Due(in.From, in.Duration, calendar.DefaultSameDayCutoff)
+	}, activity.RegisterOptions{Name: activities.NameDueAfter})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.ShiftInput) (activities.ShiftResult, error) {
+		return activities.Shift(cal, in)
+	}, activity.RegisterOptions{Name: activities.NameShiftInstants})
 	env.RegisterActivityWithOptions(func(ctx context.Context, tr dossier.Transition) error {
 		h.mu.Lock()
 		defer h.mu.Unlock()
@@ -384,7 +396,8 @@ func TestDeadlinesMarkOverdue(t *testing.T) {
 	acts := h.actions()
 	// Every step entered after its due time is overdue at once: the
 	// approval step and the return step too.
-	require.Equal(t, []string{"intake.accept", "deadline.step_overdue", "deadline.appointment_overdue", "review.approve",
+	require.Equal(t, []string{"intake.accept", "deadline.step_warning", "deadline.apology_required",
+		"deadline.step_overdue", "deadline.appointment_overdue", "review.approve",
 		"deadline.step_overdue", "approval.approve", "payment.requested", "payment.succeeded",
 		"deadline.step_overdue", "handover"}, acts)
 	appt := h.transitions[0].Progress.AppointmentAt

@@ -13,6 +13,7 @@ import (
 
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/rules"
 )
 
 // TaskQueue is the task queue dossier workflows and activities run on.
@@ -31,8 +32,17 @@ const (
 	UpdatePayment  = "payment"
 	UpdatePostal   = "postal"
 	UpdateHandover = "handover"
-	QueryState     = "state"
+	// Legal-time updates.
+	UpdateSupplement = "supplement"
+	UpdateApology    = "apology"
+	UpdateExtension  = "extension"
+	QueryState       = "state"
 )
+
+// VersionLegalTime is the workflow.GetVersion change that added warnings,
+// escalations, apology letters, paused clocks and extensions. Histories
+// recorded before it replay without them.
+const VersionLegalTime = "legal-time"
 
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
@@ -94,6 +104,8 @@ type DossierInput struct {
 	// FeeAmount is the fee known at submission (0 for free and assessed fees).
 	FeeAmount   int64
 	SubmittedAt time.Time
+	// Rules are the processing rules in force at submission.
+	Rules rules.Rules
 }
 
 // DossierResult is how a dossier ended.
@@ -116,19 +128,35 @@ type State struct {
 	StepOverdue bool
 	// Transactions are the payment transactions already handled.
 	Transactions []string
+
+	// StepWarnAt is when each step's warning is due; StepWarned is set once
+	// the current step's warning went out.
+	StepWarnAt []time.Time
+	StepWarned bool
+	// ApologyBy is when an unfinished dossier needs an apology letter.
+	ApologyBy time.Time
+	// PausedAt is when the legal clock stopped (supplement, payment); nil
+	// while it runs.
+	PausedAt *time.Time
+	// ResumeStatus is the status to return to when a supplement arrives.
+	ResumeStatus dossier.Status
 }
 
 // IntakeDecision is the intake officer's decision (tiếp nhận).
 type IntakeDecision struct {
-	Decision string // accept | refuse
+	Decision string // accept | refuse | request_supplement
 	Note     string
-	Actor    string
+	// Missing lists what the applicant must supplement (form 02).
+	Missing []string
+	Actor   string
 }
 
 // ReviewDecision is a department's decision on its step.
 type ReviewDecision struct {
-	Decision string // approve | refuse
+	Decision string // approve | refuse | request_supplement
 	Note     string
+	// Missing lists what the applicant must supplement (form 02).
+	Missing []string
 	// Department decides; required only when several departments review
 	// the step in parallel.
 	Department string
@@ -165,4 +193,25 @@ type PostalNotice struct {
 type Handover struct {
 	ReceivedBy string
 	Actor      string
+}
+
+// SupplementIn is the applicant's supplement: it resumes the legal clock.
+type SupplementIn struct {
+	Documents []dossier.Document
+	Note      string
+	Actor     string
+}
+
+// Apology is a leader's apology letter (form 04) with a new appointment.
+type Apology struct {
+	NewAppointmentAt time.Time
+	Reason           string
+	Actor            string
+}
+
+// Extension is a leader's extension of the current step, once per step.
+type Extension struct {
+	NewDueAt time.Time
+	Reason   string
+	Actor    string
 }

@@ -24,13 +24,19 @@ var contractRoutes = []Route{
 	{"GET", "/metrics"},
 	{"GET", "/openapi.json"},
 	{"GET", "/readyz"},
+	{"GET", "/v1/calendar/appointment"},
+	{"GET", "/v1/calendar/{year}"},
+	{"PUT", "/v1/calendar/{year}"},
 	{"POST", "/v1/dossiers"},
 	{"GET", "/v1/dossiers/{code}"},
+	{"POST", "/v1/dossiers/{code}/apology"},
 	{"POST", "/v1/dossiers/{code}/approval"},
 	{"GET", "/v1/dossiers/{code}/events"},
+	{"POST", "/v1/dossiers/{code}/extension"},
 	{"POST", "/v1/dossiers/{code}/handover"},
 	{"POST", "/v1/dossiers/{code}/intake"},
 	{"POST", "/v1/dossiers/{code}/review"},
+	{"POST", "/v1/dossiers/{code}/supplement"},
 	{"POST", "/v1/payments/notifications"},
 	{"POST", "/v1/postal/notifications"},
 	{"GET", "/v1/procedures"},
@@ -132,10 +138,18 @@ func TestContractResponses(t *testing.T) {
 			"200", "400", "404", "409", "413", "503",
 		},
 		{"POST", "/v1/dossiers/{code}/handover"}: {"200", "400", "404", "409", "413", "503"},
-		{"POST", "/v1/payments/notifications"}:   {"200", "400", "404", "413", "422", "503"},
-		{"POST", "/v1/postal/notifications"}:     {"200", "400", "404", "413", "503"},
-		{"GET", "/v1/procedures"}:                {"200", "503"},
-		{"GET", "/v1/procedures/{code}"}:         {"200", "404", "503"},
+		{"POST", "/v1/dossiers/{code}/supplement"}: {
+			"200", "400", "404", "409", "413", "503",
+		},
+		{"POST", "/v1/dossiers/{code}/apology"}:   {"200", "400", "404", "409", "413", "503"},
+		{"POST", "/v1/dossiers/{code}/extension"}: {"200", "400", "404", "409", "413", "503"},
+		{"GET", "/v1/calendar/{year}"}:            {"200", "400", "404", "503"},
+		{"PUT", "/v1/calendar/{year}"}:            {"200", "400", "413", "503"},
+		{"GET", "/v1/calendar/appointment"}:       {"200", "400", "422", "503"},
+		{"POST", "/v1/payments/notifications"}:    {"200", "400", "404", "413", "422", "503"},
+		{"POST", "/v1/postal/notifications"}:      {"200", "400", "404", "413", "503"},
+		{"GET", "/v1/procedures"}:                 {"200", "503"},
+		{"GET", "/v1/procedures/{code}"}:          {"200", "404", "503"},
 	}
 	for r, codes := range want {
 		op := doc.Paths.Value(r.Path).GetOperation(r.Method)
@@ -151,7 +165,7 @@ func TestContractResponses(t *testing.T) {
 	require.NotNil(t, key)
 	require.False(t, key.Required)
 	require.EqualValues(t, 200, *key.Schema.Value.MaxLength)
-	for _, decision := range []string{"intake", "review", "approval"} {
+	for _, decision := range []string{"intake", "review", "approval", "supplement", "apology", "extension"} {
 		op := doc.Paths.Value("/v1/dossiers/{code}/" + decision).Post
 		require.NotNil(t, op.Parameters.GetByInAndName("header", "Idempotency-Key"), decision)
 	}
@@ -249,6 +263,12 @@ func TestDocsHandler(t *testing.T) {
 		`id="schema-Dossier"`,
 		`id="schema-Problem"`,
 		"Idempotency-Key",
+		"<code>request_supplement</code>",
+		"<code>missing</code></td>",
+		"<code>official</code>, <code>projected</code>",
+		"<code>days_off[].date</code> <span class=\"req\">required</span>",
+		`id="schema-CalendarYear"`,
+		`id="schema-AppointmentPreview"`,
 	} {
 		contains(want)
 	}
@@ -429,6 +449,92 @@ func TestSchemasRejectBadValues(t *testing.T) {
 	d = example("DossierReceived")
 	delete(d, "current_step")
 	require.Error(t, schema("Dossier").VisitJSON(d), "current_step is required, null when no step is open")
+
+	// The legal-time fields are always present, null when not set.
+	d = example("DossierSubmitted")
+	for _, field := range []string{"original_appointment_at", "appointment_resets", "verdict", "apology_required", "supplement"} {
+		m := example("DossierSubmitted")
+		delete(m, field)
+		require.Error(t, schema("Dossier").VisitJSON(m), "%s is required", field)
+	}
+	for _, field := range []string{"warn_at", "escalated", "extended"} {
+		m := example("DossierSubmitted")
+		delete(m["current_step"].(map[string]any), field)
+		require.Error(t, schema("Dossier").VisitJSON(m), "current_step.%s is required", field)
+	}
+	d["verdict"] = "maybe"
+	require.Error(t, schema("Dossier").VisitJSON(d))
+	d = example("DossierSupplementRequested")
+	require.NoError(t, schema("Dossier").VisitJSON(d))
+	d["supplement"].(map[string]any)["missing"] = []any{}
+	require.Error(t, schema("Dossier").VisitJSON(d), "an outstanding supplement lists what is missing")
+	d = example("DossierSubmitted")
+	d["appointment_resets"] = -1.0
+	require.Error(t, schema("Dossier").VisitJSON(d))
+
+	// Decisions: request_supplement with what is missing.
+	require.NoError(t, schema("IntakeRequest").VisitJSON(map[string]any{"decision": "request_supplement", "missing": []any{"CCCD"}}))
+	require.NoError(t, schema("ReviewRequest").VisitJSON(map[string]any{"decision": "request_supplement", "missing": []any{"CCCD"}}))
+	tooMany := make([]any, 51)
+	for i := range tooMany {
+		tooMany[i] = "x"
+	}
+	for name, body := range map[string]map[string]any{
+		"empty missing":        {"decision": "request_supplement", "missing": []any{}},
+		"empty missing entry":  {"decision": "request_supplement", "missing": []any{""}},
+		"51 missing entries":   {"decision": "request_supplement", "missing": tooMany},
+		"unknown decision":     {"decision": "later"},
+		"missing not an array": {"decision": "request_supplement", "missing": "CCCD"},
+	} {
+		require.Error(t, schema("IntakeRequest").VisitJSON(body), name)
+		require.Error(t, schema("ReviewRequest").VisitJSON(body), name)
+	}
+
+	doc1 := []any{map[string]any{"name": "a.pdf", "sha256": strings.Repeat("ab", 32)}}
+	require.NoError(t, schema("SupplementRequest").VisitJSON(map[string]any{"documents": doc1}))
+	require.Error(t, schema("SupplementRequest").VisitJSON(map[string]any{"documents": []any{}}))
+	require.Error(t, schema("SupplementRequest").VisitJSON(map[string]any{"note": "x"}))
+	require.NoError(t, schema("ApologyRequest").VisitJSON(map[string]any{"new_appointment_at": "2026-12-18T09:40:00+07:00", "reason": "x"}))
+	require.Error(t, schema("ApologyRequest").VisitJSON(map[string]any{"new_appointment_at": "2026-12-18T09:40:00+07:00"}))
+	require.Error(t, schema("ApologyRequest").VisitJSON(map[string]any{"new_appointment_at": "2026-12-18T09:40:00+07:00", "reason": ""}))
+	require.NoError(t, schema("ExtensionRequest").VisitJSON(map[string]any{"new_due_at": "2026-12-09T15:40:00+07:00", "reason": "x"}))
+	require.Error(t, schema("ExtensionRequest").VisitJSON(map[string]any{"reason": "x"}))
+
+	// The holiday table.
+	year := func() map[string]any {
+		return map[string]any{"status": "official",
+			"days_off":     []any{map[string]any{"date": "2031-01-01", "name": "New Year"}},
+			"make_up_days": []any{}}
+	}
+	require.NoError(t, schema("CalendarYearRequest").VisitJSON(year()))
+	for name, spoil := range map[string]func(map[string]any){
+		"unknown status":       func(m map[string]any) { m["status"] = "draft" },
+		"no days off":          func(m map[string]any) { m["days_off"] = []any{} },
+		"no make_up_days key":  func(m map[string]any) { delete(m, "make_up_days") },
+		"the year in the body": func(m map[string]any) { m["year"] = 2031.0 },
+		"a date and time": func(m map[string]any) {
+			m["days_off"] = []any{map[string]any{"date": "2031-01-01T00:00:00+07:00", "name": "x"}}
+		},
+		"a day without a name": func(m map[string]any) { m["days_off"] = []any{map[string]any{"date": "2031-01-01"}} },
+		"a day with a note": func(m map[string]any) {
+			m["days_off"] = []any{map[string]any{"date": "2031-01-01", "name": "x", "note": "y"}}
+		},
+		"a day written d/m/y": func(m map[string]any) { m["days_off"] = []any{map[string]any{"date": "01/01/2031", "name": "x"}} },
+	} {
+		m := year()
+		spoil(m)
+		require.Error(t, schema("CalendarYearRequest").VisitJSON(m), name)
+	}
+	params := doc.Paths.Value("/v1/calendar/appointment").Get.Parameters
+	for _, name := range []string{"procedure_code", "channel", "received_at"} {
+		p := params.GetByInAndName("query", name)
+		require.NotNil(t, p, name)
+		require.True(t, p.Required, name)
+	}
+	yearParam := doc.Components.Parameters["CalendarYear"].Value.Schema.Value
+	require.NoError(t, yearParam.VisitJSON(2026.0))
+	require.Error(t, yearParam.VisitJSON(1899.0))
+	require.Error(t, yearParam.VisitJSON(2201.0))
 
 	step := map[string]any{"name": "assessment", "department": "000.00.21.H39", "share": 8.0,
 		"parallel": []any{map[string]any{"department": "000.00.21.H39", "share": 8.0}}}

@@ -24,6 +24,7 @@ import (
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/postal"
 	"github.com/motcua/motcua/sim"
@@ -182,6 +183,14 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
+	// The notification outbox is drained by every worker (rows are locked,
+	// so each message goes out once). Development sends to the log.
+	dispatched := make(chan struct{})
+	go func() {
+		defer close(dispatched)
+		(&notify.Dispatcher{Store: db, Notifier: notify.LogNotifier{Log: log}, Log: log}).Run(ctx)
+	}()
+	defer func() { <-dispatched }()
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", cfg.TemporalNamespace)
 	<-ctx.Done()
 	log.Info("worker stopping")

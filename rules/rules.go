@@ -1,0 +1,136 @@
+// Package rules holds the processing rules of the one-stop mechanism that
+// change by decree: when to warn, how long a supplement may take, whether
+// waiting for payment pauses the clock, how many apology letters may move an
+// appointment. Each version has an effective date; a dossier keeps the
+// version in force when it was submitted (it travels in the workflow input).
+package rules
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/dossier"
+)
+
+// Rules is one version of the rules.
+type Rules struct {
+	Version       string    `json:"version"`
+	EffectiveFrom time.Time `json:"effective_from"`
+	// WarningFraction of a step's working time after which its departments
+	// are warned (0.75: at three quarters).
+	WarningFraction float64 `json:"warning_fraction"`
+	// SupplementDeadline is how long the applicant has to supplement.
+	SupplementDeadline calendar.Duration `json:"supplement_deadline"`
+	// PauseClockForPayment pauses the legal clock while the applicant owes.
+	PauseClockForPayment bool `json:"pause_clock_for_payment"`
+	// MaxAppointmentResets is how many apology letters may move the
+	// appointment.
+	MaxAppointmentResets int `json:"max_appointment_resets"`
+	// ApologyLeadTime is the working time before the appointment by which
+	// an apology letter is due.
+	ApologyLeadTime time.Duration `json:"apology_lead_time"`
+	// VerdictAgainst is "original" or "latest": which appointment the
+	// early/on-time/late verdict compares with.
+	VerdictAgainst string `json:"verdict_against"`
+}
+
+// Set is every version, oldest first.
+type Set struct{ versions []Rules }
+
+type file struct {
+	Versions []struct {
+		Version              string  `yaml:"version"`
+		Note                 string  `yaml:"note"`
+		EffectiveFrom        string  `yaml:"effective_from"`
+		WarningFraction      float64 `yaml:"warning_fraction"`
+		SupplementDeadline   string  `yaml:"supplement_deadline"`
+		PauseClockForPayment bool    `yaml:"pause_clock_for_payment"`
+		MaxAppointmentResets int     `yaml:"max_appointment_resets"`
+		ApologyLeadTime      string  `yaml:"apology_lead_time"`
+		VerdictAgainst       string  `yaml:"verdict_against"`
+	} `yaml:"versions"`
+}
+
+// Parse reads a rules file (data/rules.yaml) and validates every version.
+func Parse(data []byte) (*Set, error) {
+	var f file
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("rules: %w", err)
+	}
+	if len(f.Versions) == 0 {
+		return nil, fmt.Errorf("rules: no versions")
+	}
+	var s Set
+	for _, v := range f.Versions {
+		fail := func(format string, args ...any) error {
+			return fmt.Errorf("rules: version %q: %s", v.Version, fmt.Sprintf(format, args...))
+		}
+		from, err := time.ParseInLocation(time.DateOnly, v.EffectiveFrom, dossier.Location)
+		if err != nil {
+			return nil, fail("effective_from must be a date like 2025-07-01")
+		}
+		supp, err := calendar.ParseDuration(v.SupplementDeadline)
+		if err != nil {
+			return nil, fail("supplement_deadline: %v", err)
+		}
+		lead, err := calendar.ParseDuration(v.ApologyLeadTime)
+		if err != nil || (lead.Unit != calendar.UnitWorkingHours && lead.Unit != calendar.UnitWorkingDays) {
+			return nil, fail("apology_lead_time must be working hours or days, like 8wh")
+		}
+		leadTime := time.Duration(lead.N) * time.Hour
+		if lead.Unit == calendar.UnitWorkingDays {
+			leadTime *= 8
+		}
+		switch {
+		case v.Version == "":
+			return nil, fail("version is empty")
+		case v.WarningFraction <= 0 || v.WarningFraction >= 1:
+			return nil, fail("warning_fraction must be between 0 and 1")
+		case v.MaxAppointmentResets < 0:
+			return nil, fail("max_appointment_resets must not be negative")
+		case v.VerdictAgainst != "original" && v.VerdictAgainst != "latest":
+			return nil, fail("verdict_against must be original or latest")
+		case len(s.versions) > 0 && !from.After(s.versions[len(s.versions)-1].EffectiveFrom):
+			return nil, fail("versions must be in order of effective_from")
+		}
+		s.versions = append(s.versions, Rules{
+			Version: v.Version, EffectiveFrom: from, WarningFraction: v.WarningFraction,
+			SupplementDeadline: supp, PauseClockForPayment: v.PauseClockForPayment,
+			MaxAppointmentResets: v.MaxAppointmentResets, ApologyLeadTime: leadTime, VerdictAgainst: v.VerdictAgainst,
+		})
+	}
+	return &s, nil
+}
+
+// At returns the version in force at t: the latest that took effect on or
+// before it (the oldest for an earlier t).
+func (s *Set) At(t time.Time) Rules {
+	i, _ := slices.BinarySearchFunc(s.versions, t, func(r Rules, t time.Time) int {
+		if r.EffectiveFrom.After(t) {
+			return 1
+		}
+		return -1
+	})
+	if i == 0 {
+		return s.versions[0]
+	}
+	return s.versions[i-1]
+}
+
+// Default is the value a test or a tool uses when no file is configured:
+// the latest version's values.
+func Default() Rules {
+	return Rules{
+		Version: "default", WarningFraction: 0.75,
+		SupplementDeadline:   calendar.Duration{Unit: calendar.UnitWorkingDays, N: 10},
+		PauseClockForPayment: true, MaxAppointmentResets: 1, ApologyLeadTime: 8 * time.Hour,
+		VerdictAgainst: "original",
+	}
+}

@@ -1,0 +1,43 @@
+package rules_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/rules"
+)
+
+func TestShippedRulesByEffectiveDate(t *testing.T) {
+	t.Parallel()
+	s, err := rules.Parse(data.Rules)
+	require.NoError(t, err)
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 8, 0, 0, 0, dossier.Location) }
+	require.Equal(t, "ND61-2018", s.At(day(2025, 6, 30)).Version)
+	require.Equal(t, "ND118-2025", s.At(day(2025, 7, 1)).Version, "the 2025 decree applies from 1 July 2025")
+	require.Equal(t, "ND118-2025", s.At(day(2030, 1, 1)).Version)
+	require.Equal(t, "ND61-2018", s.At(day(2010, 1, 1)).Version, "before every version: the oldest")
+	r := s.At(day(2026, 1, 1))
+	require.Equal(t, 0.75, r.WarningFraction)
+	require.Equal(t, 8*time.Hour, r.ApologyLeadTime)
+	require.Equal(t, 10, r.SupplementDeadline.N)
+}
+
+func TestParseRejectsBadRules(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []string{
+		"versions: []",
+		"versions: [{version: a, effective_from: 2025-13-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 1.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: ten, apology_lead_time: 8wh, verdict_against: original}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 3d, verdict_against: original}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: whenever}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, colour: red}]",
+	} {
+		_, err := rules.Parse([]byte(bad))
+		require.Error(t, err, bad)
+	}
+}

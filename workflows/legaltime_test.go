@@ -77,9 +77,9 @@ func TestSameDayCutoff(t *testing.T) {
 	for _, tc := range []struct {
 		received, want time.Time
 	}{
-		{ict(2026, 11, 23, 14, 0), ict(2026, 11, 23, 17, 0)}, // before 15:00: today
+		{ict(2026, 11, 23, 14, 0), ict(2026, 11, 23, 17, 0)},  // before 15:00: today
 		{ict(2026, 11, 23, 15, 30), ict(2026, 11, 24, 17, 0)}, // after: the next working day
-		{ict(2026, 11, 27, 16, 0), ict(2026, 11, 30, 17, 0)}, // Friday after the cutoff: Monday
+		{ict(2026, 11, 27, 16, 0), ict(2026, 11, 30, 17, 0)},  // Friday after the cutoff: Monday
 	} {
 		h2 := newHarnessAt(t, procs["HT-KS-01"], dossier.ChannelCounter, dossier.ReturnCounter, tc.received.Add(-time.Minute), official(t))
 		acc := h2.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})

@@ -25,6 +25,18 @@ type Activities struct {
 	// callbacks, e.g. https://motcua.example.gov.vn.
 	PublicURL string
 	Log       *slog.Logger
+	// SimulationSpeed, when above 0, replaces the official calendar with
+	// Simulated business time (development and load tests only).
+	SimulationSpeed float64
+}
+
+// workingTime is the official calendar from the database, or simulated
+// business time when configured.
+func (a *Activities) workingTime(ctx context.Context) (WorkingTime, error) {
+	if a.SimulationSpeed > 0 {
+		return Simulated{Speed: a.SimulationSpeed}, nil
+	}
+	return LoadCalendar(ctx, a.Store)
 }
 
 // RecordTransition appends a control-sheet event and applies the progress
@@ -71,7 +83,7 @@ func LoadCalendar(ctx context.Context, s *store.Store) (*calendar.Calendar, erro
 // shares run back to back from receipt; no step is due after the
 // appointment.
 func (a *Activities) ComputeSchedule(ctx context.Context, in ScheduleInput) (ScheduleResult, error) {
-	cal, err := LoadCalendar(ctx, a.Store)
+	cal, err := a.workingTime(ctx)
 	if err != nil {
 		return ScheduleResult{}, err
 	}
@@ -79,7 +91,7 @@ func (a *Activities) ComputeSchedule(ctx context.Context, in ScheduleInput) (Sch
 }
 
 // Schedule is ComputeSchedule's arithmetic, without I/O.
-func Schedule(cal *calendar.Calendar, in ScheduleInput) (ScheduleResult, error) {
+func Schedule(cal WorkingTime, in ScheduleInput) (ScheduleResult, error) {
 	p := in.Procedure
 	cutoff := calendar.DefaultSameDayCutoff
 	if p.Duration.Cutoff != "" {
@@ -149,7 +161,7 @@ const ErrCalendar = "Calendar"
 // DueAfter computes when a duration counted from an instant ends, on the
 // official calendar.
 func (a *Activities) DueAfter(ctx context.Context, in DueAfterInput) (time.Time, error) {
-	cal, err := LoadCalendar(ctx, a.Store)
+	cal, err := a.workingTime(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -163,7 +175,7 @@ func (a *Activities) DueAfter(ctx context.Context, in DueAfterInput) (time.Time,
 // ShiftInstants moves instants later by the working time the clock was
 // paused, on the official calendar.
 func (a *Activities) ShiftInstants(ctx context.Context, in ShiftInput) (ShiftResult, error) {
-	cal, err := LoadCalendar(ctx, a.Store)
+	cal, err := a.workingTime(ctx)
 	if err != nil {
 		return ShiftResult{}, err
 	}
@@ -171,7 +183,7 @@ func (a *Activities) ShiftInstants(ctx context.Context, in ShiftInput) (ShiftRes
 }
 
 // Shift is ShiftInstants' arithmetic, without I/O.
-func Shift(cal *calendar.Calendar, in ShiftInput) (ShiftResult, error) {
+func Shift(cal WorkingTime, in ShiftInput) (ShiftResult, error) {
 	paused, err := cal.Between(in.PausedAt, in.ResumedAt)
 	if err != nil {
 		return ShiftResult{}, calendarError(err)

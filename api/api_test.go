@@ -49,7 +49,11 @@ type system struct {
 	worker sdkworker.Worker
 }
 
-func newSystem(t *testing.T) *system {
+func newSystem(t *testing.T) *system { return newSystemWith(t, 0) }
+
+// newSystemWith runs the worker with simulated business time at speed
+// (0: the official calendar).
+func newSystemWith(t *testing.T, speed float64) *system {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := &system{t: t, store: testenv.SharedStore(t), temporal: testenv.Temporal(t), queue: testenv.TaskQueue(t)}
@@ -63,7 +67,7 @@ func newSystem(t *testing.T) *system {
 	hc := &http.Client{Timeout: 10 * time.Second}
 	s.acts = &activities.Activities{
 		Store: s.store, Payments: payment.New(s.sim.URL+"/payment", hc), Postal: postal.New(s.sim.URL+"/postal", hc),
-		PublicURL: s.api.URL, Log: log,
+		PublicURL: s.api.URL, Log: log, SimulationSpeed: speed,
 	}
 	s.startWorker()
 	t.Cleanup(s.stopWorker)

@@ -3,6 +3,7 @@ package calendar
 import (
 	"fmt"
 	"math"
+	"sync"
 )
 
 // This file computes the Vietnamese lunisolar calendar (âm lịch) from the
@@ -145,7 +146,21 @@ type lunarSpan struct {
 	leap   int   // index in starts of the leap month, or -1
 }
 
+// spans caches lunarSpanOf by year. A span never changes and is only read
+// once built, so sharing one between goroutines is safe; converting every day
+// of a year then costs a few map look-ups instead of a hundred new moons.
+var spans sync.Map // int → lunarSpan
+
 func lunarSpanOf(y int) lunarSpan {
+	if s, ok := spans.Load(y); ok {
+		return s.(lunarSpan)
+	}
+	s := computeLunarSpan(y)
+	spans.Store(y, s)
+	return s
+}
+
+func computeLunarSpan(y int) lunarSpan {
 	k0, k1 := month11(y-1), month11(y)
 	s := lunarSpan{year: y, starts: make([]int, k1-k0+1), leap: -1}
 	for i := range s.starts {

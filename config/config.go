@@ -36,6 +36,13 @@ type Config struct {
 	SimAutoDeliverAfter time.Duration `env:"MOTCUA_SIM_AUTO_DELIVER_AFTER" envDefault:"0s"`
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration `env:"MOTCUA_SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// Environment is development or production. Production refuses the
+	// development conveniences (simulated business time).
+	Environment string `env:"MOTCUA_ENV" envDefault:"development"`
+	// SimulationSpeed makes business time run this many times faster
+	// (development only; 0 = the official calendar). 2880: a working day
+	// in 10 seconds.
+	SimulationSpeed float64 `env:"MOTCUA_SIMULATION_SPEED" envDefault:"0"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"MOTCUA_LOG_LEVEL" envDefault:"info"`
 }
@@ -51,6 +58,17 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	switch c.Environment {
+	case "development", "production":
+	default:
+		return Config{}, fmt.Errorf("config: MOTCUA_ENV must be development or production, not %q", c.Environment)
+	}
+	if c.SimulationSpeed < 0 {
+		return Config{}, fmt.Errorf("config: MOTCUA_SIMULATION_SPEED must not be negative")
+	}
+	if c.SimulationSpeed > 0 && c.Environment == "production" {
+		return Config{}, fmt.Errorf("config: MOTCUA_SIMULATION_SPEED is for development only and is refused with MOTCUA_ENV=production")
+	}
 	return c, nil
 }
 

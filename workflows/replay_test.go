@@ -2,6 +2,8 @@ package workflows_test
 
 import (
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,7 +15,8 @@ import (
 
 // TestReplayRecordedHistories replays histories of real dossiers, recorded
 // from a real Temporal server by the API's integration tests
-// (MOTCUA_RECORD_HISTORIES=workflows/testdata/histories make test GOTEST_ARGS=./api/),
+// (MOTCUA_RECORD_HISTORIES=/tmp/h make test GOTEST_ARGS=./api/, then copy
+// the files in with the version's prefix),
 // against today's workflow code. A change to the workflow that running
 // dossiers could not replay fails here: guard it with workflow.GetVersion.
 func TestReplayRecordedHistories(t *testing.T) {
@@ -21,6 +24,13 @@ func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/histories/*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories to replay")
+	// Histories of both workflow versions must stay: v0 (before
+	// VersionLegalTime) and v1. Record new ones under a new prefix; never
+	// overwrite old ones, which are what running dossiers look like.
+	for _, prefix := range []string{"v0-", "v1-"} {
+		require.True(t, slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }),
+			"no %s history to replay", prefix)
+	}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Parallel()

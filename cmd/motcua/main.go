@@ -174,12 +174,16 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer tc.Close()
 	httpClient := &http.Client{Timeout: 20 * time.Second}
 	w := worker.New(tc, workflows.TaskQueue, &activities.Activities{
-		Store:     db,
-		Payments:  payment.New(cfg.PaymentURL, httpClient),
-		Postal:    postal.New(cfg.PostalURL, httpClient),
-		PublicURL: cfg.PublicURL,
-		Log:       log,
+		Store:           db,
+		Payments:        payment.New(cfg.PaymentURL, httpClient),
+		Postal:          postal.New(cfg.PostalURL, httpClient),
+		PublicURL:       cfg.PublicURL,
+		Log:             log,
+		SimulationSpeed: cfg.SimulationSpeed,
 	})
+	if cfg.SimulationSpeed > 0 {
+		log.Warn("business time is simulated: deadlines run fast", "speed", cfg.SimulationSpeed)
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

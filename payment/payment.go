@@ -29,7 +29,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/motcua/motcua/internal/thirdparty"
+	"github.com/motcua/motcua/internal/upstream"
 )
 
 // Payment request statuses, as the gateway reports them.
@@ -110,7 +110,7 @@ var ErrInvalid = errors.New("payment: invalid request")
 // code and detail when the body was the gateway's JSON error.
 // errors.Is(err, ErrConflict) is true for a 409 answer, so callers need not
 // know status codes; Permanent reports whether retrying cannot help.
-type Error = thirdparty.Error
+type Error = upstream.Error
 
 // IsPermanent reports whether err means the call can never succeed as made
 // (a 4xx answer, ErrConflict, ErrInvalid), so a caller such as a Temporal
@@ -118,19 +118,19 @@ type Error = thirdparty.Error
 // errors, timeouts, malformed answers — is retryable. IsPermanent(nil) is
 // false.
 func IsPermanent(err error) bool {
-	return thirdparty.IsPermanent(err, ErrInvalid)
+	return upstream.IsPermanent(err, ErrInvalid)
 }
 
 // Client calls the payment gateway. It is safe for concurrent use.
 type Client struct {
-	api *thirdparty.Client
+	api *upstream.Client
 }
 
 // New returns a Client for the gateway at baseURL (e.g.
 // "http://127.0.0.1:8090/payment"). A nil httpClient means a client with a
 // 30-second timeout.
 func New(baseURL string, httpClient *http.Client) *Client {
-	return &Client{api: thirdparty.NewClient("payment gateway", baseURL, httpClient, ErrInvalid)}
+	return &Client{api: upstream.NewClient("payment gateway", baseURL, httpClient, ErrInvalid)}
 }
 
 // RequestPayment creates a payment request, or returns the existing one when

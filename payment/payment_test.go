@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
+	"github.com/motcua/motcua/internal/upstream/upstreamtest"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/sim"
 )
@@ -21,19 +21,19 @@ type env struct {
 	srv     *httptest.Server
 	base    string // the gateway's base URL
 	client  *payment.Client
-	creates *thirdpartytest.StatusRecorder
-	cb      *thirdpartytest.Receiver[payment.Notification]
+	creates *upstreamtest.StatusRecorder
+	cb      *upstreamtest.Receiver[payment.Notification]
 }
 
 // newEnv starts a real gateway simulator, mounted as `motcua sim` mounts
 // it, and a callback server, which answers "received <transaction_id>".
 func newEnv(t *testing.T, opts sim.PaymentOptions) *env {
 	t.Helper()
-	cb := thirdpartytest.NewReceiver(t, func(n payment.Notification) string { return "received " + n.TransactionID })
-	opts.Logger = thirdpartytest.Logger(t)
+	cb := upstreamtest.NewReceiver(t, func(n payment.Notification) string { return "received " + n.TransactionID })
+	opts.Logger = upstreamtest.Logger(t)
 	gw := sim.NewPaymentGateway(opts)
 	t.Cleanup(gw.Close)
-	rec := &thirdpartytest.StatusRecorder{Method: http.MethodPost, PathSuffix: "/v1/payment-requests"}
+	rec := &upstreamtest.StatusRecorder{Method: http.MethodPost, PathSuffix: "/v1/payment-requests"}
 	srv := httptest.NewServer(rec.Wrap(sim.NewHandler(gw, nil)))
 	t.Cleanup(srv.Close)
 	base := srv.URL + "/payment"
@@ -43,7 +43,7 @@ func newEnv(t *testing.T, opts sim.PaymentOptions) *env {
 // do sends a JSON request to the simulator and decodes the JSON answer.
 func (e *env) do(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	return thirdpartytest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
+	return upstreamtest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
 }
 
 func (e *env) request(t *testing.T, merchantRef string, amount int64) payment.PaymentRequested {
@@ -244,7 +244,7 @@ func TestAutoPayDeliversCallback(t *testing.T) {
 
 func TestRequestPaymentWireFormat(t *testing.T) {
 	t.Parallel()
-	srv, bodies := thirdpartytest.Capturing(t, "/gw/v1/payment-requests",
+	srv, bodies := upstreamtest.Capturing(t, "/gw/v1/payment-requests",
 		`{"payment_ref":"PAY-000000000001","pay_url":"http://127.0.0.1/pay","status":"pending","amount":200000,"expires_at":"2026-11-28T10:00:00+07:00"}`)
 	c := payment.New(srv.URL+"/gw/", srv.Client()) // the trailing slash must not matter
 
@@ -289,7 +289,7 @@ func TestErrorClassification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := thirdpartytest.Answering(t, tt.status, tt.body)
+			srv := upstreamtest.Answering(t, tt.status, tt.body)
 			_, err := payment.New(srv.URL, srv.Client()).RequestPayment(t.Context(),
 				payment.PaymentRequest{MerchantRef: "D", Amount: 1, NotifyURL: "http://127.0.0.1/cb"})
 			require.Error(t, err)
@@ -304,7 +304,7 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("malformed 201", func(t *testing.T) {
 		t.Parallel()
-		srv := thirdpartytest.Answering(t, http.StatusCreated, `{"status":`)
+		srv := upstreamtest.Answering(t, http.StatusCreated, `{"status":`)
 		_, err := payment.New(srv.URL, srv.Client()).RequestPayment(t.Context(),
 			payment.PaymentRequest{MerchantRef: "D", Amount: 1, NotifyURL: "http://127.0.0.1/cb"})
 		require.Error(t, err)
@@ -313,7 +313,7 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("connection refused", func(t *testing.T) {
 		t.Parallel()
-		_, err := payment.New(thirdpartytest.ClosedURL(), nil).RequestPayment(t.Context(),
+		_, err := payment.New(upstreamtest.ClosedURL(), nil).RequestPayment(t.Context(),
 			payment.PaymentRequest{MerchantRef: "D", Amount: 1, NotifyURL: "http://127.0.0.1/cb"})
 		require.Error(t, err)
 		require.False(t, payment.IsPermanent(err))
@@ -321,7 +321,7 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("timeout", func(t *testing.T) {
 		t.Parallel()
-		srv := thirdpartytest.Hanging(t)
+		srv := upstreamtest.Hanging(t)
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		_, err := payment.New(srv.URL, srv.Client()).RequestPayment(ctx,

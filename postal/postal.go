@@ -28,7 +28,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/motcua/motcua/internal/thirdparty"
+	"github.com/motcua/motcua/internal/upstream"
 )
 
 // Shipment statuses and notification events. A shipment starts as
@@ -113,7 +113,7 @@ const codeAlreadyExists = "already_exists"
 // its error code and detail when the body was the service's JSON error.
 // errors.Is(err, ErrSuspended) is true for a service_suspended answer;
 // Permanent reports whether retrying cannot help.
-type Error = thirdparty.Error
+type Error = upstream.Error
 
 // IsPermanent reports whether err means the call can never succeed as made
 // (a 4xx answer, ErrInvalid), so a caller such as a Temporal activity should
@@ -121,19 +121,19 @@ type Error = thirdparty.Error
 // network errors, timeouts, malformed answers — is retryable.
 // IsPermanent(nil) is false.
 func IsPermanent(err error) bool {
-	return thirdparty.IsPermanent(err, ErrInvalid)
+	return upstream.IsPermanent(err, ErrInvalid)
 }
 
 // Client calls the postal service. It is safe for concurrent use.
 type Client struct {
-	api *thirdparty.Client
+	api *upstream.Client
 }
 
 // New returns a Client for the postal service at baseURL (e.g.
 // "http://127.0.0.1:8090/postal"). A nil httpClient means a client with a
 // 30-second timeout.
 func New(baseURL string, httpClient *http.Client) *Client {
-	return &Client{api: thirdparty.NewClient("postal service", baseURL, httpClient, ErrInvalid)}
+	return &Client{api: upstream.NewClient("postal service", baseURL, httpClient, ErrInvalid)}
 }
 
 // RequestShipment asks for a shipment. If req.OrderNumber already has one,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
+	"github.com/motcua/motcua/internal/upstream/upstreamtest"
 	"github.com/motcua/motcua/postal"
 	"github.com/motcua/motcua/sim"
 )
@@ -19,19 +19,19 @@ type env struct {
 	srv     *httptest.Server
 	base    string
 	client  *postal.Client
-	creates *thirdpartytest.StatusRecorder
-	cb      *thirdpartytest.Receiver[postal.Notification]
+	creates *upstreamtest.StatusRecorder
+	cb      *upstreamtest.Receiver[postal.Notification]
 }
 
 // newEnv starts a real postal simulator, mounted as `motcua sim` mounts
 // it, and a callback server, which answers {"ok":true}.
 func newEnv(t *testing.T, opts sim.PostalOptions) *env {
 	t.Helper()
-	cb := thirdpartytest.NewReceiver(t, func(postal.Notification) string { return `{"ok":true}` })
-	opts.Logger = thirdpartytest.Logger(t)
+	cb := upstreamtest.NewReceiver(t, func(postal.Notification) string { return `{"ok":true}` })
+	opts.Logger = upstreamtest.Logger(t)
 	ps := sim.NewPostalService(opts)
 	t.Cleanup(ps.Close)
-	rec := &thirdpartytest.StatusRecorder{Method: http.MethodPost, PathSuffix: "/v1/shipments"}
+	rec := &upstreamtest.StatusRecorder{Method: http.MethodPost, PathSuffix: "/v1/shipments"}
 	srv := httptest.NewServer(rec.Wrap(sim.NewHandler(nil, ps)))
 	t.Cleanup(srv.Close)
 	base := srv.URL + "/postal"
@@ -40,7 +40,7 @@ func newEnv(t *testing.T, opts sim.PostalOptions) *env {
 
 func (e *env) do(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	return thirdpartytest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
+	return upstreamtest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
 }
 
 func (e *env) shipmentRequest(order string) postal.ShipmentRequest {
@@ -208,7 +208,7 @@ func TestAutoDeliverSendsPickedUpThenDelivered(t *testing.T) {
 
 func TestRequestShipmentWireFormat(t *testing.T) {
 	t.Parallel()
-	srv, bodies := thirdpartytest.Capturing(t, "/vnpost/v1/shipments", `{"waybill":"EV473124829VN","status":"requested"}`)
+	srv, bodies := upstreamtest.Capturing(t, "/vnpost/v1/shipments", `{"waybill":"EV473124829VN","status":"requested"}`)
 
 	got, err := postal.New(srv.URL+"/vnpost/", srv.Client()).RequestShipment(t.Context(), postal.ShipmentRequest{
 		OrderNumber: "D1",
@@ -253,7 +253,7 @@ func TestErrorClassification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := thirdpartytest.Answering(t, tt.status, tt.body)
+			srv := upstreamtest.Answering(t, tt.status, tt.body)
 			_, err := postal.New(srv.URL, srv.Client()).RequestShipment(t.Context(), req)
 			require.Error(t, err)
 			require.Equal(t, tt.permanent, postal.IsPermanent(err), err.Error())
@@ -267,14 +267,14 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("connection refused", func(t *testing.T) {
 		t.Parallel()
-		_, err := postal.New(thirdpartytest.ClosedURL(), nil).RequestShipment(t.Context(), req)
+		_, err := postal.New(upstreamtest.ClosedURL(), nil).RequestShipment(t.Context(), req)
 		require.Error(t, err)
 		require.False(t, postal.IsPermanent(err))
 	})
 
 	t.Run("timeout", func(t *testing.T) {
 		t.Parallel()
-		srv := thirdpartytest.Hanging(t)
+		srv := upstreamtest.Hanging(t)
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		_, err := postal.New(srv.URL, srv.Client()).RequestShipment(ctx, req)
@@ -284,7 +284,7 @@ func TestErrorClassification(t *testing.T) {
 
 	t.Run("2xx without waybill", func(t *testing.T) {
 		t.Parallel()
-		srv := thirdpartytest.Answering(t, http.StatusCreated, `{"status":"requested"}`)
+		srv := upstreamtest.Answering(t, http.StatusCreated, `{"status":"requested"}`)
 		_, err := postal.New(srv.URL, srv.Client()).RequestShipment(t.Context(), req)
 		require.Error(t, err)
 		require.False(t, postal.IsPermanent(err))

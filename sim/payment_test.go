@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
+	"github.com/motcua/motcua/internal/upstream/upstreamtest"
 	"github.com/motcua/motcua/sim"
 )
 
@@ -29,7 +29,7 @@ func newGatewayEnv(t *testing.T, opts sim.PaymentOptions) *gatewayEnv {
 	t.Helper()
 	hook := newHookServer(t)
 	if opts.Logger == nil {
-		opts.Logger = thirdpartytest.Logger(t)
+		opts.Logger = upstreamtest.Logger(t)
 	}
 	gw := sim.NewPaymentGateway(opts)
 	t.Cleanup(gw.Close)
@@ -40,7 +40,7 @@ func newGatewayEnv(t *testing.T, opts sim.PaymentOptions) *gatewayEnv {
 
 func (e *gatewayEnv) call(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	return thirdpartytest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
+	return upstreamtest.CallJSON(t, e.srv.Client(), method, e.base+path, body)
 }
 
 func (e *gatewayEnv) create(t *testing.T, merchantRef string, amount int64) map[string]any {
@@ -193,7 +193,7 @@ func TestGatewayPayAndRedeliver(t *testing.T) {
 
 func TestGatewayUndeliverableCallbackIs502(t *testing.T) {
 	t.Parallel()
-	deadURL := thirdpartytest.ClosedURL()
+	deadURL := upstreamtest.ClosedURL()
 	e := newGatewayEnv(t, sim.PaymentOptions{})
 	status, created := e.call(t, http.MethodPost, "/v1/payment-requests",
 		fmt.Sprintf(`{"merchant_ref":"D-1","amount":5000,"notify_url":%q}`, deadURL+"/cb"))
@@ -218,11 +218,11 @@ func TestGatewayUndeliverableCallbackIs502(t *testing.T) {
 func TestGatewayHTMLPayPage(t *testing.T) {
 	t.Parallel()
 	hook := newHookServer(t)
-	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: thirdpartytest.Logger(t)})
+	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: upstreamtest.Logger(t)})
 	t.Cleanup(gw.Close)
 	srv := httptest.NewServer(sim.NewHandler(gw, nil))
 	t.Cleanup(srv.Close)
-	status, created := thirdpartytest.CallJSON(t, srv.Client(), http.MethodPost, srv.URL+"/payment/v1/payment-requests",
+	status, created := upstreamtest.CallJSON(t, srv.Client(), http.MethodPost, srv.URL+"/payment/v1/payment-requests",
 		fmt.Sprintf(`{"merchant_ref":"000.00.17.H39-261127-0001","amount":1200000,"description":"Lệ phí <b>cấp phép</b>","notify_url":%q}`, hook.URL))
 	require.Equal(t, http.StatusCreated, status)
 	ref := created["payment_ref"].(string)

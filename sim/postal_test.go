@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
+	"github.com/motcua/motcua/internal/upstream/upstreamtest"
 	"github.com/motcua/motcua/sim"
 )
 
@@ -24,7 +24,7 @@ func newPostalEnv(t *testing.T, opts sim.PostalOptions) *postalEnv {
 	t.Helper()
 	hook := newHookServer(t)
 	if opts.Logger == nil {
-		opts.Logger = thirdpartytest.Logger(t)
+		opts.Logger = upstreamtest.Logger(t)
 	}
 	ps := sim.NewPostalService(opts)
 	t.Cleanup(ps.Close)
@@ -35,7 +35,7 @@ func newPostalEnv(t *testing.T, opts sim.PostalOptions) *postalEnv {
 
 func (e *postalEnv) call(t *testing.T, method, path, body string) (int, map[string]any) {
 	t.Helper()
-	return thirdpartytest.CallJSON(t, e.srv.Client(), method, e.srv.URL+path, body)
+	return upstreamtest.CallJSON(t, e.srv.Client(), method, e.srv.URL+path, body)
 }
 
 func (e *postalEnv) shipmentBody(order string) string {
@@ -189,7 +189,7 @@ func TestPostalEventsAndUndeliverableCallback(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.NotEmpty(t, e.hook.Next(t).Body["reason"])
 
-	deadURL := thirdpartytest.ClosedURL()
+	deadURL := upstreamtest.ClosedURL()
 	status, created := e.call(t, http.MethodPost, "/v1/shipments", fmt.Sprintf(
 		`{"order_number":"D-2","recipient":{"name":"A","address":"HN"},"notify_url":%q}`, deadURL))
 	require.Equal(t, http.StatusCreated, status)

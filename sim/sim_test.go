@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/motcua/motcua/internal/thirdparty/thirdpartytest"
+	"github.com/motcua/motcua/internal/upstream/upstreamtest"
 	"github.com/motcua/motcua/sim"
 )
 
@@ -27,7 +27,7 @@ type hook struct {
 // the caller gives up, to test cancellation.
 type hookServer struct {
 	*httptest.Server
-	thirdpartytest.Inbox[hook]
+	upstreamtest.Inbox[hook]
 	entered chan struct{}
 	mu      sync.Mutex
 	answer  func(n int) int
@@ -37,7 +37,7 @@ type hookServer struct {
 
 func newHookServer(t *testing.T) *hookServer {
 	t.Helper()
-	h := &hookServer{Inbox: thirdpartytest.NewInbox[hook](), entered: make(chan struct{}, 16)}
+	h := &hookServer{Inbox: upstreamtest.NewInbox[hook](), entered: make(chan struct{}, 16)}
 	release := make(chan struct{})
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
@@ -133,8 +133,8 @@ func postConcurrently(client *http.Client, url, body string, n int, key string) 
 
 func TestHandlerServesBothSimulatorsAndHealth(t *testing.T) {
 	t.Parallel()
-	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: thirdpartytest.Logger(t)})
-	ps := sim.NewPostalService(sim.PostalOptions{Logger: thirdpartytest.Logger(t)})
+	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: upstreamtest.Logger(t)})
+	ps := sim.NewPostalService(sim.PostalOptions{Logger: upstreamtest.Logger(t)})
 	t.Cleanup(gw.Close)
 	t.Cleanup(ps.Close)
 	srv := httptest.NewServer(sim.NewHandler(gw, ps))
@@ -147,19 +147,19 @@ func TestHandlerServesBothSimulatorsAndHealth(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "ok", string(body))
 
-	status, out := thirdpartytest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/payment/v1/payment-requests", "")
+	status, out := upstreamtest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/payment/v1/payment-requests", "")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, out, "payment_requests")
-	status, out = thirdpartytest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/postal/v1/shipments", "")
+	status, out = upstreamtest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/postal/v1/shipments", "")
 	require.Equal(t, http.StatusOK, status)
 	require.Contains(t, out, "shipments")
 
 	for _, path := range []string{"/nope", "/payment/nope", "/postal/v1/nope"} {
-		status, out = thirdpartytest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+path, "")
+		status, out = upstreamtest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+path, "")
 		require.Equal(t, http.StatusNotFound, status, path)
 		require.Equal(t, "not_found", out["error"], path)
 	}
-	status, out = thirdpartytest.CallJSON(t, srv.Client(), http.MethodDelete, srv.URL+"/postal/v1/shipments", "")
+	status, out = upstreamtest.CallJSON(t, srv.Client(), http.MethodDelete, srv.URL+"/postal/v1/shipments", "")
 	require.Equal(t, http.StatusMethodNotAllowed, status)
 	require.Equal(t, "method_not_allowed", out["error"])
 }
@@ -168,6 +168,6 @@ func TestHandlerWithoutSimulators(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(sim.NewHandler(nil, nil))
 	t.Cleanup(srv.Close)
-	status, _ := thirdpartytest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/payment/v1/payment-requests", "")
+	status, _ := upstreamtest.CallJSON(t, srv.Client(), http.MethodGet, srv.URL+"/payment/v1/payment-requests", "")
 	require.Equal(t, http.StatusNotFound, status)
 }

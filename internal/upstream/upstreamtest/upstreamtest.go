@@ -1,8 +1,8 @@
-// Package thirdpartytest holds helpers for the tests of the third-party
+// Package upstreamtest holds helpers for the tests of the third-party
 // adapters (packages payment and postal) and of their simulators (package
 // sim): fake servers, a stand-in for the API's callback endpoints, and JSON
 // calls.
-package thirdpartytest
+package upstreamtest
 
 import (
 	"encoding/json"

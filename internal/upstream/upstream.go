@@ -1,4 +1,4 @@
-// Package thirdparty is what the adapters for third-party HTTP/JSON
+// Package upstream is what the adapters for third-party HTTP/JSON
 // services (packages payment and postal) share: the error type for the
 // services' error answers, the rule that tells permanent errors from
 // retryable ones, and the JSON POST both make.
@@ -6,7 +6,7 @@
 // Each adapter keeps what is its own: the wire types, the validation of a
 // request, and what an error answer means for its service (payment's 409
 // conflict, postal's 409 already_exists and 503 service_suspended).
-package thirdparty
+package upstream
 
 import (
 	"bytes"

@@ -90,21 +90,7 @@ func (req *submitRequest) validate() error {
 		}
 		checkText(&v, "applicant.address", a.Address, false)
 	}
-	if len(req.Documents) == 0 {
-		v.Add("documents", "must list at least one document")
-	}
-	if len(req.Documents) > 100 {
-		v.Add("documents", "must list at most 100 documents")
-	}
-	for i, d := range req.Documents {
-		if i >= 100 {
-			break
-		}
-		checkText(&v, "documents["+itoa(i)+"].name", d.Name, true)
-		if !sha256Re.MatchString(d.SHA256) {
-			v.Add("documents["+itoa(i)+"].sha256", "must be 64 hexadecimal characters (a SHA-256 digest)")
-		}
-	}
+	checkDocuments(&v, req.Documents)
 	if !dossier.ReturnMethod(req.ReturnMethod).Valid() {
 		v.Add("return_method", "must be postal, counter or electronic")
 	}
@@ -375,128 +361,18 @@ func (s *Server) updateError(code string, err error) error {
 // errDuplicate marks a callback that was already applied.
 var errDuplicate = errors.New("duplicate")
 
-type intakeRequest struct {
-	Decision string   `json:"decision"`
-	Note     string   `json:"note"`
-	Missing  []string `json:"missing"`
-}
-
-// checkMissing validates the list of what an applicant must supplement.
-func checkMissing(v *dossier.Invalid, decision string, missing []string) {
-	if decision != "request_supplement" {
-		if len(missing) > 0 {
-			v.Add("missing", "is only for request_supplement")
+// checkDocuments validates a list of document references.
+func checkDocuments(v *dossier.Invalid, docs []documentJSON) {
+	if len(docs) == 0 || len(docs) > 100 {
+		v.Add("documents", "must list 1 to 100 documents")
+	}
+	for i, d := range docs {
+		if i >= 100 {
+			break
 		}
-		return
-	}
-	if len(missing) == 0 || len(missing) > 50 {
-		v.Add("missing", "must list 1 to 50 items the applicant must supplement")
-	}
-	for i, m := range missing {
-		if i < 50 {
-			checkText(v, "missing["+itoa(i)+"]", m, true)
+		checkText(v, "documents["+itoa(i)+"].name", d.Name, true)
+		if !sha256Re.MatchString(d.SHA256) {
+			v.Add("documents["+itoa(i)+"].sha256", "must be 64 hexadecimal characters (a SHA-256 digest)")
 		}
 	}
-}
-
-func decisionError(field string, allowed ...string) error {
-	return &dossier.Error{Code: dossier.EInvalid, Message: field + " must be " + strings.Join(allowed, " or "),
-		Fields: []dossier.FieldError{{Field: field, Reason: "must be " + strings.Join(allowed, " or ")}}}
-}
-
-func (s *Server) intake(w http.ResponseWriter, r *http.Request) {
-	var req intakeRequest
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	var v dossier.Invalid
-	if req.Decision != "accept" && req.Decision != "refuse" && req.Decision != "request_supplement" {
-		v.Add("decision", "must be accept, refuse or request_supplement")
-	}
-	checkText(&v, "note", req.Note, req.Decision == "refuse")
-	checkMissing(&v, req.Decision, req.Missing)
-	if err := v.Err(); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateIntake,
-		workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Missing: req.Missing, Actor: actorOf(r)})
-}
-
-type reviewRequest struct {
-	Decision    string   `json:"decision"`
-	Note        string   `json:"note"`
-	Department  string   `json:"department"`
-	AssessedFee *int64   `json:"assessed_fee"`
-	Missing     []string `json:"missing"`
-}
-
-func (s *Server) review(w http.ResponseWriter, r *http.Request) {
-	var req reviewRequest
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	var v dossier.Invalid
-	if req.Decision != "approve" && req.Decision != "refuse" && req.Decision != "request_supplement" {
-		v.Add("decision", "must be approve, refuse or request_supplement")
-	}
-	checkText(&v, "note", req.Note, req.Decision == "refuse")
-	checkMissing(&v, req.Decision, req.Missing)
-	checkText(&v, "department", req.Department, false)
-	if req.AssessedFee != nil && *req.AssessedFee < 0 {
-		v.Add("assessed_fee", "must not be negative")
-	}
-	if err := v.Err(); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateReview, workflows.ReviewDecision{
-		Decision: req.Decision, Note: req.Note, Department: req.Department, AssessedFee: req.AssessedFee,
-		Missing: req.Missing, Actor: actorOf(r)})
-}
-
-type approvalRequest struct {
-	Decision string `json:"decision"`
-	Note     string `json:"note"`
-}
-
-func (s *Server) approval(w http.ResponseWriter, r *http.Request) {
-	var req approvalRequest
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	var v dossier.Invalid
-	if req.Decision != "approve" && req.Decision != "reject" {
-		v.Add("decision", "must be approve or reject")
-	}
-	checkText(&v, "note", req.Note, req.Decision == "reject")
-	if err := v.Err(); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateApproval,
-		workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)})
-}
-
-type handoverRequest struct {
-	ReceivedBy string `json:"received_by"`
-}
-
-func (s *Server) handover(w http.ResponseWriter, r *http.Request) {
-	var req handoverRequest
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	var v dossier.Invalid
-	checkText(&v, "received_by", req.ReceivedBy, true)
-	if err := v.Err(); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	s.update(w, r, chi.URLParam(r, "code"), workflows.UpdateHandover,
-		workflows.Handover{ReceivedBy: req.ReceivedBy, Actor: actorOf(r)})
 }

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/workflows"
+)
+
+// action is an endpoint that changes a dossier: it decodes the body into
+// Req, lets check validate it (adding field errors) and build the update's
+// argument, and sends that update to the dossier's workflow.
+func action[Req any](s *Server, update string, check func(r *http.Request, req *Req, v *dossier.Invalid) any) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req Req
+		if err := decode(w, r, &req); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		var v dossier.Invalid
+		arg := check(r, &req, &v)
+		if err := v.Err(); err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		s.update(w, r, chi.URLParam(r, "code"), update, arg)
+	}
+}
+
+// checkDecision validates a decision against the allowed ones.
+func checkDecision(v *dossier.Invalid, decision string, allowed ...string) {
+	for _, a := range allowed {
+		if decision == a {
+			return
+		}
+	}
+	v.Add("decision", "must be "+strings.Join(allowed, ", "))
+}
+
+// checkMissing validates the list of what an applicant must supplement.
+func checkMissing(v *dossier.Invalid, decision string, missing []string) {
+	if decision != "request_supplement" {
+		if len(missing) > 0 {
+			v.Add("missing", "is only for request_supplement")
+		}
+		return
+	}
+	if len(missing) == 0 || len(missing) > 50 {
+		v.Add("missing", "must list 1 to 50 items the applicant must supplement")
+	}
+	for i, m := range missing {
+		if i < 50 {
+			checkText(v, "missing["+itoa(i)+"]", m, true)
+		}
+	}
+}
+
+type intakeRequest struct {
+	Decision string   `json:"decision"`
+	Note     string   `json:"note"`
+	Missing  []string `json:"missing"`
+}
+
+func (s *Server) intake() http.HandlerFunc {
+	return action(s, workflows.UpdateIntake, func(r *http.Request, req *intakeRequest, v *dossier.Invalid) any {
+		checkDecision(v, req.Decision, "accept", "refuse", "request_supplement")
+		checkText(v, "note", req.Note, req.Decision == "refuse")
+		checkMissing(v, req.Decision, req.Missing)
+		return workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Missing: req.Missing, Actor: actorOf(r)}
+	})
+}
+
+type reviewRequest struct {
+	Decision    string   `json:"decision"`
+	Note        string   `json:"note"`
+	Department  string   `json:"department"`
+	AssessedFee *int64   `json:"assessed_fee"`
+	Missing     []string `json:"missing"`
+}
+
+func (s *Server) review() http.HandlerFunc {
+	return action(s, workflows.UpdateReview, func(r *http.Request, req *reviewRequest, v *dossier.Invalid) any {
+		checkDecision(v, req.Decision, "approve", "refuse", "request_supplement")
+		checkText(v, "note", req.Note, req.Decision == "refuse")
+		checkMissing(v, req.Decision, req.Missing)
+		checkText(v, "department", req.Department, false)
+		if req.AssessedFee != nil && *req.AssessedFee < 0 {
+			v.Add("assessed_fee", "must not be negative")
+		}
+		return workflows.ReviewDecision{Decision: req.Decision, Note: req.Note, Department: req.Department,
+			AssessedFee: req.AssessedFee, Missing: req.Missing, Actor: actorOf(r)}
+	})
+}
+
+type approvalRequest struct {
+	Decision string `json:"decision"`
+	Note     string `json:"note"`
+}
+
+func (s *Server) approval() http.HandlerFunc {
+	return action(s, workflows.UpdateApproval, func(r *http.Request, req *approvalRequest, v *dossier.Invalid) any {
+		checkDecision(v, req.Decision, "approve", "reject")
+		checkText(v, "note", req.Note, req.Decision == "reject")
+		return workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)}
+	})
+}
+
+type handoverRequest struct {
+	ReceivedBy string `json:"received_by"`
+}
+
+func (s *Server) handover() http.HandlerFunc {
+	return action(s, workflows.UpdateHandover, func(r *http.Request, req *handoverRequest, v *dossier.Invalid) any {
+		checkText(v, "received_by", req.ReceivedBy, true)
+		return workflows.Handover{ReceivedBy: req.ReceivedBy, Actor: actorOf(r)}
+	})
+}
+
+type supplementRequest struct {
+	Documents []documentJSON `json:"documents"`
+	Note      string         `json:"note"`
+}
+
+// supplement is the applicant's supplement: it resumes the legal clock.
+func (s *Server) supplement() http.HandlerFunc {
+	return action(s, workflows.UpdateSupplement, func(r *http.Request, req *supplementRequest, v *dossier.Invalid) any {
+		checkDocuments(v, req.Documents)
+		checkText(v, "note", req.Note, false)
+		docs := make([]dossier.Document, len(req.Documents))
+		for i, d := range req.Documents {
+			docs[i] = dossier.Document{Name: d.Name, SHA256: strings.ToLower(d.SHA256)}
+		}
+		return workflows.SupplementIn{Documents: docs, Note: req.Note, Actor: actorOf(r)}
+	})
+}
+
+type apologyRequest struct {
+	NewAppointmentAt *time.Time `json:"new_appointment_at"`
+	Reason           string     `json:"reason"`
+}
+
+// apology is a leader's apology letter (form 04) with a new appointment.
+func (s *Server) apology() http.HandlerFunc {
+	return action(s, workflows.UpdateApology, func(r *http.Request, req *apologyRequest, v *dossier.Invalid) any {
+		checkText(v, "reason", req.Reason, true)
+		if req.NewAppointmentAt == nil {
+			v.Add("new_appointment_at", "is required: the new appointment, RFC 3339")
+			return nil
+		}
+		return workflows.Apology{NewAppointmentAt: *req.NewAppointmentAt, Reason: req.Reason, Actor: actorOf(r)}
+	})
+}
+
+type extensionRequest struct {
+	NewDueAt *time.Time `json:"new_due_at"`
+	Reason   string     `json:"reason"`
+}
+
+// extension is a leader's extension of the current step, once per step.
+func (s *Server) extension() http.HandlerFunc {
+	return action(s, workflows.UpdateExtension, func(r *http.Request, req *extensionRequest, v *dossier.Invalid) any {
+		checkText(v, "reason", req.Reason, true)
+		if req.NewDueAt == nil {
+			v.Add("new_due_at", "is required: the step's new due time, RFC 3339")
+			return nil
+		}
+		return workflows.Extension{NewDueAt: *req.NewDueAt, Reason: req.Reason, Actor: actorOf(r)}
+	})
+}

@@ -1,0 +1,46 @@
+package config_test
+
+import (
+	"os"
+	"regexp"
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/config"
+)
+
+// TestREADMEDocumentsEveryVariable keeps the README's configuration table
+// and the variables the binary reads the same: a documented variable that
+// does not exist, or an undocumented one, fails.
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	section := regexp.MustCompile("(?s)## Configuration(.*?)\n## ").FindSubmatch(readme)
+	require.NotNil(t, section, "README has a Configuration section")
+	var documented []string
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)` \\|").FindAllSubmatch(section[1], -1) {
+		documented = append(documented, string(m[1]))
+	}
+	vars := config.Variables()
+	sort.Strings(documented)
+	sort.Strings(vars)
+	require.Equal(t, vars, documented)
+}
+
+func TestSimulationIsRefusedInProduction(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	_, err := config.Load(env(map[string]string{"MOTCUA_ENV": "production", "MOTCUA_SIMULATION_SPEED": "2880"}))
+	require.ErrorContains(t, err, "development only")
+	c, err := config.Load(env(map[string]string{"MOTCUA_SIMULATION_SPEED": "2880"}))
+	require.NoError(t, err)
+	require.Equal(t, 2880.0, c.SimulationSpeed)
+	_, err = config.Load(env(map[string]string{"MOTCUA_ENV": "staging"}))
+	require.Error(t, err)
+	c, err = config.Load(env(nil))
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:7233", c.TemporalAddress)
+}

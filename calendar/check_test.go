@@ -182,10 +182,8 @@ func TestCheckWarnings(t *testing.T) {
 	}
 }
 
-// TestCheckCountsNeighbouringYears checks that the days of the next year
-// are read from the table: Hùng Kings' day never is near a year's end, but a
-// National Day break is looked at without caring, and a year listed on its
-// own still checks (the rest counted as plain weekdays).
+// TestCheckYearOnItsOwn checks a table that lists only the year checked:
+// the neighbouring years' days count as plain weekdays and weekends.
 func TestCheckYearOnItsOwn(t *testing.T) {
 	t.Parallel()
 	y, ok := vnTable(t).Year(2025)
@@ -267,4 +265,53 @@ func TestProposeAgreesWithCheck(t *testing.T) {
 		require.False(t, c.IsWorkingDay(calendar.HungKingsDay(year).Midnight()), "year %d", year)
 		require.False(t, c.IsWorkingDay(date(year, time.September, 2).Midnight()), "year %d", year)
 	}
+}
+
+// TestCheckOfficial2023 checks the schedule announced for 2023, a year with
+// holidays on weekends at every turn: Tết's compensation placed on both
+// sides of the break, and Hùng Kings' day, 30 April and 2 September on
+// weekends.
+func TestCheckOfficial2023(t *testing.T) {
+	t.Parallel()
+	table, err := calendar.ParseHolidays([]byte(`
+years:
+  2023:
+    status: official
+    days_off:
+      - {date: 2023-01-02, name: compensatory for New Year (Sunday 2023-01-01)}
+      - {date: 2023-01-20, name: Tết}
+      - {date: 2023-01-23, name: Tết}
+      - {date: 2023-01-24, name: Tết}
+      - {date: 2023-01-25, name: Tết}
+      - {date: 2023-01-26, name: Tết}
+      - {date: 2023-05-01, name: Labour day}
+      - {date: 2023-05-02, name: compensatory for Hùng Kings' day (Saturday 2023-04-29)}
+      - {date: 2023-05-03, name: compensatory for Reunification day (Sunday 2023-04-30)}
+      - {date: 2023-09-01, name: National day}
+      - {date: 2023-09-04, name: compensatory for National day (Saturday 2023-09-02)}
+`))
+	require.NoError(t, err)
+	warnings, err := calendar.Check(table, 2023)
+	require.NoError(t, err)
+	require.Empty(t, warnings)
+	require.Equal(t, date(2023, 4, 29), calendar.HungKingsDay(2023))
+}
+
+// TestProposeCoincidingHolidays checks the rare year whose Hùng Kings' day is
+// 30 April (1947): both holidays are owed, so the second gets a
+// compensatory day like a holiday on a weekend.
+func TestProposeCoincidingHolidays(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, date(1947, 4, 30), calendar.HungKingsDay(1947))
+	p := calendar.Propose(1947)
+	require.Len(t, p.DaysOff, 11)
+	require.Contains(t, p.DaysOff, calendar.Day{Date: date(1947, 4, 30), Name: "Hùng Kings' day"})
+	require.Contains(t, p.DaysOff, calendar.Day{Date: date(1947, 5, 2), Name: "compensatory for Reunification day (on 1947-04-30, with Hùng Kings' day)"})
+
+	// Without the compensatory day, Check says so.
+	p.DaysOff = without(t, p.DaysOff, date(1947, 5, 2))
+	warnings, err := calendar.Check(mustTable(t, p), 1947)
+	require.NoError(t, err)
+	require.Equal(t, []calendar.Warning{{Date: date(1947, 4, 30),
+		Message: "Reunification day shares Wednesday 1947-04-30 with another holiday, but no compensatory weekday off follows within 7 days"}}, warnings)
 }

@@ -89,8 +89,8 @@ func LunarToSolar(l LunarDate) (Date, error) {
 	if l.Month < 1 || l.Month > 12 || l.Day < 1 || l.Day > 30 {
 		return Date{}, fmt.Errorf("calendar: lunar date %s does not exist: months run 1-12 and days 1-30", l)
 	}
-	// Months 11 and 12 lie in the span that ends with the next year's Tết
-	// cycle; months 1 to 10 in the span that ends at the year's own month 11.
+	// Months 1 to 10 of lunar year y lie in span y, which ends at its month
+	// 11; months 11 and 12 (and a leap 11 or 12) open span y+1.
 	span := l.Year
 	if l.Month >= 11 {
 		span++

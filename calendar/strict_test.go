@@ -77,6 +77,10 @@ func TestStrictCalendarOnlyAsksWhatItNeeds(t *testing.T) {
 	got, err = c.Add(at(2027, 1, 1, 10, 0), 0) // no time has to elapse
 	require.NoError(t, err)
 	require.Equal(t, at(2027, 1, 1, 10, 0), got)
+	got, err = c.Add(at(2025, 12, 31, 18, 0), time.Hour) // 31 December's windows are over by 18:00
+	require.NoError(t, err)
+	requireInstant(t, at(2026, 1, 5, 8, 0), got) // 1-2 January off, then a weekend
+	requireInstant(t, at(2026, 1, 5, 7, 0), c.NextWorkingInstant(at(2025, 12, 31, 18, 0)))
 	got, err = c.Add(at(2027, 1, 1, 6, 0), -time.Hour) // 1 January's windows start after 06:00
 	require.NoError(t, err)
 	requireInstant(t, at(2026, 12, 31, 16, 0), got)

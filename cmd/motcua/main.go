@@ -56,6 +56,10 @@ Commands:
              seed --catalog FILE --holidays FILE)
   sim        serve the simulated payment gateway and postal service
              (development only; MOTCUA_SIM_ADDR)
+  calendar   working time and the holiday table:
+             calendar add FROM DURATION (2026-02-13T10:00:00+07:00 3wd),
+             calendar check YEAR, calendar propose YEAR,
+             calendar import FILE (stores a holidays YAML; DATABASE_URL)
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -89,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSeed(ctx, cfg, log, args[1:], stdout)
 	case "sim":
 		return runSim(ctx, cfg, log)
+	case "calendar":
+		return runCalendar(ctx, cfg, log, args[1:], stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/postal"
@@ -30,13 +31,13 @@ type Activities struct {
 	SimulationSpeed float64
 }
 
-// workingTime is the official calendar from the database, or simulated
-// business time when configured.
-func (a *Activities) workingTime(ctx context.Context) (WorkingTime, error) {
+// workingTime is the official calendar from the database with the office
+// hours of the given agency, or simulated business time when configured.
+func (a *Activities) workingTime(ctx context.Context, agency string) (WorkingTime, error) {
 	if a.SimulationSpeed > 0 {
 		return Simulated{Speed: a.SimulationSpeed}, nil
 	}
-	return LoadCalendar(ctx, a.Store)
+	return LoadAgencyCalendar(ctx, a.Store, agency)
 }
 
 // RecordTransition appends a control-sheet event and applies the progress
@@ -48,6 +49,24 @@ func (a *Activities) RecordTransition(ctx context.Context, t dossier.Transition)
 // LoadCalendar builds the working-time calendar from the official table of
 // days off and make-up days in PostgreSQL, with the default office hours.
 func LoadCalendar(ctx context.Context, s *store.Store) (*calendar.Calendar, error) {
+	return LoadAgencyCalendar(ctx, s, "")
+}
+
+// LoadAgencyCalendar is LoadCalendar with the office hours of an agency
+// (the default hours when it has none of its own, or agency is "").
+func LoadAgencyCalendar(ctx context.Context, s *store.Store, agency string) (*calendar.Calendar, error) {
+	windows := calendar.DefaultWindows()
+	if agency != "" {
+		own, err := s.AgencyWindows(ctx, agency)
+		if err != nil {
+			return nil, err
+		}
+		if len(own) > 0 {
+			if windows, err = catalog.ParseWindows(own); err != nil {
+				return nil, fmt.Errorf("agency %s: %w", agency, err)
+			}
+		}
+	}
 	days, err := s.CalendarDays(ctx)
 	if err != nil {
 		return nil, err
@@ -75,7 +94,7 @@ func LoadCalendar(ctx context.Context, s *store.Store) (*calendar.Calendar, erro
 	if err != nil {
 		return nil, fmt.Errorf("the holiday table in the database is inconsistent: %w", err)
 	}
-	return calendar.New(calendar.Default().Windows(), table)
+	return calendar.New(windows, table)
 }
 
 // ComputeSchedule computes a dossier's appointment and each step's due time
@@ -83,7 +102,8 @@ func LoadCalendar(ctx context.Context, s *store.Store) (*calendar.Calendar, erro
 // shares run back to back from receipt; no step is due after the
 // appointment.
 func (a *Activities) ComputeSchedule(ctx context.Context, in ScheduleInput) (ScheduleResult, error) {
-	cal, err := a.workingTime(ctx)
+	// Deadlines follow the receiving agency's office hours.
+	cal, err := a.workingTime(ctx, in.Procedure.IntakeAgency)
 	if err != nil {
 		return ScheduleResult{}, err
 	}
@@ -161,7 +181,7 @@ const ErrCalendar = "Calendar"
 // DueAfter computes when a duration counted from an instant ends, on the
 // official calendar.
 func (a *Activities) DueAfter(ctx context.Context, in DueAfterInput) (time.Time, error) {
-	cal, err := a.workingTime(ctx)
+	cal, err := a.workingTime(ctx, in.Agency)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -175,7 +195,7 @@ func (a *Activities) DueAfter(ctx context.Context, in DueAfterInput) (time.Time,
 // ShiftInstants moves instants later by the working time the clock was
 // paused, on the official calendar.
 func (a *Activities) ShiftInstants(ctx context.Context, in ShiftInput) (ShiftResult, error) {
-	cal, err := a.workingTime(ctx)
+	cal, err := a.workingTime(ctx, in.Agency)
 	if err != nil {
 		return ShiftResult{}, err
 	}

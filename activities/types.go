@@ -57,6 +57,8 @@ type ScheduleResult struct {
 type DueAfterInput struct {
 	From     time.Time
 	Duration calendar.Duration
+	// Agency whose office hours count ("" for the default hours).
+	Agency string
 }
 
 // ShiftInput asks to move instants later by the working time between
@@ -65,6 +67,8 @@ type ShiftInput struct {
 	PausedAt  time.Time
 	ResumedAt time.Time
 	Instants  []time.Time
+	// Agency whose office hours count ("" for the default hours).
+	Agency string
 }
 
 // ShiftResult is the paused working time and the moved instants (a zero

@@ -256,7 +256,7 @@ func (s *Server) appointment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
-	cal, err := activities.LoadCalendar(ctx, s.store)
+	cal, err := activities.LoadAgencyCalendar(ctx, s.store, proc.IntakeAgency)
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
 		return

@@ -12,9 +12,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/dossier"
 )
 
@@ -24,6 +26,32 @@ type Agency struct {
 	Code string `json:"code" yaml:"code"`
 	Name string `json:"name" yaml:"name"`
 	Kind string `json:"kind" yaml:"kind"` // center | department | commune
+	// Windows are the agency's office hours, e.g. ["07:30-11:30",
+	// "13:00-17:00"]; empty means the default 07:00–11:30 and 13:30–17:00.
+	// A dossier's deadlines follow its receiving agency's hours.
+	Windows []string `json:"windows,omitempty" yaml:"windows"`
+}
+
+// ParseWindows reads office hours written "HH:MM-HH:MM" into calendar
+// windows, checked by the calendar.
+func ParseWindows(in []string) ([]calendar.Window, error) {
+	out := make([]calendar.Window, 0, len(in))
+	for _, w := range in {
+		from, to, ok := strings.Cut(w, "-")
+		a, errA := time.Parse("15:04", strings.TrimSpace(from))
+		b, errB := time.Parse("15:04", strings.TrimSpace(to))
+		if !ok || errA != nil || errB != nil {
+			return nil, fmt.Errorf("working window %q must be written like 07:30-11:30", w)
+		}
+		clock := func(t time.Time) time.Duration {
+			return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+		}
+		out = append(out, calendar.Window{Start: clock(a), End: clock(b)})
+	}
+	if _, err := calendar.New(out, nil); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Duration is a procedure's legal processing time.
@@ -203,6 +231,11 @@ func Parse(data []byte) (*Catalog, error) {
 		}
 		if agencies[a.Code] {
 			return nil, fmt.Errorf("catalog: agency %s is listed twice", a.Code)
+		}
+		if len(a.Windows) > 0 {
+			if _, err := ParseWindows(a.Windows); err != nil {
+				return nil, fmt.Errorf("catalog: agency %s: %w", a.Code, err)
+			}
 		}
 		agencies[a.Code] = true
 	}

@@ -22,10 +22,14 @@ func (s *Store) ImportCatalog(ctx context.Context, c *catalog.Catalog) (int, err
 	added := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, a := range c.Agencies {
+			var windows []byte
+			if len(a.Windows) > 0 {
+				windows, _ = json.Marshal(a.Windows)
+			}
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO agencies (code, name, kind) VALUES ($1, $2, $3)
-				ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind`,
-				a.Code, a.Name, a.Kind); err != nil {
+				INSERT INTO agencies (code, name, kind, windows) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, windows = EXCLUDED.windows`,
+				a.Code, a.Name, a.Kind, windows); err != nil {
 				return err
 			}
 		}
@@ -205,4 +209,19 @@ func (s *Store) ImportHolidays(ctx context.Context, table *calendar.Table) error
 		}
 	}
 	return nil
+}
+
+// AgencyWindows returns an agency's office hours as written in the catalog
+// ("07:30-11:30"); none for an agency on the default hours or unknown.
+func (s *Store) AgencyWindows(ctx context.Context, code string) ([]string, error) {
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT windows FROM agencies WHERE code = $1`, code).Scan(&raw)
+	if err == pgx.ErrNoRows || (err == nil && raw == nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	return out, json.Unmarshal(raw, &out)
 }

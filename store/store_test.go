@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/dossier"
@@ -157,4 +158,42 @@ func TestHolidayTableRoundTrip(t *testing.T) {
 	require.Equal(t, "day_off", found["2026-02-17"], "Tết 2026")
 	require.Equal(t, "make_up", found["2026-01-10"])
 	require.NotContains(t, found, "2026-11-24", "a pending day is not a day off")
+}
+
+func TestAgencyOfficeHours(t *testing.T) {
+	t.Parallel()
+	s := testenv.NewStore(t)
+	ctx := context.Background()
+	cat, err := catalog.Parse([]byte(`agencies:
+  - {code: "W-01", name: Winter office, kind: commune, windows: ["07:30-12:00", "13:00-16:30"]}
+procedures: []
+`))
+	require.NoError(t, err)
+	_, err = s.ImportCatalog(ctx, cat)
+	require.NoError(t, err)
+	w, err := s.AgencyWindows(ctx, "W-01")
+	require.NoError(t, err)
+	require.Equal(t, []string{"07:30-12:00", "13:00-16:30"}, w)
+	none, err := s.AgencyWindows(ctx, "000.00.17.H39")
+	require.NoError(t, err)
+	require.Empty(t, none, "an agency without its own hours keeps the default")
+
+	cal, err := activities.LoadAgencyCalendar(ctx, s, "W-01")
+	require.NoError(t, err)
+	// Friday 2026-11-27 16:00 + 1 working hour: 30 minutes left on Friday
+	// (until 16:30), then Monday from 07:30 → 08:00.
+	got, err := cal.Add(time.Date(2026, 11, 27, 16, 0, 0, 0, dossier.Location), time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, time.Date(2026, 11, 30, 8, 0, 0, 0, dossier.Location), got.In(dossier.Location))
+	def, err := activities.LoadAgencyCalendar(ctx, s, "000.00.17.H39")
+	require.NoError(t, err)
+	got, err = def.Add(time.Date(2026, 11, 27, 16, 0, 0, 0, dossier.Location), time.Hour)
+	require.NoError(t, err)
+	require.Equal(t, time.Date(2026, 11, 27, 17, 0, 0, 0, dossier.Location), got.In(dossier.Location), "default hours end at 17:00")
+
+	_, err = catalog.Parse([]byte(`agencies:
+  - {code: "W-02", name: Bad, kind: commune, windows: ["7h30 to noon"]}
+procedures: []
+`))
+	require.ErrorContains(t, err, "07:30-11:30")
 }

@@ -915,7 +915,7 @@ func (r *run) requestSupplement(ctx workflow.Context, m mark, ev dossier.Event, 
 	var due time.Time
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	err := workflow.ExecuteLocalActivity(lctx, activities.NameDueAfter,
-		activities.DueAfterInput{From: m.at, Duration: r.in.Rules.SupplementDeadline}).Get(lctx, &due)
+		activities.DueAfterInput{From: m.at, Duration: r.in.Rules.SupplementDeadline, Agency: r.in.Procedure.IntakeAgency}).Get(lctx, &due)
 	if err != nil {
 		return State{}, err
 	}
@@ -996,7 +996,8 @@ func (r *run) resumeClock(ctx workflow.Context, at time.Time) error {
 	var res activities.ShiftResult
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	err := workflow.ExecuteLocalActivity(lctx, activities.NameShiftInstants,
-		activities.ShiftInput{PausedAt: *r.st.PausedAt, ResumedAt: at, Instants: instants}).Get(lctx, &res)
+		activities.ShiftInput{PausedAt: *r.st.PausedAt, ResumedAt: at, Instants: instants,
+			Agency: r.in.Procedure.IntakeAgency}).Get(lctx, &res)
 	if err != nil {
 		return err
 	}

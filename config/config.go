@@ -30,6 +30,9 @@ type Config struct {
 	// SimAddr is where `motcua sim` (the development stand-ins for the
 	// gateway and the postal service) listens.
 	SimAddr string `env:"MOTCUA_SIM_ADDR" envDefault:"127.0.0.1:8090"`
+	// NotifyURL is the messaging gateway notifications are posted to
+	// (empty: they go to the worker's log only).
+	NotifyURL string `env:"MOTCUA_NOTIFY_URL"`
 	// SimAutoPayAfter and SimAutoDeliverAfter make the simulators pay and
 	// deliver by themselves after a delay (0: only when told to).
 	SimAutoPayAfter     time.Duration `env:"MOTCUA_SIM_AUTO_PAY_AFTER" envDefault:"0s"`

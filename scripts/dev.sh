@@ -21,6 +21,7 @@
 #   MOTCUA_SIM_ADDR          simulators listen address (default 127.0.0.1:8090)
 #   MOTCUA_PAYMENT_URL       payment gateway URL (default http://<MOTCUA_SIM_ADDR>/payment)
 #   MOTCUA_POSTAL_URL        postal service URL (default http://<MOTCUA_SIM_ADDR>/postal)
+#   MOTCUA_NOTIFY_URL        messaging gateway URL (default http://<MOTCUA_SIM_ADDR>/messages/v1/messages)
 #   MOTCUA_PG_PORT           port of the local PostgreSQL (default 55432)
 #   MOTCUA_TEMPORAL_PORT     gRPC port of the Temporal dev server (default 7233)
 #   MOTCUA_TEMPORAL_UI_PORT  Web UI port of the Temporal dev server (default 8233)
@@ -179,6 +180,7 @@ export MOTCUA_PUBLIC_URL=${MOTCUA_PUBLIC_URL:-$(url_of "$MOTCUA_HTTP_ADDR")}
 export MOTCUA_SIM_ADDR=${MOTCUA_SIM_ADDR:-127.0.0.1:8090}
 export MOTCUA_PAYMENT_URL=${MOTCUA_PAYMENT_URL:-$(url_of "$MOTCUA_SIM_ADDR")/payment}
 export MOTCUA_POSTAL_URL=${MOTCUA_POSTAL_URL:-$(url_of "$MOTCUA_SIM_ADDR")/postal}
+export MOTCUA_NOTIFY_URL=${MOTCUA_NOTIFY_URL:-$(url_of "$MOTCUA_SIM_ADDR")/messages/v1/messages}
 API_URL=$(url_of "$MOTCUA_HTTP_ADDR")
 SIM_URL=$(url_of "$MOTCUA_SIM_ADDR")
 check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
@@ -290,7 +292,8 @@ cat <<EOF
   API docs       $API_URL/docs
   OpenAPI        $API_URL/openapi.json
   Temporal UI    $TEMPORAL_UI_URL   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
-  Simulators     $SIM_URL   (payment $MOTCUA_PAYMENT_URL, postal $MOTCUA_POSTAL_URL)
+  Simulators     $SIM_URL   (payment $MOTCUA_PAYMENT_URL, postal $MOTCUA_POSTAL_URL,
+                 messages $MOTCUA_NOTIFY_URL)
   DATABASE_URL   $DATABASE_URL
   Logs           ${LOG_DIR#"$ROOT"/}/  ($(cd "$LOG_DIR" && echo *.log))
   ---------------------------------------------------------------

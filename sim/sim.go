@@ -39,7 +39,7 @@ import (
 // base URL http://host:port/payment, postal base URL
 // http://host:port/postal), plus GET /healthz answering 200 "ok". A nil
 // simulator is simply not mounted.
-func NewHandler(pay *PaymentGateway, post *PostalService) http.Handler {
+func NewHandler(pay *PaymentGateway, post *PostalService, more ...Mount) http.Handler {
 	r := chi.NewRouter()
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed)
@@ -53,7 +53,17 @@ func NewHandler(pay *PaymentGateway, post *PostalService) http.Handler {
 	if post != nil {
 		r.Mount("/postal", post)
 	}
+	for _, m := range more {
+		r.Mount(m.Path, m.Handler)
+	}
 	return r
+}
+
+// Mount is a further simulator served under Path (e.g. the messaging
+// gateway under /messages).
+type Mount struct {
+	Path    string
+	Handler http.Handler
 }
 
 const (

@@ -198,7 +198,11 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	dispatched := make(chan struct{})
 	go func() {
 		defer close(dispatched)
-		(&notify.Dispatcher{Store: db, Notifier: notify.LogNotifier{Log: log}, Log: log}).Run(ctx)
+		var notifier notify.Notifier = notify.LogNotifier{Log: log}
+		if cfg.NotifyURL != "" {
+			notifier = notify.HTTPNotifier{URL: cfg.NotifyURL, Client: httpClient}
+		}
+		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log}).Run(ctx)
 	}()
 	defer func() { <-dispatched }()
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", cfg.TemporalNamespace)
@@ -263,6 +267,7 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	post := sim.NewPostalService(sim.PostalOptions{Logger: log, HTTPClient: httpClient, AutoDeliverAfter: cfg.SimAutoDeliverAfter})
 	defer pay.Close()
 	defer post.Close()
-	srv := &http.Server{Addr: cfg.SimAddr, Handler: sim.NewHandler(pay, post), ReadHeaderTimeout: 10 * time.Second}
+	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()})
+	srv := &http.Server{Addr: cfg.SimAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return serve(ctx, srv, cfg.ShutdownTimeout, log, "simulators")
 }

@@ -84,8 +84,8 @@ type reviewRequest struct {
 
 func (s *Server) review() http.HandlerFunc {
 	return action(s, workflows.UpdateReview, func(r *http.Request, req *reviewRequest, v *dossier.Invalid) any {
-		checkDecision(v, req.Decision, "approve", "refuse", "request_supplement")
-		checkText(v, "note", req.Note, req.Decision == "refuse")
+		checkDecision(v, req.Decision, "approve", "refuse", "return", "request_supplement")
+		checkText(v, "note", req.Note, req.Decision == "refuse" || req.Decision == "return")
 		checkMissing(v, req.Decision, req.Missing)
 		checkText(v, "department", req.Department, false)
 		if req.AssessedFee != nil && *req.AssessedFee < 0 {
@@ -103,8 +103,8 @@ type approvalRequest struct {
 
 func (s *Server) approval() http.HandlerFunc {
 	return action(s, workflows.UpdateApproval, func(r *http.Request, req *approvalRequest, v *dossier.Invalid) any {
-		checkDecision(v, req.Decision, "approve", "reject")
-		checkText(v, "note", req.Note, req.Decision == "reject")
+		checkDecision(v, req.Decision, "approve", "reject", "return")
+		checkText(v, "note", req.Note, req.Decision == "reject" || req.Decision == "return")
 		return workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)}
 	})
 }
@@ -169,5 +169,45 @@ func (s *Server) extension() http.HandlerFunc {
 			return nil
 		}
 		return workflows.Extension{NewDueAt: *req.NewDueAt, Reason: req.Reason, Actor: actorOf(r)}
+	})
+}
+
+type reasonRequest struct {
+	Reason string `json:"reason"`
+}
+
+// withdrawal is the applicant's withdrawal, before the result is ready.
+func (s *Server) withdrawal() http.HandlerFunc {
+	return action(s, workflows.UpdateWithdrawal, func(r *http.Request, req *reasonRequest, v *dossier.Invalid) any {
+		checkText(v, "reason", req.Reason, true)
+		return workflows.Withdrawal{Reason: req.Reason, Actor: actorOf(r)}
+	})
+}
+
+// stop is a leader's notice of stopped processing (form 05).
+func (s *Server) stop() http.HandlerFunc {
+	return action(s, workflows.UpdateStop, func(r *http.Request, req *reasonRequest, v *dossier.Invalid) any {
+		checkText(v, "reason", req.Reason, true)
+		return workflows.Stop{Reason: req.Reason, Actor: actorOf(r)}
+	})
+}
+
+type counterPaymentRequest struct {
+	ReceiptNumber string `json:"receipt_number"`
+	Amount        *int64 `json:"amount"`
+}
+
+// counterPayment records a fee an officer took at the counter.
+func (s *Server) counterPayment() http.HandlerFunc {
+	return action(s, workflows.UpdateCounterPayment, func(r *http.Request, req *counterPaymentRequest, v *dossier.Invalid) any {
+		checkText(v, "receipt_number", req.ReceiptNumber, true)
+		if len(req.ReceiptNumber) > 100 {
+			v.Add("receipt_number", "must be at most 100 characters")
+		}
+		if req.Amount == nil || *req.Amount < 0 {
+			v.Add("amount", "is required: the amount paid, whole VND")
+			return nil
+		}
+		return workflows.CounterPayment{ReceiptNumber: req.ReceiptNumber, Amount: *req.Amount, Actor: actorOf(r)}
 	})
 }

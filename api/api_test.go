@@ -26,6 +26,7 @@ import (
 	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/postal"
+	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/sim"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/worker"
@@ -53,11 +54,15 @@ func newSystem(t *testing.T) *system { return newSystemWith(t, 0) }
 
 // newSystemWith runs the worker with simulated business time at speed
 // (0: the official calendar).
-func newSystemWith(t *testing.T, speed float64) *system {
+func newSystemWith(t *testing.T, speed float64) *system { return newSystemRules(t, speed, nil) }
+
+// newSystemRules also gives the API its own processing rules (nil: the
+// shipped ones), e.g. a postal outage fallback of seconds.
+func newSystemRules(t *testing.T, speed float64, rs *rules.Set) *system {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := &system{t: t, store: testenv.SharedStore(t), temporal: testenv.Temporal(t), queue: testenv.TaskQueue(t)}
-	srv := api.New(api.Options{Store: s.store, Temporal: s.temporal, Log: log, TaskQueue: s.queue})
+	srv := api.New(api.Options{Store: s.store, Temporal: s.temporal, Log: log, TaskQueue: s.queue, Rules: rs})
 	s.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(s.api.Close)
 	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log})

@@ -104,6 +104,9 @@ const (
 	FeeNone            FeeStatus = "none"
 	FeeAwaitingPayment FeeStatus = "awaiting_payment"
 	FeePaid            FeeStatus = "paid"
+	// FeeRefundDue: the fee was paid but the dossier was withdrawn or
+	// stopped; the center owes it back.
+	FeeRefundDue FeeStatus = "refund_due"
 )
 
 // ShipmentStatus is the postal service's view of a result sent by post.

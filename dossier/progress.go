@@ -49,6 +49,14 @@ const (
 	ActionApologyRequired   = "deadline.apology_required"
 	ActionApologyIssued     = "apology.issued"
 	ActionStepExtended      = "step.extended"
+
+	ActionReviewReturn    = "review.return"
+	ActionApprovalReturn  = "approval.return"
+	ActionWithdrawn       = "withdrawn"
+	ActionStopped         = "stopped"
+	ActionPaymentCounter  = "payment.counter"
+	ActionShipmentDelayed = "shipment.delayed"
+	ActionCounterPickup   = "return.counter_pickup"
 )
 
 // Timeliness classes for reports and step completions.
@@ -162,6 +170,9 @@ type Progress struct {
 	Supplement            *Supplement `json:"supplement,omitempty"`
 	// Verdict is early, on_time or late, decided when the result is ready.
 	Verdict string `json:"verdict,omitempty"`
+	// ReturnMethod is how the result will reach the applicant: it can turn
+	// from postal to counter when the postal service fails.
+	ReturnMethod ReturnMethod `json:"return_method,omitempty"`
 }
 
 // Clone returns a deep copy, so a snapshot handed to an activity never

@@ -37,6 +37,11 @@ type Rules struct {
 	// VerdictAgainst is "original" or "latest": which appointment the
 	// early/on-time/late verdict compares with.
 	VerdictAgainst string `json:"verdict_against"`
+	// PostalOutageNotice: staff are told when a shipment request has not
+	// gone through for this long; PostalOutageFallback: the applicant is
+	// offered counter pickup instead (real time: outages are about days).
+	PostalOutageNotice   time.Duration `json:"postal_outage_notice"`
+	PostalOutageFallback time.Duration `json:"postal_outage_fallback"`
 }
 
 // Set is every version, oldest first.
@@ -53,6 +58,8 @@ type file struct {
 		MaxAppointmentResets int     `yaml:"max_appointment_resets"`
 		ApologyLeadTime      string  `yaml:"apology_lead_time"`
 		VerdictAgainst       string  `yaml:"verdict_against"`
+		PostalOutageNotice   string  `yaml:"postal_outage_notice"`
+		PostalOutageFallback string  `yaml:"postal_outage_fallback"`
 	} `yaml:"versions"`
 }
 
@@ -88,6 +95,11 @@ func Parse(data []byte) (*Set, error) {
 		if lead.Unit == calendar.UnitWorkingDays {
 			leadTime *= 8
 		}
+		notice, errN := time.ParseDuration(v.PostalOutageNotice)
+		fallback, errF := time.ParseDuration(v.PostalOutageFallback)
+		if errN != nil || errF != nil || notice <= 0 || fallback < notice {
+			return nil, fail("postal_outage_notice and postal_outage_fallback must be durations like 24h and 168h, the fallback not before the notice")
+		}
 		switch {
 		case v.Version == "":
 			return nil, fail("version is empty")
@@ -104,6 +116,7 @@ func Parse(data []byte) (*Set, error) {
 			Version: v.Version, EffectiveFrom: from, WarningFraction: v.WarningFraction,
 			SupplementDeadline: supp, PauseClockForPayment: v.PauseClockForPayment,
 			MaxAppointmentResets: v.MaxAppointmentResets, ApologyLeadTime: leadTime, VerdictAgainst: v.VerdictAgainst,
+			PostalOutageNotice: notice, PostalOutageFallback: fallback,
 		})
 	}
 	return &s, nil
@@ -131,6 +144,6 @@ func Default() Rules {
 		Version: "default", WarningFraction: 0.75,
 		SupplementDeadline:   calendar.Duration{Unit: calendar.UnitWorkingDays, N: 10},
 		PauseClockForPayment: true, MaxAppointmentResets: 1, ApologyLeadTime: 8 * time.Hour,
-		VerdictAgainst: "original",
+		VerdictAgainst: "original", PostalOutageNotice: 24 * time.Hour, PostalOutageFallback: 7 * 24 * time.Hour,
 	}
 }

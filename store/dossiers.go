@@ -210,12 +210,13 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 				returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
 				waybill = $13, shipment_status = $14, current_step = $15, version = $16,
 				original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
-				verdict = $21, updated_at = now()
+				verdict = $21, return_method = coalesce($22, return_method), updated_at = now()
 			WHERE code = $1 AND version < $16`,
 			t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
 			p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
 			waybill, shipmentStatus, step, p.Version,
-			p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict))
+			p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict),
+			nullable(string(p.ReturnMethod)))
 		if err != nil || !inserted {
 			// A retried write: its documents and notifications are in already.
 			return err

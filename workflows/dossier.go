@@ -41,8 +41,10 @@ func Dossier(ctx workflow.Context, in DossierInput) (DossierResult, error) {
 		},
 		sa: searchState{status: dossier.StatusSubmitted, stage: dossier.StageIntake},
 	}
-	// Dossiers started before the legal-time change replay without it.
+	// Dossiers started before a change replay without it.
 	r.legalTime = workflow.GetVersion(ctx, VersionLegalTime, workflow.DefaultVersion, 1) >= 1
+	r.lifecycle = workflow.GetVersion(ctx, VersionLifecycle, workflow.DefaultVersion, 1) >= 1
+	r.st.ReturnMethod = in.ReturnMethod
 	if err := r.register(ctx); err != nil {
 		return DossierResult{}, err
 	}
@@ -59,6 +61,12 @@ type run struct {
 	// legalTime: warnings, escalations, apology letters, paused clocks
 	// and extensions (VersionLegalTime).
 	legalTime bool
+	// lifecycle: withdrawal, stop, returns for rework, counter payment,
+	// postal fallback to the counter (VersionLifecycle).
+	lifecycle bool
+	// cancelShipment stops a shipment request still retrying when the
+	// return falls back to the counter.
+	cancelShipment workflow.CancelFunc
 
 	// deciding is set while a decision's handler computes with the
 	// calendar before it changes the state, so a second decision is
@@ -102,6 +110,9 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateSupplement, r.onSupplement, r.validateSupplement},
 		{UpdateApology, r.onApology, r.validateApology},
 		{UpdateExtension, r.onExtension, r.validateExtension},
+		{UpdateWithdrawal, r.onWithdrawal, r.validateWithdrawal},
+		{UpdateStop, r.onStop, r.validateStop},
+		{UpdateCounterPayment, r.onCounterPayment, r.validateCounterPayment},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -161,9 +172,9 @@ func (r *run) pendingCall() func(workflow.Context) {
 	switch {
 	case r.st.Stage == dossier.StagePayment && r.st.Fee.Status == dossier.FeeNone && !r.paymentBusy:
 		return r.requestPayment
-	case r.st.Stage == dossier.StageReturn && r.in.ReturnMethod == dossier.ReturnPostal && r.st.Shipment == nil && !r.shipmentBusy:
+	case r.st.Stage == dossier.StageReturn && r.st.ReturnMethod == dossier.ReturnPostal && r.st.Shipment == nil && !r.shipmentBusy:
 		return r.requestShipment
-	case r.st.Stage == dossier.StageReturn && r.in.ReturnMethod == dossier.ReturnElectronic && r.st.Status == dossier.StatusResultReady:
+	case r.st.Stage == dossier.StageReturn && r.st.ReturnMethod == dossier.ReturnElectronic && r.st.Status == dossier.StatusResultReady:
 		return r.issueElectronically
 	}
 	return nil
@@ -403,8 +414,18 @@ func (r *run) validateReview(d ReviewDecision) error {
 		if err := r.validateSupplementRequest(d.Missing); err != nil {
 			return err
 		}
+	case "return":
+		if !r.lifecycle {
+			return invalid("return is not available for dossiers started before it existed")
+		}
+		if d.Note == "" {
+			return invalid("note is required when returning: say what to rework")
+		}
+		if !r.isReviewStep(r.st.StepIndex - 1) {
+			return r.conflict("step %s is the first review step: there is no earlier step to return to", r.st.CurrentStep.Name)
+		}
 	default:
-		return invalid("decision must be approve, refuse or request_supplement")
+		return invalid("decision must be approve, refuse, return or request_supplement")
 	}
 	if d.Decision == "refuse" && d.Note == "" {
 		return invalid("note is required when refusing: the applicant must be told the reasons")
@@ -449,6 +470,14 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 		ev.Action, ev.OnTime = dossier.ActionReviewSupplement, ""
 		return r.requestSupplement(ctx, m, ev, d.Missing)
 	}
+	if d.Decision == "return" {
+		ev.Action, ev.OnTime = dossier.ActionReviewReturn, ""
+		r.st.Status = dossier.StatusProcessing
+		r.enterStep(r.st.StepIndex - 1)
+		err := r.commitWith(ctx, m, ev, r.toAgencies(r.st.CurrentStep.Departments, dossier.ToDepartment, "returned_for_rework",
+			"Hồ sơ "+r.in.Code+" được trả lại bước "+r.st.CurrentStep.Name+": "+d.Note))
+		return r.snapshot(), err
+	}
 	if d.Decision == "refuse" {
 		ev.Action = dossier.ActionReviewRefuse
 		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
@@ -482,8 +511,18 @@ func (r *run) validateApproval(d ApprovalDecision) error {
 		if d.Note == "" {
 			return invalid("note is required when rejecting: the applicant must be told the reasons")
 		}
+	case "return":
+		if !r.lifecycle {
+			return invalid("return is not available for dossiers started before it existed")
+		}
+		if d.Note == "" {
+			return invalid("note is required when returning: say what to rework")
+		}
+		if !r.isReviewStep(r.st.StepIndex - 1) {
+			return r.conflict("procedure %s has no review step to return to", r.in.Procedure.Code)
+		}
 	default:
-		return invalid("decision must be approve or reject")
+		return invalid("decision must be approve, reject or return")
 	}
 	return nil
 }
@@ -493,6 +532,13 @@ func (r *run) onApproval(ctx workflow.Context, d ApprovalDecision) (State, error
 	step := r.st.CurrentStep
 	ev := dossier.Event{Actor: d.Actor, Note: d.Note, Step: step.Name, Department: step.Departments[0],
 		OnTime: dossier.Timeliness(m.at, step.DueAt)}
+	if d.Decision == "return" {
+		ev.Action, ev.OnTime = dossier.ActionApprovalReturn, ""
+		r.enterStep(r.st.StepIndex - 1)
+		err := r.commitWith(ctx, m, ev, r.toAgencies(r.st.CurrentStep.Departments, dossier.ToDepartment, "returned_for_rework",
+			"Hồ sơ "+r.in.Code+" được lãnh đạo trả lại: "+d.Note))
+		return r.snapshot(), err
+	}
 	r.st.FinishedAt = &m.at
 	if d.Decision == "reject" {
 		ev.Action = dossier.ActionApprovalReject
@@ -610,17 +656,26 @@ func (r *run) onPayment(ctx workflow.Context, n PaymentNotice) (State, error) {
 
 func (r *run) requestShipment(ctx workflow.Context) {
 	r.shipmentBusy = true
+	if r.lifecycle {
+		if r.st.ShipmentSince.IsZero() {
+			r.st.ShipmentSince = workflow.Now(ctx)
+		}
+		ctx, r.cancelShipment = workflow.WithCancel(ctx)
+	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { r.shipmentBusy = false }()
 		var res activities.ShipmentResult
 		actx := workflow.WithActivityOptions(ctx, thirdPartyOptions)
 		err := workflow.ExecuteActivity(actx, activities.NameRequestShipment, activities.ShipmentInput{Code: r.in.Code}).Get(actx, &res)
 		if err != nil {
+			if temporal.IsCanceledError(err) {
+				return // the return fell back to the counter
+			}
 			r.logger.Error("shipment request failed", "error", err)
 			_ = workflow.Sleep(ctx, retryAfterPermanentFailure)
 			return
 		}
-		if r.st.Status.Final() || r.st.Shipment != nil {
+		if r.st.Status.Final() || r.st.Shipment != nil || r.st.ReturnMethod != dossier.ReturnPostal {
 			return
 		}
 		m := r.mark(ctx)
@@ -666,6 +721,14 @@ func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
 	case "failed":
 		ev.Action = dossier.ActionShipmentFailed
 		r.st.Shipment.Status = dossier.ShipmentFailed
+		if r.lifecycle {
+			// The parcel comes back: the applicant picks the result up.
+			r.st.ReturnMethod = dossier.ReturnCounter
+			ev.Note += "; the result is brought back to the counter for pickup"
+			err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "counter_pickup",
+				Message: "Bưu điện không giao được kết quả hồ sơ " + r.in.Code + "; mời nhận tại bộ phận một cửa"}))
+			return r.snapshot(), err
+		}
 	case "delivered":
 		ev.Action = dossier.ActionShipmentDelivered
 		r.st.Shipment.Status = dossier.ShipmentDelivered
@@ -676,8 +739,8 @@ func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
 }
 
 func (r *run) validateHandover(h Handover) error {
-	if r.in.ReturnMethod != dossier.ReturnCounter {
-		return r.conflict("the result goes back by %s, not at the counter", r.in.ReturnMethod)
+	if r.st.ReturnMethod != dossier.ReturnCounter {
+		return r.conflict("the result goes back by %s, not at the counter", r.st.ReturnMethod)
 	}
 	if r.st.Stage != dossier.StageReturn || r.st.Status != dossier.StatusResultReady {
 		return r.conflict("there is no result waiting at the counter")
@@ -737,6 +800,12 @@ func (r *run) nextDeadline() time.Time {
 	}
 	if sp := r.st.Supplement; sp != nil {
 		consider(sp.DueAt)
+	}
+	if r.outageWatch() {
+		if !r.st.OutageNotified {
+			consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageNotice))
+		}
+		consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageFallback))
 	}
 	if r.st.PausedAt != nil || r.st.Status.Final() {
 		return next // the legal clock is stopped
@@ -805,6 +874,27 @@ func (r *run) handleDeadlines(ctx workflow.Context) {
 	r.armedAt = time.Time{}
 	r.cancelTimer = nil
 	now := workflow.Now(ctx)
+	if r.outageWatch() {
+		if !r.st.OutageNotified && !r.st.ShipmentSince.Add(r.in.Rules.PostalOutageNotice).After(now) {
+			m := r.mark(ctx)
+			r.st.OutageNotified = true
+			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionShipmentDelayed,
+				Note: "the postal service has not accepted the shipment since " + formatLocal(r.st.ShipmentSince)},
+				r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "postal_outage",
+					"Bưu điện chưa nhận chuyển phát hồ sơ "+r.in.Code+" từ "+formatLocal(r.st.ShipmentSince)))
+		}
+		if !r.st.ShipmentSince.Add(r.in.Rules.PostalOutageFallback).After(now) {
+			m := r.mark(ctx)
+			r.st.ReturnMethod = dossier.ReturnCounter
+			if r.cancelShipment != nil {
+				r.cancelShipment()
+			}
+			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionCounterPickup,
+				Note: "postal service unavailable since " + formatLocal(r.st.ShipmentSince) + "; the result waits at the counter"},
+				notify(dossier.Notification{To: dossier.ToApplicant, Template: "counter_pickup",
+					Message: "Bưu điện tạm ngừng: mời nhận kết quả hồ sơ " + r.in.Code + " tại bộ phận một cửa"}))
+		}
+	}
 	if r.legalTime {
 		if sp := r.st.Supplement; sp != nil && !sp.DueAt.After(now) {
 			r.expireSupplement(ctx)
@@ -1115,5 +1205,127 @@ func (r *run) onExtension(ctx workflow.Context, e Extension) (State, error) {
 	ev := dossier.Event{Action: dossier.ActionStepExtended, Actor: e.Actor, Step: s.Name,
 		Note: e.Reason + " — due " + formatLocal(old) + " → " + formatLocal(e.NewDueAt)}
 	err := r.commit(ctx, m, ev)
+	return r.snapshot(), err
+}
+
+// ---- Lifecycle: rework, withdrawal, stop, counter payment -------------------
+
+// isReviewStep reports whether procedure step i is a department review step.
+func (r *run) isReviewStep(i int) bool {
+	if i <= 0 || i >= len(r.in.Procedure.Steps) {
+		return false
+	}
+	switch r.in.Procedure.Steps[i].Name {
+	case catalog.StepIntake, catalog.StepApproval, catalog.StepReturn:
+		return false
+	}
+	return true
+}
+
+// outageWatch: a postal return whose shipment request has not gone
+// through yet is watched for an outage.
+func (r *run) outageWatch() bool {
+	return r.lifecycle && r.st.Stage == dossier.StageReturn && r.st.ReturnMethod == dossier.ReturnPostal &&
+		r.st.Shipment == nil && !r.st.ShipmentSince.IsZero() && !r.st.Status.Final()
+}
+
+// end closes the dossier in a terminal status: timers stop, an owed
+// supplement or a paused clock no longer matters, a paid fee is owed back.
+func (r *run) end(status dossier.Status) {
+	r.st.Status, r.st.Stage = status, dossier.StageDone
+	r.st.CurrentStep, r.st.Supplement, r.st.PausedAt, r.st.ResumeStatus = nil, nil, nil, ""
+	if r.st.Fee.Status == dossier.FeePaid {
+		r.st.Fee.Status = dossier.FeeRefundDue
+	}
+	if r.cancelShipment != nil {
+		r.cancelShipment()
+	}
+}
+
+func (r *run) validateWithdrawal(w Withdrawal) error {
+	if !r.lifecycle {
+		return r.conflict("withdrawal is not available for dossiers started before it existed")
+	}
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
+	if r.st.Status.Final() {
+		return r.conflict("the dossier is finished")
+	}
+	if r.st.FinishedAt != nil {
+		return r.conflict("the result is ready; the dossier can no longer be withdrawn")
+	}
+	if strings.TrimSpace(w.Reason) == "" {
+		return invalid("reason is required")
+	}
+	return nil
+}
+
+func (r *run) onWithdrawal(ctx workflow.Context, w Withdrawal) (State, error) {
+	m := r.mark(ctx)
+	var extra dossier.Transition
+	if s := r.st.CurrentStep; s != nil {
+		extra = r.toAgencies(s.Departments, dossier.ToDepartment, "withdrawn", "Hồ sơ "+r.in.Code+" đã được rút: "+w.Reason)
+	}
+	r.end(dossier.StatusWithdrawn)
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionWithdrawn, Actor: w.Actor, Note: w.Reason}, extra)
+	return r.snapshot(), err
+}
+
+func (r *run) validateStop(st Stop) error {
+	if !r.lifecycle {
+		return r.conflict("stopping is not available for dossiers started before it existed")
+	}
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
+	if r.st.Status.Final() {
+		return r.conflict("the dossier is finished")
+	}
+	if strings.TrimSpace(st.Reason) == "" {
+		return invalid("reason is required: the notice (form 05) tells the applicant why")
+	}
+	return nil
+}
+
+func (r *run) onStop(ctx workflow.Context, st Stop) (State, error) {
+	m := r.mark(ctx)
+	r.end(dossier.StatusStopped)
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionStopped, Actor: st.Actor, Note: st.Reason},
+		notify(dossier.Notification{To: dossier.ToApplicant, Template: "stopped",
+			Message: "Thông báo dừng xử lý hồ sơ " + r.in.Code + ": " + st.Reason}))
+	return r.snapshot(), err
+}
+
+func (r *run) validateCounterPayment(p CounterPayment) error {
+	if !r.lifecycle {
+		return r.conflict("counter payment is not available for dossiers started before it existed")
+	}
+	if r.st.Stage != dossier.StagePayment || r.st.Fee.Status == dossier.FeePaid {
+		return r.conflict("the dossier is not awaiting payment")
+	}
+	if strings.TrimSpace(p.ReceiptNumber) == "" {
+		return invalid("receipt_number is required")
+	}
+	if p.Amount != r.st.Fee.Amount {
+		return temporal.NewApplicationError(
+			fmt.Sprintf("paid amount %d VND does not match the fee of %d VND", p.Amount, r.st.Fee.Amount), ErrAmountMismatch)
+	}
+	return nil
+}
+
+func (r *run) onCounterPayment(ctx workflow.Context, p CounterPayment) (State, error) {
+	m := r.mark(ctx)
+	r.st.Transactions = append(r.st.Transactions, "counter:"+p.ReceiptNumber)
+	r.st.Fee.Status = dossier.FeePaid
+	r.st.Status = dossier.StatusResultReady
+	if r.st.PausedAt != nil {
+		if err := r.resumeClock(ctx, m.at); err != nil {
+			return State{}, err
+		}
+	}
+	r.enterStep(len(r.in.Procedure.Steps) - 1)
+	err := r.commit(ctx, m, dossier.Event{Action: dossier.ActionPaymentCounter, Actor: p.Actor,
+		Note: fmt.Sprintf("%d VND, receipt %s", p.Amount, p.ReceiptNumber)})
 	return r.snapshot(), err
 }

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"slices"
 	"sync"
@@ -46,6 +47,9 @@ type harness struct {
 	transitions []dossier.Transition
 	payments    int
 	shipments   int
+	// shipmentFails makes the postal stand-in refuse this many requests
+	// (as during an outage) before it accepts; -1: it never accepts.
+	shipmentFails int
 
 	offset  time.Duration
 	results []*updateResult
@@ -101,6 +105,9 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.shipments++
+		if h.shipmentFails < 0 || h.shipments <= h.shipmentFails {
+			return activities.ShipmentResult{}, errors.New("postal service suspended")
+		}
 		return activities.ShipmentResult{Waybill: "EV000000001VN"}, nil
 	}, activity.RegisterOptions{Name: activities.NameRequestShipment})
 	return h

@@ -24,10 +24,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob("testdata/histories/*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files, "no recorded histories to replay")
-	// Histories of both workflow versions must stay: v0 (before
-	// VersionLegalTime) and v1. Record new ones under a new prefix; never
-	// overwrite old ones, which are what running dossiers look like.
-	for _, prefix := range []string{"v0-", "v1-"} {
+	// Histories of every workflow version must stay: v0 (before
+	// VersionLegalTime), v1 (before VersionLifecycle), v2. Record new ones
+	// under a new prefix; never overwrite old ones, which are what running
+	// dossiers look like.
+	for _, prefix := range []string{"v0-", "v1-", "v2-"} {
 		require.True(t, slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }),
 			"no %s history to replay", prefix)
 	}

@@ -36,8 +36,17 @@ const (
 	UpdateSupplement = "supplement"
 	UpdateApology    = "apology"
 	UpdateExtension  = "extension"
-	QueryState       = "state"
+	// Lifecycle updates.
+	UpdateWithdrawal     = "withdrawal"
+	UpdateStop           = "stop"
+	UpdateCounterPayment = "counter_payment"
+	QueryState           = "state"
 )
+
+// VersionLifecycle is the workflow.GetVersion change that added
+// withdrawal, stop, returns for rework, counter payment and the fallback
+// from postal to counter return.
+const VersionLifecycle = "lifecycle"
 
 // VersionLegalTime is the workflow.GetVersion change that added warnings,
 // escalations, apology letters, paused clocks and extensions. Histories
@@ -140,6 +149,11 @@ type State struct {
 	PausedAt *time.Time
 	// ResumeStatus is the status to return to when a supplement arrives.
 	ResumeStatus dossier.Status
+
+	// ShipmentSince is when the first shipment request began; the postal
+	// outage notice and the counter fallback count from it.
+	ShipmentSince  time.Time
+	OutageNotified bool
 }
 
 // IntakeDecision is the intake officer's decision (tiếp nhận).
@@ -214,4 +228,23 @@ type Extension struct {
 	NewDueAt time.Time
 	Reason   string
 	Actor    string
+}
+
+// Withdrawal is the applicant's withdrawal, before the result is ready.
+type Withdrawal struct {
+	Reason string
+	Actor  string
+}
+
+// Stop is a leader's notice of stopped processing (form 05).
+type Stop struct {
+	Reason string
+	Actor  string
+}
+
+// CounterPayment is a fee paid at the counter, recorded by an officer.
+type CounterPayment struct {
+	ReceiptNumber string
+	Amount        int64
+	Actor         string
 }

@@ -35,8 +35,11 @@ var contractRoutes = []Route{
 	{"POST", "/v1/dossiers/{code}/extension"},
 	{"POST", "/v1/dossiers/{code}/handover"},
 	{"POST", "/v1/dossiers/{code}/intake"},
+	{"POST", "/v1/dossiers/{code}/payment"},
 	{"POST", "/v1/dossiers/{code}/review"},
+	{"POST", "/v1/dossiers/{code}/stop"},
 	{"POST", "/v1/dossiers/{code}/supplement"},
+	{"POST", "/v1/dossiers/{code}/withdrawal"},
 	{"POST", "/v1/payments/notifications"},
 	{"POST", "/v1/postal/notifications"},
 	{"GET", "/v1/procedures"},
@@ -150,6 +153,15 @@ func TestContractResponses(t *testing.T) {
 		{"POST", "/v1/postal/notifications"}:      {"200", "400", "404", "413", "503"},
 		{"GET", "/v1/procedures"}:                 {"200", "503"},
 		{"GET", "/v1/procedures/{code}"}:          {"200", "404", "503"},
+		{"POST", "/v1/dossiers/{code}/withdrawal"}: {
+			"200", "400", "404", "409", "413", "503",
+		},
+		{"POST", "/v1/dossiers/{code}/stop"}: {
+			"200", "400", "404", "409", "413", "503",
+		},
+		{"POST", "/v1/dossiers/{code}/payment"}: {
+			"200", "400", "404", "409", "413", "422", "503",
+		},
 	}
 	for r, codes := range want {
 		op := doc.Paths.Value(r.Path).GetOperation(r.Method)
@@ -165,9 +177,15 @@ func TestContractResponses(t *testing.T) {
 	require.NotNil(t, key)
 	require.False(t, key.Required)
 	require.EqualValues(t, 200, *key.Schema.Value.MaxLength)
-	for _, decision := range []string{"intake", "review", "approval", "supplement", "apology", "extension"} {
+	for _, decision := range []string{
+		"intake", "review", "approval", "supplement", "apology", "extension", "withdrawal", "stop", "payment",
+	} {
 		op := doc.Paths.Value("/v1/dossiers/{code}/" + decision).Post
 		require.NotNil(t, op.Parameters.GetByInAndName("header", "Idempotency-Key"), decision)
+	}
+	require.Equal(t, []string{"dossiers"}, doc.Paths.Value("/v1/dossiers/{code}/withdrawal").Post.Tags)
+	for _, decision := range []string{"stop", "payment"} {
+		require.Equal(t, []string{"decisions"}, doc.Paths.Value("/v1/dossiers/{code}/"+decision).Post.Tags, decision)
 	}
 }
 
@@ -266,6 +284,14 @@ func TestDocsHandler(t *testing.T) {
 		"<code>request_supplement</code>",
 		"<code>missing</code></td>",
 		"<code>official</code>, <code>projected</code>",
+		"<code>approve</code>, <code>refuse</code>, <code>request_supplement</code>, <code>return</code>",
+		"<code>approve</code>, <code>reject</code>, <code>return</code>",
+		"<code>receipt_number</code> <span class=\"req\">required</span>",
+		"<code>refund_due</code>",
+		"<code>cancelled</code>",
+		`id="schema-WithdrawalRequest"`,
+		`id="schema-StopRequest"`,
+		`id="schema-CounterPaymentRequest"`,
 		"<code>days_off[].date</code> <span class=\"req\">required</span>",
 		`id="schema-CalendarYear"`,
 		`id="schema-AppointmentPreview"`,
@@ -499,6 +525,48 @@ func TestSchemasRejectBadValues(t *testing.T) {
 	require.Error(t, schema("ApologyRequest").VisitJSON(map[string]any{"new_appointment_at": "2026-12-18T09:40:00+07:00", "reason": ""}))
 	require.NoError(t, schema("ExtensionRequest").VisitJSON(map[string]any{"new_due_at": "2026-12-09T15:40:00+07:00", "reason": "x"}))
 	require.Error(t, schema("ExtensionRequest").VisitJSON(map[string]any{"reason": "x"}))
+
+	// The whole lifecycle: returns for rework, withdrawal, stop, counter payment.
+	require.NoError(t, schema("ReviewRequest").VisitJSON(map[string]any{"decision": "return", "note": "x"}))
+	require.NoError(t, schema("ApprovalRequest").VisitJSON(map[string]any{"decision": "return", "note": "x"}))
+	require.Error(t, schema("IntakeRequest").VisitJSON(map[string]any{"decision": "return", "note": "x"}), "intake has no step to return to")
+	require.Error(t, schema("ApprovalRequest").VisitJSON(map[string]any{"decision": "request_supplement"}))
+	for _, name := range []string{"WithdrawalRequest", "StopRequest"} {
+		require.NoError(t, schema(name).VisitJSON(map[string]any{"reason": "x"}), name)
+		for what, body := range map[string]map[string]any{
+			"no reason":     {},
+			"empty reason":  {"reason": ""},
+			"long reason":   {"reason": strings.Repeat("x", 2001)},
+			"unknown field": {"reason": "x", "note": "y"},
+			"reason number": {"reason": 1.0},
+		} {
+			require.Error(t, schema(name).VisitJSON(body), "%s: %s", name, what)
+		}
+	}
+	require.NoError(t, schema("CounterPaymentRequest").VisitJSON(map[string]any{"receipt_number": "BL-1", "amount": 200000.0}))
+	require.NoError(t, schema("CounterPaymentRequest").VisitJSON(map[string]any{"receipt_number": "BL-1", "amount": 0.0}))
+	for what, body := range map[string]map[string]any{
+		"no receipt":        {"amount": 200000.0},
+		"empty receipt":     {"receipt_number": "", "amount": 200000.0},
+		"long receipt":      {"receipt_number": strings.Repeat("1", 101), "amount": 200000.0},
+		"no amount":         {"receipt_number": "BL-1"},
+		"negative amount":   {"receipt_number": "BL-1", "amount": -1.0},
+		"fractional amount": {"receipt_number": "BL-1", "amount": 0.5},
+		"unknown field":     {"receipt_number": "BL-1", "amount": 1.0, "paid_at": "2026-12-09T16:12:31+07:00"},
+	} {
+		require.Error(t, schema("CounterPaymentRequest").VisitJSON(body), what)
+	}
+	d = example("DossierWithdrawn")
+	require.NoError(t, schema("Dossier").VisitJSON(d))
+	d["fee"].(map[string]any)["status"] = "refund_due"
+	require.NoError(t, schema("Dossier").VisitJSON(d), "a paid fee becomes refund_due")
+	d["fee"].(map[string]any)["status"] = "refunded"
+	require.Error(t, schema("Dossier").VisitJSON(d))
+	d = example("DossierHandedOverAfterPostalFallback")
+	require.NoError(t, schema("Dossier").VisitJSON(d))
+	require.Equal(t, "counter", d["return_method"])
+	require.NoError(t, schema("Shipment").VisitJSON(map[string]any{"waybill": "EL123456789VN", "status": "cancelled"}))
+	require.Error(t, schema("Shipment").VisitJSON(map[string]any{"waybill": "EL123456789VN", "status": "lost"}))
 
 	// The holiday table.
 	year := func() map[string]any {

@@ -1,0 +1,190 @@
+package workflows_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/workflows"
+)
+
+func TestReturnForRework(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	// XD-GPXD-01 has two review steps: site-inspection, then review.
+	h := newHarness(t, procs["XD-GPXD-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	firstBack := h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "return", Note: "x"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	noNote := h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "return"})
+	back := h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "return", Note: "đo đạc lại ranh giới"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	toReview := h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "return", Note: "bổ sung ý kiến pháp chế"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "reject", Note: "end"})
+	h.run()
+
+	requireRejected(t, firstBack, workflows.ErrStageConflict) // the first review step has nowhere to go back
+	requireRejected(t, noNote, workflows.ErrInvalidDecision)
+	st := ok(t, back)
+	require.Equal(t, "site-inspection", st.CurrentStep.Name)
+	st = ok(t, toReview)
+	require.Equal(t, dossier.StageReview, st.Stage)
+	require.Equal(t, "review", st.CurrentStep.Name)
+	require.Equal(t, []string{"intake.accept", "review.approve", "review.return", "review.approve", "review.approve",
+		"approval.return", "review.approve", "approval.reject"}, h.actions())
+	require.Len(t, h.notifications("returned_for_rework"), 2)
+}
+
+func TestApprovalReturnNeedsAReviewStep(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["CT-BS-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	back := h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "return", Note: "x"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "reject", Note: "end"})
+	h.run()
+	requireRejected(t, back, workflows.ErrStageConflict)
+}
+
+func TestWithdrawal(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["TP-LLTP-01"], dossier.ChannelOnline, dossier.ReturnCounter)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	noReason := h.send(time.Minute, workflows.UpdateWithdrawal, workflows.Withdrawal{})
+	w := h.send(time.Hour, workflows.UpdateWithdrawal, workflows.Withdrawal{Reason: "không còn nhu cầu", Actor: "portal"})
+	res := h.run()
+	requireRejected(t, noReason, workflows.ErrInvalidDecision)
+	st := ok(t, w)
+	require.Equal(t, dossier.StatusWithdrawn, st.Status)
+	require.Equal(t, 7, st.Status.Code())
+	require.Nil(t, st.CurrentStep)
+	// The run closes with the dossier: later actions reach a closed
+	// workflow, which the API answers with 409 (see the API tests).
+	require.Equal(t, dossier.StatusWithdrawn, res.Status)
+	require.NotContains(t, h.actions(), dossier.ActionStepOverdue, "the timers stopped")
+	require.Equal(t, "000.00.18.H39", h.transition(dossier.ActionWithdrawn).Notifications[0].Agency)
+}
+
+func TestWithdrawalAfterTheResultIsReadyIsRefused(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["HT-KS-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	w := h.send(time.Minute, workflows.UpdateWithdrawal, workflows.Withdrawal{Reason: "late"})
+	h.send(time.Minute, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+	res := h.run()
+	requireRejected(t, w, workflows.ErrStageConflict)
+	require.Equal(t, dossier.StatusReturned, res.Status)
+}
+
+func TestStopAtAnyStageMarksAPaidFeeForRefund(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["TP-LLTP-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdatePayment, workflows.PaymentNotice{PaymentRef: "PAY-" + h.in.Code, TransactionID: "T", Amount: 200000, Status: "succeeded"})
+	stop := h.send(time.Minute, workflows.UpdateStop, workflows.Stop{Reason: "phát hiện giả mạo giấy tờ", Actor: "leader"})
+	res := h.run()
+	st := ok(t, stop)
+	require.Equal(t, dossier.StatusStopped, st.Status)
+	require.Equal(t, dossier.FeeRefundDue, st.Fee.Status)
+	require.Equal(t, dossier.StatusStopped, res.Status)
+	require.Len(t, h.notifications("stopped"), 1, "the applicant gets the notice (form 05)")
+}
+
+func TestCounterPayment(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["TP-LLTP-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+	early := h.send(time.Minute, workflows.UpdateCounterPayment, workflows.CounterPayment{ReceiptNumber: "BL-1", Amount: 200000})
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	wrong := h.send(time.Minute, workflows.UpdateCounterPayment, workflows.CounterPayment{ReceiptNumber: "BL-2", Amount: 20000})
+	paid := h.send(time.Minute, workflows.UpdateCounterPayment, workflows.CounterPayment{ReceiptNumber: "BL-3", Amount: 200000, Actor: "officer"})
+	gateway := h.send(time.Minute, workflows.UpdatePayment, workflows.PaymentNotice{PaymentRef: "PAY-" + h.in.Code, TransactionID: "T", Amount: 200000, Status: "succeeded"})
+	h.send(time.Minute, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+	res := h.run()
+	requireRejected(t, early, workflows.ErrStageConflict)
+	requireRejected(t, wrong, workflows.ErrAmountMismatch)
+	st := ok(t, paid)
+	require.Equal(t, dossier.FeePaid, st.Fee.Status)
+	requireRejected(t, gateway, workflows.ErrStageConflict) // a late gateway callback never pays twice
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	require.Contains(t, h.actions(), dossier.ActionPaymentCounter)
+}
+
+func TestFailedDeliveryComesBackToTheCounter(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["HT-KS-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+	h.in.ReturnMethod = dossier.ReturnPostal
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdatePostal, workflows.PostalNotice{Waybill: "EV000000001VN", Event: "picked_up"})
+	failed := h.send(time.Minute, workflows.UpdatePostal, workflows.PostalNotice{Waybill: "EV000000001VN", Event: "failed", Reason: "không có người nhận"})
+	handover := h.send(time.Minute, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+	res := h.run()
+	st := ok(t, failed)
+	require.Equal(t, dossier.ReturnCounter, st.ReturnMethod)
+	require.Equal(t, dossier.ShipmentFailed, st.Shipment.Status)
+	ok(t, handover)
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	require.Len(t, h.notifications("counter_pickup"), 1)
+}
+
+func TestPostalOutageThatRecovers(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["HT-KS-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+	h.in.ReturnMethod = dossier.ReturnPostal
+	// Retries back off to one every 10 minutes: 250 failures are about 31
+	// hours of outage (200 were measured at 22 h 50 m).
+	h.shipmentFails = 250
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	h.send(3*24*time.Hour, workflows.UpdatePostal, workflows.PostalNotice{Waybill: "EV000000001VN", Event: "delivered"})
+	res := h.run()
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	acts := h.actions()
+	require.Contains(t, acts, dossier.ActionShipmentDelayed, "staff were told after a day")
+	require.NotContains(t, acts, dossier.ActionCounterPickup, "it recovered before the fallback")
+	require.Less(t, slices.Index(acts, dossier.ActionShipmentDelayed), slices.Index(acts, dossier.ActionShipmentRequested))
+	require.Equal(t, 251, h.shipments, "one request per attempt, one waybill in the end")
+	require.Equal(t, "postal_outage", h.notifications("postal_outage")[0].Template)
+}
+
+func TestPostalOutageEndsInCounterPickup(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["HT-KS-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+	h.in.ReturnMethod = dossier.ReturnPostal
+	h.shipmentFails = -1 // the postal service stays suspended for weeks
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	tooSoon := h.send(time.Hour, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+	pickup := h.send(8*24*time.Hour, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "Nguyễn Văn A"})
+	res := h.run()
+	requireRejected(t, tooSoon, workflows.ErrStageConflict) // the result still goes by post then
+	st := ok(t, pickup)
+	require.Equal(t, dossier.ReturnCounter, st.ReturnMethod)
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	acts := h.actions()
+	require.Equal(t, []string{dossier.ActionShipmentDelayed, dossier.ActionCounterPickup, dossier.ActionHandover}, acts[len(acts)-3:])
+	require.True(t, start.Add(3*time.Minute+7*24*time.Hour).Equal(h.transition(dossier.ActionCounterPickup).Event.At),
+		"counter pickup is offered 7 days after the first shipment request")
+	require.Len(t, h.notifications("counter_pickup"), 1)
+}

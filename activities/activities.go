@@ -143,6 +143,21 @@ func Schedule(cal WorkingTime, in ScheduleInput) (ScheduleResult, error) {
 			due = appointment
 		}
 		res.StepDueAt[i] = due
+		branches := make([]time.Time, 0, len(s.Parallel))
+		for _, b := range s.Parallel {
+			bdue, err := cal.Add(start, time.Duration(b.Share)*time.Hour)
+			if err != nil {
+				return ScheduleResult{}, calendarError(err)
+			}
+			if bdue.After(due) {
+				bdue = due
+			}
+			branches = append(branches, bdue)
+		}
+		if len(branches) == 0 {
+			branches = append(branches, due)
+		}
+		res.BranchDueAt = append(res.BranchDueAt, branches)
 		if in.WarningFraction > 0 && s.Hours() > 0 {
 			share := time.Duration(float64(s.Hours()) * float64(time.Hour) * in.WarningFraction)
 			warn, err := cal.Add(start, share)
@@ -229,6 +244,7 @@ func (a *Activities) RequestPayment(ctx context.Context, in PaymentInput) (Payme
 		Amount:      in.Amount,
 		Description: in.Description,
 		NotifyURL:   a.PublicURL + "/v1/payments/notifications",
+		ExpiresAt:   in.ExpiresAt,
 	})
 	if err != nil {
 		if payment.IsPermanent(err) {

@@ -51,6 +51,9 @@ type ScheduleResult struct {
 	// ApologyBy is when the dossier must have an apology letter if it is not
 	// finished (zero: none).
 	ApologyBy time.Time
+	// BranchDueAt is, for every step, each department's due time, in the
+	// order of Step.Departments(): in a parallel step each has its own share.
+	BranchDueAt [][]time.Time
 }
 
 // DueAfterInput asks when a duration counted from an instant ends.
@@ -83,6 +86,8 @@ type PaymentInput struct {
 	Code        string
 	Amount      int64
 	Description string
+	// ExpiresAt closes the payment request (zero: the gateway's default).
+	ExpiresAt time.Time
 }
 
 // PaymentResult is the gateway's payment request.

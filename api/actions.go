@@ -97,15 +97,24 @@ func (s *Server) review() http.HandlerFunc {
 }
 
 type approvalRequest struct {
-	Decision string `json:"decision"`
-	Note     string `json:"note"`
+	Decision       string        `json:"decision"`
+	Note           string        `json:"note"`
+	ResultDocument *documentJSON `json:"result_document"`
 }
 
 func (s *Server) approval() http.HandlerFunc {
 	return action(s, workflows.UpdateApproval, func(r *http.Request, req *approvalRequest, v *dossier.Invalid) any {
 		checkDecision(v, req.Decision, "approve", "reject", "return")
 		checkText(v, "note", req.Note, req.Decision == "reject" || req.Decision == "return")
-		return workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)}
+		d := workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)}
+		if rd := req.ResultDocument; rd != nil {
+			checkText(v, "result_document.name", rd.Name, true)
+			if !sha256Re.MatchString(rd.SHA256) {
+				v.Add("result_document.sha256", "must be 64 hexadecimal characters (a SHA-256 digest)")
+			}
+			d.ResultDocument = &dossier.Document{Name: rd.Name, SHA256: strings.ToLower(rd.SHA256)}
+		}
+		return d
 	})
 }
 
@@ -209,5 +218,22 @@ func (s *Server) counterPayment() http.HandlerFunc {
 			return nil
 		}
 		return workflows.CounterPayment{ReceiptNumber: req.ReceiptNumber, Amount: *req.Amount, Actor: actorOf(r)}
+	})
+}
+
+type assignmentRequest struct {
+	Assignee   string `json:"assignee"`
+	Department string `json:"department"`
+}
+
+// assignment gives the current step to another reviewer of its department.
+func (s *Server) assignment() http.HandlerFunc {
+	return action(s, workflows.UpdateAssignment, func(r *http.Request, req *assignmentRequest, v *dossier.Invalid) any {
+		checkText(v, "assignee", req.Assignee, true)
+		if len(req.Assignee) > 200 {
+			v.Add("assignee", "must be at most 200 characters")
+		}
+		checkText(v, "department", req.Department, false)
+		return workflows.Assignment{Assignee: req.Assignee, Department: req.Department, Actor: actorOf(r)}
 	})
 }

@@ -383,8 +383,16 @@ func TestElectronicReturnWithoutFee(t *testing.T) {
 	require.Regexp(t, `^000\.00\.25\.H39-`, code)
 	s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "accept"})
 	s.must(200, "POST", "/v1/dossiers/"+code+"/review", map[string]any{"decision": "approve"})
-	s.must(200, "POST", "/v1/dossiers/"+code+"/approval", map[string]any{"decision": "approve"})
+	require.Equal(t, 404, s.call("GET", "/v1/dossiers/"+code+"/result", nil).status, "no result yet")
+	res := s.call("POST", "/v1/dossiers/"+code+"/approval", map[string]any{"decision": "approve",
+		"result_document": map[string]any{"name": "trich-luc.pdf", "sha256": "xyz"}})
+	require.Equal(t, 400, res.status, string(res.body))
+	s.must(200, "POST", "/v1/dossiers/"+code+"/approval", map[string]any{"decision": "approve",
+		"result_document": map[string]any{"name": "giay-khai-sinh.pdf", "sha256": strings.Repeat("ef", 32)}})
 	d = s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
+	result := s.must(200, "GET", "/v1/dossiers/"+code+"/result", nil)
+	require.Equal(t, "giay-khai-sinh.pdf", result["name"])
+	require.Equal(t, d["result_document"].(map[string]any)["sha256"], result["sha256"])
 	require.Equal(t, "none", fee(d)["status"])
 	require.NotContains(t, d, "shipment")
 	require.Equal(t, []string{"submitted", "intake.accept", "review.approve", "approval.approve",

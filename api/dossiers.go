@@ -376,3 +376,18 @@ func checkDocuments(v *dossier.Invalid, docs []documentJSON) {
 		}
 	}
 }
+
+// getResult is the result document's record.
+func (s *Server) getResult(w http.ResponseWriter, r *http.Request) {
+	code := chi.URLParam(r, "code")
+	d, err := s.store.Dossier(r.Context(), code)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	if d.ResultDocument == nil {
+		writeError(w, r, s.log, dossier.Errorf(dossier.ENotFound, "dossier %s has no result document yet", code))
+		return
+	}
+	writeJSON(w, http.StatusOK, renderResult(d.ResultDocument))
+}

@@ -25,6 +25,10 @@ func TestMultiAgencyParallelReview(t *testing.T) {
 
 	res := s.call("POST", path+"/review", map[string]any{"decision": "approve"})
 	require.Equal(t, 400, res.status, "a parallel step needs the department")
+	d = s.must(200, "POST", path+"/assignment", map[string]any{"assignee": "cv.thue.lan", "department": "000.00.22.H39"})
+	branches := d["current_step"].(map[string]any)["branches"].([]any)
+	require.Len(t, branches, 2)
+	require.Equal(t, "cv.thue.lan", branches[1].(map[string]any)["assignee"])
 	d = s.must(200, "POST", path+"/review", map[string]any{"decision": "approve", "department": "000.00.21.H39"})
 	require.Equal(t, []any{"000.00.22.H39"}, d["current_step"].(map[string]any)["pending_departments"])
 	res = s.call("POST", path+"/review", map[string]any{"decision": "approve", "department": "000.00.21.H39"})
@@ -44,7 +48,7 @@ func TestMultiAgencyParallelReview(t *testing.T) {
 	require.Contains(t, late["callback_body"], `"ignored"`)
 	s.must(200, "POST", path+"/handover", map[string]any{"received_by": "Phạm Thị D"})
 	acts := s.actions(code)
-	require.Equal(t, []string{"submitted", "intake.accept", "review.approve", "review.approve", "review.approve",
+	require.Equal(t, []string{"submitted", "intake.accept", "review.approve", "step.assigned", "review.approve", "review.approve",
 		"approval.approve", "payment.requested", "payment.counter", "handover"}, acts)
 	s.recordHistory(code, "multi-agency-assessed-fee-counter-payment")
 }
@@ -96,7 +100,8 @@ func outageRules(t *testing.T, notice, fallback string) *rules.Set {
 	rs, err := rules.Parse([]byte(`versions:
   - {version: test, effective_from: 2018-01-01, warning_fraction: 0.75, supplement_deadline: 10wd,
      pause_clock_for_payment: true, max_appointment_resets: 1, apology_lead_time: 8wh,
-     verdict_against: original, postal_outage_notice: ` + notice + `, postal_outage_fallback: ` + fallback + `}`))
+     verdict_against: original, postal_outage_notice: ` + notice + `, postal_outage_fallback: ` + fallback + `,
+     payment_expiry: 72h, payment_reminder_before: 24h}`))
 	require.NoError(t, err)
 	return rs
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/motcua/motcua/catalog"
@@ -25,13 +26,35 @@ type shipmentJSON struct {
 }
 
 type stepJSON struct {
-	Name        string     `json:"name"`
-	Departments []string   `json:"departments"`
-	Pending     []string   `json:"pending_departments"`
-	DueAt       *time.Time `json:"due_at"`
-	WarnAt      *time.Time `json:"warn_at"`
-	Escalated   bool       `json:"escalated"`
-	Extended    bool       `json:"extended"`
+	Name        string       `json:"name"`
+	Departments []string     `json:"departments"`
+	Pending     []string     `json:"pending_departments"`
+	DueAt       *time.Time   `json:"due_at"`
+	WarnAt      *time.Time   `json:"warn_at"`
+	Escalated   bool         `json:"escalated"`
+	Extended    bool         `json:"extended"`
+	Branches    []branchView `json:"branches"`
+}
+
+type branchView struct {
+	Department string    `json:"department"`
+	DueAt      time.Time `json:"due_at"`
+	Escalated  bool      `json:"escalated"`
+	Decided    bool      `json:"decided"`
+	Assignee   *string   `json:"assignee"`
+}
+
+type resultDocumentJSON struct {
+	Name     string    `json:"name"`
+	SHA256   string    `json:"sha256"`
+	IssuedAt time.Time `json:"issued_at"`
+}
+
+func renderResult(d *dossier.ResultDocument) *resultDocumentJSON {
+	if d == nil {
+		return nil
+	}
+	return &resultDocumentJSON{Name: d.Name, SHA256: d.SHA256, IssuedAt: d.IssuedAt.In(dossier.Location)}
 }
 
 type supplementJSON struct {
@@ -59,11 +82,12 @@ type dossierJSON struct {
 	Shipment      json.RawMessage `json:"shipment,omitempty"`
 	CurrentStep   *stepJSON       `json:"current_step"`
 
-	OriginalAppointmentAt *time.Time      `json:"original_appointment_at"`
-	AppointmentResets     int             `json:"appointment_resets"`
-	Verdict               *string         `json:"verdict"`
-	ApologyRequired       bool            `json:"apology_required"`
-	Supplement            *supplementJSON `json:"supplement"`
+	OriginalAppointmentAt *time.Time          `json:"original_appointment_at"`
+	AppointmentResets     int                 `json:"appointment_resets"`
+	Verdict               *string             `json:"verdict"`
+	ApologyRequired       bool                `json:"apology_required"`
+	Supplement            *supplementJSON     `json:"supplement"`
+	ResultDocument        *resultDocumentJSON `json:"result_document"`
 }
 
 func local(t *time.Time) *time.Time {
@@ -103,6 +127,7 @@ func renderDossier(d store.Dossier) dossierJSON {
 		AppointmentResets:     d.AppointmentResets,
 		Verdict:               optional(d.Verdict),
 		ApologyRequired:       d.ApologyRequired,
+		ResultDocument:        renderResult(d.ResultDocument),
 	}
 	if sp := d.Supplement; sp != nil {
 		out.Supplement = &supplementJSON{RequestedAt: sp.RequestedAt.In(dossier.Location),
@@ -120,6 +145,18 @@ func renderDossier(d store.Dossier) dossierJSON {
 			WarnAt: local(s.WarnAt), Escalated: s.Escalated, Extended: s.Extended}
 		if out.CurrentStep.Pending == nil {
 			out.CurrentStep.Pending = []string{}
+		}
+		out.CurrentStep.Branches = []branchView{}
+		for _, b := range s.Branches {
+			out.CurrentStep.Branches = append(out.CurrentStep.Branches, branchView{Department: b.Department,
+				DueAt: b.DueAt.In(dossier.Location), Escalated: b.Escalated, Decided: b.Decided, Assignee: optional(b.Assignee)})
+		}
+		if len(s.Branches) == 0 {
+			// Dossiers from before branches existed: one, the step itself.
+			for _, d := range s.Departments {
+				out.CurrentStep.Branches = append(out.CurrentStep.Branches, branchView{Department: d,
+					DueAt: s.DueAt.In(dossier.Location), Escalated: s.Escalated, Decided: !slices.Contains(s.Pending, d)})
+			}
 		}
 	}
 	return out

@@ -39,6 +39,8 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/dossiers/{code}/withdrawal", s.withdrawal())
 		r.Post("/dossiers/{code}/stop", s.stop())
 		r.Post("/dossiers/{code}/payment", s.counterPayment())
+		r.Post("/dossiers/{code}/assignment", s.assignment())
+		r.Get("/dossiers/{code}/result", s.getResult)
 		r.Post("/payments/notifications", s.paymentNotification)
 		r.Post("/postal/notifications", s.postalNotification)
 		r.Get("/procedures", s.listProcedures)

@@ -57,6 +57,9 @@ const (
 	ActionPaymentCounter  = "payment.counter"
 	ActionShipmentDelayed = "shipment.delayed"
 	ActionCounterPickup   = "return.counter_pickup"
+	ActionStepAssigned    = "step.assigned"
+	ActionPaymentReminder = "payment.reminder"
+	ActionPaymentExpired  = "payment.expired"
 )
 
 // Timeliness classes for reports and step completions.
@@ -112,6 +115,26 @@ type CurrentStep struct {
 	Escalated bool `json:"escalated,omitempty"`
 	// Extended is set once a leader extended the step (once per step).
 	Extended bool `json:"extended,omitempty"`
+	// Branches are the step's departments, each with its own share of the
+	// time: its own due time, escalation and assignee (một cửa liên thông).
+	Branches []Branch `json:"branches,omitempty"`
+}
+
+// Branch is one department's part of the current step.
+type Branch struct {
+	Department string    `json:"department"`
+	DueAt      time.Time `json:"due_at"`
+	Escalated  bool      `json:"escalated,omitempty"`
+	Decided    bool      `json:"decided,omitempty"`
+	Assignee   string    `json:"assignee,omitempty"`
+}
+
+// ResultDocument is the record of the signed result: what an electronic
+// return delivers.
+type ResultDocument struct {
+	Name     string    `json:"name"`
+	SHA256   string    `json:"sha256"`
+	IssuedAt time.Time `json:"issued_at"`
 }
 
 // Supplement is an outstanding request for missing documents (form 02).
@@ -173,6 +196,8 @@ type Progress struct {
 	// ReturnMethod is how the result will reach the applicant: it can turn
 	// from postal to counter when the postal service fails.
 	ReturnMethod ReturnMethod `json:"return_method,omitempty"`
+	// ResultDocument is set when the leader approves with one.
+	ResultDocument *ResultDocument `json:"result_document,omitempty"`
 }
 
 // Clone returns a deep copy, so a snapshot handed to an activity never
@@ -192,9 +217,14 @@ func (p Progress) Clone() Progress {
 		s.Departments = append([]string(nil), p.CurrentStep.Departments...)
 		s.Pending = append([]string(nil), p.CurrentStep.Pending...)
 		s.WarnAt = cloneTime(p.CurrentStep.WarnAt)
+		s.Branches = append([]Branch(nil), p.CurrentStep.Branches...)
 		c.CurrentStep = &s
 	}
 	c.OriginalAppointmentAt = cloneTime(p.OriginalAppointmentAt)
+	if p.ResultDocument != nil {
+		d := *p.ResultDocument
+		c.ResultDocument = &d
+	}
 	if p.Supplement != nil {
 		s := *p.Supplement
 		s.Missing = append([]string(nil), p.Supplement.Missing...)

@@ -42,6 +42,10 @@ type Rules struct {
 	// offered counter pickup instead (real time: outages are about days).
 	PostalOutageNotice   time.Duration `json:"postal_outage_notice"`
 	PostalOutageFallback time.Duration `json:"postal_outage_fallback"`
+	// PaymentExpiry is how long a payment request stays open; the
+	// applicant is reminded PaymentReminderBefore its end (real time).
+	PaymentExpiry         time.Duration `json:"payment_expiry"`
+	PaymentReminderBefore time.Duration `json:"payment_reminder_before"`
 }
 
 // Set is every version, oldest first.
@@ -60,6 +64,8 @@ type file struct {
 		VerdictAgainst       string  `yaml:"verdict_against"`
 		PostalOutageNotice   string  `yaml:"postal_outage_notice"`
 		PostalOutageFallback string  `yaml:"postal_outage_fallback"`
+		PaymentExpiry        string  `yaml:"payment_expiry"`
+		PaymentReminder      string  `yaml:"payment_reminder_before"`
 	} `yaml:"versions"`
 }
 
@@ -100,6 +106,11 @@ func Parse(data []byte) (*Set, error) {
 		if errN != nil || errF != nil || notice <= 0 || fallback < notice {
 			return nil, fail("postal_outage_notice and postal_outage_fallback must be durations like 24h and 168h, the fallback not before the notice")
 		}
+		expiry, errE := time.ParseDuration(v.PaymentExpiry)
+		reminder, errR := time.ParseDuration(v.PaymentReminder)
+		if errE != nil || errR != nil || expiry <= 0 || reminder < 0 || reminder >= expiry {
+			return nil, fail("payment_expiry and payment_reminder_before must be durations like 72h and 24h, the reminder shorter than the expiry")
+		}
 		switch {
 		case v.Version == "":
 			return nil, fail("version is empty")
@@ -117,6 +128,7 @@ func Parse(data []byte) (*Set, error) {
 			SupplementDeadline: supp, PauseClockForPayment: v.PauseClockForPayment,
 			MaxAppointmentResets: v.MaxAppointmentResets, ApologyLeadTime: leadTime, VerdictAgainst: v.VerdictAgainst,
 			PostalOutageNotice: notice, PostalOutageFallback: fallback,
+			PaymentExpiry: expiry, PaymentReminderBefore: reminder,
 		})
 	}
 	return &s, nil
@@ -145,5 +157,6 @@ func Default() Rules {
 		SupplementDeadline:   calendar.Duration{Unit: calendar.UnitWorkingDays, N: 10},
 		PauseClockForPayment: true, MaxAppointmentResets: 1, ApologyLeadTime: 8 * time.Hour,
 		VerdictAgainst: "original", PostalOutageNotice: 24 * time.Hour, PostalOutageFallback: 7 * 24 * time.Hour,
+		PaymentExpiry: 72 * time.Hour, PaymentReminderBefore: 24 * time.Hour,
 	}
 }

@@ -25,19 +25,21 @@ func TestShippedRulesByEffectiveDate(t *testing.T) {
 	require.Equal(t, 8*time.Hour, r.ApologyLeadTime)
 	require.Equal(t, 10, r.SupplementDeadline.N)
 	require.Equal(t, 7*24*time.Hour, r.PostalOutageFallback)
+	require.Equal(t, 72*time.Hour, r.PaymentExpiry)
 }
 
 func TestParseRejectsBadRules(t *testing.T) {
 	t.Parallel()
 	for _, bad := range []string{
 		"versions: []",
-		"versions: [{version: a, effective_from: 2025-13-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h}]",
-		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 1.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h}]",
-		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: ten, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h}]",
-		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 3d, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h}]",
-		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: whenever, postal_outage_notice: 24h, postal_outage_fallback: 168h}]",
-		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, colour: red}]",
-		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 200h, postal_outage_fallback: 168h}]",
+		"versions: [{version: a, effective_from: 2025-13-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 1.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: ten, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 3d, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: whenever, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, colour: red}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 24h, payment_reminder_before: 48h}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 200h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
 	} {
 		_, err := rules.Parse([]byte(bad))
 		require.Error(t, err, bad)

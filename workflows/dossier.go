@@ -113,6 +113,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateWithdrawal, r.onWithdrawal, r.validateWithdrawal},
 		{UpdateStop, r.onStop, r.validateStop},
 		{UpdateCounterPayment, r.onCounterPayment, r.validateCounterPayment},
+		{UpdateAssignment, r.onAssignment, r.validateAssignment},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -347,6 +348,7 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 	r.st.StepDueAt = sched.StepDueAt
 	r.st.StepWarnAt = sched.StepWarnAt
 	r.st.ApologyBy = sched.ApologyBy
+	r.st.StepBranchDueAt = sched.BranchDueAt
 	r.st.Status = dossier.StatusReceived
 	ev.Action = dossier.ActionIntakeAccept
 	ev.OnTime = dossier.Timeliness(m.at, sched.StepDueAt[0])
@@ -397,6 +399,25 @@ func (r *run) enterStep(i int) {
 		warn := r.st.StepWarnAt[i]
 		r.st.CurrentStep.WarnAt = &warn
 	}
+	for k, d := range deps {
+		due := r.st.StepDueAt[i]
+		if i < len(r.st.StepBranchDueAt) && k < len(r.st.StepBranchDueAt[i]) {
+			due = r.st.StepBranchDueAt[i][k]
+		}
+		r.st.CurrentStep.Branches = append(r.st.CurrentStep.Branches, dossier.Branch{Department: d, DueAt: due})
+	}
+}
+
+// branch returns the current step's part of a department.
+func (r *run) branch(dept string) *dossier.Branch {
+	if s := r.st.CurrentStep; s != nil {
+		for i := range s.Branches {
+			if s.Branches[i].Department == dept {
+				return &s.Branches[i]
+			}
+		}
+	}
+	return nil
 }
 
 // ---- Review ----------------------------------------------------------------
@@ -489,6 +510,12 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 	ev.Action = dossier.ActionReviewApprove
 	r.st.Status = dossier.StatusProcessing
 	step.Pending = slices.DeleteFunc(step.Pending, func(p string) bool { return p == dept })
+	if b := r.branch(dept); b != nil {
+		b.Decided = true
+		if len(step.Departments) > 1 {
+			ev.OnTime = dossier.Timeliness(m.at, b.DueAt) // its own share of the time
+		}
+	}
 	if len(step.Pending) == 0 {
 		r.enterStep(r.st.StepIndex + 1)
 	}
@@ -549,6 +576,9 @@ func (r *run) onApproval(ctx workflow.Context, d ApprovalDecision) (State, error
 	}
 	ev.Action = dossier.ActionApprovalApprove
 	r.st.Status = dossier.StatusResultReady
+	if d.ResultDocument != nil {
+		r.st.ResultDocument = &dossier.ResultDocument{Name: d.ResultDocument.Name, SHA256: d.ResultDocument.SHA256, IssuedAt: m.at}
+	}
 	r.st.ApologyRequired = false
 	r.st.Verdict = r.verdict(m.at)
 	r.enterStep(r.st.StepIndex + 1)
@@ -581,10 +611,12 @@ func (r *run) requestPayment(ctx workflow.Context) {
 		defer func() { r.paymentBusy = false }()
 		var res activities.PaymentResult
 		actx := workflow.WithActivityOptions(ctx, thirdPartyOptions)
-		err := workflow.ExecuteActivity(actx, activities.NameRequestPayment, activities.PaymentInput{
-			Code: r.in.Code, Amount: r.st.Fee.Amount,
-			Description: fmt.Sprintf("%s %s", r.in.Procedure.Code, r.in.Code),
-		}).Get(actx, &res)
+		in := activities.PaymentInput{Code: r.in.Code, Amount: r.st.Fee.Amount,
+			Description: fmt.Sprintf("%s %s", r.in.Procedure.Code, r.in.Code)}
+		if r.lifecycle && r.in.Rules.PaymentExpiry > 0 {
+			in.ExpiresAt = workflow.Now(ctx).Add(r.in.Rules.PaymentExpiry)
+		}
+		err := workflow.ExecuteActivity(actx, activities.NameRequestPayment, in).Get(actx, &res)
 		if err != nil {
 			r.logger.Error("payment request failed", "error", err)
 			_ = workflow.Sleep(ctx, retryAfterPermanentFailure)
@@ -597,6 +629,7 @@ func (r *run) requestPayment(ctx workflow.Context) {
 		r.st.Fee.Status = dossier.FeeAwaitingPayment
 		r.st.Fee.PaymentRef, r.st.Fee.PayURL = res.PaymentRef, res.PayURL
 		r.st.Status = dossier.StatusAwaitingPayment
+		r.st.PaymentExpiresAt = in.ExpiresAt
 		if r.legalTime && r.in.Rules.PauseClockForPayment {
 			r.st.PausedAt = &m.at // the applicant owes: the agency's clock stops
 		}
@@ -801,6 +834,12 @@ func (r *run) nextDeadline() time.Time {
 	if sp := r.st.Supplement; sp != nil {
 		consider(sp.DueAt)
 	}
+	if r.paymentWatch() {
+		if !r.st.PaymentReminded && r.in.Rules.PaymentReminderBefore > 0 {
+			consider(r.st.PaymentExpiresAt.Add(-r.in.Rules.PaymentReminderBefore))
+		}
+		consider(r.st.PaymentExpiresAt)
+	}
 	if r.outageWatch() {
 		if !r.st.OutageNotified {
 			consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageNotice))
@@ -816,6 +855,13 @@ func (r *run) nextDeadline() time.Time {
 		}
 		if !r.st.StepOverdue {
 			consider(s.DueAt)
+		}
+		if r.lifecycle && len(s.Branches) > 1 {
+			for _, b := range s.Branches {
+				if !b.Decided && !b.Escalated {
+					consider(b.DueAt)
+				}
+			}
 		}
 	}
 	if r.st.FinishedAt == nil {
@@ -874,6 +920,44 @@ func (r *run) handleDeadlines(ctx workflow.Context) {
 	r.armedAt = time.Time{}
 	r.cancelTimer = nil
 	now := workflow.Now(ctx)
+	if r.paymentWatch() {
+		if !r.st.PaymentReminded && r.in.Rules.PaymentReminderBefore > 0 &&
+			!r.st.PaymentExpiresAt.Add(-r.in.Rules.PaymentReminderBefore).After(now) {
+			m := r.mark(ctx)
+			r.st.PaymentReminded = true
+			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPaymentReminder,
+				Note: "the payment request closes at " + formatLocal(r.st.PaymentExpiresAt)},
+				notify(dossier.Notification{To: dossier.ToApplicant, Template: "payment_reminder",
+					Message: fmt.Sprintf("Hồ sơ %s: vui lòng nộp phí %d đồng trước %s", r.in.Code, r.st.Fee.Amount, formatLocal(r.st.PaymentExpiresAt))}))
+		}
+		if !r.st.PaymentExpiresAt.After(now) {
+			m := r.mark(ctx)
+			r.st.PaymentExpired = true
+			extra := r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "payment_expired",
+				"Hồ sơ "+r.in.Code+": yêu cầu thanh toán đã hết hạn")
+			extra.Notifications = append(extra.Notifications, dossier.Notification{To: dossier.ToApplicant, Template: "payment_expired",
+				Message: "Hồ sơ " + r.in.Code + ": yêu cầu thanh toán trực tuyến đã hết hạn; có thể nộp phí tại bộ phận một cửa"})
+			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPaymentExpired,
+				Note: "the dossier keeps waiting: the fee can be paid at the counter"}, extra)
+		}
+	}
+	if r.lifecycle && r.st.PausedAt == nil && !r.st.Status.Final() {
+		if s := r.st.CurrentStep; s != nil && len(s.Branches) > 1 {
+			for i := range s.Branches {
+				b := &s.Branches[i]
+				if b.Decided || b.Escalated || b.DueAt.After(now) {
+					continue
+				}
+				// Each department of a parallel step is escalated on its own.
+				m := r.mark(ctx)
+				b.Escalated = true
+				_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionStepOverdue, Step: s.Name, Department: b.Department,
+					Note: "department's part due at " + b.DueAt.In(dossier.Location).Format(time.RFC3339)},
+					r.toAgencies([]string{b.Department}, dossier.ToLeader, "step_overdue",
+						"Hồ sơ "+r.in.Code+": phần việc của đơn vị ở bước "+s.Name+" đã quá hạn ("+formatLocal(b.DueAt)+")"))
+			}
+		}
+	}
 	if r.outageWatch() {
 		if !r.st.OutageNotified && !r.st.ShipmentSince.Add(r.in.Rules.PostalOutageNotice).After(now) {
 			m := r.mark(ctx)
@@ -1083,6 +1167,15 @@ func (r *run) resumeClock(ctx workflow.Context, at time.Time) error {
 		cur = r.st.CurrentStep.DueAt
 	}
 	instants = append(instants, appt, r.st.ApologyBy, cur)
+	// Then every department's due time: of all steps, and of the current one.
+	for _, ds := range r.st.StepBranchDueAt {
+		instants = append(instants, ds...)
+	}
+	if r.st.CurrentStep != nil {
+		for _, b := range r.st.CurrentStep.Branches {
+			instants = append(instants, b.DueAt)
+		}
+	}
 	var res activities.ShiftResult
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	err := workflow.ExecuteLocalActivity(lctx, activities.NameShiftInstants,
@@ -1096,7 +1189,17 @@ func (r *run) resumeClock(ctx workflow.Context, at time.Time) error {
 	if len(r.st.StepWarnAt) == n {
 		r.st.StepWarnAt = sh[n : 2*n]
 	}
-	k := len(sh) - 3
+	k := len(r.st.StepDueAt) + len(r.st.StepWarnAt)
+	rest := sh[k+3:]
+	for i := range r.st.StepBranchDueAt {
+		m := len(r.st.StepBranchDueAt[i])
+		r.st.StepBranchDueAt[i], rest = rest[:m:m], rest[m:]
+	}
+	if r.st.CurrentStep != nil {
+		for i := range r.st.CurrentStep.Branches {
+			r.st.CurrentStep.Branches[i].DueAt, rest = rest[0], rest[1:]
+		}
+	}
 	if !appt.IsZero() {
 		a := sh[k]
 		r.st.AppointmentAt = &a
@@ -1327,5 +1430,57 @@ func (r *run) onCounterPayment(ctx workflow.Context, p CounterPayment) (State, e
 	r.enterStep(len(r.in.Procedure.Steps) - 1)
 	err := r.commit(ctx, m, dossier.Event{Action: dossier.ActionPaymentCounter, Actor: p.Actor,
 		Note: fmt.Sprintf("%d VND, receipt %s", p.Amount, p.ReceiptNumber)})
+	return r.snapshot(), err
+}
+
+// paymentWatch: an open online payment request with an expiry.
+func (r *run) paymentWatch() bool {
+	return r.lifecycle && r.st.Stage == dossier.StagePayment && r.st.Fee.Status == dossier.FeeAwaitingPayment &&
+		!r.st.PaymentExpiresAt.IsZero() && !r.st.PaymentExpired && !r.st.Status.Final()
+}
+
+func (r *run) validateAssignment(a Assignment) error {
+	if !r.lifecycle {
+		return r.conflict("assignment is not available for dossiers started before it existed")
+	}
+	s := r.st.CurrentStep
+	if s == nil || (r.st.Stage != dossier.StageReview && r.st.Stage != dossier.StageApproval) {
+		return r.conflict("no department step is open")
+	}
+	if strings.TrimSpace(a.Assignee) == "" {
+		return invalid("assignee is required")
+	}
+	dept := a.Department
+	if dept == "" {
+		if len(s.Departments) > 1 {
+			return invalid("department is required: step %s is worked on in parallel by %v", s.Name, s.Departments)
+		}
+		dept = s.Departments[0]
+	}
+	b := r.branch(dept)
+	if b == nil {
+		return r.conflict("department %s does not work on step %s", dept, s.Name)
+	}
+	if b.Decided {
+		return r.conflict("department %s has already decided step %s", dept, s.Name)
+	}
+	return nil
+}
+
+func (r *run) onAssignment(ctx workflow.Context, a Assignment) (State, error) {
+	m := r.mark(ctx)
+	dept := a.Department
+	if dept == "" {
+		dept = r.st.CurrentStep.Departments[0]
+	}
+	b := r.branch(dept)
+	from := b.Assignee
+	b.Assignee = a.Assignee
+	note := "assigned to " + a.Assignee
+	if from != "" {
+		note = "reassigned from " + from + " to " + a.Assignee
+	}
+	err := r.commit(ctx, m, dossier.Event{Action: dossier.ActionStepAssigned, Actor: a.Actor,
+		Step: r.st.CurrentStep.Name, Department: dept, Note: note})
 	return r.snapshot(), err
 }

@@ -188,3 +188,86 @@ func TestPostalOutageEndsInCounterPickup(t *testing.T) {
 		"counter pickup is offered 7 days after the first shipment request")
 	require.Len(t, h.notifications("counter_pickup"), 1)
 }
+
+func TestParallelDepartmentsHaveTheirOwnTimersAndAssignees(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	// TN-BDDD-01, received Monday 09:01: intake 4 h, review 32 h, then the
+	// assessment step, 16 h for each of two departments in parallel.
+	h := newHarness(t, procs["TN-BDDD-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	noDept := h.send(time.Minute, workflows.UpdateAssignment, workflows.Assignment{Assignee: "cv.lan"})
+	assign := h.send(time.Minute, workflows.UpdateAssignment, workflows.Assignment{Assignee: "cv.lan", Department: "000.00.22.H39"})
+	reassign := h.send(time.Minute, workflows.UpdateAssignment, workflows.Assignment{Assignee: "cv.minh", Department: "000.00.22.H39"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve", Department: "000.00.21.H39"})
+	decided := h.send(time.Minute, workflows.UpdateAssignment, workflows.Assignment{Assignee: "x", Department: "000.00.21.H39"})
+	// The tax department takes ten days: its part (4 + 32 + 16 working
+	// hours from Monday 09:01, i.e. Tuesday of the next week) is late.
+	fee := int64(900_000)
+	h.send(10*24*time.Hour, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve", Department: "000.00.22.H39", AssessedFee: &fee})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "reject", Note: "end"})
+	h.run()
+
+	requireRejected(t, noDept, workflows.ErrInvalidDecision)
+	st := ok(t, assign)
+	require.Len(t, st.CurrentStep.Branches, 2)
+	require.Equal(t, "cv.lan", st.CurrentStep.Branches[1].Assignee)
+	st = ok(t, reassign)
+	require.Equal(t, "cv.minh", st.CurrentStep.Branches[1].Assignee)
+	requireRejected(t, decided, workflows.ErrStageConflict)
+	var escalated []string
+	for _, tr := range h.transitions {
+		if tr.Event.Action == dossier.ActionStepOverdue && tr.Event.Step == "assessment" {
+			escalated = append(escalated, tr.Event.Department)
+		}
+	}
+	// Only the slow department's part is escalated, to its own leader,
+	// then the step as a whole.
+	require.Equal(t, []string{"000.00.22.H39", ""}, escalated)
+	var notes []string
+	for _, tr := range h.transitions {
+		if tr.Event.Action == dossier.ActionStepAssigned {
+			notes = append(notes, tr.Event.Note)
+		}
+	}
+	require.Equal(t, []string{"assigned to cv.lan", "reassigned from cv.lan to cv.minh"}, notes)
+}
+
+func TestPaymentReminderAndExpiry(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["TP-LLTP-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	// Nobody pays online for four days; then the applicant pays at the counter.
+	paid := h.send(4*24*time.Hour, workflows.UpdateCounterPayment, workflows.CounterPayment{ReceiptNumber: "BL-9", Amount: 200000})
+	h.send(time.Minute, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+	res := h.run()
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	ok(t, paid)
+	requested := h.transition(dossier.ActionPaymentRequested).Event.At
+	require.True(t, requested.Add(48*time.Hour).Equal(h.transition(dossier.ActionPaymentReminder).Event.At), "reminded 24 h before the 72 h expiry")
+	require.True(t, requested.Add(72*time.Hour).Equal(h.transition(dossier.ActionPaymentExpired).Event.At))
+	require.Len(t, h.notifications("payment_reminder"), 1)
+	expired := h.transition(dossier.ActionPaymentExpired)
+	require.Equal(t, dossier.StatusAwaitingPayment, expired.Progress.Status, "the dossier keeps waiting")
+	require.Len(t, expired.Notifications, 2, "the applicant and the intake desk are told")
+}
+
+func TestElectronicReturnCarriesTheResultDocument(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["HT-KS-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve",
+		ResultDocument: &dossier.Document{Name: "giay-khai-sinh.pdf", SHA256: "ab12"}})
+	res := h.run()
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	doc := h.transition(dossier.ActionIssuedElectronic).Progress.ResultDocument
+	require.NotNil(t, doc)
+	require.Equal(t, "giay-khai-sinh.pdf", doc.Name)
+	require.True(t, start.Add(3*time.Minute).Equal(doc.IssuedAt))
+}

@@ -40,6 +40,7 @@ const (
 	UpdateWithdrawal     = "withdrawal"
 	UpdateStop           = "stop"
 	UpdateCounterPayment = "counter_payment"
+	UpdateAssignment     = "assignment"
 	QueryState           = "state"
 )
 
@@ -154,6 +155,14 @@ type State struct {
 	// outage notice and the counter fallback count from it.
 	ShipmentSince  time.Time
 	OutageNotified bool
+
+	// StepBranchDueAt is each step's departments' due times (parallel
+	// steps give each department its own share).
+	StepBranchDueAt [][]time.Time
+	// The payment request's expiry, and what was done about it.
+	PaymentExpiresAt time.Time
+	PaymentReminded  bool
+	PaymentExpired   bool
 }
 
 // IntakeDecision is the intake officer's decision (tiếp nhận).
@@ -181,9 +190,11 @@ type ReviewDecision struct {
 
 // ApprovalDecision is the leader's decision: sign the result or reject.
 type ApprovalDecision struct {
-	Decision string // approve | reject
+	Decision string // approve | reject | return
 	Note     string
-	Actor    string
+	// ResultDocument is the signed result's record (name and hash).
+	ResultDocument *dossier.Document
+	Actor          string
 }
 
 // PaymentNotice is the payment gateway's word on a payment.
@@ -247,4 +258,12 @@ type CounterPayment struct {
 	ReceiptNumber string
 	Amount        int64
 	Actor         string
+}
+
+// Assignment gives the current step (a department's part of it) to another
+// reviewer of that department.
+type Assignment struct {
+	Assignee   string
+	Department string
+	Actor      string
 }

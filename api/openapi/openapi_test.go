@@ -31,11 +31,13 @@ var contractRoutes = []Route{
 	{"GET", "/v1/dossiers/{code}"},
 	{"POST", "/v1/dossiers/{code}/apology"},
 	{"POST", "/v1/dossiers/{code}/approval"},
+	{"POST", "/v1/dossiers/{code}/assignment"},
 	{"GET", "/v1/dossiers/{code}/events"},
 	{"POST", "/v1/dossiers/{code}/extension"},
 	{"POST", "/v1/dossiers/{code}/handover"},
 	{"POST", "/v1/dossiers/{code}/intake"},
 	{"POST", "/v1/dossiers/{code}/payment"},
+	{"GET", "/v1/dossiers/{code}/result"},
 	{"POST", "/v1/dossiers/{code}/review"},
 	{"POST", "/v1/dossiers/{code}/stop"},
 	{"POST", "/v1/dossiers/{code}/supplement"},
@@ -162,6 +164,10 @@ func TestContractResponses(t *testing.T) {
 		{"POST", "/v1/dossiers/{code}/payment"}: {
 			"200", "400", "404", "409", "413", "422", "503",
 		},
+		{"POST", "/v1/dossiers/{code}/assignment"}: {
+			"200", "400", "404", "409", "413", "503",
+		},
+		{"GET", "/v1/dossiers/{code}/result"}: {"200", "404", "503"},
 	}
 	for r, codes := range want {
 		op := doc.Paths.Value(r.Path).GetOperation(r.Method)
@@ -179,14 +185,44 @@ func TestContractResponses(t *testing.T) {
 	require.EqualValues(t, 200, *key.Schema.Value.MaxLength)
 	for _, decision := range []string{
 		"intake", "review", "approval", "supplement", "apology", "extension", "withdrawal", "stop", "payment",
+		"assignment",
 	} {
 		op := doc.Paths.Value("/v1/dossiers/{code}/" + decision).Post
 		require.NotNil(t, op.Parameters.GetByInAndName("header", "Idempotency-Key"), decision)
 	}
 	require.Equal(t, []string{"dossiers"}, doc.Paths.Value("/v1/dossiers/{code}/withdrawal").Post.Tags)
-	for _, decision := range []string{"stop", "payment"} {
+	for _, decision := range []string{"stop", "payment", "assignment"} {
 		require.Equal(t, []string{"decisions"}, doc.Paths.Value("/v1/dossiers/{code}/"+decision).Post.Tags, decision)
 	}
+
+	// Reassigning the current step.
+	assign := doc.Paths.Value("/v1/dossiers/{code}/assignment").Post
+	require.Equal(t, "assignStep", assign.OperationID)
+	require.Equal(t, "#/components/schemas/AssignmentRequest", assign.RequestBody.Value.Content.Get("application/json").Schema.Ref)
+	require.Equal(t, "#/components/schemas/Dossier", assign.Responses.Value("200").Value.Content.Get("application/json").Schema.Ref)
+	require.Equal(t, "#/components/responses/AssignmentConflict", assign.Responses.Value("409").Ref)
+	require.False(t, assign.Parameters.GetByInAndName("header", "Idempotency-Key").Required)
+	require.Contains(t, assign.Description, "step.assigned")
+
+	// The result document's record.
+	result := doc.Paths.Value("/v1/dossiers/{code}/result").Get
+	require.Equal(t, "getResultDocument", result.OperationID)
+	require.Equal(t, []string{"dossiers"}, result.Tags)
+	require.Nil(t, result.RequestBody)
+	require.Equal(t, "#/components/schemas/ResultDocument", result.Responses.Value("200").Value.Content.Get("application/json").Schema.Ref)
+	notFound := result.Responses.Value("404").Value.Content.Get("application/problem+json")
+	require.Contains(t, notFound.Examples, "notFound", "unknown dossier")
+	require.Contains(t, notFound.Examples, "noResult", "no result document yet")
+	require.Nil(t, result.Parameters.GetByInAndName("header", "Idempotency-Key"))
+
+	// The control sheet and the fee tell of the new actions and the payment expiry.
+	action := doc.Components.Schemas["Event"].Value.Properties["action"].Value.Description
+	for _, a := range []string{"step.assigned", "payment.reminder", "payment.expired"} {
+		require.Contains(t, action, a)
+	}
+	fee := doc.Components.Schemas["DossierFee"].Value.Properties["status"].Value.Description
+	require.Contains(t, fee, "72 hours by default")
+	require.Contains(t, fee, "24 hours before by default")
 }
 
 func TestRequestBodiesRejectUnknownFields(t *testing.T) {
@@ -295,6 +331,11 @@ func TestDocsHandler(t *testing.T) {
 		"<code>days_off[].date</code> <span class=\"req\">required</span>",
 		`id="schema-CalendarYear"`,
 		`id="schema-AppointmentPreview"`,
+		`id="schema-AssignmentRequest"`,
+		`id="schema-ResultDocument"`,
+		`id="schema-StepBranch"`,
+		"<code>assignee</code> <span class=\"req\">required</span>",
+		"<code>result_document.sha256</code> <span class=\"req\">required</span>",
 	} {
 		contains(want)
 	}
@@ -603,6 +644,88 @@ func TestSchemasRejectBadValues(t *testing.T) {
 	require.NoError(t, yearParam.VisitJSON(2026.0))
 	require.Error(t, yearParam.VisitJSON(1899.0))
 	require.Error(t, yearParam.VisitJSON(2201.0))
+
+	// Branches of the current step: one per department, every field present.
+	for _, field := range []string{"branches", "result_document"} {
+		m := example("DossierReceived")
+		if field == "branches" {
+			delete(m["current_step"].(map[string]any), field)
+		} else {
+			delete(m, field)
+		}
+		require.Error(t, schema("Dossier").VisitJSON(m), "%s is required", field)
+	}
+	d = example("DossierStepAssigned")
+	require.NoError(t, schema("Dossier").VisitJSON(d))
+	branches := d["current_step"].(map[string]any)["branches"].([]any)
+	require.Len(t, branches, 2, "one branch per department of a parallel step")
+	latest := ""
+	for _, b := range branches {
+		latest = max(latest, b.(map[string]any)["due_at"].(string))
+	}
+	require.Equal(t, latest, d["current_step"].(map[string]any)["due_at"], "the step is due when its last branch is")
+	for _, field := range []string{"department", "due_at", "escalated", "decided", "assignee"} {
+		m := example("DossierStepAssigned")
+		delete(m["current_step"].(map[string]any)["branches"].([]any)[0].(map[string]any), field)
+		require.Error(t, schema("Dossier").VisitJSON(m), "branches[].%s is required", field)
+	}
+	d = example("DossierStepAssigned")
+	d["current_step"].(map[string]any)["branches"] = []any{}
+	require.Error(t, schema("Dossier").VisitJSON(d), "a step has at least one branch")
+	d = example("DossierStepAssigned")
+	d["current_step"].(map[string]any)["branches"].([]any)[0].(map[string]any)["decided"] = "yes"
+	require.Error(t, schema("Dossier").VisitJSON(d))
+	for name, ex := range doc.Components.Examples {
+		m, ok := ex.Value.Value.(map[string]any)
+		if !ok || m["current_step"] == nil {
+			continue
+		}
+		st := m["current_step"].(map[string]any)
+		require.Len(t, st["branches"], len(st["departments"].([]any)), "%s: one branch per department", name)
+	}
+
+	// The result document's record.
+	d = example("DossierAwaitingPayment")
+	require.NotNil(t, d["result_document"])
+	require.NoError(t, schema("Dossier").VisitJSON(d))
+	d["result_document"].(map[string]any)["sha256"] = "abc"
+	require.Error(t, schema("Dossier").VisitJSON(d))
+	d = example("DossierAwaitingPayment")
+	delete(d["result_document"].(map[string]any), "issued_at")
+	require.Error(t, schema("Dossier").VisitJSON(d))
+	rd := example("ResultDocumentIssued")
+	require.NoError(t, schema("ResultDocument").VisitJSON(rd))
+	for _, field := range []string{"name", "sha256", "issued_at"} {
+		m := example("ResultDocumentIssued")
+		delete(m, field)
+		require.Error(t, schema("ResultDocument").VisitJSON(m), "%s is required", field)
+	}
+	signed := map[string]any{"name": "Phieu.pdf", "sha256": strings.Repeat("ab", 32)}
+	require.NoError(t, schema("ApprovalRequest").VisitJSON(map[string]any{"decision": "approve", "result_document": signed}))
+	for what, record := range map[string]map[string]any{
+		"short sha256":  {"name": "Phieu.pdf", "sha256": "abc"},
+		"no sha256":     {"name": "Phieu.pdf"},
+		"no name":       {"sha256": strings.Repeat("ab", 32)},
+		"empty name":    {"name": "", "sha256": strings.Repeat("ab", 32)},
+		"long name":     {"name": strings.Repeat("x", 201), "sha256": strings.Repeat("ab", 32)},
+		"unknown field": {"name": "Phieu.pdf", "sha256": strings.Repeat("ab", 32), "issued_at": "2026-12-09T14:05:00+07:00"},
+	} {
+		require.Error(t, schema("ApprovalRequest").VisitJSON(map[string]any{"decision": "approve", "result_document": record}), what)
+	}
+
+	// Reassignment.
+	require.NoError(t, schema("AssignmentRequest").VisitJSON(map[string]any{"assignee": "le.van.c"}))
+	require.NoError(t, schema("AssignmentRequest").VisitJSON(map[string]any{"assignee": "le.van.c", "department": "000.00.21.H39"}))
+	for what, body := range map[string]map[string]any{
+		"no assignee":      {"department": "000.00.21.H39"},
+		"empty assignee":   {"assignee": ""},
+		"long assignee":    {"assignee": strings.Repeat("x", 201)},
+		"empty department": {"assignee": "le.van.c", "department": ""},
+		"unknown field":    {"assignee": "le.van.c", "note": "x"},
+		"assignee number":  {"assignee": 1.0},
+	} {
+		require.Error(t, schema("AssignmentRequest").VisitJSON(body), what)
+	}
 
 	step := map[string]any{"name": "assessment", "department": "000.00.21.H39", "share": 8.0,
 		"parallel": []any{map[string]any{"department": "000.00.21.H39", "share": 8.0}}}

@@ -408,6 +408,7 @@ func TestIdempotentSubmission(t *testing.T) {
 	first := s.must(201, "POST", "/v1/dossiers", body, "Idempotency-Key", key)
 	second := s.must(200, "POST", "/v1/dossiers", body, "Idempotency-Key", key)
 	require.Equal(t, first["code"], second["code"])
+	require.Equal(t, "RR123456789VN", first["postal_receipt"], "a dossier filed by post carries its receipt")
 
 	body["return_address"] = "somewhere else"
 	res := s.call("POST", "/v1/dossiers", body, "Idempotency-Key", key)

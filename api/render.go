@@ -88,6 +88,7 @@ type dossierJSON struct {
 	ApologyRequired       bool                `json:"apology_required"`
 	Supplement            *supplementJSON     `json:"supplement"`
 	ResultDocument        *resultDocumentJSON `json:"result_document"`
+	PostalReceipt         *string             `json:"postal_receipt"`
 }
 
 func local(t *time.Time) *time.Time {
@@ -128,6 +129,7 @@ func renderDossier(d store.Dossier) dossierJSON {
 		Verdict:               optional(d.Verdict),
 		ApologyRequired:       d.ApologyRequired,
 		ResultDocument:        renderResult(d.ResultDocument),
+		PostalReceipt:         optional(d.PostalReceipt),
 	}
 	if sp := d.Supplement; sp != nil {
 		out.Supplement = &supplementJSON{RequestedAt: sp.RequestedAt.In(dossier.Location),

@@ -60,6 +60,10 @@ Commands:
              calendar add FROM DURATION (2026-02-13T10:00:00+07:00 3wd),
              calendar check YEAR, calendar propose YEAR,
              calendar import FILE (stores a holidays YAML; DATABASE_URL)
+  catalog    catalog import FILE: agencies and procedures (a new version
+             only for a procedure whose content changed; DATABASE_URL)
+  reconcile  compare the read model with the workflows; fails on any
+             difference (DATABASE_URL, TEMPORAL_ADDRESS)
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -93,6 +97,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSeed(ctx, cfg, log, args[1:], stdout)
 	case "sim":
 		return runSim(ctx, cfg, log)
+	case "reconcile":
+		return runReconcile(ctx, cfg, log, stdout)
+	case "catalog":
+		return runCatalog(ctx, cfg, args[1:], stdout)
 	case "calendar":
 		return runCalendar(ctx, cfg, log, args[1:], stdout)
 	}

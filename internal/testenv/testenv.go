@@ -154,16 +154,35 @@ func SharedStore(t testing.TB) *store.Store {
 // Temporal connects to the test Temporal server's default namespace.
 func Temporal(t testing.TB) client.Client {
 	t.Helper()
-	addr := need(t, "MOTCUA_TEST_TEMPORAL_ADDRESS")
+	need(t, "MOTCUA_TEST_TEMPORAL_ADDRESS")
+	c, err := DialTemporal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// DialTemporal connects to the test Temporal server outside a test (e.g. in
+// TestMain).
+func DialTemporal() (client.Client, error) {
+	addr := os.Getenv("MOTCUA_TEST_TEMPORAL_ADDRESS")
 	c, err := client.Dial(client.Options{
 		HostPort: addr,
 		Logger:   tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 	})
 	if err != nil {
-		t.Fatalf("connect to test Temporal at %s: %v", addr, err)
+		return nil, fmt.Errorf("connect to test Temporal at %s: %w", addr, err)
 	}
-	t.Cleanup(c.Close)
-	return c
+	return c, nil
+}
+
+// SharedStoreIfOpen returns the shared store if a test opened it, else nil.
+func SharedStoreIfOpen() *store.Store {
+	if sharedErr != nil {
+		return nil
+	}
+	return sharedStore
 }
 
 // TaskQueue returns a task queue name of the test's own, so its worker

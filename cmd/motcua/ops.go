@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/config"
+	"github.com/motcua/motcua/reconcile"
+	"github.com/motcua/motcua/store"
+)
+
+// runReconcile prints every dossier on which the read model and the
+// workflows disagree, and fails when there is one.
+func runReconcile(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	diffs, err := reconcile.Run(ctx, db, tc, cfg.TemporalNamespace)
+	if err != nil {
+		return err
+	}
+	for _, d := range diffs {
+		fmt.Fprintln(stdout, d)
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("reconcile: %d dossier(s) differ between the read model and the workflows", len(diffs))
+	}
+	fmt.Fprintln(stdout, "reconcile: the read model and the workflows agree")
+	return nil
+}
+
+// runCatalog imports a catalog file: agencies, and a new version of every
+// procedure whose content changed (running it twice changes nothing).
+func runCatalog(ctx context.Context, cfg config.Config, args []string, stdout io.Writer) error {
+	if len(args) != 2 || args[0] != "import" {
+		return fmt.Errorf("usage: motcua catalog import FILE")
+	}
+	raw, err := os.ReadFile(args[1])
+	if err != nil {
+		return fmt.Errorf("catalog import: %w", err)
+	}
+	cat, err := catalog.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	added, err := db.ImportCatalog(ctx, cat)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "catalog: %d agencies, %d procedures, %d new procedure versions\n",
+		len(cat.Agencies), len(cat.Procedures), added)
+	return nil
+}

@@ -48,6 +48,10 @@ fi
 if [[ -z "${MOTCUA_TEST_CMD:-}" ]]; then
 	log "go vet ${pkgs[*]}"
 	go vet "${pkgs[@]}"
+	# Workflow code must be deterministic: Temporal's static checker fails on
+	# time.Now, goroutines, map ranges, I/O and the like reached from it.
+	log "workflowcheck ./workflows/..."
+	go run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 -show-pos ./workflows/...
 fi
 
 ensure_pg_binaries

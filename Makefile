@@ -30,6 +30,10 @@ dev: ## Run PostgreSQL, Temporal, migrate+seed, sim, api and worker locally unti
 test: ## go vet + go test against a throwaway PostgreSQL and Temporal (GOTEST_ARGS='-run X ./api/')
 	@bash scripts/test.sh
 
+.PHONY: bench
+bench: ## Seed MOTCUA_BENCH_DOSSIERS (default 1000000) dossiers, benchmark the reports, print EXPLAIN
+	@GOTEST_ARGS='-run ^$$ -bench Report -benchmem -timeout 90m ./store/' bash scripts/test.sh
+
 lint: ## Check formatting (gofmt -l must print nothing) and run go vet
 	@files="$$(gofmt -l .)"; \
 	if [ -n "$$files" ]; then echo 'gofmt -w needed on:'; echo "$$files"; exit 1; fi

@@ -159,12 +159,16 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	ch := dossier.Channel(req.Channel)
 	now := time.Now()
 	a := req.Applicant
+	// The public lookup key: only its hash is kept, and the key is shown
+	// once, in the 201 answer below.
+	lookupKey := newLookupKey()
 	sub, err := s.store.CreateDossier(ctx, store.NewDossier{
 		ProcedureCode: proc.Code, ProcedureVersion: proc.Version, AgencyCode: proc.IntakeAgency, Channel: ch,
 		Applicant: store.Applicant{FullName: strings.TrimSpace(a.FullName), IDNumber: a.IDNumber, Phone: a.Phone, Email: a.Email, Address: a.Address},
 		Documents: documents(req.Documents), ReturnMethod: dossier.ReturnMethod(req.ReturnMethod),
 		ReturnAddress: req.ReturnAddress, PostalReceipt: req.PostalReceipt, FeeUnits: units,
 		FeeAmount: proc.FeeFor(ch, units), SubmittedAt: now, Actor: actorOf(r),
+		LookupKeyHash: store.HashLookupKey(lookupKey),
 	}, key, hash[:])
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
@@ -196,11 +200,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/v1/dossiers/"+d.Code)
+	out := submittedJSON{dossierJSON: renderDossier(d), LookupKey: &lookupKey}
 	status := http.StatusCreated
 	if !sub.Created {
-		status = http.StatusOK
+		status, out.LookupKey = http.StatusOK, nil
 	}
-	writeJSON(w, status, renderDossier(d))
+	writeJSON(w, status, out)
 }
 
 func documents(in []documentJSON) []store.Document {

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -27,8 +28,13 @@ func (s *Server) Handler() http.Handler {
 
 	r.Route("/v1", func(r chi.Router) {
 		r.Post("/dossiers", s.submit)
+		r.Get("/dossiers", s.listDossiers)
 		r.Get("/dossiers/{code}", s.getDossier)
 		r.Get("/dossiers/{code}/events", s.getEvents)
+		r.Get("/dossiers/{code}/events.csv", s.getEventsCSV)
+		// Public: no authentication (when it exists), rate-limited per IP.
+		r.With(newRateLimiter(publicLookupsPerMinute, time.Minute).middleware).
+			Get("/public/dossiers/{code}", s.publicDossier)
 		r.Post("/dossiers/{code}/intake", s.intake())
 		r.Post("/dossiers/{code}/review", s.review())
 		r.Post("/dossiers/{code}/approval", s.approval())
@@ -45,6 +51,11 @@ func (s *Server) Handler() http.Handler {
 		r.Post("/postal/notifications", s.postalNotification)
 		r.Get("/procedures", s.listProcedures)
 		r.Get("/procedures/{code}", s.getProcedure)
+		r.Get("/reports/summary", s.reportSummary)
+		r.Get("/reports/summary.csv", s.reportSummaryCSV)
+		r.Get("/reports/monthly", s.reportMonthly)
+		r.Post("/procedures", s.createProcedure)
+		r.Put("/procedures/{code}", s.replaceProcedure)
 		r.Get("/calendar/appointment", s.appointment)
 		r.Get("/calendar/{year}", s.getCalendarYear)
 		r.Put("/calendar/{year}", s.putCalendarYear)

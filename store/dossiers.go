@@ -43,6 +43,9 @@ type NewDossier struct {
 	FeeAmount        int64
 	SubmittedAt      time.Time
 	Actor            string
+	// LookupKeyHash is the SHA-256 of the public lookup key (HashLookupKey);
+	// nil: the dossier cannot be looked up publicly.
+	LookupKeyHash []byte
 }
 
 // Dossier is a row of the read model.
@@ -124,11 +127,11 @@ func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string,
 		_, err = tx.Exec(ctx, `
 			INSERT INTO dossiers (code, procedure_code, procedure_version, agency_code, channel, status, stage,
 				applicant, documents, return_method, return_address, postal_receipt, fee_units, fee_amount,
-				submitted_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1)`,
+				submitted_at, version, search_name, lookup_key_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17)`,
 			code, d.ProcedureCode, d.ProcedureVersion, d.AgencyCode, d.Channel, dossier.StatusSubmitted, dossier.StageIntake,
 			applicant, docs, d.ReturnMethod, nullable(d.ReturnAddress), nullable(d.PostalReceipt), d.FeeUnits, d.FeeAmount,
-			d.SubmittedAt)
+			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash)
 		if err != nil {
 			return err
 		}

@@ -27,12 +27,14 @@ var contractRoutes = []Route{
 	{"GET", "/v1/calendar/appointment"},
 	{"GET", "/v1/calendar/{year}"},
 	{"PUT", "/v1/calendar/{year}"},
+	{"GET", "/v1/dossiers"},
 	{"POST", "/v1/dossiers"},
 	{"GET", "/v1/dossiers/{code}"},
 	{"POST", "/v1/dossiers/{code}/apology"},
 	{"POST", "/v1/dossiers/{code}/approval"},
 	{"POST", "/v1/dossiers/{code}/assignment"},
 	{"GET", "/v1/dossiers/{code}/events"},
+	{"GET", "/v1/dossiers/{code}/events.csv"},
 	{"POST", "/v1/dossiers/{code}/extension"},
 	{"POST", "/v1/dossiers/{code}/handover"},
 	{"POST", "/v1/dossiers/{code}/intake"},
@@ -45,7 +47,13 @@ var contractRoutes = []Route{
 	{"POST", "/v1/payments/notifications"},
 	{"POST", "/v1/postal/notifications"},
 	{"GET", "/v1/procedures"},
+	{"POST", "/v1/procedures"},
 	{"GET", "/v1/procedures/{code}"},
+	{"PUT", "/v1/procedures/{code}"},
+	{"GET", "/v1/public/dossiers/{code}"},
+	{"GET", "/v1/reports/monthly"},
+	{"GET", "/v1/reports/summary"},
+	{"GET", "/v1/reports/summary.csv"},
 }
 
 // Operations that answer without a problem body.
@@ -155,6 +163,8 @@ func TestContractResponses(t *testing.T) {
 		{"POST", "/v1/postal/notifications"}:      {"200", "400", "404", "413", "503"},
 		{"GET", "/v1/procedures"}:                 {"200", "503"},
 		{"GET", "/v1/procedures/{code}"}:          {"200", "404", "503"},
+		{"POST", "/v1/procedures"}:                {"201", "400", "409", "413", "503"},
+		{"PUT", "/v1/procedures/{code}"}:          {"200", "400", "404", "413", "503"},
 		{"POST", "/v1/dossiers/{code}/withdrawal"}: {
 			"200", "400", "404", "409", "413", "503",
 		},
@@ -167,7 +177,13 @@ func TestContractResponses(t *testing.T) {
 		{"POST", "/v1/dossiers/{code}/assignment"}: {
 			"200", "400", "404", "409", "413", "503",
 		},
-		{"GET", "/v1/dossiers/{code}/result"}: {"200", "404", "503"},
+		{"GET", "/v1/dossiers/{code}/result"}:     {"200", "404", "503"},
+		{"GET", "/v1/dossiers"}:                   {"200", "400", "503"},
+		{"GET", "/v1/dossiers/{code}/events.csv"}: {"200", "404", "503"},
+		{"GET", "/v1/public/dossiers/{code}"}:     {"200", "400", "404", "429", "503"},
+		{"GET", "/v1/reports/summary"}:            {"200", "400", "503"},
+		{"GET", "/v1/reports/summary.csv"}:        {"200", "400", "503"},
+		{"GET", "/v1/reports/monthly"}:            {"200", "400", "503"},
 	}
 	for r, codes := range want {
 		op := doc.Paths.Value(r.Path).GetOperation(r.Method)

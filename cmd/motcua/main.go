@@ -94,6 +94,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return store.Migrate(ctx, cfg.DatabaseURL, log)
 	case "seed":
+		if wantsSeedDossiers(args[1:]) {
+			return runSeedDossiers(ctx, cfg, args[1:], stdout)
+		}
 		return runSeed(ctx, cfg, log, args[1:], stdout)
 	case "sim":
 		return runSim(ctx, cfg, log)

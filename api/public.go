@@ -1,0 +1,174 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/store"
+)
+
+// lookupAlphabet has no easily confused characters (0/O, 1/I/L).
+const lookupAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// lookupKeyLen characters of lookupAlphabet: about 49 bits.
+const lookupKeyLen = 10
+
+// newLookupKey returns a random public lookup key.
+func newLookupKey() string {
+	b := make([]byte, lookupKeyLen)
+	out := make([]byte, 0, lookupKeyLen)
+	for len(out) < lookupKeyLen {
+		_, _ = rand.Read(b) // never fails (crypto/rand)
+		for _, c := range b {
+			// Rejection sampling keeps every character equally likely.
+			if int(c) < 256-256%len(lookupAlphabet) && len(out) < lookupKeyLen {
+				out = append(out, lookupAlphabet[int(c)%len(lookupAlphabet)])
+			}
+		}
+	}
+	return string(out)
+}
+
+// normalizeLookupKey accepts a key typed in lower case or with spaces.
+func normalizeLookupKey(k string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(k), ""))
+}
+
+// submittedJSON is the answer to a submission: the dossier and, in the 201
+// answer only, the public lookup key (null on an idempotent replay).
+type submittedJSON struct {
+	dossierJSON
+	LookupKey *string `json:"lookup_key"`
+}
+
+type publicFeeJSON struct {
+	Amount int64   `json:"amount"`
+	Status string  `json:"status"`
+	PayURL *string `json:"pay_url"`
+}
+
+// publicDossierJSON is what anyone with the code and the lookup key sees:
+// no personal data.
+type publicDossierJSON struct {
+	Code          string        `json:"code"`
+	ProcedureCode string        `json:"procedure_code"`
+	Status        string        `json:"status"`
+	StatusCode    int           `json:"status_code"`
+	Stage         string        `json:"stage"`
+	AppointmentAt *time.Time    `json:"appointment_at"`
+	Fee           publicFeeJSON `json:"fee"`
+	Shipment      *shipmentJSON `json:"shipment"`
+	ReturnMethod  string        `json:"return_method"`
+}
+
+func renderPublic(d store.Dossier) publicDossierJSON {
+	out := publicDossierJSON{
+		Code: d.Code, ProcedureCode: d.ProcedureCode, Status: string(d.Status), StatusCode: d.Status.Code(),
+		Stage: string(d.Stage), AppointmentAt: local(d.AppointmentAt),
+		Fee:          publicFeeJSON{Amount: d.Fee.Amount, Status: string(d.Fee.Status), PayURL: optional(d.Fee.PayURL)},
+		ReturnMethod: string(d.ReturnMethod),
+	}
+	if d.Shipment != nil {
+		out.Shipment = &shipmentJSON{Waybill: d.Shipment.Waybill, Status: string(d.Shipment.Status)}
+	}
+	return out
+}
+
+// publicDossier answers GET /v1/public/dossiers/{code}?key=…; an unknown
+// code and a wrong key get the same 404.
+func (s *Server) publicDossier(w http.ResponseWriter, r *http.Request) {
+	key := normalizeLookupKey(r.URL.Query().Get("key"))
+	if key == "" || len(key) > 100 {
+		writeError(w, r, s.log, &dossier.Error{Code: dossier.EInvalid,
+			Message: "key is required: the lookup key printed on the submission receipt",
+			Fields:  []dossier.FieldError{{Field: "key", Reason: "is required (at most 100 characters)"}}})
+		return
+	}
+	d, err := s.store.PublicDossier(r.Context(), chi.URLParam(r, "code"), store.HashLookupKey(key))
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, renderPublic(d))
+}
+
+// rateLimiter allows each client IP n requests per window (a fixed window
+// per IP). Idle entries are dropped as windows pass, so memory stays
+// bounded by the clients of one window.
+type rateLimiter struct {
+	n      int
+	window time.Duration
+	now    func() time.Time
+
+	mu      sync.Mutex
+	start   time.Time
+	clients map[string]int
+}
+
+func newRateLimiter(n int, window time.Duration) *rateLimiter {
+	return &rateLimiter{n: n, window: window, now: time.Now, clients: map[string]int{}}
+}
+
+// allow counts a request of ip; when over the limit it returns false and
+// the seconds until the window ends.
+func (l *rateLimiter) allow(ip string) (bool, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if now.Sub(l.start) >= l.window {
+		l.start, l.clients = now, map[string]int{}
+	}
+	l.clients[ip]++
+	if l.clients[ip] > l.n {
+		wait := l.start.Add(l.window).Sub(now)
+		return false, int((wait + time.Second - 1) / time.Second)
+	}
+	return true, 0
+}
+
+// clientIP is the peer address. Behind a reverse proxy every client would
+// share its address: trusting X-Forwarded-For needs a configured list of
+// proxies, which does not exist yet.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// middleware answers 429 with Retry-After over the limit.
+func (l *rateLimiter) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok, wait := l.allow(clientIP(r))
+		if !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(wait))
+			writeProblem(w, r, http.StatusTooManyRequests, "rate_limited",
+				"too many lookups from this address; retry after "+strconv.Itoa(wait)+" seconds")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// writeProblem answers with a problem of a status the application error
+// codes do not have (429).
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, kind, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(problem{Type: "https://motcua.example/problems/" + kind,
+		Title: http.StatusText(status), Status: status, Detail: detail, Instance: r.URL.Path})
+}
+
+// publicLookupsPerMinute is the public lookup's limit per client IP.
+const publicLookupsPerMinute = 30

@@ -1,0 +1,188 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/internal/testenv"
+	"github.com/motcua/motcua/store"
+)
+
+var seedUntil = store.LocalDay(2026, 11, 27)
+
+func TestSeedDossiers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	url := testenv.NewDatabase(t)
+	s, err := store.Open(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(s.Close)
+	require.NoError(t, testenv.Seed(ctx, s))
+	conn, err := pgx.Connect(ctx, url)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(ctx) })
+
+	// A real submission that day already used some numbers.
+	_, err = conn.Exec(ctx, `INSERT INTO dossier_code_counters VALUES ('000.00.17.H39', '2026-06-01', 5003)`)
+	require.NoError(t, err)
+
+	const n = 20000
+	copied, err := s.SeedDossiers(ctx, store.SeedOptions{N: n, Seed: 1, Until: seedUntil})
+	require.NoError(t, err)
+	require.EqualValues(t, n, copied)
+
+	var total, online, counter, postal, received, supplement, withdrawn, verdicts, good, byPost, ascii, distinctNames int
+	var minSub, maxSub time.Time
+	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*),
+		count(*) FILTER (WHERE channel = 'online'), count(*) FILTER (WHERE channel = 'counter'),
+		count(*) FILTER (WHERE channel = 'postal'), count(received_at), count(supplement),
+		count(*) FILTER (WHERE status = 'withdrawn'), count(verdict),
+		count(*) FILTER (WHERE verdict IN ('early', 'on_time')), count(*) FILTER (WHERE return_method = 'postal'),
+		count(*) FILTER (WHERE applicant->>'full_name' ~ '^[ -~]*$'), count(DISTINCT applicant->>'full_name'),
+		min(submitted_at), max(submitted_at)
+		FROM dossiers`).Scan(&total, &online, &counter, &postal, &received, &supplement, &withdrawn, &verdicts, &good,
+		&byPost, &ascii, &distinctNames, &minSub, &maxSub))
+	require.Equal(t, n, total)
+	pct := func(x, of int) float64 { return 100 * float64(x) / float64(of) }
+	require.InDelta(t, 65, pct(online, n), 5, "online %%")
+	require.InDelta(t, 35, pct(counter+postal, n), 5)
+	require.InDelta(t, 1.5, pct(withdrawn, n), 0.5, "withdrawn %%")
+	require.GreaterOrEqual(t, pct(good, verdicts), 95.0, "early or on time %%")
+	require.InDelta(t, 15, pct(byPost, n), 5, "returned by post %%")
+	require.Greater(t, supplement, 0, "some open dossiers wait for a supplement")
+	require.Less(t, ascii, n/5, "most names have diacritics")
+	require.Greater(t, distinctNames, 1000)
+	require.True(t, minSub.After(seedUntil.AddDate(-2, 0, -1)), minSub)
+	require.True(t, maxSub.Before(seedUntil), maxSub)
+
+	// Codes are in their own space, and the counters are past them.
+	var below, beyond int
+	require.NoError(t, conn.QueryRow(ctx, `SELECT
+		count(*) FILTER (WHERE split_part(code, '-', 3)::int < $1),
+		(SELECT count(*) FROM dossiers d WHERE NOT EXISTS (SELECT 1 FROM dossier_code_counters c
+			WHERE c.agency_code = d.agency_code AND c.day = (d.submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date
+			AND c.last_value >= split_part(d.code, '-', 3)::int))
+		FROM dossiers`, store.SeedFirstCounter).Scan(&below, &beyond))
+	require.Zero(t, below)
+	require.Zero(t, beyond)
+	var first string
+	require.NoError(t, conn.QueryRow(ctx, `SELECT min(code) FROM dossiers WHERE agency_code = '000.00.17.H39'
+		AND (submitted_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date = '2026-06-01'`).Scan(&first))
+	require.True(t, strings.HasSuffix(first, "-5004"), first)
+
+	// A real submission afterwards gets a fresh code.
+	sub, err := s.CreateDossier(ctx, newDossier(time.Date(2026, 6, 1, 9, 0, 0, 0, dossier.Location)), "", nil)
+	require.NoError(t, err)
+	require.True(t, sub.Created)
+
+	// The report over the seeded data adds up.
+	rows, err := s.Report(ctx, []store.ReportPeriod{{Start: seedUntil.AddDate(-3, 0, 0), End: seedUntil}}, store.ReportFilter{})
+	require.NoError(t, err)
+	f := rows[0].ReportFigures
+	require.EqualValues(t, received, f.Received.New)
+	require.EqualValues(t, verdicts, f.Resolved.Total)
+	require.Equal(t, f.Received.New, f.Received.Online+f.Received.Counter+f.Received.Postal)
+}
+
+func TestSeedDossiersIsDeterministic(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	digest := func(seed uint64) string {
+		url := testenv.NewDatabase(t)
+		s, err := store.Open(ctx, url)
+		require.NoError(t, err)
+		defer s.Close()
+		require.NoError(t, testenv.Seed(ctx, s))
+		_, err = s.SeedDossiers(ctx, store.SeedOptions{N: 2000, Seed: seed, Until: seedUntil})
+		require.NoError(t, err)
+		conn, err := pgx.Connect(ctx, url)
+		require.NoError(t, err)
+		defer conn.Close(ctx)
+		var d string
+		require.NoError(t, conn.QueryRow(ctx, `SELECT md5(string_agg(concat_ws('|', code, procedure_code, channel, status,
+			applicant::text, received_at, appointment_at, finished_at, verdict, supplement::text), ',' ORDER BY code))
+			FROM dossiers`).Scan(&d))
+		return d
+	}
+	a := digest(7)
+	require.Equal(t, a, digest(7))
+	require.NotEqual(t, a, digest(8))
+}
+
+// ---- Benchmarks (make bench) ----------------------------------------------
+
+var (
+	benchOnce  sync.Once
+	benchStore *store.Store
+	benchErr   error
+)
+
+// benchmarkStore is one database with MOTCUA_BENCH_DOSSIERS (default
+// 1,000,000) seeded dossiers, made once per run.
+func benchmarkStore(b *testing.B) *store.Store {
+	b.Helper()
+	benchOnce.Do(func() {
+		n := 1_000_000
+		if v := os.Getenv("MOTCUA_BENCH_DOSSIERS"); v != "" {
+			if n, benchErr = strconv.Atoi(v); benchErr != nil {
+				return
+			}
+		}
+		benchStore = testenv.SharedStore(b)
+		start := time.Now()
+		var copied int64
+		copied, benchErr = benchStore.SeedDossiers(context.Background(), store.SeedOptions{N: n, Seed: 1, Until: seedUntil})
+		fmt.Printf("seeded %d dossiers in %s (COPY, then ANALYZE)\n", copied, time.Since(start).Round(time.Millisecond))
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchStore
+}
+
+var benchMonth = []store.ReportPeriod{{Start: store.LocalDay(2026, 3, 1), End: store.LocalDay(2026, 4, 1)}}
+
+func benchmarkReport(b *testing.B, periods []store.ReportPeriod, f store.ReportFilter) {
+	s := benchmarkStore(b)
+	ctx := context.Background()
+	plan, err := s.ExplainReport(ctx, periods, f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Printf("--- EXPLAIN (ANALYZE, BUFFERS) %s\n%s", b.Name(), plan)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Report(ctx, periods, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/report")
+}
+
+func BenchmarkReportMonth(b *testing.B) { benchmarkReport(b, benchMonth, store.ReportFilter{}) }
+
+func BenchmarkReportMonthByProcedure(b *testing.B) {
+	benchmarkReport(b, benchMonth, store.ReportFilter{GroupBy: "procedure"})
+}
+
+func BenchmarkReportMonthOneAgency(b *testing.B) {
+	benchmarkReport(b, benchMonth, store.ReportFilter{Agency: "000.00.17.H39"})
+}
+
+func BenchmarkReportYearByMonth(b *testing.B) {
+	var periods []store.ReportPeriod
+	for m := time.January; m <= time.December; m++ {
+		periods = append(periods, store.ReportPeriod{Start: store.LocalDay(2026, m, 1), End: store.LocalDay(2026, m+1, 1)})
+	}
+	benchmarkReport(b, periods, store.ReportFilter{})
+}

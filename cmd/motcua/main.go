@@ -53,7 +53,9 @@ Commands:
   migrate    apply the database migrations
   seed       load the procedure catalog and the holiday table
              (default: the copies built into the binary; or
-             seed --catalog FILE --holidays FILE)
+             seed --catalog FILE --holidays FILE);
+             seed --dossiers N [--years 2] [--seed 1] writes N realistic
+             dossiers straight into the read model, for measuring queries
   sim        serve the simulated payment gateway and postal service
              (development only; MOTCUA_SIM_ADDR)
   calendar   working time and the holiday table:

@@ -31,8 +31,8 @@ test: ## go vet + go test against a throwaway PostgreSQL and Temporal (GOTEST_AR
 	@bash scripts/test.sh
 
 .PHONY: bench
-bench: ## Seed MOTCUA_BENCH_DOSSIERS (default 1000000) dossiers, benchmark the reports, print EXPLAIN
-	@GOTEST_ARGS='-run ^$$ -bench Report -benchmem -timeout 90m ./store/' bash scripts/test.sh
+bench: ## Seed MOTCUA_BENCH_DOSSIERS (default 1000000) dossiers; benchmark reports, inbox, public lookup
+	@GOTEST_ARGS='-run ^$$ -bench Report|Inbox|PublicLookup -benchmem -timeout 90m ./store/' bash scripts/test.sh
 
 lint: ## Check formatting (gofmt -l must print nothing) and run go vet
 	@files="$$(gofmt -l .)"; \

@@ -190,3 +190,55 @@ func BenchmarkReportYearByMonth(b *testing.B) {
 	}
 	benchmarkReport(b, periods, store.ReportFilter{})
 }
+
+// BenchmarkInboxPage is a reviewer's first inbox page: one agency's
+// dossiers in review, most urgent first.
+func BenchmarkInboxPage(b *testing.B) {
+	benchmarkInbox(b, store.InboxFilter{Agency: "000.00.17.H39", Stage: dossier.StageReview, Limit: 50})
+}
+
+// BenchmarkInboxNextPage follows next_cursor once.
+func BenchmarkInboxNextPage(b *testing.B) {
+	s := benchmarkStore(b)
+	_, cur, err := s.Inbox(context.Background(), store.InboxFilter{Agency: "000.00.17.H39", Stage: dossier.StageReview, Limit: 50})
+	if err != nil || cur == nil {
+		b.Fatalf("no second page: %v", err)
+	}
+	benchmarkInbox(b, store.InboxFilter{Agency: "000.00.17.H39", Stage: dossier.StageReview, Limit: 50, After: cur})
+}
+
+// BenchmarkInboxNameSearch searches by applicant name without diacritics.
+func BenchmarkInboxNameSearch(b *testing.B) {
+	benchmarkInbox(b, store.InboxFilter{Query: "nguyen van an", Limit: 50})
+}
+
+func benchmarkInbox(b *testing.B, f store.InboxFilter) {
+	s := benchmarkStore(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, _, err := s.Inbox(ctx, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/page")
+}
+
+// BenchmarkPublicLookup looks a dossier up by code and key. Seeded dossiers
+// have no key, so this is the wrong-key path: the same primary-key read and
+// constant-time comparison as a right key.
+func BenchmarkPublicLookup(b *testing.B) {
+	s := benchmarkStore(b)
+	ctx := context.Background()
+	page, _, err := s.Inbox(ctx, store.InboxFilter{Limit: 1})
+	if err != nil || len(page) == 0 {
+		b.Fatalf("no dossier to look up: %v", err)
+	}
+	code := page[0].Code
+	hash := store.HashLookupKey("ABCDEFGHJK")
+	b.ResetTimer()
+	for b.Loop() {
+		_, _ = s.PublicDossier(ctx, code, hash)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/lookup")
+}

@@ -106,6 +106,8 @@ func TestSupplementExtensionAndApologyThroughTheAPI(t *testing.T) {
 	s.must(200, "POST", path+"/review", map[string]any{"decision": "approve"})
 	d = s.must(200, "POST", path+"/approval", map[string]any{"decision": "approve"})
 	require.Contains(t, []any{"early", "on_time"}, d["verdict"])
+	// Let the payment request settle before the test's worker stops.
+	s.eventually(code, "a payment request", func(d map[string]any) bool { return fee(d)["payment_ref"] != nil })
 
 	require.Equal(t, []string{"submitted", "intake.request_supplement", "supplement.received", "intake.accept",
 		"step.extended", "apology.issued", "review.approve", "approval.approve"}, s.actions(code)[:8])

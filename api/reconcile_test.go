@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -53,6 +54,9 @@ func TestReconcileFindsATamperedReadModel(t *testing.T) {
 	s := newSystem(t)
 	d := s.must(201, "POST", "/v1/dossiers", submission("TP-LLTP-01", "online", "counter"))
 	code := d["code"].(string)
+	// A decision answered 200 means the workflow task completed: the
+	// workflow is settled, not in flight.
+	s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "accept"})
 	ctx := context.Background()
 	tamper := func(version int, status dossier.Status, stage dossier.Stage) {
 		require.NoError(t, s.store.ApplyTransition(ctx, dossier.Transition{Code: code,
@@ -60,12 +64,15 @@ func TestReconcileFindsATamperedReadModel(t *testing.T) {
 			Progress: dossier.Progress{Version: version, Status: status, Stage: stage, Fee: dossier.Fee{Amount: 200000, Status: dossier.FeeNone}}}))
 	}
 	tamper(90, dossier.StatusProcessing, dossier.StageReview)
-	diffs, err := reconcile.Run(ctx, s.store, s.temporal, "default")
-	require.NoError(t, err)
-	require.Contains(t, diffs, reconcile.Difference{Code: code, ReadModel: "processing", Workflow: "submitted"})
+	want := reconcile.Difference{Code: code, ReadModel: "processing", Workflow: "received"}
+	require.Eventually(t, func() bool {
+		diffs, err := reconcile.Run(ctx, s.store, s.temporal, "default")
+		require.NoError(t, err)
+		return slices.Contains(diffs, want)
+	}, 10*time.Second, 200*time.Millisecond, "reconcile must report the tampered dossier")
 	// Put it back as the workflow sees it; then this dossier agrees again.
-	tamper(91, dossier.StatusSubmitted, dossier.StageIntake)
-	diffs, err = reconcile.Run(ctx, s.store, s.temporal, "default")
+	tamper(91, dossier.StatusReceived, dossier.StageReview)
+	diffs, err := reconcile.Run(ctx, s.store, s.temporal, "default")
 	require.NoError(t, err)
 	for _, d := range diffs {
 		require.NotEqual(t, code, d.Code)

@@ -77,6 +77,14 @@ func Run(ctx context.Context, s *store.Store, c client.Client, namespace string)
 	for _, d := range suspects {
 		desc, err := c.DescribeWorkflowExecution(ctx, d.Code, "")
 		if err == nil {
+			// A transition's write reaches PostgreSQL inside the workflow
+			// task, before the task completes and Temporal records it: while
+			// a workflow task or an activity is pending (e.g. its worker is
+			// down), the read model may be ahead. That is in flight, not a
+			// difference; it settles when the task completes.
+			if desc.PendingWorkflowTask != nil || len(desc.PendingActivities) > 0 {
+				continue
+			}
 			d.Workflow = statusOf(desc.WorkflowExecutionInfo.GetSearchAttributes().GetIndexedFields())
 		}
 		if d.ReadModel != d.Workflow {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -34,6 +35,16 @@ func TestCatalogAdministration(t *testing.T) {
 	s.must(200, "PUT", "/v1/procedures/TEST-ADMIN-01", p)
 	d = s.must(200, "POST", "/v1/dossiers/"+d["code"].(string)+"/intake", map[string]any{"decision": "accept"})
 	require.Equal(t, float64(150000), fee(d)["amount"], "the dossier keeps the version it was received under")
+
+	// A version that takes effect next month is published but not in force:
+	// the catalog and new submissions keep the current one until then.
+	p["fee"].(map[string]any)["amount"] = 777000
+	p["effective_from"] = time.Now().AddDate(0, 1, 0).Format(time.RFC3339)
+	s.must(200, "PUT", "/v1/procedures/TEST-ADMIN-01", p)
+	current := s.must(200, "GET", "/v1/procedures/TEST-ADMIN-01", nil)
+	require.Equal(t, float64(3), current["version"])
+	require.Equal(t, float64(999000), current["fee"].(map[string]any)["amount"])
+	require.NotNil(t, current["effective_from"])
 
 	// Validation says what to fix.
 	bad := s.must(200, "GET", "/v1/procedures/KH-HKD-01", nil)

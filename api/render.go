@@ -235,6 +235,7 @@ type procedureJSON struct {
 	ReturnMethods     []string            `json:"return_methods"`
 	RequiredDocuments []string            `json:"required_documents"`
 	Version           int                 `json:"version"`
+	EffectiveFrom     *time.Time          `json:"effective_from"`
 }
 
 func renderProcedure(p catalog.Procedure) procedureJSON {
@@ -244,6 +245,7 @@ func renderProcedure(p catalog.Procedure) procedureJSON {
 		Fee: procedureFeeJSON{Kind: p.Fee.Kind, Amount: p.Fee.Amount, OnlineAmount: p.Fee.OnlineAmount,
 			Unit: optional(p.Fee.Unit), Note: optional(p.Fee.Note)},
 		ReturnMethods: p.ReturnMethods, RequiredDocuments: p.RequiredDocuments, Version: p.Version,
+		EffectiveFrom: local(p.EffectiveFrom),
 	}
 	if p.Duration.Unit != catalog.UnitSameDay {
 		counter, online := p.Duration.Counter, p.Duration.For(dossier.ChannelOnline)

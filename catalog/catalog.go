@@ -150,6 +150,9 @@ type Procedure struct {
 	ReturnMethods     []string `json:"return_methods" yaml:"return_methods"`
 	RequiredDocuments []string `json:"required_documents" yaml:"required_documents"`
 	Version           int      `json:"version" yaml:"-"`
+	// EffectiveFrom is when this version takes effect (nil: when it is
+	// published). Dossiers submitted before it keep the earlier version.
+	EffectiveFrom *time.Time `json:"effective_from,omitempty" yaml:"effective_from"`
 }
 
 // The step names that frame every procedure. Steps between intake and

@@ -34,7 +34,10 @@ func (s *Store) ImportCatalog(ctx context.Context, c *catalog.Catalog) (int, err
 			}
 		}
 		for _, p := range c.Procedures {
-			p.Version = 0 // the version is the store's to give
+			// The version is the store's to give; the effective date is a
+			// column: the content alone decides whether a version is new.
+			effective := p.EffectiveFrom
+			p.Version, p.EffectiveFrom = 0, nil
 			doc, err := json.Marshal(p)
 			if err != nil {
 				return err
@@ -51,8 +54,9 @@ func (s *Store) ImportCatalog(ctx context.Context, c *catalog.Catalog) (int, err
 				continue
 			}
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO procedure_versions (code, version, document) VALUES ($1, $2, $3)`,
-				p.Code, version+1, doc); err != nil {
+				INSERT INTO procedure_versions (code, version, document, effective_from)
+				VALUES ($1, $2, $3, coalesce($4, now()))`,
+				p.Code, version+1, doc, effective); err != nil {
 				return err
 			}
 			added++
@@ -80,8 +84,9 @@ func sameJSON(a, b []byte) bool {
 // Procedures returns the latest version of every procedure, by code.
 func (s *Store) Procedures(ctx context.Context) ([]catalog.Procedure, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT DISTINCT ON (code) document, version FROM procedure_versions
-		ORDER BY code, version DESC`)
+		SELECT DISTINCT ON (code) document, version, effective_from FROM procedure_versions
+		WHERE effective_from <= now()
+		ORDER BY code, effective_from DESC, version DESC`)
 	if err != nil {
 		return nil, err
 	}
@@ -90,27 +95,30 @@ func (s *Store) Procedures(ctx context.Context) ([]catalog.Procedure, error) {
 	for rows.Next() {
 		var doc []byte
 		var v int
-		if err := rows.Scan(&doc, &v); err != nil {
+		var from time.Time
+		if err := rows.Scan(&doc, &v, &from); err != nil {
 			return nil, err
 		}
 		var p catalog.Procedure
 		if err := json.Unmarshal(doc, &p); err != nil {
 			return nil, err
 		}
-		p.Version = v
+		p.Version, p.EffectiveFrom = v, &from
 		out = append(out, p)
 	}
 	return out, rows.Err()
 }
 
-// Procedure returns the latest version of one procedure; ENotFound if there
-// is none.
+// Procedure returns the version of one procedure in effect now (the latest
+// version whose effective date has come); ENotFound if there is none.
 func (s *Store) Procedure(ctx context.Context, code string) (catalog.Procedure, error) {
 	var doc []byte
 	var v int
+	var from time.Time
 	err := s.pool.QueryRow(ctx, `
-		SELECT document, version FROM procedure_versions
-		WHERE code = $1 ORDER BY version DESC LIMIT 1`, code).Scan(&doc, &v)
+		SELECT document, version, effective_from FROM procedure_versions
+		WHERE code = $1 AND effective_from <= now()
+		ORDER BY effective_from DESC, version DESC LIMIT 1`, code).Scan(&doc, &v, &from)
 	if err != nil {
 		return catalog.Procedure{}, notFound(err, "procedure %s is not in the catalog", code)
 	}
@@ -118,7 +126,7 @@ func (s *Store) Procedure(ctx context.Context, code string) (catalog.Procedure, 
 	if err := json.Unmarshal(doc, &p); err != nil {
 		return catalog.Procedure{}, err
 	}
-	p.Version = v
+	p.Version, p.EffectiveFrom = v, &from
 	return p, nil
 }
 

@@ -436,14 +436,8 @@ func (r *run) validateReview(d ReviewDecision) error {
 			return err
 		}
 	case "return":
-		if !r.lifecycle {
-			return invalid("return is not available for dossiers started before it existed")
-		}
-		if d.Note == "" {
-			return invalid("note is required when returning: say what to rework")
-		}
-		if !r.isReviewStep(r.st.StepIndex - 1) {
-			return r.conflict("step %s is the first review step: there is no earlier step to return to", r.st.CurrentStep.Name)
+		if err := r.validateReturn(d.Note); err != nil {
+			return err
 		}
 	default:
 		return invalid("decision must be approve, refuse, return or request_supplement")
@@ -492,12 +486,8 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 		return r.requestSupplement(ctx, m, ev, d.Missing)
 	}
 	if d.Decision == "return" {
-		ev.Action, ev.OnTime = dossier.ActionReviewReturn, ""
-		r.st.Status = dossier.StatusProcessing
-		r.enterStep(r.st.StepIndex - 1)
-		err := r.commitWith(ctx, m, ev, r.toAgencies(r.st.CurrentStep.Departments, dossier.ToDepartment, "returned_for_rework",
-			"Hồ sơ "+r.in.Code+" được trả lại bước "+r.st.CurrentStep.Name+": "+d.Note))
-		return r.snapshot(), err
+		ev.Action = dossier.ActionReviewReturn
+		return r.returnForRework(ctx, m, ev, d.Note)
 	}
 	if d.Decision == "refuse" {
 		ev.Action = dossier.ActionReviewRefuse
@@ -539,14 +529,8 @@ func (r *run) validateApproval(d ApprovalDecision) error {
 			return invalid("note is required when rejecting: the applicant must be told the reasons")
 		}
 	case "return":
-		if !r.lifecycle {
-			return invalid("return is not available for dossiers started before it existed")
-		}
-		if d.Note == "" {
-			return invalid("note is required when returning: say what to rework")
-		}
-		if !r.isReviewStep(r.st.StepIndex - 1) {
-			return r.conflict("procedure %s has no review step to return to", r.in.Procedure.Code)
+		if err := r.validateReturn(d.Note); err != nil {
+			return err
 		}
 	default:
 		return invalid("decision must be approve, reject or return")
@@ -560,11 +544,8 @@ func (r *run) onApproval(ctx workflow.Context, d ApprovalDecision) (State, error
 	ev := dossier.Event{Actor: d.Actor, Note: d.Note, Step: step.Name, Department: step.Departments[0],
 		OnTime: dossier.Timeliness(m.at, step.DueAt)}
 	if d.Decision == "return" {
-		ev.Action, ev.OnTime = dossier.ActionApprovalReturn, ""
-		r.enterStep(r.st.StepIndex - 1)
-		err := r.commitWith(ctx, m, ev, r.toAgencies(r.st.CurrentStep.Departments, dossier.ToDepartment, "returned_for_rework",
-			"Hồ sơ "+r.in.Code+" được lãnh đạo trả lại: "+d.Note))
-		return r.snapshot(), err
+		ev.Action = dossier.ActionApprovalReturn
+		return r.returnForRework(ctx, m, ev, d.Note)
 	}
 	r.st.FinishedAt = &m.at
 	if d.Decision == "reject" {
@@ -1312,6 +1293,32 @@ func (r *run) onExtension(ctx workflow.Context, e Extension) (State, error) {
 }
 
 // ---- Lifecycle: rework, withdrawal, stop, counter payment -------------------
+
+// validateReturn checks a return for rework: available for this dossier,
+// explained, and with a review step before the current one to go back to.
+func (r *run) validateReturn(note string) error {
+	if !r.lifecycle {
+		return invalid("return is not available for dossiers started before it existed")
+	}
+	if note == "" {
+		return invalid("note is required when returning: say what to rework")
+	}
+	if !r.isReviewStep(r.st.StepIndex - 1) {
+		return r.conflict("step %s has no review step before it to return to", r.st.CurrentStep.Name)
+	}
+	return nil
+}
+
+// returnForRework sends the dossier back to the previous (review) step and
+// tells that step's departments why.
+func (r *run) returnForRework(ctx workflow.Context, m mark, ev dossier.Event, note string) (State, error) {
+	ev.OnTime = ""
+	r.st.Status = dossier.StatusProcessing
+	r.enterStep(r.st.StepIndex - 1)
+	err := r.commitWith(ctx, m, ev, r.toAgencies(r.st.CurrentStep.Departments, dossier.ToDepartment, "returned_for_rework",
+		"Hồ sơ "+r.in.Code+" được trả lại bước "+r.st.CurrentStep.Name+": "+note))
+	return r.snapshot(), err
+}
 
 // isReviewStep reports whether procedure step i is a department review step.
 func (r *run) isReviewStep(i int) bool {

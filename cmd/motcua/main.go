@@ -133,19 +133,30 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 	return c, nil
 }
 
-func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+// connect opens the application's database and dials Temporal: what the
+// api, worker and reconcile commands all need.
+func connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, error) {
 	if err := cfg.RequireDatabase(); err != nil {
-		return err
+		return nil, nil, err
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	tc, err := dialTemporal(ctx, cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, tc, nil
+}
+
+func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	db, tc, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	tc, err := dialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
 	defer tc.Close()
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
@@ -178,18 +189,11 @@ func serve(ctx context.Context, srv *http.Server, timeout time.Duration, log *sl
 }
 
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	if err := cfg.RequireDatabase(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	db, tc, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	tc, err := dialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
 	defer tc.Close()
 	httpClient := &http.Client{Timeout: 20 * time.Second}
 	w := worker.New(tc, workflows.TaskQueue, &activities.Activities{

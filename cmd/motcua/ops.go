@@ -16,18 +16,11 @@ import (
 // runReconcile prints every dossier on which the read model and the
 // workflows disagree, and fails when there is one.
 func runReconcile(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	if err := cfg.RequireDatabase(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	db, tc, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	tc, err := dialTemporal(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
 	defer tc.Close()
 	diffs, err := reconcile.Run(ctx, db, tc, cfg.TemporalNamespace)
 	if err != nil {

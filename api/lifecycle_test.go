@@ -1,11 +1,16 @@
 package api_test
 
 import (
+	"context"
+	"net/http"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+
+	"github.com/motcua/motcua/payment"
 
 	"github.com/motcua/motcua/rules"
 )
@@ -158,4 +163,28 @@ func TestPostalOutageEndsInCounterPickup(t *testing.T) {
 	acts := s.actions(code)
 	require.Equal(t, []string{"shipment.delayed", "return.counter_pickup", "handover"}, acts[len(acts)-3:])
 	s.recordHistory(code, "postal-outage-counter-pickup")
+}
+
+// TestStopWhileTheGatewayIsDown: a dossier stopped while its payment
+// request keeps retrying against an unreachable gateway still closes (the
+// request is cancelled), instead of waiting for the gateway to come back.
+func TestStopWhileTheGatewayIsDown(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	s.stopWorker()
+	s.acts.Payments = payment.New("http://127.0.0.1:1/payment", &http.Client{Timeout: time.Second})
+	s.startWorker()
+	d := s.must(201, "POST", "/v1/dossiers", submission("TP-LLTP-01", "counter", "counter"))
+	code := d["code"].(string)
+	path := "/v1/dossiers/" + code
+	s.must(200, "POST", path+"/intake", map[string]any{"decision": "accept"})
+	s.must(200, "POST", path+"/review", map[string]any{"decision": "approve"})
+	s.must(200, "POST", path+"/approval", map[string]any{"decision": "approve"})
+	time.Sleep(1500 * time.Millisecond) // the payment request is retrying
+	d = s.must(200, "POST", path+"/stop", map[string]any{"reason": "cổng thanh toán ngừng hoạt động"})
+	require.Equal(t, "stopped", d["status"])
+	require.Eventually(t, func() bool {
+		desc, err := s.temporal.DescribeWorkflowExecution(context.Background(), code, "")
+		return err == nil && desc.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED
+	}, 15*time.Second, 200*time.Millisecond, "the run closes once stopped")
 }

@@ -41,7 +41,8 @@ func reconcileShared() error {
 	// Give visibility a moment to catch up with the last transitions.
 	var diffs []reconcile.Difference
 	for range 10 {
-		if diffs, err = reconcile.Run(context.Background(), s, c, "default"); err != nil || len(diffs) == 0 {
+		ns, _ := testenv.Namespace()
+		if diffs, err = reconcile.Run(context.Background(), s, c, ns); err != nil || len(diffs) == 0 {
 			return err
 		}
 		time.Sleep(500 * time.Millisecond)
@@ -66,15 +67,22 @@ func TestReconcileFindsATamperedReadModel(t *testing.T) {
 	tamper(90, dossier.StatusProcessing, dossier.StageReview)
 	want := reconcile.Difference{Code: code, ReadModel: "processing", Workflow: "received"}
 	require.Eventually(t, func() bool {
-		diffs, err := reconcile.Run(ctx, s.store, s.temporal, "default")
+		diffs, err := reconcile.Run(ctx, s.store, s.temporal, namespace(t))
 		require.NoError(t, err)
 		return slices.Contains(diffs, want)
 	}, 10*time.Second, 200*time.Millisecond, "reconcile must report the tampered dossier")
 	// Put it back as the workflow sees it; then this dossier agrees again.
 	tamper(91, dossier.StatusReceived, dossier.StageReview)
-	diffs, err := reconcile.Run(ctx, s.store, s.temporal, "default")
+	diffs, err := reconcile.Run(ctx, s.store, s.temporal, namespace(t))
 	require.NoError(t, err)
 	for _, d := range diffs {
 		require.NotEqual(t, code, d.Code)
 	}
+}
+
+func namespace(t *testing.T) string {
+	t.Helper()
+	ns, err := testenv.Namespace()
+	require.NoError(t, err)
+	return ns
 }

@@ -65,8 +65,10 @@ type run struct {
 	// postal fallback to the counter (VersionLifecycle).
 	lifecycle bool
 	// cancelShipment stops a shipment request still retrying when the
-	// return falls back to the counter.
+	// return falls back to the counter; cancelPayment a payment request
+	// still retrying when the dossier is stopped.
 	cancelShipment workflow.CancelFunc
+	cancelPayment  workflow.CancelFunc
 
 	// deciding is set while a decision's handler computes with the
 	// calendar before it changes the state, so a second decision is
@@ -588,6 +590,9 @@ const retryAfterPermanentFailure = time.Hour
 
 func (r *run) requestPayment(ctx workflow.Context) {
 	r.paymentBusy = true
+	if r.lifecycle {
+		ctx, r.cancelPayment = workflow.WithCancel(ctx)
+	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { r.paymentBusy = false }()
 		var res activities.PaymentResult
@@ -599,6 +604,9 @@ func (r *run) requestPayment(ctx workflow.Context) {
 		}
 		err := workflow.ExecuteActivity(actx, activities.NameRequestPayment, in).Get(actx, &res)
 		if err != nil {
+			if temporal.IsCanceledError(err) {
+				return // the dossier ended meanwhile
+			}
 			r.logger.Error("payment request failed", "error", err)
 			_ = workflow.Sleep(ctx, retryAfterPermanentFailure)
 			return
@@ -1349,6 +1357,9 @@ func (r *run) end(status dossier.Status) {
 	}
 	if r.cancelShipment != nil {
 		r.cancelShipment()
+	}
+	if r.cancelPayment != nil {
+		r.cancelPayment()
 	}
 }
 

@@ -15,15 +15,21 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/workflows"
 )
 
 func need(t testing.TB, name string) string {
@@ -151,7 +157,8 @@ func SharedStore(t testing.TB) *store.Store {
 	return sharedStore
 }
 
-// Temporal connects to the test Temporal server's default namespace.
+// Temporal connects to the test Temporal server, in a namespace of this
+// test binary's own (see Namespace).
 func Temporal(t testing.TB) client.Client {
 	t.Helper()
 	need(t, "MOTCUA_TEST_TEMPORAL_ADDRESS")
@@ -163,14 +170,82 @@ func Temporal(t testing.TB) client.Client {
 	return c
 }
 
-// DialTemporal connects to the test Temporal server outside a test (e.g. in
-// TestMain).
-func DialTemporal() (client.Client, error) {
+var (
+	nsOnce sync.Once
+	nsName string
+	nsErr  error
+)
+
+// Namespace is a Temporal namespace of this test binary's own, with the
+// dossier search attributes. Each test package has its own database and so
+// its own dossier codes — the workflow IDs — and two packages sharing a
+// namespace would attach each other's dossiers to the wrong workflows.
+func Namespace() (string, error) {
+	nsOnce.Do(func() { nsName, nsErr = createNamespace("motcua-test-" + RandomSuffix()) })
+	return nsName, nsErr
+}
+
+func createNamespace(name string) (string, error) {
 	addr := os.Getenv("MOTCUA_TEST_TEMPORAL_ADDRESS")
-	c, err := client.Dial(client.Options{
-		HostPort: addr,
-		Logger:   tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
-	})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	nc, err := client.NewNamespaceClient(client.Options{HostPort: addr, Logger: quietLogger()})
+	if err != nil {
+		return "", fmt.Errorf("connect to test Temporal at %s: %w", addr, err)
+	}
+	defer nc.Close()
+	if err := nc.Register(ctx, &workflowservice.RegisterNamespaceRequest{
+		Namespace: name, WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour),
+	}); err != nil {
+		return "", fmt.Errorf("register namespace %s: %w", name, err)
+	}
+	c, err := client.Dial(client.Options{HostPort: addr, Namespace: name, Logger: quietLogger()})
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	attrs := map[string]enums.IndexedValueType{}
+	for n, typ := range workflows.SearchAttributeTypes() {
+		attrs[n] = map[string]enums.IndexedValueType{"Keyword": enums.INDEXED_VALUE_TYPE_KEYWORD,
+			"Datetime": enums.INDEXED_VALUE_TYPE_DATETIME, "Bool": enums.INDEXED_VALUE_TYPE_BOOL}[typ]
+	}
+	// A new namespace takes a moment to be known everywhere: retry.
+	for {
+		_, err = c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+			Namespace: name, SearchAttributes: attrs})
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("search attributes for namespace %s: %w", name, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	for {
+		_, err = c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Namespace: name, Query: "DossierStatus = 'x'"})
+		if err == nil {
+			return name, nil
+		}
+		if ctx.Err() != nil {
+			return "", fmt.Errorf("namespace %s not ready: %w", name, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func quietLogger() tlog.Logger {
+	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+// DialTemporal connects to the test Temporal server, in this binary's
+// namespace, outside a test (e.g. in TestMain).
+func DialTemporal() (client.Client, error) {
+	ns, err := Namespace()
+	if err != nil {
+		return nil, err
+	}
+	addr := os.Getenv("MOTCUA_TEST_TEMPORAL_ADDRESS")
+	c, err := client.Dial(client.Options{HostPort: addr, Namespace: ns, Logger: quietLogger()})
 	if err != nil {
 		return nil, fmt.Errorf("connect to test Temporal at %s: %w", addr, err)
 	}

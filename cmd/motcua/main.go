@@ -66,6 +66,7 @@ Commands:
              only for a procedure whose content changed; DATABASE_URL)
   reconcile  compare the read model with the workflows; fails on any
              difference (DATABASE_URL, TEMPORAL_ADDRESS)
+  loadgen    drive simulated dossiers over HTTP and report (loadgen -h)
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -108,6 +109,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCatalog(ctx, cfg, args[1:], stdout)
 	case "calendar":
 		return runCalendar(ctx, cfg, log, args[1:], stdout)
+	case "loadgen":
+		return runLoadgen(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -266,14 +266,8 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	code := chi.URLParam(r, "code")
-	if _, err := s.store.Dossier(r.Context(), code); err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
-		return
-	}
-	events, err := s.store.Events(r.Context(), code)
-	if err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
+	events, ok := s.controlSheet(w, r)
+	if !ok {
 		return
 	}
 	out := list[eventJSON]{Items: make([]eventJSON, len(events))}
@@ -281,6 +275,22 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 		out.Items[i] = renderEvent(e)
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// controlSheet reads the events of the dossier in the path, answering 404
+// for an unknown dossier (a known one always has its "submitted" event, so
+// an empty sheet means the dossier does not exist: no second query).
+func (s *Server) controlSheet(w http.ResponseWriter, r *http.Request) ([]dossier.Event, bool) {
+	code := chi.URLParam(r, "code")
+	events, err := s.store.Events(r.Context(), code)
+	if err == nil && len(events) == 0 {
+		err = dossier.Errorf(dossier.ENotFound, "no dossier has the code %s", code)
+	}
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return nil, false
+	}
+	return events, true
 }
 
 // noCursor rejects a cursor on lists that fit in one page.

@@ -162,18 +162,12 @@ func csvCell(s string) string {
 
 // getEventsCSV is the control sheet as CSV: GET /v1/dossiers/{code}/events.csv.
 func (s *Server) getEventsCSV(w http.ResponseWriter, r *http.Request) {
-	code := chi.URLParam(r, "code")
-	if _, err := s.store.Dossier(r.Context(), code); err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
-		return
-	}
-	events, err := s.store.Events(r.Context(), code)
-	if err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
+	events, ok := s.controlSheet(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.NewReplacer(`"`, "", `\`, "").Replace(code)+`-events.csv"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+strings.NewReplacer(`"`, "", `\`, "").Replace(chi.URLParam(r, "code"))+`-events.csv"`)
 	w.WriteHeader(http.StatusOK)
 	cw := csv.NewWriter(w)
 	_ = cw.Write(eventsCSVHeader)

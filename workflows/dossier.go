@@ -290,8 +290,8 @@ func invalid(format string, args ...any) error {
 // ---- Intake ----------------------------------------------------------------
 
 func (r *run) validateIntake(d IntakeDecision) error {
-	if r.deciding {
-		return r.conflict("another decision is being recorded; retry")
+	if err := r.notDeciding(); err != nil {
+		return err
 	}
 	if r.st.Stage != dossier.StageIntake || r.st.Status != dossier.StatusSubmitted {
 		return r.conflict("an intake decision was already made")
@@ -425,8 +425,8 @@ func (r *run) branch(dept string) *dossier.Branch {
 // ---- Review ----------------------------------------------------------------
 
 func (r *run) validateReview(d ReviewDecision) error {
-	if r.deciding {
-		return r.conflict("another decision is being recorded; retry")
+	if err := r.notDeciding(); err != nil {
+		return err
 	}
 	if r.st.Stage != dossier.StageReview || r.st.CurrentStep == nil || r.st.Status == dossier.StatusSupplementRequested {
 		return r.conflict("there is no review step waiting for a decision")
@@ -518,8 +518,8 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 // ---- Approval --------------------------------------------------------------
 
 func (r *run) validateApproval(d ApprovalDecision) error {
-	if r.deciding {
-		return r.conflict("another decision is being recorded; retry")
+	if err := r.notDeciding(); err != nil {
+		return err
 	}
 	if r.st.Stage != dossier.StageApproval {
 		return r.conflict("the dossier is not waiting for a leader's approval")
@@ -1099,8 +1099,8 @@ func (r *run) requestSupplement(ctx workflow.Context, m mark, ev dossier.Event, 
 }
 
 func (r *run) validateSupplement(in SupplementIn) error {
-	if r.deciding {
-		return r.conflict("another decision is being recorded; retry")
+	if err := r.notDeciding(); err != nil {
+		return err
 	}
 	if r.st.Status != dossier.StatusSupplementRequested || r.st.Supplement == nil {
 		return r.conflict("no supplement is outstanding")
@@ -1222,11 +1222,8 @@ func (r *run) expireSupplement(ctx workflow.Context) {
 // ---- Apology letters and extensions ----------------------------------------
 
 func (r *run) validateApology(ctx workflow.Context, a Apology) error {
-	if !r.legalTime {
-		return r.conflict("apology letters are not available for dossiers started before they existed")
-	}
-	if r.deciding {
-		return r.conflict("another decision is being recorded; retry")
+	if err := r.available(r.legalTime, "an apology letter"); err != nil {
+		return err
 	}
 	if r.st.Status.Final() || r.st.FinishedAt != nil || r.st.AppointmentAt == nil {
 		return r.conflict("the dossier has no pending appointment to move")
@@ -1265,11 +1262,8 @@ func (r *run) onApology(ctx workflow.Context, a Apology) (State, error) {
 }
 
 func (r *run) validateExtension(ctx workflow.Context, e Extension) error {
-	if !r.legalTime {
-		return r.conflict("extensions are not available for dossiers started before they existed")
-	}
-	if r.deciding {
-		return r.conflict("another decision is being recorded; retry")
+	if err := r.available(r.legalTime, "an extension"); err != nil {
+		return err
 	}
 	s := r.st.CurrentStep
 	if s == nil || (r.st.Stage != dossier.StageReview && r.st.Stage != dossier.StageApproval) {
@@ -1328,6 +1322,26 @@ func (r *run) returnForRework(ctx workflow.Context, m mark, ev dossier.Event, no
 	return r.snapshot(), err
 }
 
+// available is the first check of a decision that came with a workflow
+// change: the dossier's run must have the change (has), and no other
+// decision may be half-recorded.
+func (r *run) available(has bool, what string) error {
+	if !has {
+		return r.conflict("%s is not available for dossiers started before it existed", what)
+	}
+	return r.notDeciding()
+}
+
+// notDeciding rejects a decision while another one computes with the
+// calendar before changing the state (it would be validated against a state
+// about to change).
+func (r *run) notDeciding() error {
+	if r.deciding {
+		return r.conflict("another decision is being recorded; retry")
+	}
+	return nil
+}
+
 // isReviewStep reports whether procedure step i is a department review step.
 func (r *run) isReviewStep(i int) bool {
 	if i <= 0 || i >= len(r.in.Procedure.Steps) {
@@ -1364,11 +1378,8 @@ func (r *run) end(status dossier.Status) {
 }
 
 func (r *run) validateWithdrawal(w Withdrawal) error {
-	if !r.lifecycle {
-		return r.conflict("withdrawal is not available for dossiers started before it existed")
-	}
-	if r.deciding {
-		return r.conflict("another decision is being recorded; retry")
+	if err := r.available(r.lifecycle, "withdrawal"); err != nil {
+		return err
 	}
 	if r.st.Status.Final() {
 		return r.conflict("the dossier is finished")
@@ -1394,11 +1405,8 @@ func (r *run) onWithdrawal(ctx workflow.Context, w Withdrawal) (State, error) {
 }
 
 func (r *run) validateStop(st Stop) error {
-	if !r.lifecycle {
-		return r.conflict("stopping is not available for dossiers started before it existed")
-	}
-	if r.deciding {
-		return r.conflict("another decision is being recorded; retry")
+	if err := r.available(r.lifecycle, "stopping"); err != nil {
+		return err
 	}
 	if r.st.Status.Final() {
 		return r.conflict("the dossier is finished")
@@ -1419,8 +1427,8 @@ func (r *run) onStop(ctx workflow.Context, st Stop) (State, error) {
 }
 
 func (r *run) validateCounterPayment(p CounterPayment) error {
-	if !r.lifecycle {
-		return r.conflict("counter payment is not available for dossiers started before it existed")
+	if err := r.available(r.lifecycle, "counter payment"); err != nil {
+		return err
 	}
 	if r.st.Stage != dossier.StagePayment || r.st.Fee.Status == dossier.FeePaid {
 		return r.conflict("the dossier is not awaiting payment")
@@ -1458,8 +1466,8 @@ func (r *run) paymentWatch() bool {
 }
 
 func (r *run) validateAssignment(a Assignment) error {
-	if !r.lifecycle {
-		return r.conflict("assignment is not available for dossiers started before it existed")
+	if err := r.available(r.lifecycle, "assignment"); err != nil {
+		return err
 	}
 	s := r.st.CurrentStep
 	if s == nil || (r.st.Stage != dossier.StageReview && r.st.Stage != dossier.StageApproval) {

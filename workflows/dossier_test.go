@@ -134,6 +134,14 @@ func (h *harness) send(after time.Duration, name string, arg any) *updateResult 
 	return r
 }
 
+// throughApproval accepts the dossier, approves its (single) review step
+// and the leader signs, a minute apart: the way most tests reach the result.
+func (h *harness) throughApproval() {
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+}
+
 func (h *harness) run() workflows.DossierResult {
 	h.env.ExecuteWorkflow(workflows.WorkflowName, h.in)
 	require.True(h.t, h.env.IsWorkflowCompleted(), "the dossier did not reach its end")

@@ -48,6 +48,32 @@ type Config struct {
 	SimulationSpeed float64 `env:"MOTCUA_SIMULATION_SPEED" envDefault:"0"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"MOTCUA_LOG_LEVEL" envDefault:"info"`
+
+	// JWTSecret signs and verifies development tokens (HS256, at least 32
+	// characters). Refused in production, which uses OpenID Connect.
+	JWTSecret string `env:"MOTCUA_JWT_SECRET"`
+	// OIDCIssuer and OIDCAudience: tokens from this OpenID Connect
+	// provider, for this audience (required in production).
+	OIDCIssuer   string `env:"MOTCUA_OIDC_ISSUER"`
+	OIDCAudience string `env:"MOTCUA_OIDC_AUDIENCE"`
+	// PaymentWebhookSecret and PostalWebhookSecret are shared with the
+	// payment gateway and the postal service, which sign their callbacks
+	// with them (HMAC-SHA256); the simulators sign with the same ones.
+	PaymentWebhookSecret string `env:"MOTCUA_PAYMENT_WEBHOOK_SECRET"`
+	PostalWebhookSecret  string `env:"MOTCUA_POSTAL_WEBHOOK_SECRET"`
+	// PayloadKeys are the AES-256 keys that encrypt Temporal payloads:
+	// "id=base64key,id2=base64key". PayloadKeyID names the one new
+	// payloads are encrypted with (default: the first); the others still
+	// decrypt, so keys can rotate.
+	PayloadKeys  string `env:"MOTCUA_PAYLOAD_KEYS"`
+	PayloadKeyID string `env:"MOTCUA_PAYLOAD_KEY_ID"`
+	// CodecCORSOrigins are the Temporal UI origins allowed to call the
+	// codec endpoint, comma-separated.
+	CodecCORSOrigins string `env:"MOTCUA_CODEC_CORS_ORIGINS" envDefault:"http://127.0.0.1:8233,http://localhost:8233"`
+	// SubmitRatePerMinute limits submissions per client (token subject)
+	// and per IP; LookupRatePerMinute limits public lookups per IP.
+	SubmitRatePerMinute int `env:"MOTCUA_SUBMIT_RATE_PER_MINUTE" envDefault:"1200"`
+	LookupRatePerMinute int `env:"MOTCUA_LOOKUP_RATE_PER_MINUTE" envDefault:"30"`
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map in
@@ -71,6 +97,14 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.SimulationSpeed > 0 && c.Environment == "production" {
 		return Config{}, fmt.Errorf("config: MOTCUA_SIMULATION_SPEED is for development only and is refused with MOTCUA_ENV=production")
+	}
+	if c.Environment == "production" {
+		if c.JWTSecret != "" {
+			return Config{}, fmt.Errorf("config: MOTCUA_JWT_SECRET (development tokens) is refused with MOTCUA_ENV=production; use MOTCUA_OIDC_ISSUER and MOTCUA_OIDC_AUDIENCE")
+		}
+	}
+	if c.SubmitRatePerMinute <= 0 || c.LookupRatePerMinute <= 0 {
+		return Config{}, fmt.Errorf("config: MOTCUA_SUBMIT_RATE_PER_MINUTE and MOTCUA_LOOKUP_RATE_PER_MINUTE must be positive")
 	}
 	return c, nil
 }

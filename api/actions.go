@@ -7,28 +7,55 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/workflows"
 )
 
-// action is an endpoint that changes a dossier: it decodes the body into
-// Req, lets check validate it (adding field errors) and build the update's
-// argument, and sends that update to the dossier's workflow.
-func action[Req any](s *Server, update string, check func(r *http.Request, req *Req, v *dossier.Invalid) any) http.HandlerFunc {
+// action is an endpoint that changes a dossier: it reads the dossier and
+// asks the policy whether the caller may do a with it (404, 403), decodes
+// the body into Req, lets check validate it (adding field errors, or
+// refusing with an error) and build the update's argument, and sends that
+// update to the dossier's workflow.
+func action[Req any](s *Server, a auth.Action, update string, check func(r *http.Request, req *Req, v *dossier.Invalid) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		code := chi.URLParam(r, "code")
+		if d, err := s.store.Dossier(r.Context(), code); err == nil && d.Status.Final() {
+			// A closed dossier takes no action from anyone: say so (409)
+			// rather than which step nobody owns any more.
+			writeError(w, r, s.log, dossier.Errorf(dossier.EConflict, "dossier %s is %s; no further action is possible", code, d.Status))
+			return
+		}
+		if _, ok := s.authorizedDossier(w, r, code, a); !ok {
+			return
+		}
 		var req Req
 		if err := decode(w, r, &req); err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
 		var v dossier.Invalid
-		arg := check(r, &req, &v)
-		if err := v.Err(); err != nil {
+		arg, err := check(r, &req, &v)
+		if err == nil {
+			err = v.Err()
+		}
+		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
-		s.update(w, r, chi.URLParam(r, "code"), update, arg)
+		s.update(w, r, code, update, arg)
 	}
+}
+
+// ownDepartment resolves the department a reviewer or leader acts for:
+// their own agency. Naming another one is refused: staff never act on a
+// step owned by an agency other than their own.
+func ownDepartment(r *http.Request, named string) (string, error) {
+	p := principal(r)
+	if named == "" || named == p.Agency {
+		return p.Agency, nil
+	}
+	return "", dossier.Errorf(dossier.EForbidden, "you act for your agency %s, not for %s", p.Agency, named)
 }
 
 // checkDecision validates a decision against the allowed ones.
@@ -66,11 +93,11 @@ type intakeRequest struct {
 }
 
 func (s *Server) intake() http.HandlerFunc {
-	return action(s, workflows.UpdateIntake, func(r *http.Request, req *intakeRequest, v *dossier.Invalid) any {
+	return action(s, auth.Intake, workflows.UpdateIntake, func(r *http.Request, req *intakeRequest, v *dossier.Invalid) (any, error) {
 		checkDecision(v, req.Decision, "accept", "refuse", "request_supplement")
 		checkText(v, "note", req.Note, req.Decision == "refuse")
 		checkMissing(v, req.Decision, req.Missing)
-		return workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Missing: req.Missing, Actor: actorOf(r)}
+		return workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Missing: req.Missing, Actor: actorOf(r)}, nil
 	})
 }
 
@@ -83,7 +110,7 @@ type reviewRequest struct {
 }
 
 func (s *Server) review() http.HandlerFunc {
-	return action(s, workflows.UpdateReview, func(r *http.Request, req *reviewRequest, v *dossier.Invalid) any {
+	return action(s, auth.Review, workflows.UpdateReview, func(r *http.Request, req *reviewRequest, v *dossier.Invalid) (any, error) {
 		checkDecision(v, req.Decision, "approve", "refuse", "return", "request_supplement")
 		checkText(v, "note", req.Note, req.Decision == "refuse" || req.Decision == "return")
 		checkMissing(v, req.Decision, req.Missing)
@@ -91,8 +118,12 @@ func (s *Server) review() http.HandlerFunc {
 		if req.AssessedFee != nil && *req.AssessedFee < 0 {
 			v.Add("assessed_fee", "must not be negative")
 		}
-		return workflows.ReviewDecision{Decision: req.Decision, Note: req.Note, Department: req.Department,
-			AssessedFee: req.AssessedFee, Missing: req.Missing, Actor: actorOf(r)}
+		dept, err := ownDepartment(r, req.Department)
+		if err != nil {
+			return nil, err
+		}
+		return workflows.ReviewDecision{Decision: req.Decision, Note: req.Note, Department: dept,
+			AssessedFee: req.AssessedFee, Missing: req.Missing, Actor: actorOf(r)}, nil
 	})
 }
 
@@ -103,7 +134,7 @@ type approvalRequest struct {
 }
 
 func (s *Server) approval() http.HandlerFunc {
-	return action(s, workflows.UpdateApproval, func(r *http.Request, req *approvalRequest, v *dossier.Invalid) any {
+	return action(s, auth.Approval, workflows.UpdateApproval, func(r *http.Request, req *approvalRequest, v *dossier.Invalid) (any, error) {
 		checkDecision(v, req.Decision, "approve", "reject", "return")
 		checkText(v, "note", req.Note, req.Decision == "reject" || req.Decision == "return")
 		d := workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)}
@@ -114,7 +145,7 @@ func (s *Server) approval() http.HandlerFunc {
 			}
 			d.ResultDocument = &dossier.Document{Name: rd.Name, SHA256: strings.ToLower(rd.SHA256)}
 		}
-		return d
+		return d, nil
 	})
 }
 
@@ -123,9 +154,9 @@ type handoverRequest struct {
 }
 
 func (s *Server) handover() http.HandlerFunc {
-	return action(s, workflows.UpdateHandover, func(r *http.Request, req *handoverRequest, v *dossier.Invalid) any {
+	return action(s, auth.Handover, workflows.UpdateHandover, func(r *http.Request, req *handoverRequest, v *dossier.Invalid) (any, error) {
 		checkText(v, "received_by", req.ReceivedBy, true)
-		return workflows.Handover{ReceivedBy: req.ReceivedBy, Actor: actorOf(r)}
+		return workflows.Handover{ReceivedBy: req.ReceivedBy, Actor: actorOf(r)}, nil
 	})
 }
 
@@ -136,14 +167,14 @@ type supplementRequest struct {
 
 // supplement is the applicant's supplement: it resumes the legal clock.
 func (s *Server) supplement() http.HandlerFunc {
-	return action(s, workflows.UpdateSupplement, func(r *http.Request, req *supplementRequest, v *dossier.Invalid) any {
+	return action(s, auth.Supplement, workflows.UpdateSupplement, func(r *http.Request, req *supplementRequest, v *dossier.Invalid) (any, error) {
 		checkDocuments(v, req.Documents)
 		checkText(v, "note", req.Note, false)
 		docs := make([]dossier.Document, len(req.Documents))
 		for i, d := range req.Documents {
 			docs[i] = dossier.Document{Name: d.Name, SHA256: strings.ToLower(d.SHA256)}
 		}
-		return workflows.SupplementIn{Documents: docs, Note: req.Note, Actor: actorOf(r)}
+		return workflows.SupplementIn{Documents: docs, Note: req.Note, Actor: actorOf(r)}, nil
 	})
 }
 
@@ -154,13 +185,13 @@ type apologyRequest struct {
 
 // apology is a leader's apology letter (form 04) with a new appointment.
 func (s *Server) apology() http.HandlerFunc {
-	return action(s, workflows.UpdateApology, func(r *http.Request, req *apologyRequest, v *dossier.Invalid) any {
+	return action(s, auth.Apology, workflows.UpdateApology, func(r *http.Request, req *apologyRequest, v *dossier.Invalid) (any, error) {
 		checkText(v, "reason", req.Reason, true)
 		if req.NewAppointmentAt == nil {
 			v.Add("new_appointment_at", "is required: the new appointment, RFC 3339")
-			return nil
+			return nil, nil
 		}
-		return workflows.Apology{NewAppointmentAt: *req.NewAppointmentAt, Reason: req.Reason, Actor: actorOf(r)}
+		return workflows.Apology{NewAppointmentAt: *req.NewAppointmentAt, Reason: req.Reason, Actor: actorOf(r)}, nil
 	})
 }
 
@@ -171,13 +202,13 @@ type extensionRequest struct {
 
 // extension is a leader's extension of the current step, once per step.
 func (s *Server) extension() http.HandlerFunc {
-	return action(s, workflows.UpdateExtension, func(r *http.Request, req *extensionRequest, v *dossier.Invalid) any {
+	return action(s, auth.Extension, workflows.UpdateExtension, func(r *http.Request, req *extensionRequest, v *dossier.Invalid) (any, error) {
 		checkText(v, "reason", req.Reason, true)
 		if req.NewDueAt == nil {
 			v.Add("new_due_at", "is required: the step's new due time, RFC 3339")
-			return nil
+			return nil, nil
 		}
-		return workflows.Extension{NewDueAt: *req.NewDueAt, Reason: req.Reason, Actor: actorOf(r)}
+		return workflows.Extension{NewDueAt: *req.NewDueAt, Reason: req.Reason, Actor: actorOf(r)}, nil
 	})
 }
 
@@ -187,17 +218,17 @@ type reasonRequest struct {
 
 // withdrawal is the applicant's withdrawal, before the result is ready.
 func (s *Server) withdrawal() http.HandlerFunc {
-	return action(s, workflows.UpdateWithdrawal, func(r *http.Request, req *reasonRequest, v *dossier.Invalid) any {
+	return action(s, auth.Withdrawal, workflows.UpdateWithdrawal, func(r *http.Request, req *reasonRequest, v *dossier.Invalid) (any, error) {
 		checkText(v, "reason", req.Reason, true)
-		return workflows.Withdrawal{Reason: req.Reason, Actor: actorOf(r)}
+		return workflows.Withdrawal{Reason: req.Reason, Actor: actorOf(r)}, nil
 	})
 }
 
 // stop is a leader's notice of stopped processing (form 05).
 func (s *Server) stop() http.HandlerFunc {
-	return action(s, workflows.UpdateStop, func(r *http.Request, req *reasonRequest, v *dossier.Invalid) any {
+	return action(s, auth.Stop, workflows.UpdateStop, func(r *http.Request, req *reasonRequest, v *dossier.Invalid) (any, error) {
 		checkText(v, "reason", req.Reason, true)
-		return workflows.Stop{Reason: req.Reason, Actor: actorOf(r)}
+		return workflows.Stop{Reason: req.Reason, Actor: actorOf(r)}, nil
 	})
 }
 
@@ -208,16 +239,16 @@ type counterPaymentRequest struct {
 
 // counterPayment records a fee an officer took at the counter.
 func (s *Server) counterPayment() http.HandlerFunc {
-	return action(s, workflows.UpdateCounterPayment, func(r *http.Request, req *counterPaymentRequest, v *dossier.Invalid) any {
+	return action(s, auth.CounterPayment, workflows.UpdateCounterPayment, func(r *http.Request, req *counterPaymentRequest, v *dossier.Invalid) (any, error) {
 		checkText(v, "receipt_number", req.ReceiptNumber, true)
 		if len(req.ReceiptNumber) > 100 {
 			v.Add("receipt_number", "must be at most 100 characters")
 		}
 		if req.Amount == nil || *req.Amount < 0 {
 			v.Add("amount", "is required: the amount paid, whole VND")
-			return nil
+			return nil, nil
 		}
-		return workflows.CounterPayment{ReceiptNumber: req.ReceiptNumber, Amount: *req.Amount, Actor: actorOf(r)}
+		return workflows.CounterPayment{ReceiptNumber: req.ReceiptNumber, Amount: *req.Amount, Actor: actorOf(r)}, nil
 	})
 }
 
@@ -228,12 +259,16 @@ type assignmentRequest struct {
 
 // assignment gives the current step to another reviewer of its department.
 func (s *Server) assignment() http.HandlerFunc {
-	return action(s, workflows.UpdateAssignment, func(r *http.Request, req *assignmentRequest, v *dossier.Invalid) any {
+	return action(s, auth.Assignment, workflows.UpdateAssignment, func(r *http.Request, req *assignmentRequest, v *dossier.Invalid) (any, error) {
 		checkText(v, "assignee", req.Assignee, true)
 		if len(req.Assignee) > 200 {
 			v.Add("assignee", "must be at most 200 characters")
 		}
 		checkText(v, "department", req.Department, false)
-		return workflows.Assignment{Assignee: req.Assignee, Department: req.Department, Actor: actorOf(r)}
+		dept, err := ownDepartment(r, req.Department)
+		if err != nil {
+			return nil, err
+		}
+		return workflows.Assignment{Assignee: req.Assignee, Department: dept, Actor: actorOf(r)}, nil
 	})
 }

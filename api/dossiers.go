@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +18,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
@@ -131,6 +133,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, dossier.Errorf(dossier.EInvalid, "the Idempotency-Key header must be at most 200 characters"))
 		return
 	}
+	if key != "" {
+		// Keys are the client's own: two portals that happen to use the
+		// same key never see each other's dossiers.
+		sub := principal(r).Subject
+		key = strconv.Itoa(len(sub)) + ":" + sub + ":" + key
+	}
 	proc, err := s.store.Procedure(ctx, req.ProcedureCode)
 	if dossier.ErrorCodeOf(err) == dossier.ENotFound {
 		writeError(w, r, s.log, &dossier.Error{Code: dossier.EInvalid,
@@ -140,6 +148,9 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	if !s.allow(w, r, auth.Submit, auth.Facts{ReceivingAgency: proc.IntakeAgency}) {
 		return
 	}
 	if !proc.AllowsReturn(dossier.ReturnMethod(req.ReturnMethod)) {
@@ -167,7 +178,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		Applicant: store.Applicant{FullName: strings.TrimSpace(a.FullName), IDNumber: a.IDNumber, Phone: a.Phone, Email: a.Email, Address: a.Address},
 		Documents: documents(req.Documents), ReturnMethod: dossier.ReturnMethod(req.ReturnMethod),
 		ReturnAddress: req.ReturnAddress, PostalReceipt: req.PostalReceipt, FeeUnits: units,
-		FeeAmount: proc.FeeFor(ch, units), SubmittedAt: now, Actor: actorOf(r),
+		FeeAmount: proc.FeeFor(ch, units), SubmittedAt: now, Actor: actorOf(r), SubmittedBy: principal(r).Subject,
 		LookupKeyHash: store.HashLookupKey(lookupKey),
 	}, key, hash[:])
 	if err != nil {
@@ -246,16 +257,9 @@ func (s *Server) unavailable(err error) error {
 	return &dossier.Error{Code: dossier.EUnavailable, Message: "a service motcua depends on did not answer; retry shortly"}
 }
 
-// actorOf names who made a request. Until authentication exists every
-// request is anonymous; the control sheet says so honestly.
-func actorOf(r *http.Request) string {
-	return "anonymous"
-}
-
 func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
-	d, err := s.store.Dossier(r.Context(), chi.URLParam(r, "code"))
-	if err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
+	d, ok := s.authorizedDossier(w, r, chi.URLParam(r, "code"), auth.ReadDossier)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, renderDossier(d))
@@ -282,10 +286,10 @@ func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
 // an empty sheet means the dossier does not exist: no second query).
 func (s *Server) controlSheet(w http.ResponseWriter, r *http.Request) ([]dossier.Event, bool) {
 	code := chi.URLParam(r, "code")
-	events, err := s.store.Events(r.Context(), code)
-	if err == nil && len(events) == 0 {
-		err = dossier.Errorf(dossier.ENotFound, "no dossier has the code %s", code)
+	if _, ok := s.authorizedDossier(w, r, code, auth.ReadDossier); !ok {
+		return nil, false
 	}
+	events, err := s.store.Events(r.Context(), code)
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
 		return nil, false
@@ -302,15 +306,12 @@ func noCursor(r *http.Request) error {
 	return nil
 }
 
-// update sends an action to a dossier's workflow and answers with the
-// dossier after it. The workflow's validator rejects what does not fit the
-// stage before anything is written; those rejections map to 409 or 400.
+// update sends an action to a dossier's workflow (which the caller has
+// read and was authorized for) and answers with the dossier after it. The
+// workflow's validator rejects what does not fit the stage before anything
+// is written; those rejections map to 409 or 400.
 func (s *Server) update(w http.ResponseWriter, r *http.Request, code, name string, arg any) {
 	ctx := r.Context()
-	if _, err := s.store.Dossier(ctx, code); err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
-		return
-	}
 	if err := s.sendUpdate(ctx, code, name, updateID(r, name), arg); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -395,9 +396,8 @@ func checkDocuments(v *dossier.Invalid, docs []documentJSON) {
 // getResult is the result document's record.
 func (s *Server) getResult(w http.ResponseWriter, r *http.Request) {
 	code := chi.URLParam(r, "code")
-	d, err := s.store.Dossier(r.Context(), code)
-	if err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
+	d, ok := s.authorizedDossier(w, r, code, auth.ReadDossier)
+	if !ok {
 		return
 	}
 	if d.ResultDocument == nil {

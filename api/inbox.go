@@ -129,6 +129,7 @@ func (s *Server) listDossiers(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
+	narrowInbox(principal(r), &f)
 	rows, next, err := s.store.Inbox(r.Context(), f)
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
 
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/payment"
 
 	"github.com/motcua/motcua/rules"
@@ -28,8 +29,10 @@ func TestMultiAgencyParallelReview(t *testing.T) {
 	require.Equal(t, "assessment", step["name"])
 	require.Equal(t, []any{"000.00.21.H39", "000.00.22.H39"}, step["departments"])
 
-	res := s.call("POST", path+"/review", map[string]any{"decision": "approve"})
-	require.Equal(t, 400, res.status, "a parallel step needs the department")
+	// A reviewer acts for their own department only.
+	res := s.call("POST", path+"/review", map[string]any{"decision": "approve", "department": "000.00.21.H39"},
+		as(t, auth.Principal{Subject: "rv", Role: auth.RoleReviewer, Agency: "000.00.22.H39"})...)
+	require.Equal(t, 403, res.status, string(res.body))
 	d = s.must(200, "POST", path+"/assignment", map[string]any{"assignee": "cv.thue.lan", "department": "000.00.22.H39"})
 	branches := d["current_step"].(map[string]any)["branches"].([]any)
 	require.Len(t, branches, 2)

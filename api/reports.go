@@ -163,6 +163,9 @@ func optionalFilter(s string) *string {
 
 func (s *Server) summaryRows(r *http.Request) (summaryQuery, []store.ReportRow, error) {
 	q, err := parseSummaryQuery(r)
+	if err == nil {
+		err = narrowReport(principal(r), &q.filter.Agency)
+	}
 	if err != nil {
 		return q, nil, err
 	}
@@ -249,7 +252,11 @@ func (s *Server) reportMonthly(w http.ResponseWriter, r *http.Request) {
 		v.Add("year", fmt.Sprintf("must be a year from %d to %d", minReportYear, maxReportYear))
 	}
 	f := checkReportFilters(&v, r)
-	if err := v.Err(); err != nil {
+	err = v.Err()
+	if err == nil {
+		err = narrowReport(principal(r), &f.Agency)
+	}
+	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}

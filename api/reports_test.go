@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/store"
 )
@@ -66,7 +67,7 @@ func newReportServer(t *testing.T) *reportServer {
 			r.code, r.proc, r.agency, r.channel, status, r.received, r.appointment, r.finished, verdict)
 		require.NoError(t, err)
 	}
-	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler)}).Handler())
+	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner}).Handler())
 	t.Cleanup(srv.Close)
 	return &reportServer{t: t, url: srv.URL}
 }
@@ -75,7 +76,10 @@ func ptr[T any](v T) *T { return &v }
 
 func (s *reportServer) get(path string) response {
 	s.t.Helper()
-	res, err := http.Get(s.url + path)
+	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
+	require.NoError(s.t, err)
+	req.Header.Set("Authorization", bearer(s.t, auth.Principal{Subject: "test-ops", Role: auth.RoleOps}))
+	res, err := http.DefaultClient.Do(req)
 	require.NoError(s.t, err)
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
@@ -204,7 +208,7 @@ func TestReportUnavailable(t *testing.T) {
 	t.Parallel()
 	st, err := store.Open(context.Background(), testenv.NewDatabase(t))
 	require.NoError(t, err)
-	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler)}).Handler())
+	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner}).Handler())
 	t.Cleanup(srv.Close)
 	st.Close()
 	s := &reportServer{t: t, url: srv.URL}

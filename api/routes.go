@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/motcua/motcua/api/openapi"
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/dossier"
 )
 
@@ -27,38 +28,46 @@ func (s *Server) Handler() http.Handler {
 	r.Method(http.MethodGet, "/docs", openapi.DocsHandler())
 
 	r.Route("/v1", func(r chi.Router) {
-		r.Post("/dossiers", s.submit)
-		r.Get("/dossiers", s.listDossiers)
-		r.Get("/dossiers/{code}", s.getDossier)
-		r.Get("/dossiers/{code}/events", s.getEvents)
-		r.Get("/dossiers/{code}/events.csv", s.getEventsCSV)
-		// Public: no authentication (when it exists), rate-limited per IP.
+		// Without a token: the applicant's public lookup (rate-limited per
+		// IP) and the callbacks, which their senders sign instead.
 		r.With(newRateLimiter(publicLookupsPerMinute, time.Minute).middleware).
 			Get("/public/dossiers/{code}", s.publicDossier)
-		r.Post("/dossiers/{code}/intake", s.intake())
-		r.Post("/dossiers/{code}/review", s.review())
-		r.Post("/dossiers/{code}/approval", s.approval())
-		r.Post("/dossiers/{code}/handover", s.handover())
-		r.Post("/dossiers/{code}/supplement", s.supplement())
-		r.Post("/dossiers/{code}/apology", s.apology())
-		r.Post("/dossiers/{code}/extension", s.extension())
-		r.Post("/dossiers/{code}/withdrawal", s.withdrawal())
-		r.Post("/dossiers/{code}/stop", s.stop())
-		r.Post("/dossiers/{code}/payment", s.counterPayment())
-		r.Post("/dossiers/{code}/assignment", s.assignment())
-		r.Get("/dossiers/{code}/result", s.getResult)
 		r.Post("/payments/notifications", s.paymentNotification)
 		r.Post("/postal/notifications", s.postalNotification)
-		r.Get("/procedures", s.listProcedures)
-		r.Get("/procedures/{code}", s.getProcedure)
-		r.Get("/reports/summary", s.reportSummary)
-		r.Get("/reports/summary.csv", s.reportSummaryCSV)
-		r.Get("/reports/monthly", s.reportMonthly)
-		r.Post("/procedures", s.createProcedure)
-		r.Put("/procedures/{code}", s.replaceProcedure)
-		r.Get("/calendar/appointment", s.appointment)
-		r.Get("/calendar/{year}", s.getCalendarYear)
-		r.Put("/calendar/{year}", s.putCalendarYear)
+
+		// Everything else needs a bearer token; what the caller may do is
+		// decided by auth.Authorize, called from the handlers (actions on
+		// one dossier) or here (actions on none).
+		r.Group(func(r chi.Router) {
+			r.Use(s.authenticate)
+			r.Post("/dossiers", s.submit)
+			r.Get("/dossiers", s.listDossiers)
+			r.Get("/dossiers/{code}", s.getDossier)
+			r.Get("/dossiers/{code}/events", s.getEvents)
+			r.Get("/dossiers/{code}/events.csv", s.getEventsCSV)
+			r.Post("/dossiers/{code}/intake", s.intake())
+			r.Post("/dossiers/{code}/review", s.review())
+			r.Post("/dossiers/{code}/approval", s.approval())
+			r.Post("/dossiers/{code}/handover", s.handover())
+			r.Post("/dossiers/{code}/supplement", s.supplement())
+			r.Post("/dossiers/{code}/apology", s.apology())
+			r.Post("/dossiers/{code}/extension", s.extension())
+			r.Post("/dossiers/{code}/withdrawal", s.withdrawal())
+			r.Post("/dossiers/{code}/stop", s.stop())
+			r.Post("/dossiers/{code}/payment", s.counterPayment())
+			r.Post("/dossiers/{code}/assignment", s.assignment())
+			r.Get("/dossiers/{code}/result", s.getResult)
+			r.Get("/procedures", s.listProcedures)
+			r.Get("/procedures/{code}", s.getProcedure)
+			r.Get("/calendar/appointment", s.appointment)
+			r.Get("/calendar/{year}", s.getCalendarYear)
+			r.With(s.require(auth.ReadReports)).Get("/reports/summary", s.reportSummary)
+			r.With(s.require(auth.ReadReports)).Get("/reports/summary.csv", s.reportSummaryCSV)
+			r.With(s.require(auth.ReadReports)).Get("/reports/monthly", s.reportMonthly)
+			r.With(s.require(auth.WriteCatalog)).Post("/procedures", s.createProcedure)
+			r.With(s.require(auth.WriteCatalog)).Put("/procedures/{code}", s.replaceProcedure)
+			r.With(s.require(auth.WriteCalendar)).Put("/calendar/{year}", s.putCalendarYear)
+		})
 	})
 
 	r.NotFound(func(w http.ResponseWriter, req *http.Request) {

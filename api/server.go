@@ -17,6 +17,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/rules"
@@ -38,6 +39,8 @@ type Server struct {
 	updateTimeout time.Duration
 	taskQueue     string
 	rules         *rules.Set
+	verifier      auth.Verifier
+	procs         procedureCache
 }
 
 // Options configure a Server.
@@ -51,6 +54,9 @@ type Options struct {
 	// Rules are the processing rules by effective date; default the ones
 	// built into the binary (data/rules.yaml).
 	Rules *rules.Set
+	// Verifier checks bearer tokens (required): auth.NewHS256 in
+	// development, auth.NewOIDC in production.
+	Verifier auth.Verifier
 }
 
 // New returns a Server.
@@ -70,8 +76,11 @@ func New(o Options) *Server {
 			panic("the rules built into the binary do not parse: " + err.Error())
 		}
 	}
+	if o.Verifier == nil {
+		panic("api.New: Options.Verifier is required")
+	}
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(),
-		updateTimeout: 30 * time.Second, taskQueue: queue, rules: rs}
+		updateTimeout: 30 * time.Second, taskQueue: queue, rules: rs, verifier: o.Verifier}
 }
 
 // decode reads a JSON request body into v, rejecting unknown fields,

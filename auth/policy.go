@@ -49,8 +49,7 @@ type Facts struct {
 	// SubmittedBy is the subject of the portal that submitted the dossier
 	// ("" when staff entered it at the counter).
 	SubmittedBy string
-	// StepDepartments are the departments that own the current step and
-	// have not decided it yet.
+	// StepDepartments are the departments that own the current step.
 	StepDepartments []string
 	// ApprovalDepartment owns the procedure's approval step.
 	ApprovalDepartment string

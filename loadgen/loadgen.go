@@ -46,6 +46,10 @@ type Options struct {
 	Poll           time.Duration // between reads while waiting (100ms)
 	Progress       time.Duration // between progress lines (5s)
 	Client         *http.Client  // nil: a client with HTTPTimeout
+
+	// JWTSecret, when set, signs a development token for each simulated
+	// person (MOTCUA_JWT_SECRET of the API under load).
+	JWTSecret string
 }
 
 func (o *Options) defaults() error {
@@ -104,6 +108,7 @@ type gen struct {
 	stats *stats
 
 	started, submitted, finished, failed atomic.Int64
+	tokens                               sync.Map // principal → token
 }
 
 // Run generates the load and returns the report; it writes progress lines
@@ -208,10 +213,11 @@ func (g *gen) progress(w io.Writer, elapsed time.Duration) {
 
 // dossierView is the part of GET /v1/dossiers/{code} the actors read.
 type dossierView struct {
-	Code   string `json:"code"`
-	Status string `json:"status"`
-	Stage  string `json:"stage"`
-	Fee    struct {
+	Code       string `json:"code"`
+	AgencyCode string `json:"agency_code"`
+	Status     string `json:"status"`
+	Stage      string `json:"stage"`
+	Fee        struct {
 		Amount     int64   `json:"amount"`
 		Status     string  `json:"status"`
 		PaymentRef *string `json:"payment_ref"`
@@ -321,7 +327,7 @@ func (g *gen) drive(ctx context.Context, p Plan) (string, error) {
 	}
 	key := fmt.Sprintf("loadgen-%s-%d", g.runID, p.Index)
 	if err := g.call(ctx, "POST", g.opts.API+"/v1/dossiers", "POST /v1/dossiers", submission(p), &created,
-		[]int{201, 200}, "Idempotency-Key", key); err != nil {
+		[]int{201, 200}, g.as(portal, "Idempotency-Key", key)...); err != nil {
 		return "", err
 	}
 	g.submitted.Add(1)
@@ -331,7 +337,7 @@ func (g *gen) drive(ctx context.Context, p Plan) (string, error) {
 	last := ""
 	for {
 		var d dossierView
-		if err := g.call(ctx, "GET", path, "GET "+epDossier, nil, &d, []int{200}); err != nil {
+		if err := g.call(ctx, "GET", path, "GET "+epDossier, nil, &d, []int{200}, g.as(portal)...); err != nil {
 			return last, err
 		}
 		last = d.Status
@@ -369,9 +375,10 @@ func (g *gen) next(d dossierView, p Plan, done map[string]bool, n int, path stri
 	post := func(key, suffix string, body any) action {
 		// A decision with an Idempotency-Key is applied once however often it is sent.
 		idem := fmt.Sprintf("loadgen-%s-%d-%s", g.runID, p.Index, key)
+		who := actorFor(d, suffix, body)
 		return action{key: key, do: func(ctx context.Context) error {
 			return g.call(ctx, "POST", path+"/"+suffix, "POST "+epDossier+"/"+suffix, body, nil, []int{200},
-				"Idempotency-Key", idem)
+				g.as(who, "Idempotency-Key", idem)...)
 		}}
 	}
 	switch d.Status {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/loadgen"
 	"github.com/motcua/motcua/payment"
@@ -56,7 +57,7 @@ func startSystem(t *testing.T) (apiURL, simURL string) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	st, tc, queue := testenv.SharedStore(t), testenv.Temporal(t), testenv.TaskQueue(t)
-	apiSrv := httptest.NewServer(api.New(api.Options{Store: st, Temporal: tc, Log: log, TaskQueue: queue}).Handler())
+	apiSrv := httptest.NewServer(api.New(api.Options{Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: testSigner}).Handler())
 	t.Cleanup(apiSrv.Close)
 	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log})
 	post := sim.NewPostalService(sim.PostalOptions{Logger: log})
@@ -98,7 +99,7 @@ func TestRunAgainstTheSystem(t *testing.T) {
 	jsonFile := filepath.Join(t.TempDir(), "report.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rep, err := loadgen.Run(ctx, loadgen.Options{
+	rep, err := loadgen.Run(ctx, loadgen.Options{JWTSecret: testSecret,
 		API: apiURL, Sim: simURL, Dossiers: n, Rate: 10, Seed: seed,
 		DossierTimeout: 90 * time.Second, Progress: time.Second, JSONFile: jsonFile,
 	}, &out)
@@ -147,7 +148,7 @@ func TestRunAgainstTheSystem(t *testing.T) {
 	require.Contains(t, out.String(), "dossiers completed/s")
 
 	// By duration and concurrency, with think time: it stops by itself.
-	rep, err = loadgen.Run(ctx, loadgen.Options{
+	rep, err = loadgen.Run(ctx, loadgen.Options{JWTSecret: testSecret,
 		API: apiURL, Sim: simURL, Duration: 1500 * time.Millisecond, Concurrency: 3, Seed: 2,
 		Think: 5 * time.Millisecond, DossierTimeout: 90 * time.Second, Progress: time.Second,
 	}, nil)
@@ -187,3 +188,13 @@ func TestOptionsAreChecked(t *testing.T) {
 	_, err = loadgen.Run(context.Background(), loadgen.Options{Dossiers: -1}, nil)
 	require.Error(t, err)
 }
+
+const testSecret = "motcua-loadgen-tests-secret-0123456789"
+
+var testSigner = func() *auth.HS256 {
+	h, err := auth.NewHS256(testSecret)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}()

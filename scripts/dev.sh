@@ -181,6 +181,12 @@ export MOTCUA_SIM_ADDR=${MOTCUA_SIM_ADDR:-127.0.0.1:8090}
 export MOTCUA_PAYMENT_URL=${MOTCUA_PAYMENT_URL:-$(url_of "$MOTCUA_SIM_ADDR")/payment}
 export MOTCUA_POSTAL_URL=${MOTCUA_POSTAL_URL:-$(url_of "$MOTCUA_SIM_ADDR")/postal}
 export MOTCUA_NOTIFY_URL=${MOTCUA_NOTIFY_URL:-$(url_of "$MOTCUA_SIM_ADDR")/messages/v1/messages}
+# Development tokens: a fixed, public development secret unless one is set
+# (never use it anywhere else; production takes tokens from OpenID Connect).
+if [[ -z ${MOTCUA_JWT_SECRET:-} ]]; then
+	export MOTCUA_JWT_SECRET=motcua-development-secret-do-not-use-in-production
+	log "MOTCUA_JWT_SECRET is not set: using the development default (set it to use your own)"
+fi
 API_URL=$(url_of "$MOTCUA_HTTP_ADDR")
 SIM_URL=$(url_of "$MOTCUA_SIM_ADDR")
 check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
@@ -284,6 +290,17 @@ if ((!ready)); then
 	die "the API did not answer 200 on $API_URL/readyz within 60s"
 fi
 
+# A ready token for each role (8 hours), for curl and the API docs.
+TOKENS_FILE="$DATA_DIR/tokens.env"
+{
+	echo "# Development tokens minted by make dev at $(date -Is); source this file."
+	for spec in portal: intake_officer:000.00.17.H39 reviewer:000.00.18.H39 leader:000.00.18.H39 admin: ops:; do
+		role=${spec%%:*} agency=${spec#*:}
+		tok=$("$MOTCUA_BIN" token --role "$role" ${agency:+--agency "$agency"} | tail -n 1) || die "motcua token failed"
+		echo "TOKEN_${role^^}=$tok"
+	done
+} >"$TOKENS_FILE"
+
 cat <<EOF
 
   motcua is running
@@ -296,6 +313,11 @@ cat <<EOF
                  messages $MOTCUA_NOTIFY_URL)
   DATABASE_URL   $DATABASE_URL
   Logs           ${LOG_DIR#"$ROOT"/}/  ($(cd "$LOG_DIR" && echo *.log))
+  Tokens         ${TOKENS_FILE#"$ROOT"/}  (source it; then curl -H "Authorization: Bearer \$TOKEN_OPS" ...)
+                 intake officer and leader/reviewer of the sample catalog's center
+                 (000.00.17.H39) and Department of Justice (000.00.18.H39);
+                 others: bin/motcua token --role ROLE --agency CODE
+$(sed -n 's/^\(TOKEN_[A-Z_]*\)=\(.*\)/  \1=\2/p' "$TOKENS_FILE")
   ---------------------------------------------------------------
   Ctrl-C stops everything; data in ${DATA_DIR#"$ROOT"/}/ is kept.
 

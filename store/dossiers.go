@@ -43,6 +43,8 @@ type NewDossier struct {
 	FeeAmount        int64
 	SubmittedAt      time.Time
 	Actor            string
+	// SubmittedBy is the subject of the token that submitted the dossier.
+	SubmittedBy string
 	// LookupKeyHash is the SHA-256 of the public lookup key (HashLookupKey);
 	// nil: the dossier cannot be looked up publicly.
 	LookupKeyHash []byte
@@ -62,6 +64,9 @@ type Dossier struct {
 	PostalReceipt    string
 	FeeUnits         int
 	SubmittedAt      time.Time
+	// SubmittedBy is the subject of the token that submitted the dossier
+	// ("" for dossiers from before authentication).
+	SubmittedBy string
 	dossier.Progress
 }
 
@@ -127,11 +132,11 @@ func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string,
 		_, err = tx.Exec(ctx, `
 			INSERT INTO dossiers (code, procedure_code, procedure_version, agency_code, channel, status, stage,
 				applicant, documents, return_method, return_address, postal_receipt, fee_units, fee_amount,
-				submitted_at, version, search_name, lookup_key_hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17)`,
+				submitted_at, version, search_name, lookup_key_hash, submitted_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18)`,
 			code, d.ProcedureCode, d.ProcedureVersion, d.AgencyCode, d.Channel, dossier.StatusSubmitted, dossier.StageIntake,
 			applicant, docs, d.ReturnMethod, nullable(d.ReturnAddress), nullable(d.PostalReceipt), d.FeeUnits, d.FeeAmount,
-			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash)
+			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash, nullable(d.SubmittedBy))
 		if err != nil {
 			return err
 		}
@@ -261,7 +266,8 @@ const dossierColumns = `code, procedure_code, procedure_version, agency_code, ch
 	return_method, coalesce(return_address, ''), coalesce(postal_receipt, ''), fee_units, submitted_at,
 	version, status, stage, received_at, appointment_at, finished_at, returned_at, overdue,
 	fee_amount, fee_status, coalesce(payment_ref, ''), coalesce(pay_url, ''), waybill, shipment_status, current_step,
-	original_appointment_at, appointment_resets, apology_required, supplement, coalesce(verdict, ''), result_document`
+	original_appointment_at, appointment_resets, apology_required, supplement, coalesce(verdict, ''), result_document,
+	coalesce(submitted_by, '')`
 
 func scanDossier(row pgx.Row) (Dossier, error) {
 	var d Dossier
@@ -271,7 +277,8 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 		&d.ReturnMethod, &d.ReturnAddress, &d.PostalReceipt, &d.FeeUnits, &d.SubmittedAt,
 		&d.Version, &d.Status, &d.Stage, &d.ReceivedAt, &d.AppointmentAt, &d.FinishedAt, &d.ReturnedAt, &d.Overdue,
 		&d.Fee.Amount, &d.Fee.Status, &d.Fee.PaymentRef, &d.Fee.PayURL, &waybill, &shipmentStatus, &step,
-		&d.OriginalAppointmentAt, &d.AppointmentResets, &d.ApologyRequired, &supplement, &d.Verdict, &result)
+		&d.OriginalAppointmentAt, &d.AppointmentResets, &d.ApologyRequired, &supplement, &d.Verdict, &result,
+		&d.SubmittedBy)
 	if err != nil {
 		return Dossier{}, err
 	}

@@ -47,8 +47,13 @@ type InboxFilter struct {
 	Overdue    *bool
 	DueBefore  *time.Time // the current step is due before
 	Query      string     // a code prefix, or part of the applicant's name
-	Limit      int        // 1..InboxMaxLimit
-	After      *InboxCursor
+	// Involves limits the list to dossiers an agency works on: received
+	// by it, or waiting in a step of its (staff see only these).
+	Involves string
+	// SubmittedBy limits the list to one submitter's dossiers (portals).
+	SubmittedBy string
+	Limit       int // 1..InboxMaxLimit
+	After       *InboxCursor
 }
 
 // InboxCursor is the sort key of the last row of a page: the current
@@ -111,6 +116,13 @@ func (s *Store) Inbox(ctx context.Context, f InboxFilter) ([]Dossier, *InboxCurs
 	if f.Department != "" {
 		dept, _ := json.Marshal([]string{f.Department})
 		where = append(where, "(current_step -> 'departments') @> "+arg(string(dept))+"::jsonb")
+	}
+	if f.Involves != "" {
+		dept, _ := json.Marshal([]string{f.Involves})
+		where = append(where, "(agency_code = "+arg(f.Involves)+" OR (current_step -> 'departments') @> "+arg(string(dept))+"::jsonb)")
+	}
+	if f.SubmittedBy != "" {
+		where = append(where, "submitted_by = "+arg(f.SubmittedBy))
 	}
 	if f.Procedure != "" {
 		where = append(where, "procedure_code = "+arg(f.Procedure))

@@ -13,10 +13,10 @@ import (
 
 // runLoadgen drives simulated dossiers through a running motcua over HTTP
 // (the API and the simulators) and prints a report.
-func runLoadgen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runLoadgen(ctx context.Context, jwtSecret string, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var o loadgen.Options
+	o := loadgen.Options{JWTSecret: jwtSecret}
 	fs.StringVar(&o.API, "api", "http://127.0.0.1:8080", "the motcua API")
 	fs.StringVar(&o.Sim, "sim", "http://127.0.0.1:8090", "the simulated payment gateway and postal service")
 	fs.IntVar(&o.Dossiers, "dossiers", 0, "how many dossiers (default 100 unless --duration)")

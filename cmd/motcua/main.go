@@ -67,6 +67,8 @@ Commands:
   reconcile  compare the read model with the workflows; fails on any
              difference (DATABASE_URL, TEMPORAL_ADDRESS)
   loadgen    drive simulated dossiers over HTTP and report (loadgen -h)
+  token      token --role ROLE [--agency CODE] [--sub NAME] [--ttl 8h]:
+             print a development token (MOTCUA_JWT_SECRET)
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -110,7 +112,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "calendar":
 		return runCalendar(ctx, cfg, log, args[1:], stdout)
 	case "loadgen":
-		return runLoadgen(ctx, args[1:], stdout, stderr)
+		return runLoadgen(ctx, cfg.JWTSecret, args[1:], stdout, stderr)
+	case "token":
+		return runToken(cfg, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -155,6 +159,10 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.S
 }
 
 func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	v, err := verifier(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
 	db, tc, err := connect(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -163,7 +171,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer tc.Close()
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           api.New(api.Options{Store: db, Temporal: tc, Log: log}).Handler(),
+		Handler:           api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -32,30 +32,35 @@ func (s *Server) Handler() http.Handler {
 		// IP) and the callbacks, which their senders sign instead.
 		r.With(newRateLimiter(publicLookupsPerMinute, time.Minute).middleware).
 			Get("/public/dossiers/{code}", s.publicDossier)
-		r.Post("/payments/notifications", s.paymentNotification)
-		r.Post("/postal/notifications", s.postalNotification)
+		r.With(s.requireTemporal).Post("/payments/notifications", s.paymentNotification)
+		r.With(s.requireTemporal).Post("/postal/notifications", s.postalNotification)
 
 		// Everything else needs a bearer token; what the caller may do is
 		// decided by auth.Authorize, called from the handlers (actions on
 		// one dossier) or here (actions on none).
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
-			r.Post("/dossiers", s.submit)
+			r.With(s.requireTemporal).Post("/dossiers", s.submit)
 			r.Get("/dossiers", s.listDossiers)
 			r.Get("/dossiers/{code}", s.getDossier)
 			r.Get("/dossiers/{code}/events", s.getEvents)
 			r.Get("/dossiers/{code}/events.csv", s.getEventsCSV)
-			r.Post("/dossiers/{code}/intake", s.intake())
-			r.Post("/dossiers/{code}/review", s.review())
-			r.Post("/dossiers/{code}/approval", s.approval())
-			r.Post("/dossiers/{code}/handover", s.handover())
-			r.Post("/dossiers/{code}/supplement", s.supplement())
-			r.Post("/dossiers/{code}/apology", s.apology())
-			r.Post("/dossiers/{code}/extension", s.extension())
-			r.Post("/dossiers/{code}/withdrawal", s.withdrawal())
-			r.Post("/dossiers/{code}/stop", s.stop())
-			r.Post("/dossiers/{code}/payment", s.counterPayment())
-			r.Post("/dossiers/{code}/assignment", s.assignment())
+			r.Group(func(r chi.Router) {
+				// Actions go to the workflows: refused at once (503) while
+				// Temporal is known to be down.
+				r.Use(s.requireTemporal)
+				r.Post("/dossiers/{code}/intake", s.intake())
+				r.Post("/dossiers/{code}/review", s.review())
+				r.Post("/dossiers/{code}/approval", s.approval())
+				r.Post("/dossiers/{code}/handover", s.handover())
+				r.Post("/dossiers/{code}/supplement", s.supplement())
+				r.Post("/dossiers/{code}/apology", s.apology())
+				r.Post("/dossiers/{code}/extension", s.extension())
+				r.Post("/dossiers/{code}/withdrawal", s.withdrawal())
+				r.Post("/dossiers/{code}/stop", s.stop())
+				r.Post("/dossiers/{code}/payment", s.counterPayment())
+				r.Post("/dossiers/{code}/assignment", s.assignment())
+			})
 			r.Get("/dossiers/{code}/result", s.getResult)
 			r.Get("/procedures", s.listProcedures)
 			r.Get("/procedures/{code}", s.getProcedure)

@@ -41,6 +41,7 @@ type Server struct {
 	rules         *rules.Set
 	verifier      auth.Verifier
 	procs         procedureCache
+	health        health
 }
 
 // Options configure a Server.
@@ -57,6 +58,10 @@ type Options struct {
 	// Verifier checks bearer tokens (required): auth.NewHS256 in
 	// development, auth.NewOIDC in production.
 	Verifier auth.Verifier
+	// UpdateTimeout bounds how long an action waits for its workflow
+	// (default 15 s); past it the client gets 503 and may retry with the
+	// same Idempotency-Key.
+	UpdateTimeout time.Duration
 }
 
 // New returns a Server.
@@ -79,8 +84,12 @@ func New(o Options) *Server {
 	if o.Verifier == nil {
 		panic("api.New: Options.Verifier is required")
 	}
+	timeout := o.UpdateTimeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(),
-		updateTimeout: 30 * time.Second, taskQueue: queue, rules: rs, verifier: o.Verifier}
+		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier}
 }
 
 // decode reads a JSON request body into v, rejecting unknown fields,

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -31,14 +32,24 @@ type Store struct {
 }
 
 // Open connects to PostgreSQL at url and checks the connection.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string) (*Store, error) { return open(ctx, url, false) }
+
+func open(ctx context.Context, url string, lazy bool) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("store: parse DATABASE_URL: %w", err)
 	}
+	// A database that does not answer fails a connection attempt within
+	// seconds, not at the request's deadline.
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	if lazy {
+		return &Store{pool: pool}, nil
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
@@ -46,6 +57,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	}
 	return &Store{pool: pool}, nil
 }
+
+// OpenLazy is Open without waiting for the database: the API starts while
+// PostgreSQL is down and answers 503 until it is back.
+func OpenLazy(ctx context.Context, url string) (*Store, error) { return open(ctx, url, true) }
 
 // Close releases the connections.
 func (s *Store) Close() { s.pool.Close() }

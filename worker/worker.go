@@ -16,7 +16,13 @@ import (
 // the workflow and every activity registered under the names workflows call
 // them by.
 func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, sdkworker.Options{})
+	return NewWith(c, taskQueue, acts, sdkworker.Options{})
+}
+
+// NewWith is New with the SDK's worker options, e.g. WorkerStopTimeout:
+// how long Stop waits for running activities to finish (graceful stop).
+func NewWith(c client.Client, taskQueue string, acts *activities.Activities, o sdkworker.Options) sdkworker.Worker {
+	w := sdkworker.New(c, taskQueue, o)
 	Register(w, acts)
 	return w
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/motcua/motcua/activities"
@@ -128,12 +129,17 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, client.Options{
+// temporalOptions are the client options every command uses.
+func temporalOptions(cfg config.Config, log *slog.Logger) client.Options {
+	return client.Options{
 		HostPort:  cfg.TemporalAddress,
 		Namespace: cfg.TemporalNamespace,
 		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
-	})
+	}
+}
+
+func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	c, err := client.DialContext(ctx, temporalOptions(cfg, log))
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -163,15 +169,27 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	db, tc, err := connect(ctx, cfg, log)
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
+	// The API starts and stays up while PostgreSQL or Temporal is down:
+	// it answers 503 with Retry-After until they are back (readyz says
+	// which), so a restart of either needs no restart of the API.
+	db, err := store.OpenLazy(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	tc, err := client.NewLazyClient(temporalOptions(cfg, log))
+	if err != nil {
+		return fmt.Errorf("Temporal client for %s: %w", cfg.TemporalAddress, err)
+	}
 	defer tc.Close()
+	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v})
+	go server.Watch(ctx, 2*time.Second)
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v}).Handler(),
+		Handler:           server.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -207,14 +225,16 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer db.Close()
 	defer tc.Close()
 	httpClient := &http.Client{Timeout: 20 * time.Second}
-	w := worker.New(tc, workflows.TaskQueue, &activities.Activities{
+	// On SIGTERM the worker stops polling and gives running activities
+	// (a payment request, a shipment) up to MOTCUA_SHUTDOWN_TIMEOUT to end.
+	w := worker.NewWith(tc, workflows.TaskQueue, &activities.Activities{
 		Store:           db,
 		Payments:        payment.New(cfg.PaymentURL, httpClient),
 		Postal:          postal.New(cfg.PostalURL, httpClient),
 		PublicURL:       cfg.PublicURL,
 		Log:             log,
 		SimulationSpeed: cfg.SimulationSpeed,
-	})
+	}, sdkworker.Options{WorkerStopTimeout: cfg.ShutdownTimeout})
 	if cfg.SimulationSpeed > 0 {
 		log.Warn("business time is simulated: deadlines run fast", "speed", cfg.SimulationSpeed)
 	}

@@ -26,6 +26,11 @@ func (s *Server) Handler() http.Handler {
 	r.Method(http.MethodGet, "/openapi.json", openapi.Handler())
 	r.Method(http.MethodGet, "/docs", openapi.DocsHandler())
 
+	if s.codec != nil {
+		// Temporal's codec protocol, not part of /v1: authenticates by itself.
+		r.Mount("/codec", s.codec)
+	}
+
 	r.Route("/v1", func(r chi.Router) {
 		r.Post("/dossiers", s.submit)
 		r.Get("/dossiers", s.listDossiers)

@@ -38,6 +38,7 @@ type Server struct {
 	updateTimeout time.Duration
 	taskQueue     string
 	rules         *rules.Set
+	codec         http.Handler
 }
 
 // Options configure a Server.
@@ -51,6 +52,9 @@ type Options struct {
 	// Rules are the processing rules by effective date; default the ones
 	// built into the binary (data/rules.yaml).
 	Rules *rules.Set
+	// Codec is the Temporal UI's codec endpoint (codec.Handler), served at
+	// /codec; nil: not served.
+	Codec http.Handler
 }
 
 // New returns a Server.
@@ -71,7 +75,7 @@ func New(o Options) *Server {
 		}
 	}
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(),
-		updateTimeout: 30 * time.Second, taskQueue: queue, rules: rs}
+		updateTimeout: 30 * time.Second, taskQueue: queue, rules: rs, codec: o.Codec}
 }
 
 // decode reads a JSON request body into v, rejecting unknown fields,

@@ -22,6 +22,7 @@ import (
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/notify"
@@ -67,6 +68,8 @@ Commands:
   reconcile  compare the read model with the workflows; fails on any
              difference (DATABASE_URL, TEMPORAL_ADDRESS)
   loadgen    drive simulated dossiers over HTTP and report (loadgen -h)
+  token      print a development token: token --role ROLE [--agency CODE]
+             [--sub NAME] [--ttl 8h] (MOTCUA_JWT_SECRET)
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -111,6 +114,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCalendar(ctx, cfg, log, args[1:], stdout)
 	case "loadgen":
 		return runLoadgen(ctx, args[1:], stdout, stderr)
+	case "token":
+		return runToken(cfg, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -124,11 +129,18 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
+// dialTemporal connects with the payload codec, so that no command ever
+// writes personal data to Temporal in plain text.
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+	pc, err := codec.FromConfig(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	c, err := client.DialContext(ctx, client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
+		HostPort:      cfg.TemporalAddress,
+		Namespace:     cfg.TemporalNamespace,
+		Logger:        tlog.NewStructuredLogger(log.With("component", "temporal")),
+		DataConverter: pc.DataConverter(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
@@ -161,9 +173,13 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	defer tc.Close()
+	codecHandler, err := newCodecHandler(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           api.New(api.Options{Store: db, Temporal: tc, Log: log}).Handler(),
+		Handler:           api.New(api.Options{Store: db, Temporal: tc, Log: log, Codec: codecHandler}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

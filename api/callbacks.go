@@ -131,7 +131,7 @@ func (s *Server) answerCallback(w http.ResponseWriter, r *http.Request, code, re
 		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, callbackResult{Result: result, Dossier: renderDossier(d)})
+	writeJSON(w, http.StatusOK, callbackResult{Result: result, Dossier: renderDossier(d, false)})
 }
 
 type postalNotification struct {

@@ -211,7 +211,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/v1/dossiers/"+d.Code)
-	out := submittedJSON{dossierJSON: renderDossier(d), LookupKey: &lookupKey}
+	out := submittedJSON{dossierJSON: renderDossier(d, true), LookupKey: &lookupKey}
 	status := http.StatusCreated
 	if !sub.Created {
 		status, out.LookupKey = http.StatusOK, nil
@@ -262,7 +262,7 @@ func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, renderDossier(d))
+	writeJSON(w, http.StatusOK, renderDossier(d, seesIdentityNumber(r, d)))
 }
 
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
@@ -321,7 +321,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, code, name strin
 		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, renderDossier(d))
+	writeJSON(w, http.StatusOK, renderDossier(d, seesIdentityNumber(r, d)))
 }
 
 // updateID makes a retried request with the same Idempotency-Key the same

@@ -137,7 +137,7 @@ func (s *Server) listDossiers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := list[dossierJSON]{Items: make([]dossierJSON, len(rows))}
 	for i, d := range rows {
-		out.Items[i] = renderDossier(d)
+		out.Items[i] = renderDossier(d, false)
 	}
 	if next != nil {
 		c := next.Encode()

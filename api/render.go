@@ -2,9 +2,11 @@ package api
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
 	"time"
 
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/store"
@@ -89,6 +91,22 @@ type dossierJSON struct {
 	Supplement            *supplementJSON     `json:"supplement"`
 	ResultDocument        *resultDocumentJSON `json:"result_document"`
 	PostalReceipt         *string             `json:"postal_receipt"`
+	Applicant             applicantView       `json:"applicant"`
+}
+
+// applicantView is who the dossier is for. The identity number is masked
+// (dossier.MaskIDNumber) unless the caller may see it in full.
+type applicantView struct {
+	FullName string `json:"full_name"`
+	IDNumber string `json:"id_number"`
+}
+
+// seesIdentityNumber: the full number on a single dossier only for whom
+// auth.SeesIdentityNumber allows; no principal (no authentication
+// configured) sees it masked.
+func seesIdentityNumber(r *http.Request, d store.Dossier) bool {
+	p, ok := auth.FromContext(r.Context())
+	return ok && auth.SeesIdentityNumber(p, auth.Facts{ReceivingAgency: d.AgencyCode, SubmittedBy: d.SubmittedBy})
 }
 
 func local(t *time.Time) *time.Time {
@@ -106,8 +124,15 @@ func optional(s string) *string {
 	return &s
 }
 
-func renderDossier(d store.Dossier) dossierJSON {
+// renderDossier shapes a dossier; fullID shows the applicant's identity
+// number unmasked (never in lists, reports or callbacks).
+func renderDossier(d store.Dossier, fullID bool) dossierJSON {
+	id := d.Applicant.IDNumber
+	if !fullID {
+		id = dossier.MaskIDNumber(id)
+	}
 	out := dossierJSON{
+		Applicant:     applicantView{FullName: d.Applicant.FullName, IDNumber: id},
 		Code:          d.Code,
 		ProcedureCode: d.ProcedureCode,
 		AgencyCode:    d.AgencyCode,

@@ -27,6 +27,11 @@ func (s *Server) Handler() http.Handler {
 	r.Method(http.MethodGet, "/openapi.json", openapi.Handler())
 	r.Method(http.MethodGet, "/docs", openapi.DocsHandler())
 
+	if s.codec != nil {
+		// Temporal's codec protocol, not part of /v1: authenticates by itself.
+		r.Mount("/codec", s.codec)
+	}
+
 	r.Route("/v1", func(r chi.Router) {
 		// Without a token: the applicant's public lookup (rate-limited per
 		// IP) and the callbacks, which their senders sign instead.

@@ -42,6 +42,7 @@ type Server struct {
 	verifier      auth.Verifier
 	procs         procedureCache
 	health        health
+	codec         http.Handler
 }
 
 // Options configure a Server.
@@ -62,6 +63,9 @@ type Options struct {
 	// (default 15 s); past it the client gets 503 and may retry with the
 	// same Idempotency-Key.
 	UpdateTimeout time.Duration
+	// Codec is the Temporal UI's codec endpoint (codec.Handler), served at
+	// /codec; nil: not served.
+	Codec http.Handler
 }
 
 // New returns a Server.
@@ -89,7 +93,7 @@ func New(o Options) *Server {
 		timeout = 15 * time.Second
 	}
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(),
-		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier}
+		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec}
 }
 
 // decode reads a JSON request body into v, rejecting unknown fields,

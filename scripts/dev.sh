@@ -26,6 +26,8 @@
 #   MOTCUA_TEMPORAL_PORT     gRPC port of the Temporal dev server (default 7233)
 #   MOTCUA_TEMPORAL_UI_PORT  Web UI port of the Temporal dev server (default 8233)
 #   MOTCUA_DATA_DIR          where state and logs live (default .data, relative to the repo)
+#   MOTCUA_JWT_SECRET        development token secret (default: a public development secret)
+#   MOTCUA_PAYLOAD_KEYS      payload encryption keys (default: the public development key)
 #   MOTCUA_PG_BINDIR         directory of initdb/pg_ctl to use (default: searched)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -188,12 +190,19 @@ if [[ -z ${MOTCUA_JWT_SECRET:-} ]]; then
 	log "MOTCUA_JWT_SECRET is not set: using the development default (set it to use your own)"
 fi
 API_URL=$(url_of "$MOTCUA_HTTP_ADDR")
+# The Temporal UI of the dev server cannot send an Authorization header to
+# the codec endpoint, so it gets an ops token in the endpoint's URL
+# (README, Payload encryption): decoding still needs an ops principal.
+export MOTCUA_CODEC_CORS_ORIGINS=${MOTCUA_CODEC_CORS_ORIGINS:-http://127.0.0.1:$T_UI_PORT,http://localhost:$T_UI_PORT}
 SIM_URL=$(url_of "$MOTCUA_SIM_ADDR")
 check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
 check_free "$MOTCUA_HTTP_ADDR" "API, MOTCUA_HTTP_ADDR"
 
 log "building bin/motcua"
 go build -o bin/motcua ./cmd/motcua || die "go build ./cmd/motcua failed"
+CODEC_TOKEN=$("$MOTCUA_BIN" token --role ops --sub temporal-ui-dev --ttl 720h | tail -n 1) ||
+	die "could not mint the ops token for the Temporal UI's codec endpoint"
+CODEC_URL=$API_URL/codec/t/$CODEC_TOKEN
 ensure_temporal
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -211,6 +220,7 @@ export DATABASE_URL
 # ---------------------------------------------------------------- Temporal
 if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then
 	log "using TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS from the environment (no local Temporal dev server)"
+	log "to see decoded payloads in that Temporal's UI, set its codec endpoint to $API_URL/codec/t/<ops token> (bin/motcua token --role ops)"
 	wait_for_temporal "$TEMPORAL_ADDRESS" 30
 	TEMPORAL_UI_URL="(the UI of that Temporal)"
 else
@@ -222,6 +232,7 @@ else
 		--sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL
 		--dynamic-config-value history.shardIOConcurrency=8
 		--log-level warn
+		--ui-codec-endpoint "$CODEC_URL"
 	)
 	if [[ "$TEMPORAL_NAMESPACE" != default ]]; then
 		t_args+=(--namespace "$TEMPORAL_NAMESPACE")
@@ -309,6 +320,8 @@ cat <<EOF
   API docs       $API_URL/docs
   OpenAPI        $API_URL/openapi.json
   Temporal UI    $TEMPORAL_UI_URL   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
+  Codec          $API_URL/codec   (payloads are encrypted; the UI decodes them
+                 through it with an ops token in the URL, valid 30 days)
   Simulators     $SIM_URL   (payment $MOTCUA_PAYMENT_URL, postal $MOTCUA_POSTAL_URL,
                  messages $MOTCUA_NOTIFY_URL)
   DATABASE_URL   $DATABASE_URL

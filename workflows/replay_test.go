@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -35,7 +36,14 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Parallel()
-			r := worker.NewWorkflowReplayer()
+			// With the payload codec, as the worker runs: histories
+			// recorded before it (plain payloads) must replay through it,
+			// and so must encrypted ones (recorded with the development
+			// key the tests use).
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+				DataConverter: codec.Development().DataConverter(),
+			})
+			require.NoError(t, err)
 			r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})

@@ -16,13 +16,14 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	sdkworker "go.temporal.io/sdk/worker"
 	tlog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/notify"
@@ -129,17 +130,28 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// temporalOptions are the client options every command uses.
-func temporalOptions(cfg config.Config, log *slog.Logger) client.Options {
-	return client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    tlog.NewStructuredLogger(log.With("component", "temporal")),
+// temporalOptions are the client options every command uses: with the
+// payload codec, so that no command ever writes personal data to Temporal
+// in plain text.
+func temporalOptions(cfg config.Config, log *slog.Logger) (client.Options, error) {
+	pc, err := codec.FromConfig(cfg, log)
+	if err != nil {
+		return client.Options{}, err
 	}
+	return client.Options{
+		HostPort:      cfg.TemporalAddress,
+		Namespace:     cfg.TemporalNamespace,
+		Logger:        tlog.NewStructuredLogger(log.With("component", "temporal")),
+		DataConverter: pc.DataConverter(),
+	}, nil
 }
 
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	c, err := client.DialContext(ctx, temporalOptions(cfg, log))
+	opts, err := temporalOptions(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -180,12 +192,20 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	tc, err := client.NewLazyClient(temporalOptions(cfg, log))
+	topts, err := temporalOptions(cfg, log)
+	if err != nil {
+		return err
+	}
+	tc, err := client.NewLazyClient(topts)
 	if err != nil {
 		return fmt.Errorf("Temporal client for %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v})
+	codecHandler, err := newCodecHandler(ctx, cfg, v, log)
+	if err != nil {
+		return err
+	}
+	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler})
 	go server.Watch(ctx, 2*time.Second)
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,

@@ -22,11 +22,13 @@ import (
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
@@ -237,15 +239,38 @@ func quietLogger() tlog.Logger {
 	return tlog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 }
 
+// Codec is the payload codec tests use: the development key, as `make dev`
+// without MOTCUA_PAYLOAD_KEYS, so a history recorded from a test
+// (MOTCUA_RECORD_HISTORIES) decrypts in the workflow replay tests.
+func Codec() *codec.Codec { return codec.Development() }
+
 // DialTemporal connects to the test Temporal server, in this binary's
-// namespace, outside a test (e.g. in TestMain).
+// namespace, outside a test (e.g. in TestMain). Payloads are encrypted with
+// Codec, as in production.
 func DialTemporal() (client.Client, error) {
+	return dialTemporal(Codec().DataConverter())
+}
+
+// TemporalWithoutCodec connects without the payload codec: it sees
+// payloads as the Temporal server stores them (ciphertext).
+func TemporalWithoutCodec(t testing.TB) client.Client {
+	t.Helper()
+	need(t, "MOTCUA_TEST_TEMPORAL_ADDRESS")
+	c, err := dialTemporal(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func dialTemporal(dc converter.DataConverter) (client.Client, error) {
 	ns, err := Namespace()
 	if err != nil {
 		return nil, err
 	}
 	addr := os.Getenv("MOTCUA_TEST_TEMPORAL_ADDRESS")
-	c, err := client.Dial(client.Options{HostPort: addr, Namespace: ns, Logger: quietLogger()})
+	c, err := client.Dial(client.Options{HostPort: addr, Namespace: ns, Logger: quietLogger(), DataConverter: dc})
 	if err != nil {
 		return nil, fmt.Errorf("connect to test Temporal at %s: %w", addr, err)
 	}

@@ -228,7 +228,10 @@ func documents(in []documentJSON) []store.Document {
 }
 
 func (s *Server) startWorkflow(ctx context.Context, in workflows.DossierInput) error {
+	summary, details := workflowSummary(in)
 	_, err := s.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		StaticSummary:            summary,
+		StaticDetails:            details,
 		ID:                       in.Code,
 		TaskQueue:                s.taskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,

@@ -48,6 +48,18 @@ type Config struct {
 	SimulationSpeed float64 `env:"MOTCUA_SIMULATION_SPEED" envDefault:"0"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"MOTCUA_LOG_LEVEL" envDefault:"info"`
+	// LogFormat is json (one JSON object per line, for a log pipeline) or
+	// text; empty means json in production and text in development.
+	LogFormat string `env:"MOTCUA_LOG_FORMAT"`
+	// WorkerMetricsAddr is where `motcua worker` serves /metrics (the
+	// Temporal SDK's metrics: workflow task latency, activity failures,
+	// schedule-to-start) and /healthz; empty: no listener.
+	WorkerMetricsAddr string `env:"MOTCUA_WORKER_METRICS_ADDR"`
+	// OTLPEndpoint turns tracing on: spans of the API, the Temporal client,
+	// workflows and activities go there over OTLP/HTTP, e.g.
+	// http://otel-collector:4318. The standard OTEL_* variables (service
+	// name, headers) are read by the OpenTelemetry SDK itself.
+	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
 
 	// JWTSecret signs and verifies development tokens (HS256, at least 32
 	// characters). Refused in production, which uses OpenID Connect.
@@ -91,6 +103,16 @@ func Load(getenv func(string) string) (Config, error) {
 	case "development", "production":
 	default:
 		return Config{}, fmt.Errorf("config: MOTCUA_ENV must be development or production, not %q", c.Environment)
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	case "":
+		c.LogFormat = "text"
+		if c.Environment == "production" {
+			c.LogFormat = "json"
+		}
+	default:
+		return Config{}, fmt.Errorf("config: MOTCUA_LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
 	if c.SimulationSpeed < 0 {
 		return Config{}, fmt.Errorf("config: MOTCUA_SIMULATION_SPEED must not be negative")

@@ -805,64 +805,73 @@ func (r *run) returned(m mark, ev *dossier.Event) {
 // deadline; while the clock runs, the current step's warning and due time;
 // until the result is ready, the apology deadline and the appointment.
 func (r *run) nextDeadline() time.Time {
-	var next time.Time
-	consider := func(t time.Time) {
+	next, _ := r.nextDeadlineNamed()
+	return next
+}
+
+// nextDeadlineNamed is nextDeadline with what that deadline is, for the
+// timer's summary in the Temporal UI.
+func (r *run) nextDeadlineNamed() (next time.Time, what string) {
+	consider := func(t time.Time, name string) {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
-			next = t
+			next, what = t, name
 		}
 	}
 	if !r.legalTime {
 		if s := r.st.CurrentStep; s != nil && !r.st.StepOverdue {
-			consider(s.DueAt)
+			consider(s.DueAt, "step "+s.Name+" due")
 		}
 		if a := r.st.AppointmentAt; a != nil && !r.st.Overdue && r.st.FinishedAt == nil {
-			consider(*a)
+			consider(*a, deadlineAppointment)
 		}
-		return next
+		return next, what
 	}
 	if sp := r.st.Supplement; sp != nil {
-		consider(sp.DueAt)
+		consider(sp.DueAt, "supplement deadline: without the supplement the dossier is refused")
 	}
 	if r.paymentWatch() {
 		if !r.st.PaymentReminded && r.in.Rules.PaymentReminderBefore > 0 {
-			consider(r.st.PaymentExpiresAt.Add(-r.in.Rules.PaymentReminderBefore))
+			consider(r.st.PaymentExpiresAt.Add(-r.in.Rules.PaymentReminderBefore), "payment reminder to the applicant")
 		}
-		consider(r.st.PaymentExpiresAt)
+		consider(r.st.PaymentExpiresAt, "online payment request expires (the counter remains)")
 	}
 	if r.outageWatch() {
 		if !r.st.OutageNotified {
-			consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageNotice))
+			consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageNotice), "postal outage: staff are told")
 		}
-		consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageFallback))
+		consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageFallback), "postal outage: counter pickup is offered")
 	}
 	if r.st.PausedAt != nil || r.st.Status.Final() {
-		return next // the legal clock is stopped
+		return next, what // the legal clock is stopped
 	}
 	if s := r.st.CurrentStep; s != nil {
 		if s.WarnAt != nil && !r.st.StepWarned && !r.st.StepOverdue {
-			consider(*s.WarnAt)
+			consider(*s.WarnAt, "step "+s.Name+" warning: most of its time is used")
 		}
 		if !r.st.StepOverdue {
-			consider(s.DueAt)
+			consider(s.DueAt, "step "+s.Name+" due: escalated to the department's leader")
 		}
 		if r.lifecycle && len(s.Branches) > 1 {
 			for _, b := range s.Branches {
 				if !b.Decided && !b.Escalated {
-					consider(b.DueAt)
+					consider(b.DueAt, "step "+s.Name+" due for "+b.Department+": escalated to its leader")
 				}
 			}
 		}
 	}
 	if r.st.FinishedAt == nil {
 		if r.apologyPending() {
-			consider(r.st.ApologyBy)
+			consider(r.st.ApologyBy, "apology deadline: a leader must issue an apology letter (form 04) with a new appointment")
 		}
 		if a := r.st.AppointmentAt; a != nil && !r.st.Overdue {
-			consider(*a)
+			consider(*a, deadlineAppointment)
 		}
 	}
-	return next
+	return next, what
 }
+
+// deadlineAppointment: the legal deadline of the whole dossier.
+const deadlineAppointment = "appointment to return the result: the dossier becomes overdue"
 
 // apologyPending: the apology deadline is still ahead of the dossier.
 func (r *run) apologyPending() bool {
@@ -875,7 +884,7 @@ func (r *run) apologyPending() bool {
 // earliest of all deadlines does what a timer per step and one per dossier
 // would, with fewer history events for a dossier that waits for months.
 func (r *run) armDeadline(ctx workflow.Context) {
-	next := r.nextDeadline()
+	next, what := r.nextDeadlineNamed()
 	if next.Equal(r.armedAt) {
 		return
 	}
@@ -894,7 +903,12 @@ func (r *run) armDeadline(ctx workflow.Context) {
 	}
 	tctx, cancel := workflow.WithCancel(ctx)
 	r.cancelTimer = cancel
-	timer := workflow.NewTimer(tctx, wait)
+	// The summary (shown on the timer in the Temporal UI) is not part of
+	// command matching on replay (the SDK matches a timer by its ID), so
+	// histories recorded without it replay unchanged: no GetVersion.
+	timer := workflow.NewTimerWithOptions(tctx, wait, workflow.TimerOptions{
+		Summary: what + " — " + formatLocal(next),
+	})
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		if err := timer.Get(gctx, nil); err == nil {
 			r.deadlineFired = true

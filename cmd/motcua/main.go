@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -26,6 +27,7 @@ import (
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/internal/telemetry"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/postal"
@@ -71,6 +73,8 @@ Commands:
   loadgen    drive simulated dossiers over HTTP and report (loadgen -h)
   token      token --role ROLE [--agency CODE] [--sub NAME] [--ttl 8h]:
              print a development token (MOTCUA_JWT_SECRET)
+  proxy      round-robin reverse proxy in front of several API instances
+             (development: make prod-local; proxy -listen ADDR URL...)
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -86,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg.LogLevel)
+	log := telemetry.NewLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	switch args[0] {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -117,37 +121,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runLoadgen(ctx, cfg.JWTSecret, args[1:], stdout, stderr)
 	case "token":
 		return runToken(cfg, args[1:], stdout, stderr)
+	case "proxy":
+		return runProxy(ctx, cfg, log, args[1:], stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
 }
 
-func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
 // temporalOptions are the client options every command uses: with the
 // payload codec, so that no command ever writes personal data to Temporal
-// in plain text.
-func temporalOptions(cfg config.Config, log *slog.Logger) (client.Options, error) {
+// in plain text; tel (nil: none) adds the SDK's metrics and the tracing
+// interceptor.
+func temporalOptions(cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (client.Options, error) {
 	pc, err := codec.FromConfig(cfg, log)
 	if err != nil {
 		return client.Options{}, err
 	}
-	return client.Options{
+	opts := client.Options{
 		HostPort:      cfg.TemporalAddress,
 		Namespace:     cfg.TemporalNamespace,
 		Logger:        tlog.NewStructuredLogger(log.With("component", "temporal")),
 		DataConverter: pc.DataConverter(),
-	}, nil
+	}
+	if tel != nil {
+		opts.MetricsHandler = tel.TemporalMetrics
+		opts.Interceptors = tel.Interceptors
+	}
+	return opts, nil
 }
 
-func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
-	opts, err := temporalOptions(cfg, log)
+func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (client.Client, error) {
+	opts, err := temporalOptions(cfg, log, tel)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +164,7 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger) (cli
 
 // connect opens the application's database and dials Temporal: what the
 // api, worker and reconcile commands all need.
-func connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, client.Client, error) {
+func connect(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (*store.Store, client.Client, error) {
 	if err := cfg.RequireDatabase(); err != nil {
 		return nil, nil, err
 	}
@@ -168,12 +172,31 @@ func connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.S
 	if err != nil {
 		return nil, nil, err
 	}
-	tc, err := dialTemporal(ctx, cfg, log)
+	tc, err := dialTemporal(ctx, cfg, log, tel)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
 	return db, tc, nil
+}
+
+// startTelemetry sets up metrics and (with OTEL_EXPORTER_OTLP_ENDPOINT)
+// tracing; the returned stop flushes spans on the way out.
+func startTelemetry(ctx context.Context, cfg config.Config, log *slog.Logger, service string) (*telemetry.Telemetry, func(), error) {
+	tel, err := telemetry.New(ctx, telemetry.Options{Service: service, OTLPEndpoint: cfg.OTLPEndpoint, Log: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	if tel.Tracing {
+		log.Info("tracing on", "otlp_endpoint", cfg.OTLPEndpoint, "service", service)
+	}
+	return tel, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tel.Shutdown(sctx); err != nil {
+			log.Warn("telemetry shutdown", "error", err)
+		}
+	}, nil
 }
 
 func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
@@ -184,6 +207,11 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := cfg.RequireDatabase(); err != nil {
 		return err
 	}
+	tel, stopTel, err := startTelemetry(ctx, cfg, log, "motcua-api")
+	if err != nil {
+		return err
+	}
+	defer stopTel()
 	// The API starts and stays up while PostgreSQL or Temporal is down:
 	// it answers 503 with Retry-After until they are back (readyz says
 	// which), so a restart of either needs no restart of the API.
@@ -192,7 +220,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	topts, err := temporalOptions(cfg, log)
+	topts, err := temporalOptions(cfg, log, tel)
 	if err != nil {
 		return err
 	}
@@ -209,7 +237,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	go server.Watch(ctx, 2*time.Second)
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           server.Handler(),
+		Handler:           tel.HTTP(server.Handler(), "motcua-api"),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -238,12 +266,42 @@ func serve(ctx context.Context, srv *http.Server, timeout time.Duration, log *sl
 }
 
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	db, tc, err := connect(ctx, cfg, log)
+	tel, stopTel, err := startTelemetry(ctx, cfg, log, "motcua-worker")
+	if err != nil {
+		return err
+	}
+	defer stopTel()
+	db, tc, err := connect(ctx, cfg, log, tel)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	defer tc.Close()
+	if cfg.WorkerMetricsAddr != "" {
+		// /metrics for Prometheus, /healthz for a liveness probe: the
+		// worker has no other listener.
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", tel.Handler())
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"status":"ok"}`)
+		})
+		// Bound before the worker starts: a taken port fails the start
+		// rather than leaving a worker nobody can scrape.
+		ln, err := net.Listen("tcp", cfg.WorkerMetricsAddr)
+		if err != nil {
+			return fmt.Errorf("worker metrics listener (MOTCUA_WORKER_METRICS_ADDR): %w", err)
+		}
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(ln) }()
+		log.Info("worker metrics listening", "addr", ln.Addr().String())
+		// Served until the worker has stopped, so the last scrape sees it.
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+			defer cancel()
+			_ = msrv.Shutdown(sctx)
+		}()
+	}
 	httpClient := &http.Client{Timeout: 20 * time.Second}
 	// On SIGTERM the worker stops polling and gives running activities
 	// (a payment request, a shipment) up to MOTCUA_SHUTDOWN_TIMEOUT to end.

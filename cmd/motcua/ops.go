@@ -16,7 +16,7 @@ import (
 // runReconcile prints every dossier on which the read model and the
 // workflows disagree, and fails when there is one.
 func runReconcile(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	db, tc, err := connect(ctx, cfg, log)
+	db, tc, err := connect(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}

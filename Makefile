@@ -30,6 +30,13 @@ dev: ## Run PostgreSQL, Temporal, migrate+seed, sim, api and worker locally unti
 test: ## go vet + go test against a throwaway PostgreSQL and Temporal (GOTEST_ARGS='-run X ./api/')
 	@bash scripts/test.sh
 
+.PHONY: prod-local test-prod-local
+prod-local: ## The production shape until Ctrl-C: temporal-server on PostgreSQL, Temporal UI, 2 APIs + 2 workers behind one address
+	@bash scripts/prod-local.sh
+
+test-prod-local: ## Integration suite + end-to-end dossiers against the production shape (GOTEST_ARGS: first step's packages)
+	@bash scripts/prod-local.sh --test $(GOTEST_ARGS)
+
 .PHONY: bench
 bench: ## Seed MOTCUA_BENCH_DOSSIERS (default 1000000) dossiers; benchmark reports, inbox, public lookup
 	@GOTEST_ARGS='-run ^$$ -bench Report|Inbox|PublicLookup -benchmem -timeout 90m ./store/' bash scripts/test.sh

@@ -7,6 +7,10 @@
 # Functions (see each one's comment):
 #   log, die, show_log_tail, abspath
 #   ensure_temporal            build bin/temporal when missing
+#   ensure_temporal_server     build bin/temporal-server, bin/temporal-sql-tool (v1.29.1)
+#   ensure_temporal_ui         build bin/temporal-ui-server when missing
+#   temporal_schema_dir        print the schema/postgresql/v12 dir of the server module
+#   render_template SRC DST NAME=VALUE...   replace @NAME@ in SRC, write DST
 #   ensure_pg_binaries         find (or apt-get install) initdb/pg_ctl; sets PG_BINDIR
 #   free_port [EXCLUDE...]     print a free loopback TCP port
 #   port_in_use PORT [HOST]    true when something listens there
@@ -103,6 +107,79 @@ ensure_temporal() {
 	(cd "$MOTCUA_ROOT" && GOBIN="$MOTCUA_ROOT/bin" go install "$TEMPORAL_CLI_PKG@$TEMPORAL_CLI_VERSION") ||
 		die "go install $TEMPORAL_CLI_PKG@$TEMPORAL_CLI_VERSION failed"
 	[[ -x "$TEMPORAL_BIN" ]] || die "go install finished but $TEMPORAL_BIN is missing"
+}
+
+# ---------------------------------------------------------------- Temporal server (production shape)
+
+TEMPORAL_SERVER_MODULE="go.temporal.io/server"
+TEMPORAL_SERVER_VERSION="v1.29.1"
+TEMPORAL_UI_MODULE="github.com/temporalio/ui-server/v2"
+TEMPORAL_UI_VERSION="v2.42.1" # the UI the Temporal CLI v1.5.1 embeds
+
+# _go_install_as PKG@VERSION NAME: go install PKG into a scratch GOBIN and
+# move the binary to bin/NAME (upstream names them all "server"/"sql").
+_go_install_as() {
+	local pkg=$1 name=$2 tmp built
+	command -v go >/dev/null 2>&1 || die "go is not on PATH; cannot build bin/$name"
+	mkdir -p "$MOTCUA_ROOT/bin"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/motcua-gobin.XXXXXX")
+	# Outside the repository: these modules are not (and must not be) in
+	# our go.mod, whose versions of shared dependencies differ.
+	if ! (cd "$tmp" && GOFLAGS= GOBIN="$tmp" go install "$pkg"); then
+		rm -rf "$tmp"
+		die "go install $pkg failed"
+	fi
+	built=$(find "$tmp" -maxdepth 1 -type f -perm -u+x | head -n 1)
+	[[ -n "$built" ]] || die "go install $pkg produced no binary"
+	mv "$built" "$MOTCUA_ROOT/bin/$name"
+	rm -rf "$tmp"
+}
+
+# ensure_temporal_server: build bin/temporal-server and bin/temporal-sql-tool
+# from go.temporal.io/server when missing (first time on 2 cores: ~6 minutes).
+ensure_temporal_server() {
+	if [[ ! -x "$MOTCUA_ROOT/bin/temporal-server" ]]; then
+		log "building temporal-server $TEMPORAL_SERVER_VERSION into bin/ (first time: several minutes)"
+		_go_install_as "$TEMPORAL_SERVER_MODULE/cmd/server@$TEMPORAL_SERVER_VERSION" temporal-server
+	fi
+	if [[ ! -x "$MOTCUA_ROOT/bin/temporal-sql-tool" ]]; then
+		log "building temporal-sql-tool $TEMPORAL_SERVER_VERSION into bin/"
+		_go_install_as "$TEMPORAL_SERVER_MODULE/cmd/tools/sql@$TEMPORAL_SERVER_VERSION" temporal-sql-tool
+	fi
+}
+
+# ensure_temporal_ui: build bin/temporal-ui-server (the Temporal Web UI as a
+# server of its own, assets embedded) when missing.
+ensure_temporal_ui() {
+	[[ -x "$MOTCUA_ROOT/bin/temporal-ui-server" ]] && return 0
+	log "building the Temporal UI server $TEMPORAL_UI_VERSION into bin/temporal-ui-server"
+	_go_install_as "$TEMPORAL_UI_MODULE/cmd/server@$TEMPORAL_UI_VERSION" temporal-ui-server
+}
+
+# temporal_schema_dir: print <module dir>/schema/postgresql/v12 of the
+# Temporal server module (downloaded into the module cache when missing).
+temporal_schema_dir() {
+	local dir
+	dir=$(cd "${TMPDIR:-/tmp}" && GOFLAGS= go list -m -json "$TEMPORAL_SERVER_MODULE@$TEMPORAL_SERVER_VERSION" |
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p') || true
+	[[ -n "$dir" && -d "$dir/schema/postgresql/v12" ]] ||
+		die "schema/postgresql/v12 of $TEMPORAL_SERVER_MODULE@$TEMPORAL_SERVER_VERSION not found (go list -m -json gave '$dir')"
+	printf '%s\n' "$dir/schema/postgresql/v12"
+}
+
+# render_template SRC DST NAME=VALUE...: copy SRC to DST replacing each
+# @NAME@ with VALUE; dies when a placeholder is left without a value.
+render_template() {
+	local src=$1 dst=$2 text kv left
+	shift 2
+	text=$(<"$src")
+	for kv in "$@"; do
+		text=${text//@${kv%%=*}@/${kv#*=}}
+	done
+	left=$(grep -o '@[A-Z_][A-Z0-9_]*@' <<<"$text" | sort -u | tr '\n' ' ') || true
+	[[ -z "$left" ]] || die "$src: no value for $left"
+	mkdir -p "$(dirname "$dst")"
+	printf '%s\n' "$text" >"$dst"
 }
 
 # ---------------------------------------------------------------- ports & http

@@ -73,6 +73,9 @@ Commands:
   loadgen    drive simulated dossiers over HTTP and report (loadgen -h)
   token      token --role ROLE [--agency CODE] [--sub NAME] [--ttl 8h]:
              print a development token (MOTCUA_JWT_SECRET)
+  healthcheck
+             exit 0 when /healthz of the API or the worker answers 200
+             (the container health check; or healthcheck URL)
   proxy      round-robin reverse proxy in front of several API instances
              (development: make prod-local; proxy -listen ADDR URL...)
   help       show this help
@@ -123,6 +126,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runToken(cfg, args[1:], stdout, stderr)
 	case "proxy":
 		return runProxy(ctx, cfg, log, args[1:], stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, cfg, args[1:], stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -135,19 +135,32 @@ chmod 755 "$STATE" # the postgres OS user (when we are root) must enter it
 
 # ------------------------------------------------------------ ports
 
-taken=()
+taken=() # ports handed out so far (callers add each, as port runs in a subshell)
 port() {
-	local p
-	p=$(free_port "${taken[@]+"${taken[@]}"}")
-	taken+=("$p")
-	printf '%s' "$p"
+	free_port "${taken[@]+"${taken[@]}"}"
+}
+# Temporal stores its services' ports in a smallint column (cluster
+# membership): they must be below 32768, under the kernel's ephemeral range
+# that free_port draws from.
+low_port() {
+	local p x i clash
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + (RANDOM % 12000)))
+		clash=0
+		for x in "${taken[@]+"${taken[@]}"}"; do [[ "$x" == "$p" ]] && clash=1; done
+		((clash)) && continue
+		port_in_use "$p" && continue
+		printf '%s' "$p"
+		return 0
+	done
+	die "no free TCP port below 32000"
 }
 pg_port=$(port)
 taken+=("$pg_port")
 declare -A T=()
 for k in FRONTEND FRONTEND_HTTP FRONTEND_MEMBERSHIP HISTORY HISTORY_MEMBERSHIP MATCHING \
 	MATCHING_MEMBERSHIP WORKER WORKER_MEMBERSHIP METRICS; do
-	T[$k]=$(port)
+	T[$k]=$(low_port)
 	taken+=("${T[$k]}")
 done
 if [[ "$MODE" == test ]]; then

@@ -84,6 +84,9 @@ func TestDossiersThroughTheProductionShape(t *testing.T) {
 	apiURL := need(t, "MOTCUA_TEST_API_URL")
 	simURL := need(t, "MOTCUA_TEST_SIM_URL")
 	workerMetrics := strings.Split(need(t, "MOTCUA_TEST_WORKER_METRICS"), ",")
+	// The stack's development token secret: loadgen signs a token for
+	// each simulated person with it, as the API requires.
+	secret := need(t, "MOTCUA_JWT_SECRET")
 	require.Len(t, workerMetrics, 2, "the production shape runs two workers")
 
 	ct := &countingTransport{by: map[string]int{}, next: http.DefaultTransport}
@@ -91,7 +94,7 @@ func TestDossiersThroughTheProductionShape(t *testing.T) {
 	defer cancel()
 	const n = 24
 	rep, err := loadgen.Run(ctx, loadgen.Options{
-		API: apiURL, Sim: simURL, Dossiers: n, Concurrency: 8, Seed: 9,
+		API: apiURL, Sim: simURL, JWTSecret: secret, Dossiers: n, Concurrency: 8, Seed: 9,
 		DossierTimeout: 4 * time.Minute, Progress: 10 * time.Second,
 		Client: &http.Client{Timeout: 30 * time.Second, Transport: ct},
 	}, testWriter{t})

@@ -7,7 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/converter"
+
+	"github.com/motcua/motcua/internal/testenv"
 )
 
 // An operator opening a dossier's workflow in the Temporal UI reads which
@@ -27,7 +28,8 @@ func TestWorkflowShowsDossierSummaryInTheUI(t *testing.T) {
 	meta := desc.GetExecutionConfig().GetUserMetadata()
 	require.NotNil(t, meta, "the workflow has no user metadata")
 	var summary, details string
-	dc := converter.GetDefaultDataConverter()
+	// Encrypted like every payload (package codec): decode with the key.
+	dc := testenv.Codec().DataConverter()
 	require.NoError(t, dc.FromPayload(meta.GetSummary(), &summary))
 	require.NoError(t, dc.FromPayload(meta.GetDetails(), &details))
 	require.Equal(t, "Hồ sơ "+code+" · HT-KS-01 · online", summary)
@@ -57,7 +59,7 @@ func TestDeadlineTimerNamesItsDeadline(t *testing.T) {
 			continue
 		}
 		var sum string
-		require.NoError(t, converter.GetDefaultDataConverter().FromPayload(ev.GetUserMetadata().GetSummary(), &sum))
+		require.NoError(t, testenv.Codec().DataConverter().FromPayload(ev.GetUserMetadata().GetSummary(), &sum))
 		summaries = append(summaries, sum)
 	}
 	require.NotEmpty(t, summaries, "accepting starts the legal clock, so a deadline timer")

@@ -250,10 +250,15 @@ for _ in $(seq 1 60); do
 done
 ensure_search_attributes "$FRONTEND" "$NAMESPACE"
 
+# The UI decodes payloads through the API's codec endpoint with an ops
+# token in the URL (development only, as make dev does).
+CODEC_TOKEN=$(MOTCUA_JWT_SECRET=$JWT_SECRET "$MOTCUA_BIN" token --role ops --sub temporal-ui-prod-local --ttl 720h) ||
+	die "could not mint the ops token for the Temporal UI's codec endpoint"
 mkdir -p "$STATE/ui/config"
 : >"$STATE/ui/config/base.yaml"
 render_template deploy/temporal/ui-server.yaml.tmpl "$STATE/ui/config/prod-local.yaml" \
-	FRONTEND_PORT="${T[FRONTEND]}" UI_PORT="$ui_port" NAMESPACE="$NAMESPACE"
+	FRONTEND_PORT="${T[FRONTEND]}" UI_PORT="$ui_port" NAMESPACE="$NAMESPACE" \
+	CODEC_ENDPOINT="http://127.0.0.1:$http_port/codec/t/$CODEC_TOKEN"
 start temporal-ui "$ROOT/bin/temporal-ui-server" --root "$STATE/ui" --config config --env prod-local start
 wait_http temporal-ui "http://127.0.0.1:$ui_port/" 60
 
@@ -268,6 +273,7 @@ export MOTCUA_NOTIFY_URL=http://127.0.0.1:$sim_port/messages/v1/messages
 export MOTCUA_PUBLIC_URL=http://127.0.0.1:$http_port
 export MOTCUA_JWT_SECRET=$JWT_SECRET
 export MOTCUA_LOG_FORMAT=json
+export MOTCUA_CODEC_CORS_ORIGINS=http://127.0.0.1:$ui_port
 
 "$MOTCUA_BIN" migrate >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "migrate failed"; }
 "$MOTCUA_BIN" seed >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "seed failed"; }

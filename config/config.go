@@ -68,6 +68,15 @@ type Config struct {
 	// provider, for this audience (required in production).
 	OIDCIssuer   string `env:"MOTCUA_OIDC_ISSUER"`
 	OIDCAudience string `env:"MOTCUA_OIDC_AUDIENCE"`
+	// OIDCClientID and OIDCClientSecret are the staff console's client at
+	// that provider (authorization-code flow; the redirect URL is
+	// MOTCUA_PUBLIC_URL/console/oidc/callback). The client ID must be an
+	// audience the API accepts: normally the same as MOTCUA_OIDC_AUDIENCE.
+	OIDCClientID     string `env:"MOTCUA_OIDC_CLIENT_ID"`
+	OIDCClientSecret string `env:"MOTCUA_OIDC_CLIENT_SECRET"`
+	// TemporalUIURL is the Temporal Web UI ops open a dossier's workflow
+	// in, from the staff console.
+	TemporalUIURL string `env:"MOTCUA_TEMPORAL_UI_URL" envDefault:"http://127.0.0.1:8233"`
 	// PaymentWebhookSecret and PostalWebhookSecret are shared with the
 	// payment gateway and the postal service, which sign their callbacks
 	// with them (HMAC-SHA256); the simulators sign with the same ones.
@@ -99,6 +108,7 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	c.TemporalUIURL = strings.TrimRight(c.TemporalUIURL, "/")
 	switch c.Environment {
 	case "development", "production":
 	default:

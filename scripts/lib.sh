@@ -332,6 +332,30 @@ ensure_pg_binaries() {
 	fi
 }
 
+# ensure_chromium: make sure a headless-capable Chromium is installed (the
+# console's browser tests drive it) and export MOTCUA_CHROMIUM with its path.
+# Debian's chromium package, installed with apt-get when missing, as for
+# PostgreSQL: CI runs on a fresh machine.
+ensure_chromium() {
+	local bin=""
+	for c in "${MOTCUA_CHROMIUM:-}" chromium chromium-browser google-chrome; do
+		[[ -n "$c" ]] || continue
+		if bin=$(command -v "$c" 2>/dev/null); then
+			break
+		fi
+		bin=""
+	done
+	if [[ -z "$bin" ]]; then
+		command -v apt-get >/dev/null 2>&1 ||
+			die "Chromium not found and apt-get is missing: install chromium (the console's browser tests need it)"
+		log "Chromium not found: installing the chromium package with apt-get"
+		run_privileged apt-get update
+		run_privileged env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+		bin=$(command -v chromium) || die "chromium installed but not found on PATH"
+	fi
+	export MOTCUA_CHROMIUM="$bin"
+}
+
 # pg_bin NAME: path of a PostgreSQL client/server program, preferring PG_BINDIR.
 pg_bin() {
 	if [[ -n "$PG_BINDIR" && -x "$PG_BINDIR/$1" ]]; then

@@ -13,6 +13,8 @@
 #                                  (superuser; tests create their own databases from it)
 #   MOTCUA_TEST_TEMPORAL_ADDRESS   127.0.0.1:PORT of the dev server (search attributes registered)
 #   MOTCUA_TEMPORAL_BIN            <repo>/bin/temporal, for tests that start their own dev server
+#   MOTCUA_CHROMIUM                the Chromium the console's browser tests drive (installed
+#                                  with apt-get when missing)
 #
 # Environment read:
 #   GOTEST_ARGS      extra go test arguments (word-split), before the command-line ones
@@ -56,6 +58,7 @@ fi
 
 ensure_pg_binaries
 ensure_temporal
+ensure_chromium
 
 TEST_DIR=""
 # shellcheck disable=SC2317 # invoked by the EXIT trap
@@ -97,6 +100,7 @@ export MOTCUA_TEST_TEMPORAL_ADDRESS="127.0.0.1:$t_port"
 export MOTCUA_TEMPORAL_BIN="$ROOT/bin/temporal"
 log "MOTCUA_TEST_DATABASE_URL=$MOTCUA_TEST_DATABASE_URL"
 log "MOTCUA_TEST_TEMPORAL_ADDRESS=$MOTCUA_TEST_TEMPORAL_ADDRESS"
+log "MOTCUA_CHROMIUM=$MOTCUA_CHROMIUM"
 
 rc=0
 if [[ -n "${MOTCUA_TEST_CMD:-}" ]]; then

@@ -240,9 +240,13 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler})
 	go server.Watch(ctx, 2*time.Second)
+	handler, err := withConsole(ctx, cfg, log, server.Handler(), v)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
-		Handler:           tel.HTTP(server.Handler(), "motcua-api"),
+		Handler:           tel.HTTP(handler, "motcua-api"),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

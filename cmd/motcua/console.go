@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/config"
+	"github.com/motcua/motcua/console"
+)
+
+// withConsole serves the staff console (/console) and the tracking page
+// (/track) beside the API, on the same listener, calling the API's handler
+// in-process. The development sign-in exists only when the API takes
+// development tokens; the provider's sign-in only when the console's
+// OpenID Connect client is configured.
+func withConsole(ctx context.Context, cfg config.Config, log *slog.Logger, apiHandler http.Handler, v auth.Verifier) (http.Handler, error) {
+	o := console.Options{API: apiHandler, Verifier: v, PublicURL: cfg.PublicURL, TemporalUIURL: cfg.TemporalUIURL,
+		Namespace: cfg.TemporalNamespace, Log: log}
+	if h, ok := v.(*auth.HS256); ok && cfg.Environment == "development" {
+		o.DevTokens = h
+	}
+	if cfg.OIDCClientID != "" {
+		if cfg.OIDCIssuer == "" {
+			return nil, errors.New("MOTCUA_OIDC_CLIENT_ID needs MOTCUA_OIDC_ISSUER")
+		}
+		login, err := console.NewOIDCLogin(ctx, cfg.OIDCIssuer, cfg.OIDCClientID, cfg.OIDCClientSecret,
+			cfg.PublicURL+"/console/oidc/callback")
+		if err != nil {
+			return nil, err
+		}
+		o.OIDC = login
+	}
+	c, err := console.New(o)
+	if err != nil {
+		return nil, err
+	}
+	return console.Wrap(apiHandler, c), nil
+}

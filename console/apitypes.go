@@ -1,0 +1,233 @@
+package console
+
+import (
+	"slices"
+	"time"
+)
+
+// The parts of the API's JSON the pages show. They are decoded from the
+// API's answers, never read from the database.
+
+type feeView struct {
+	Amount     int64   `json:"amount"`
+	Status     string  `json:"status"`
+	PaymentRef *string `json:"payment_ref"`
+	PayURL     *string `json:"pay_url"`
+}
+
+type shipmentView struct {
+	Waybill string `json:"waybill"`
+	Status  string `json:"status"`
+}
+
+type branchView struct {
+	Department string    `json:"department"`
+	DueAt      time.Time `json:"due_at"`
+	Escalated  bool      `json:"escalated"`
+	Decided    bool      `json:"decided"`
+	Assignee   *string   `json:"assignee"`
+}
+
+type stepView struct {
+	Name        string       `json:"name"`
+	Departments []string     `json:"departments"`
+	Pending     []string     `json:"pending_departments"`
+	DueAt       *time.Time   `json:"due_at"`
+	WarnAt      *time.Time   `json:"warn_at"`
+	Escalated   bool         `json:"escalated"`
+	Extended    bool         `json:"extended"`
+	Branches    []branchView `json:"branches"`
+}
+
+type documentView struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+}
+
+// applicantView is the applicant as the API returns it to this caller
+// (when it returns one): the API decides whether the identity number is
+// masked; the console masks what it shows anyway unless the API sent it
+// in full to a role that may see it.
+type applicantView struct {
+	FullName string `json:"full_name"`
+	IDNumber string `json:"id_number"`
+	Phone    string `json:"phone"`
+	Email    string `json:"email"`
+	Address  string `json:"address"`
+}
+
+type dossierView struct {
+	Code          string         `json:"code"`
+	ProcedureCode string         `json:"procedure_code"`
+	AgencyCode    string         `json:"agency_code"`
+	Channel       string         `json:"channel"`
+	Status        string         `json:"status"`
+	StatusCode    int            `json:"status_code"`
+	Stage         string         `json:"stage"`
+	SubmittedAt   time.Time      `json:"submitted_at"`
+	ReceivedAt    *time.Time     `json:"received_at"`
+	AppointmentAt *time.Time     `json:"appointment_at"`
+	FinishedAt    *time.Time     `json:"finished_at"`
+	ReturnedAt    *time.Time     `json:"returned_at"`
+	Overdue       bool           `json:"overdue"`
+	Fee           feeView        `json:"fee"`
+	ReturnMethod  string         `json:"return_method"`
+	Shipment      *shipmentView  `json:"shipment"`
+	CurrentStep   *stepView      `json:"current_step"`
+	Verdict       *string        `json:"verdict"`
+	Applicant     *applicantView `json:"applicant"`
+	Documents     []documentView `json:"documents"`
+	Supplement    *struct {
+		RequestedAt time.Time `json:"requested_at"`
+		DueAt       time.Time `json:"due_at"`
+		Missing     []string  `json:"missing"`
+	} `json:"supplement"`
+	ResultDocument *struct {
+		Name     string    `json:"name"`
+		SHA256   string    `json:"sha256"`
+		IssuedAt time.Time `json:"issued_at"`
+	} `json:"result_document"`
+	ApologyRequired bool `json:"apology_required"`
+}
+
+// State is the dossier's urgency as the inbox shows it, by colour and by
+// word: overdue, warning (the step's warning time has passed) or ok.
+func (d dossierView) State(now time.Time) string {
+	if d.Overdue {
+		return "overdue"
+	}
+	if s := d.CurrentStep; s != nil {
+		if s.DueAt != nil && now.After(*s.DueAt) {
+			return "overdue"
+		}
+		if s.WarnAt != nil && now.After(*s.WarnAt) {
+			return "warning"
+		}
+	}
+	return "on_track"
+}
+
+// StepDue is the current step's due time (nil when no step is running).
+func (d dossierView) StepDue() *time.Time {
+	if d.CurrentStep == nil {
+		return nil
+	}
+	return d.CurrentStep.DueAt
+}
+
+// Final: nothing more can happen to the dossier.
+func (d dossierView) Final() bool {
+	return slices.Contains([]string{"returned", "refused", "withdrawn", "stopped"}, d.Status)
+}
+
+type listView struct {
+	Items      []dossierView `json:"items"`
+	NextCursor *string       `json:"next_cursor"`
+}
+
+type eventView struct {
+	Seq        int       `json:"seq"`
+	At         time.Time `json:"at"`
+	Action     string    `json:"action"`
+	Actor      string    `json:"actor"`
+	FromStage  string    `json:"from_stage"`
+	ToStage    string    `json:"to_stage"`
+	FromStatus string    `json:"from_status"`
+	ToStatus   string    `json:"to_status"`
+	Step       *string   `json:"step"`
+	Department *string   `json:"department"`
+	Note       *string   `json:"note"`
+	OnTime     *string   `json:"on_time"`
+}
+
+type procedureView struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	NameVI       string `json:"name_vi"`
+	IntakeAgency string `json:"intake_agency"`
+	Steps        []struct {
+		Name       string `json:"name"`
+		Department string `json:"department"`
+		Parallel   []struct {
+			Department string `json:"department"`
+		} `json:"parallel"`
+	} `json:"steps"`
+	Fee struct {
+		Kind   string `json:"kind"`
+		Amount int64  `json:"amount"`
+	} `json:"fee"`
+}
+
+// Departments are the agencies with a step in the procedure.
+func (p procedureView) Departments() []string {
+	var out []string
+	for _, s := range p.Steps {
+		if s.Department != "" {
+			out = append(out, s.Department)
+		}
+		for _, b := range s.Parallel {
+			out = append(out, b.Department)
+		}
+	}
+	return out
+}
+
+// ApprovalDepartment owns the procedure's approval step.
+func (p procedureView) ApprovalDepartment() string {
+	for _, s := range p.Steps {
+		if s.Name == "approval" {
+			if s.Department != "" {
+				return s.Department
+			}
+			if len(s.Parallel) > 0 {
+				return s.Parallel[0].Department
+			}
+		}
+	}
+	return ""
+}
+
+type figuresView struct {
+	Received struct {
+		CarriedOver int64 `json:"carried_over"`
+		New         int64 `json:"new"`
+		Online      int64 `json:"online"`
+		Counter     int64 `json:"counter"`
+		Postal      int64 `json:"postal"`
+	} `json:"received"`
+	Resolved struct {
+		Total  int64 `json:"total"`
+		Early  int64 `json:"early"`
+		OnTime int64 `json:"on_time"`
+		Late   int64 `json:"late"`
+	} `json:"resolved"`
+	Pending struct {
+		Total   int64 `json:"total"`
+		NotDue  int64 `json:"not_due"`
+		Overdue int64 `json:"overdue"`
+	} `json:"pending"`
+	OnTimeRate *float64 `json:"on_time_rate"`
+}
+
+type monthlyView struct {
+	Year  int `json:"year"`
+	Items []struct {
+		Month string `json:"month"`
+		figuresView
+	} `json:"items"`
+}
+
+type publicView struct {
+	Code          string     `json:"code"`
+	ProcedureCode string     `json:"procedure_code"`
+	Status        string     `json:"status"`
+	Stage         string     `json:"stage"`
+	AppointmentAt *time.Time `json:"appointment_at"`
+	Fee           struct {
+		Amount int64   `json:"amount"`
+		Status string  `json:"status"`
+		PayURL *string `json:"pay_url"`
+	} `json:"fee"`
+	Shipment     *shipmentView `json:"shipment"`
+	ReturnMethod string        `json:"return_method"`
+}

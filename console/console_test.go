@@ -1,0 +1,195 @@
+package console
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/dossier"
+)
+
+const unitSecret = "console-unit-tests-secret-0123456789abcdef"
+
+func unitConsole(t *testing.T, dev bool, api http.Handler) (*Console, *auth.HS256) {
+	t.Helper()
+	h, err := auth.NewHS256(unitSecret)
+	require.NoError(t, err)
+	o := Options{API: api, Verifier: h, PublicURL: "https://motcua.example"}
+	if dev {
+		o.DevTokens = h
+	}
+	c, err := New(o)
+	require.NoError(t, err)
+	return c, h
+}
+
+func TestDevelopmentSigninDoesNotExistInProduction(t *testing.T) {
+	t.Parallel()
+	api := http.NotFoundHandler()
+	prod, _ := unitConsole(t, false, api)
+	dev, _ := unitConsole(t, true, api)
+	post := func(c *Console) *httptest.ResponseRecorder {
+		form := url.Values{"name": {"a"}, "role": {"ops"}}
+		req := httptest.NewRequest("POST", "https://motcua.example/console/signin/dev", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", "https://motcua.example")
+		rec := httptest.NewRecorder()
+		Wrap(api, c).ServeHTTP(rec, req)
+		return rec
+	}
+	require.Equal(t, http.StatusNotFound, post(prod).Code, "production has no development sign-in")
+	res := post(dev)
+	require.Equal(t, http.StatusSeeOther, res.Code, res.Body.String())
+	ck := res.Result().Cookies()
+	require.Len(t, ck, 1)
+	require.Equal(t, sessionCookie, ck[0].Name)
+	require.True(t, ck[0].HttpOnly)
+	require.True(t, ck[0].Secure, "an https public URL makes the cookie Secure")
+	require.Equal(t, http.SameSiteStrictMode, ck[0].SameSite)
+
+	// The sign-in page itself says no sign-in is configured in production.
+	rec := httptest.NewRecorder()
+	Wrap(api, prod).ServeHTTP(rec, httptest.NewRequest("GET", "https://motcua.example/console/signin", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.NotContains(t, rec.Body.String(), "/console/signin/dev")
+	require.Contains(t, rec.Body.String(), "MOTCUA_OIDC_CLIENT_ID")
+}
+
+func TestPostsFromOtherSitesAreRefused(t *testing.T) {
+	t.Parallel()
+	var called bool
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called = true })
+	c, h := unitConsole(t, true, api)
+	tok, err := h.Mint(auth.Principal{Subject: "x", Role: auth.RoleIntakeOfficer, Agency: "A"}, time.Hour)
+	require.NoError(t, err)
+	for name, headers := range map[string][2]string{
+		"other origin":   {"Origin", "https://evil.example"},
+		"other referer":  {"Referer", "https://evil.example/page"},
+		"neither header": {"", ""},
+	} {
+		req := httptest.NewRequest("POST", "https://motcua.example/console/dossiers/X/intake", strings.NewReader("decision=accept"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+		if headers[0] != "" {
+			req.Header.Set(headers[0], headers[1])
+		}
+		rec := httptest.NewRecorder()
+		c.Handler().ServeHTTP(rec, req)
+		require.Equal(t, http.StatusForbidden, rec.Code, name)
+		require.False(t, called, "%s: the API must not be called", name)
+	}
+}
+
+func TestUnsignedVisitorsGoToSignin(t *testing.T) {
+	t.Parallel()
+	c, _ := unitConsole(t, true, http.NotFoundHandler())
+	for _, tok := range []string{"", "not-a-token"} {
+		req := httptest.NewRequest("GET", "https://motcua.example/console/inbox", nil)
+		if tok != "" {
+			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+		}
+		rec := httptest.NewRecorder()
+		c.Handler().ServeHTTP(rec, req)
+		require.Equal(t, http.StatusSeeOther, rec.Code)
+		require.Equal(t, "/console/signin", rec.Header().Get("Location"))
+	}
+}
+
+func TestLanguageSwitchStaysOnThisSite(t *testing.T) {
+	t.Parallel()
+	c, _ := unitConsole(t, true, http.NotFoundHandler())
+	for next, want := range map[string]string{
+		"/console/reports?x=1": "/console/reports?x=1",
+		"//evil.example":       "/console/inbox",
+		"https://evil.example": "/console/inbox",
+		`/\evil.example`:       "/console/inbox",
+	} {
+		rec := httptest.NewRecorder()
+		c.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/console/lang/en?next="+url.QueryEscape(next), nil))
+		require.Equal(t, http.StatusSeeOther, rec.Code)
+		require.Equal(t, want, rec.Header().Get("Location"), next)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "200.000 ₫", vi.Money(200000))
+	require.Equal(t, "1.234.567 ₫", vi.Money(1234567))
+	require.Equal(t, "0 ₫", vi.Money(0))
+	require.Equal(t, "200,000 ₫", en.Money(200000))
+	ts := time.Date(2026, 2, 3, 1, 5, 0, 0, time.UTC) // 08:05 in Vietnam
+	require.Equal(t, "03/02/2026", vi.Date(&ts))
+	require.Equal(t, "03/02/2026 08:05", en.DateTime(&ts))
+	require.Equal(t, "—", vi.Date(nil))
+	r := 0.875
+	require.Equal(t, "87,5 %", vi.Percent(&r))
+	require.Equal(t, "87.5 %", en.Percent(&r))
+	require.Equal(t, "Quá hạn", vi.T("overdue"))
+	require.Equal(t, "Overdue", en.T("overdue"))
+	require.Equal(t, "Chờ nộp phí", vi.Label("status", "awaiting_payment"))
+	require.Equal(t, "unknown_code", vi.Label("status", "unknown_code"))
+
+	// Working time left: Friday 16:00 to Monday 09:00 is 1 h + 2 h.
+	fri := time.Date(2026, 3, 6, 16, 0, 0, 0, dossier.Location)
+	mon := time.Date(2026, 3, 9, 9, 0, 0, 0, dossier.Location)
+	require.Equal(t, "3 h 0 min of working time left", en.Left(fri, &mon))
+	require.Equal(t, "Quá hạn", vi.Left(mon, &fri))
+	later := mon.AddDate(0, 0, 2) // Wednesday 09:00: 2 working days + 3 h
+	require.Equal(t, "còn 2 ngày 3 giờ làm việc", vi.Left(fri, &later))
+}
+
+func TestIdentityNumberIsMasked(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "•••••••••789", maskID("079123456789"))
+	require.Equal(t, "*******6789", maskID("*******6789"), "already masked by the API: shown as it came")
+}
+
+func TestFormsFollowThePolicyAndTheStage(t *testing.T) {
+	t.Parallel()
+	proc := procedureView{IntakeAgency: "C"}
+	proc.Steps = append(proc.Steps, struct {
+		Name       string `json:"name"`
+		Department string `json:"department"`
+		Parallel   []struct {
+			Department string `json:"department"`
+		} `json:"parallel"`
+	}{Name: "review", Department: "J"}, struct {
+		Name       string `json:"name"`
+		Department string `json:"department"`
+		Parallel   []struct {
+			Department string `json:"department"`
+		} `json:"parallel"`
+	}{Name: "approval", Department: "J"})
+	officer := auth.Principal{Subject: "o", Role: auth.RoleIntakeOfficer, Agency: "C"}
+	otherOfficer := auth.Principal{Subject: "o", Role: auth.RoleIntakeOfficer, Agency: "X"}
+	reviewer := auth.Principal{Subject: "r", Role: auth.RoleReviewer, Agency: "J"}
+	leader := auth.Principal{Subject: "l", Role: auth.RoleLeader, Agency: "J"}
+	ops := auth.Principal{Subject: "ops", Role: auth.RoleOps}
+
+	submitted := dossierView{AgencyCode: "C", Status: "submitted", Stage: "intake"}
+	require.Equal(t, []string{"intake"}, forms(officer, submitted, proc))
+	require.Empty(t, forms(otherOfficer, submitted, proc))
+	require.Empty(t, forms(reviewer, submitted, proc))
+
+	review := dossierView{AgencyCode: "C", Status: "received", Stage: "review",
+		CurrentStep: &stepView{Name: "review", Departments: []string{"J"}, Pending: []string{"J"}}}
+	require.Equal(t, []string{"review", "assignment"}, forms(reviewer, review, proc))
+	require.Equal(t, []string{"extension", "apology", "assignment", "stop"}, forms(leader, review, proc))
+	require.Empty(t, forms(ops, review, proc))
+
+	approval := dossierView{AgencyCode: "C", Status: "processing", Stage: "approval",
+		CurrentStep: &stepView{Name: "approval", Departments: []string{"J"}, Pending: []string{"J"}}}
+	require.Equal(t, []string{"approval", "extension", "apology", "stop"}, forms(leader, approval, proc))
+
+	payment := dossierView{AgencyCode: "C", Status: "awaiting_payment", Stage: "payment", Fee: feeView{Status: "awaiting_payment"}}
+	require.Equal(t, []string{"payment"}, forms(officer, payment, proc))
+	ready := dossierView{AgencyCode: "C", Status: "result_ready", Stage: "return", ReturnMethod: "counter"}
+	require.Equal(t, []string{"handover"}, forms(officer, ready, proc))
+	require.Empty(t, forms(officer, dossierView{AgencyCode: "C", Status: "returned", Stage: "done"}, proc))
+}

@@ -1,0 +1,331 @@
+package console
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/dossier"
+)
+
+// lang is the language of a page: Vietnamese unless the person chose
+// English (a cookie set by the language switch).
+type lang string
+
+const (
+	vi lang = "vi"
+	en lang = "en"
+)
+
+const langCookie = "motcua_lang"
+
+func (c *Console) lang(r *http.Request) lang {
+	if ck, err := r.Cookie(langCookie); err == nil && ck.Value == string(en) {
+		return en
+	}
+	return vi
+}
+
+// setLanguage remembers the choice for a year and goes back to the page
+// the person was on (only ever a path of this site).
+func (c *Console) setLanguage(w http.ResponseWriter, r *http.Request) {
+	l := chi.URLParam(r, "lang")
+	if l != string(vi) && l != string(en) {
+		c.errorPage(w, r, http.StatusNotFound, c.lang(r).T("not_found"))
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, Secure: c.secure(), SameSite: http.SameSiteLaxMode})
+	next := r.URL.Query().Get("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, `\`) {
+		next = "/console/inbox"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// T translates a message key; an unknown key shows as itself, so a missing
+// translation is visible rather than blank.
+func (l lang) T(key string) string {
+	m, ok := messages[key]
+	if !ok {
+		return key
+	}
+	if l == en {
+		return m[1]
+	}
+	return m[0]
+}
+
+// Date is dd/MM/yyyy in local time (+07:00), as forms at the center write it.
+func (l lang) Date(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "—"
+	}
+	return t.In(dossier.Location).Format("02/01/2006")
+}
+
+// DateTime is dd/MM/yyyy HH:mm in local time.
+func (l lang) DateTime(t *time.Time) string {
+	if t == nil || t.IsZero() {
+		return "—"
+	}
+	return t.In(dossier.Location).Format("02/01/2006 15:04")
+}
+
+// Money formats whole đồng: 200.000 ₫ in Vietnamese, 200,000 ₫ in English.
+func (l lang) Money(amount int64) string {
+	sep := "."
+	if l == en {
+		sep = ","
+	}
+	neg := amount < 0
+	if neg {
+		amount = -amount
+	}
+	s := strconv.FormatInt(amount, 10)
+	var b strings.Builder
+	for i, ch := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(ch)
+	}
+	out := b.String() + " ₫"
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// Percent formats a rate from 0 to 1 (nil: no dossier resolved).
+func (l lang) Percent(rate *float64) string {
+	if rate == nil {
+		return "—"
+	}
+	s := strconv.FormatFloat(*rate*100, 'f', 1, 64)
+	if l == vi {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " %"
+}
+
+// Label translates a code of the API (a status, stage, channel, action…)
+// through the messages, falling back to the code itself.
+func (l lang) Label(kind, code string) string {
+	if code == "" {
+		return "—"
+	}
+	if _, ok := messages[kind+"."+code]; ok {
+		return l.T(kind + "." + code)
+	}
+	return code
+}
+
+// workCalendar is the official calendar built into the binary, with the
+// usual office hours: what "working time left" is counted in. An agency's
+// own office hours may differ slightly; the due times themselves are the
+// workflow's.
+var workCalendar = func() *calendar.Calendar {
+	table, err := calendar.ParseHolidays(data.Holidays)
+	if err != nil {
+		return calendar.Default()
+	}
+	c, err := calendar.New(calendar.DefaultWindows(), table)
+	if err != nil {
+		return calendar.Default()
+	}
+	return c
+}()
+
+// Left says how much working time remains until due, or how long it is
+// overdue, in working days and hours (a working day is 8 hours).
+func (l lang) Left(now time.Time, due *time.Time) string {
+	if due == nil {
+		return ""
+	}
+	if due.Before(now) {
+		return l.T("overdue")
+	}
+	d, err := workCalendar.Between(now, *due)
+	if err != nil {
+		d = calendar.Default().WorkingTimeBetween(now, *due)
+	}
+	days := int(d / (8 * time.Hour))
+	hours := int((d % (8 * time.Hour)) / time.Hour)
+	mins := int((d % time.Hour) / time.Minute)
+	switch {
+	case days > 0:
+		return strings.NewReplacer("{d}", strconv.Itoa(days), "{h}", strconv.Itoa(hours)).Replace(l.T("left_days"))
+	case hours > 0:
+		return strings.NewReplacer("{h}", strconv.Itoa(hours), "{m}", strconv.Itoa(mins)).Replace(l.T("left_hours"))
+	}
+	return strings.NewReplacer("{m}", strconv.Itoa(mins)).Replace(l.T("left_minutes"))
+}
+
+// messages: key → {Vietnamese, English}.
+var messages = map[string][2]string{
+	"app":              {"Một cửa — bàn làm việc", "One-stop — staff console"},
+	"track_title":      {"Tra cứu hồ sơ", "Track your dossier"},
+	"inbox":            {"Hồ sơ cần xử lý", "Inbox"},
+	"reports":          {"Báo cáo", "Reports"},
+	"signin":           {"Đăng nhập", "Sign in"},
+	"signout":          {"Đăng xuất", "Sign out"},
+	"signed_in_as":     {"Đang đăng nhập", "Signed in as"},
+	"language":         {"Ngôn ngữ", "Language"},
+	"not_found":        {"Không tìm thấy trang này.", "This page does not exist."},
+	"cross_site":       {"Yêu cầu không đến từ trang này nên bị từ chối.", "The request did not come from this site and was refused."},
+	"dev_signin":       {"Đăng nhập thử (chỉ môi trường phát triển)", "Development sign-in (development only)"},
+	"dev_signin_note":  {"Chọn vai trò và cơ quan; hệ thống cấp một mã thử có hiệu lực 10 giờ.", "Pick a role and an agency; a development token valid for 10 hours is issued."},
+	"oidc_signin":      {"Đăng nhập bằng tài khoản cơ quan", "Sign in with your organisation's account"},
+	"no_signin":        {"Chưa cấu hình cách đăng nhập (MOTCUA_OIDC_CLIENT_ID).", "No sign-in is configured (MOTCUA_OIDC_CLIENT_ID)."},
+	"name":             {"Họ tên", "Name"},
+	"role":             {"Vai trò", "Role"},
+	"agency":           {"Cơ quan", "Agency"},
+	"all_agencies":     {"Tất cả cơ quan", "All agencies"},
+	"role.portal":      {"Cổng dịch vụ công", "Portal"},
+	"role.intake_officer": {"Cán bộ tiếp nhận", "Intake officer"},
+	"role.reviewer":    {"Chuyên viên thụ lý", "Reviewer"},
+	"role.leader":      {"Lãnh đạo", "Leader"},
+	"role.admin":       {"Quản trị", "Administrator"},
+	"role.ops":         {"Vận hành", "Operations"},
+	"code":             {"Mã hồ sơ", "Dossier code"},
+	"procedure":        {"Thủ tục", "Procedure"},
+	"stage":            {"Bước", "Stage"},
+	"status":           {"Trạng thái", "Status"},
+	"channel":          {"Kênh nộp", "Channel"},
+	"due":              {"Hạn bước hiện tại", "Step due"},
+	"appointment":      {"Ngày hẹn trả", "Appointment"},
+	"applicant":        {"Người nộp", "Applicant"},
+	"search":           {"Tìm mã hồ sơ hoặc tên (không dấu)", "Search code or name (no diacritics)"},
+	"filter":           {"Lọc", "Filter"},
+	"any":              {"Tất cả", "Any"},
+	"overdue_only":     {"Chỉ hồ sơ quá hạn", "Overdue only"},
+	"due_week":         {"Đến hạn trong tuần này", "Due this week"},
+	"next_page":        {"Trang sau", "Next page"},
+	"first_page":       {"Trang đầu", "First page"},
+	"no_dossiers":      {"Không có hồ sơ nào.", "No dossiers."},
+	"overdue":          {"Quá hạn", "Overdue"},
+	"warning":          {"Sắp đến hạn", "Due soon"},
+	"on_track":         {"Trong hạn", "On track"},
+	"left_days":        {"còn {d} ngày {h} giờ làm việc", "{d} working days {h} h left"},
+	"left_hours":       {"còn {h} giờ {m} phút làm việc", "{h} h {m} min of working time left"},
+	"left_minutes":     {"còn {m} phút làm việc", "{m} min of working time left"},
+	"documents":        {"Thành phần hồ sơ", "Documents"},
+	"timeline":         {"Phiếu kiểm soát quá trình", "Control sheet"},
+	"fee":              {"Phí, lệ phí", "Fee"},
+	"shipment":         {"Bưu chính", "Shipment"},
+	"current_step":     {"Bước hiện tại", "Current step"},
+	"decisions":        {"Quyết định", "Decisions"},
+	"no_decisions":     {"Bạn không có quyết định nào cần đưa ra cho hồ sơ này lúc này.", "There is nothing for you to decide on this dossier now."},
+	"refused_by_api":   {"Không thực hiện được", "Not done"},
+	"done":             {"Đã ghi nhận.", "Recorded."},
+	"temporal_link":    {"Xem luồng xử lý trong Temporal UI", "Open the workflow in the Temporal UI"},
+	"id_number":        {"Số định danh", "Identity number"},
+	"phone":            {"Điện thoại", "Phone"},
+	"address":          {"Địa chỉ", "Address"},
+	"supplement_missing": {"Cần bổ sung", "To supplement"},
+	"supplement_due":   {"Hạn bổ sung", "Supplement due"},
+	"result_document":  {"Văn bản kết quả", "Result document"},
+	"return_method":    {"Hình thức trả kết quả", "Return"},
+	"received_at":      {"Ngày tiếp nhận", "Received"},
+	"submitted_at":     {"Ngày nộp", "Submitted"},
+	"amount":           {"Số tiền", "Amount"},
+	"note":             {"Ghi chú / lý do", "Note / reasons"},
+	"reason":           {"Lý do", "Reason"},
+	"missing_items":    {"Giấy tờ cần bổ sung (mỗi dòng một mục)", "Missing items (one per line)"},
+	"decision":         {"Quyết định", "Decision"},
+	"send":             {"Gửi", "Send"},
+	"form.intake":      {"Tiếp nhận hồ sơ", "Intake"},
+	"form.review":      {"Thẩm định", "Review"},
+	"form.approval":    {"Phê duyệt, ký", "Approve and sign"},
+	"form.supplement":  {"Nhận hồ sơ bổ sung tại quầy", "Supplement received at the counter"},
+	"form.payment":     {"Thu phí tại quầy", "Counter payment"},
+	"form.handover":    {"Trả kết quả tại quầy", "Counter handover"},
+	"form.apology":     {"Thư xin lỗi, hẹn lại ngày trả", "Apology letter with a new date"},
+	"form.extension":   {"Gia hạn bước hiện tại", "Extend the current step"},
+	"form.assignment":  {"Giao cho chuyên viên khác", "Assign to another reviewer"},
+	"form.stop":        {"Dừng xử lý (mẫu 05)", "Stop processing (form 05)"},
+	"decision.accept":  {"Tiếp nhận", "Accept"},
+	"decision.request_supplement": {"Yêu cầu bổ sung", "Request a supplement"},
+	"decision.refuse":  {"Từ chối", "Refuse"},
+	"decision.approve": {"Đồng ý", "Approve"},
+	"decision.return":  {"Trả lại bước trước", "Return"},
+	"decision.reject":  {"Không phê duyệt", "Reject"},
+	"assessed_fee":     {"Phí thẩm định (nếu có)", "Assessed fee (if any)"},
+	"result_file":      {"Tệp văn bản kết quả đã ký (tùy chọn)", "Signed result document file (optional)"},
+	"supplement_file":  {"Tệp giấy tờ bổ sung", "Supplement document file"},
+	"receipt_number":   {"Số biên lai", "Receipt number"},
+	"received_by":      {"Người nhận kết quả", "Received by"},
+	"new_appointment":  {"Ngày hẹn mới", "New appointment"},
+	"new_due":          {"Hạn mới của bước", "New step due time"},
+	"assignee":         {"Người được giao", "Assignee"},
+	"period":           {"Kỳ báo cáo", "Period"},
+	"from":             {"Từ ngày", "From"},
+	"to":               {"Đến ngày", "To"},
+	"show":             {"Xem", "Show"},
+	"download_csv":     {"Tải CSV", "Download CSV"},
+	"summary":          {"Tổng hợp II.06a", "Summary II.06a"},
+	"received_total":   {"Tiếp nhận", "Received"},
+	"carried_over":     {"Kỳ trước chuyển qua", "Carried over"},
+	"new":              {"Mới tiếp nhận", "New"},
+	"online":           {"Trực tuyến", "Online"},
+	"counter":          {"Trực tiếp", "At the counter"},
+	"postal":           {"Bưu chính", "By post"},
+	"resolved":         {"Đã giải quyết", "Resolved"},
+	"early":            {"Trước hạn", "Early"},
+	"on_time":          {"Đúng hạn", "On time"},
+	"late":             {"Quá hạn", "Late"},
+	"pending":          {"Đang giải quyết", "Pending"},
+	"not_due":          {"Chưa đến hạn", "Not due"},
+	"on_time_rate":     {"Tỷ lệ đúng hạn", "On-time rate"},
+	"monthly_rate":     {"Tỷ lệ đúng hạn theo tháng, năm", "Monthly on-time rate,"},
+	"month":            {"Tháng", "Month"},
+	"track_intro":      {"Nhập mã hồ sơ và mã tra cứu in trên giấy tiếp nhận.", "Enter the dossier code and the lookup key printed on your receipt."},
+	"lookup_key":       {"Mã tra cứu", "Lookup key"},
+	"look_up":          {"Tra cứu", "Look up"},
+	"next_step":        {"Việc cần làm tiếp", "What to do next"},
+	"next.supplement":  {"Hồ sơ cần bổ sung: vui lòng nộp bổ sung giấy tờ theo thông báo trước hạn bổ sung.", "Your dossier needs a supplement: send the missing documents named in the notice before the deadline."},
+	"next.pay":         {"Vui lòng nộp phí, lệ phí.", "Please pay the fee."},
+	"next.pay_link":    {"Thanh toán trực tuyến", "Pay online"},
+	"next.collect":     {"Kết quả đã có: mời đến bộ phận một cửa nhận kết quả, mang theo giấy tiếp nhận.", "Your result is ready: collect it at the one-stop counter with your receipt."},
+	"next.postal":      {"Kết quả được gửi qua bưu chính.", "Your result is on its way by post."},
+	"next.electronic":  {"Kết quả được trả điện tử.", "Your result is issued electronically."},
+	"next.wait":        {"Hồ sơ đang được xử lý; không cần làm gì thêm.", "Your dossier is being processed; nothing to do."},
+	"next.closed":      {"Hồ sơ đã kết thúc.", "Your dossier is closed."},
+	"bad_input":        {"Dữ liệu nhập không hợp lệ", "Invalid input"},
+	"stage.intake":     {"Tiếp nhận", "Intake"},
+	"stage.review":     {"Thẩm định", "Review"},
+	"stage.approval":   {"Phê duyệt", "Approval"},
+	"stage.payment":    {"Thu phí", "Payment"},
+	"stage.return":     {"Trả kết quả", "Return"},
+	"stage.done":       {"Hoàn tất", "Done"},
+	"status.submitted":            {"Mới đăng ký", "Submitted"},
+	"status.received":             {"Được tiếp nhận", "Received"},
+	"status.refused":              {"Không được tiếp nhận", "Refused"},
+	"status.processing":           {"Đang xử lý", "Processing"},
+	"status.supplement_requested": {"Yêu cầu bổ sung", "Supplement requested"},
+	"status.awaiting_payment":     {"Chờ nộp phí", "Awaiting payment"},
+	"status.withdrawn":            {"Rút hồ sơ", "Withdrawn"},
+	"status.stopped":              {"Dừng xử lý", "Stopped"},
+	"status.result_ready":         {"Đã có kết quả", "Result ready"},
+	"status.returned":             {"Đã trả kết quả", "Returned"},
+	"channel.online":              {"Trực tuyến", "Online"},
+	"channel.counter":             {"Trực tiếp", "Counter"},
+	"channel.postal":              {"Bưu chính", "Post"},
+	"return.counter":              {"Tại quầy", "At the counter"},
+	"return.postal":               {"Qua bưu chính", "By post"},
+	"return.electronic":           {"Điện tử", "Electronic"},
+	"fee.none":                    {"Không thu phí", "No fee"},
+	"fee.awaiting_payment":        {"Chờ nộp", "Awaiting payment"},
+	"fee.paid":                    {"Đã nộp", "Paid"},
+	"fee.refund_due":              {"Phải hoàn trả", "Refund due"},
+	"shipment.requested":          {"Đã yêu cầu gửi", "Requested"},
+	"shipment.picked_up":          {"Bưu tá đã nhận", "Picked up"},
+	"shipment.delivered":          {"Đã phát", "Delivered"},
+	"shipment.failed":             {"Phát không thành công", "Delivery failed"},
+}

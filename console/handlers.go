@@ -1,0 +1,617 @@
+package console
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/dossier"
+)
+
+// ---- sign-in ----
+
+type signinData struct {
+	Dev      bool
+	OIDC     bool
+	Roles    []auth.Role
+	Agencies []string
+}
+
+// agencies are every agency named in the catalog (intake agencies and step
+// departments), read from the API as a short-lived ops principal.
+func (c *Console) agencies(r *http.Request) []string {
+	tok, err := c.o.DevTokens.Mint(auth.Principal{Subject: "console-signin", Role: auth.RoleOps}, time.Minute)
+	if err != nil {
+		return nil
+	}
+	var procs struct {
+		Items []procedureView `json:"items"`
+	}
+	if _, err := c.call(r, tok, http.MethodGet, "/v1/procedures", nil, &procs); err != nil {
+		c.log.Warn("console: list procedures for sign-in", "error", err)
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range procs.Items {
+		for _, a := range append([]string{p.IntakeAgency}, p.Departments()...) {
+			if a != "" && !seen[a] {
+				seen[a] = true
+				out = append(out, a)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *Console) signinPage(w http.ResponseWriter, r *http.Request) {
+	d := signinData{Dev: c.o.DevTokens != nil, OIDC: c.o.OIDC != nil}
+	if d.Dev {
+		d.Roles = []auth.Role{auth.RoleIntakeOfficer, auth.RoleReviewer, auth.RoleLeader, auth.RoleAdmin, auth.RoleOps}
+		d.Agencies = c.agencies(r)
+	}
+	c.render(w, r, http.StatusOK, "signin", "signin", d, "", "")
+}
+
+// devSignin mints a development token for the chosen role, agency and name
+// (development only: the route exists only with a minter).
+func (c *Console) devSignin(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		c.errorPage(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
+	p := auth.Principal{Subject: strings.TrimSpace(r.PostForm.Get("name")), Role: auth.Role(r.PostForm.Get("role")),
+		Agency: strings.TrimSpace(r.PostForm.Get("agency"))}
+	if p.Role == auth.RoleOps || p.Role == auth.RoleAdmin {
+		p.Agency = "" // all agencies
+	}
+	tok, err := c.o.DevTokens.Mint(p, sessionTTL)
+	if err != nil {
+		d := signinData{Dev: true, OIDC: c.o.OIDC != nil,
+			Roles:    []auth.Role{auth.RoleIntakeOfficer, auth.RoleReviewer, auth.RoleLeader, auth.RoleAdmin, auth.RoleOps},
+			Agencies: c.agencies(r)}
+		c.render(w, r, http.StatusBadRequest, "signin", "signin", d, "", err.Error())
+		return
+	}
+	c.setSession(w, tok, sessionTTL)
+	next := "/console/inbox"
+	if p.Role == auth.RoleAdmin {
+		next = "/console/reports"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (c *Console) signout(w http.ResponseWriter, r *http.Request) {
+	c.clearSession(w)
+	http.Redirect(w, r, "/console/signin", http.StatusSeeOther)
+}
+
+// ---- inbox ----
+
+type inboxData struct {
+	Items      []dossierView
+	Procedures []procedureView
+	Stages     []string
+	Channels   []string
+	Q          url.Values
+	Next       string
+	First      string
+}
+
+// endOfWeek is Sunday 24:00 local of the week of now.
+func endOfWeek(now time.Time) time.Time {
+	t := now.In(dossier.Location)
+	days := (7 - int(t.Weekday())) % 7
+	y, m, d := t.Date()
+	return time.Date(y, m, d+days+1, 0, 0, 0, 0, dossier.Location)
+}
+
+func (c *Console) inbox(w http.ResponseWriter, r *http.Request) {
+	in := r.URL.Query()
+	q := url.Values{}
+	for _, k := range []string{"stage", "procedure", "channel", "q", "cursor"} {
+		if v := strings.TrimSpace(in.Get(k)); v != "" {
+			q.Set(k, v)
+		}
+	}
+	if in.Get("overdue") == "true" {
+		q.Set("overdue", "true")
+	}
+	if in.Get("week") == "true" {
+		q.Set("due_before", endOfWeek(c.o.Now()).Format(time.RFC3339))
+	}
+	q.Set("limit", "25")
+	data := inboxData{Q: in, Stages: []string{"intake", "review", "approval", "payment", "return"},
+		Channels: []string{"online", "counter", "postal"}}
+	var procs struct {
+		Items []procedureView `json:"items"`
+	}
+	if err := c.get(r, "/v1/procedures", &procs); err == nil {
+		data.Procedures = procs.Items
+	}
+	var list listView
+	failed := ""
+	if err := c.get(r, "/v1/dossiers?"+q.Encode(), &list); err != nil {
+		failed = c.failure(r, err)
+	}
+	data.Items = list.Items
+	if list.NextCursor != nil {
+		nq := url.Values{}
+		for k, v := range in {
+			nq[k] = v
+		}
+		nq.Set("cursor", *list.NextCursor)
+		data.Next = "/console/inbox?" + nq.Encode()
+	}
+	if in.Get("cursor") != "" {
+		fq := url.Values{}
+		for k, v := range in {
+			fq[k] = v
+		}
+		fq.Del("cursor")
+		data.First = "/console/inbox?" + fq.Encode()
+	}
+	c.render(w, r, http.StatusOK, "inbox", "inbox", data, "", failed)
+}
+
+// failure is what a failed API call shows: the API's own detail, or a
+// generic line for anything else (logged).
+func (c *Console) failure(r *http.Request, err error) string {
+	var p *problem
+	if errors.As(err, &p) {
+		return p.Error()
+	}
+	c.log.Error("console", "path", r.URL.Path, "error", err)
+	return "internal error"
+}
+
+// ---- dossier ----
+
+type dossierData struct {
+	D          dossierView
+	Procedure  procedureView
+	Events     []eventView
+	Forms      []string
+	IDShown    string
+	TemporalUI string
+	Local      string // now as a datetime-local value, for date inputs
+}
+
+// Has reports whether the form is offered.
+func (d dossierData) Has(form string) bool { return slices.Contains(d.Forms, form) }
+
+// maskID shows the last 3 digits of an identity number: the API masks it
+// for roles that may not see it; the console never shows more on a page
+// that may be on a counter screen.
+func maskID(id string) string {
+	if strings.ContainsAny(id, "*xX•") || len(id) <= 3 {
+		return id
+	}
+	return strings.Repeat("•", len(id)-3) + id[len(id)-3:]
+}
+
+// forms are the decisions p may take on d now: the stage must fit and the
+// authorization policy (the API's own, auth.Authorize) must allow it. The
+// API decides again when the form is sent.
+func forms(p auth.Principal, d dossierView, proc procedureView) []string {
+	if d.Final() {
+		return nil
+	}
+	f := auth.Facts{ReceivingAgency: d.AgencyCode, ApprovalDepartment: proc.ApprovalDepartment(), Departments: proc.Departments()}
+	if d.CurrentStep != nil {
+		f.StepDepartments = d.CurrentStep.Departments
+	}
+	may := func(a auth.Action) bool { return auth.Authorize(p, a, f) == nil }
+	pending := d.CurrentStep != nil && slices.Contains(d.CurrentStep.Pending, p.Agency)
+	var out []string
+	add := func(ok bool, form string) {
+		if ok {
+			out = append(out, form)
+		}
+	}
+	add(d.Status == "submitted" && may(auth.Intake), "intake")
+	add(d.Status == "supplement_requested" && may(auth.Supplement), "supplement")
+	add(d.Stage == "review" && d.Status != "supplement_requested" && pending && may(auth.Review), "review")
+	add(d.Stage == "approval" && may(auth.Approval), "approval")
+	add(d.Fee.Status == "awaiting_payment" && d.Stage == "payment" && may(auth.CounterPayment), "payment")
+	add(d.Status == "result_ready" && d.ReturnMethod != "electronic" && may(auth.Handover), "handover")
+	inStep := d.Stage == "review" || d.Stage == "approval"
+	add(inStep && may(auth.Extension), "extension")
+	add(inStep && may(auth.Apology), "apology")
+	add(d.Stage == "review" && pending && may(auth.Assignment), "assignment")
+	add(d.Status != "result_ready" && may(auth.Stop), "stop")
+	return out
+}
+
+func (c *Console) dossierPage(w http.ResponseWriter, r *http.Request) {
+	flash := ""
+	if r.URL.Query().Get("done") != "" {
+		flash = c.lang(r).T("done")
+	}
+	c.showDossier(w, r, flash, "")
+}
+
+func (c *Console) showDossier(w http.ResponseWriter, r *http.Request, flash, failed string) {
+	code := chi.URLParam(r, "code")
+	var data dossierData
+	if err := c.get(r, "/v1/dossiers/"+url.PathEscape(code), &data.D); err != nil {
+		status := http.StatusBadGateway
+		var p *problem
+		if errors.As(err, &p) {
+			status = p.Status
+		}
+		c.render(w, r, status, "error", "app", nil, "", c.failure(r, err))
+		return
+	}
+	var events struct {
+		Items []eventView `json:"items"`
+	}
+	if err := c.get(r, "/v1/dossiers/"+url.PathEscape(code)+"/events", &events); err != nil && failed == "" {
+		failed = c.failure(r, err)
+	}
+	data.Events = events.Items
+	_ = c.get(r, "/v1/procedures/"+url.PathEscape(data.D.ProcedureCode), &data.Procedure)
+	who := sessionOf(r).who
+	data.Forms = forms(who, data.D, data.Procedure)
+	if a := data.D.Applicant; a != nil {
+		data.IDShown = maskID(a.IDNumber)
+	}
+	if who.Role == auth.RoleOps && c.o.TemporalUIURL != "" {
+		ns := c.o.Namespace
+		if ns == "" {
+			ns = "default"
+		}
+		data.TemporalUI = c.o.TemporalUIURL + "/namespaces/" + url.PathEscape(ns) + "/workflows/" + url.PathEscape(data.D.Code)
+	}
+	data.Local = c.o.Now().In(dossier.Location).Format("2006-01-02T15:04")
+	status := http.StatusOK
+	if failed != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	c.render(w, r, status, "dossier", "app", data, flash, failed)
+}
+
+// maxUpload bounds a document uploaded to be fingerprinted (it is hashed,
+// not stored: dossiers carry document hashes).
+const maxUpload = 32 << 20
+
+// fileDigest reads an uploaded file's name and SHA-256; ok is false when
+// none was sent.
+func fileDigest(r *http.Request, field string) (name, digest string, ok bool, err error) {
+	f, hdr, err := r.FormFile(field)
+	if errors.Is(err, http.ErrMissingFile) {
+		return "", "", false, nil
+	}
+	if err != nil {
+		return "", "", false, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", "", false, err
+	}
+	return hdr.Filename, hex.EncodeToString(h.Sum(nil)), true, nil
+}
+
+// localTime reads a datetime-local input as local time (+07:00).
+func localTime(s string) (*time.Time, bool) {
+	if s == "" {
+		return nil, true
+	}
+	t, err := time.ParseInLocation("2006-01-02T15:04", s, dossier.Location)
+	if err != nil {
+		return nil, false
+	}
+	return &t, true
+}
+
+func lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// decide turns a decision form into the API's request and sends it as the
+// signed-in person; the page then shows the dossier as the API answered,
+// or the API's reason for refusing.
+func (c *Console) decide(w http.ResponseWriter, r *http.Request) {
+	code, action := chi.URLParam(r, "code"), chi.URLParam(r, "action")
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(maxUpload)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		c.showDossier(w, r, "", c.lang(r).T("bad_input")+": "+err.Error())
+		return
+	}
+	f := r.PostForm
+	var body map[string]any
+	var bad string
+	switch action {
+	case "intake":
+		body = map[string]any{"decision": f.Get("decision"), "note": f.Get("note")}
+		if m := lines(f.Get("missing")); len(m) > 0 {
+			body["missing"] = m
+		}
+	case "review":
+		body = map[string]any{"decision": f.Get("decision"), "note": f.Get("note")}
+		if m := lines(f.Get("missing")); len(m) > 0 {
+			body["missing"] = m
+		}
+		if s := strings.TrimSpace(f.Get("assessed_fee")); s != "" {
+			n, perr := strconv.ParseInt(strings.NewReplacer(".", "", ",", "", " ", "").Replace(s), 10, 64)
+			if perr != nil {
+				bad = "assessed_fee"
+			}
+			body["assessed_fee"] = n
+		}
+	case "approval":
+		body = map[string]any{"decision": f.Get("decision"), "note": f.Get("note")}
+		name, digest, ok, ferr := fileDigest(r, "result")
+		if ferr != nil {
+			bad = "result"
+		} else if ok {
+			body["result_document"] = map[string]any{"name": name, "sha256": digest}
+		}
+	case "supplement":
+		name, digest, ok, ferr := fileDigest(r, "document")
+		if ferr != nil || !ok {
+			bad = "document"
+		}
+		body = map[string]any{"documents": []map[string]any{{"name": name, "sha256": digest}}, "note": f.Get("note")}
+	case "payment":
+		n, perr := strconv.ParseInt(strings.NewReplacer(".", "", ",", "", " ", "").Replace(f.Get("amount")), 10, 64)
+		if perr != nil {
+			bad = "amount"
+		}
+		body = map[string]any{"receipt_number": f.Get("receipt_number"), "amount": n}
+	case "handover":
+		body = map[string]any{"received_by": f.Get("received_by")}
+	case "apology":
+		t, ok := localTime(f.Get("new_appointment_at"))
+		if !ok {
+			bad = "new_appointment_at"
+		}
+		body = map[string]any{"reason": f.Get("reason"), "new_appointment_at": t}
+	case "extension":
+		t, ok := localTime(f.Get("new_due_at"))
+		if !ok {
+			bad = "new_due_at"
+		}
+		body = map[string]any{"reason": f.Get("reason"), "new_due_at": t}
+	case "assignment":
+		body = map[string]any{"assignee": f.Get("assignee")}
+	case "stop":
+		body = map[string]any{"reason": f.Get("reason")}
+	default:
+		c.errorPage(w, r, http.StatusNotFound, c.lang(r).T("not_found"))
+		return
+	}
+	if bad != "" {
+		c.showDossier(w, r, "", fmt.Sprintf("%s: %s", c.lang(r).T("bad_input"), bad))
+		return
+	}
+	_, err = c.call(r, sessionOf(r).token, http.MethodPost, "/v1/dossiers/"+url.PathEscape(code)+"/"+action, body, nil)
+	if err != nil {
+		c.showDossier(w, r, "", c.failure(r, err))
+		return
+	}
+	// Post/redirect/get: a reload does not send the decision again.
+	http.Redirect(w, r, "/console/dossiers/"+url.PathEscape(code)+"?done="+url.QueryEscape(action), http.StatusSeeOther)
+}
+
+// ---- reports ----
+
+type reportsData struct {
+	From, To, Agency string
+	AllAgencies      bool
+	Agencies         []string
+	Summary          *figuresView
+	Monthly          *monthlyView
+	Chart            chart
+	CSV              string
+}
+
+func (c *Console) reportQuery(r *http.Request) (from, to, agency string) {
+	now := c.o.Now().In(dossier.Location)
+	from, to, agency = r.URL.Query().Get("from"), r.URL.Query().Get("to"), r.URL.Query().Get("agency")
+	if from == "" {
+		from = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, dossier.Location).Format(time.DateOnly)
+	}
+	if to == "" {
+		to = now.Format(time.DateOnly)
+	}
+	if sc := auth.ScopeOf(sessionOf(r).who); !sc.AllAgencies {
+		agency = sc.Agency
+	}
+	return from, to, agency
+}
+
+func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
+	from, to, agency := c.reportQuery(r)
+	who := sessionOf(r).who
+	data := reportsData{From: from, To: to, Agency: agency, AllAgencies: auth.ScopeOf(who).AllAgencies}
+	q := url.Values{"from": {from}, "to": {to}}
+	if agency != "" {
+		q.Set("agency", agency)
+	}
+	data.CSV = "/console/reports.csv?" + q.Encode()
+	failed := ""
+	var sum figuresView
+	if err := c.get(r, "/v1/reports/summary?"+q.Encode(), &sum); err != nil {
+		failed = c.failure(r, err)
+	} else {
+		data.Summary = &sum
+	}
+	year := from[:4]
+	mq := url.Values{"year": {year}}
+	if agency != "" {
+		mq.Set("agency", agency)
+	}
+	var m monthlyView
+	if failed == "" {
+		if err := c.get(r, "/v1/reports/monthly?"+mq.Encode(), &m); err != nil {
+			failed = c.failure(r, err)
+		} else {
+			data.Monthly = &m
+			data.Chart = monthlyChart(m, c.lang(r))
+		}
+	}
+	if data.AllAgencies {
+		var procs struct {
+			Items []procedureView `json:"items"`
+		}
+		if err := c.get(r, "/v1/procedures", &procs); err == nil {
+			seen := map[string]bool{}
+			for _, p := range procs.Items {
+				for _, a := range append([]string{p.IntakeAgency}, p.Departments()...) {
+					if !seen[a] {
+						seen[a] = true
+						data.Agencies = append(data.Agencies, a)
+					}
+				}
+			}
+			sort.Strings(data.Agencies)
+		}
+	}
+	status := http.StatusOK
+	if failed != "" {
+		status = http.StatusUnprocessableEntity
+	}
+	c.render(w, r, status, "reports", "reports", data, "", failed)
+}
+
+// reportsCSV hands over the API's CSV as it is.
+func (c *Console) reportsCSV(w http.ResponseWriter, r *http.Request) {
+	from, to, agency := c.reportQuery(r)
+	q := url.Values{"from": {from}, "to": {to}}
+	if agency != "" {
+		q.Set("agency", agency)
+	}
+	rec, err := c.call(r, sessionOf(r).token, http.MethodGet, "/v1/reports/summary.csv?"+q.Encode(), nil, nil)
+	if err != nil {
+		c.errorPage(w, r, http.StatusUnprocessableEntity, c.failure(r, err))
+		return
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition"} {
+		w.Header().Set(h, rec.header.Get(h))
+	}
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(rec.body.Bytes())
+}
+
+// chart is the monthly on-time rate as bars, laid out here so the template
+// only draws (inline SVG: no script, no image files).
+type chart struct {
+	Bars []bar
+}
+
+type bar struct {
+	X, Y, W, H  int
+	Label, Rate string
+	LabelX      int
+	Empty       bool
+}
+
+func monthlyChart(m monthlyView, l lang) chart {
+	const height, barW, gap, left = 160, 28, 12, 40
+	var ch chart
+	for i, it := range m.Items {
+		b := bar{X: left + i*(barW+gap), W: barW, Label: it.Month[5:], Rate: l.Percent(it.OnTimeRate)}
+		b.LabelX = b.X + barW/2
+		if it.OnTimeRate == nil {
+			b.Empty, b.H, b.Y = true, 2, 20+height-2
+		} else {
+			b.H = int(*it.OnTimeRate * height)
+			b.Y = 20 + height - b.H
+		}
+		ch.Bars = append(ch.Bars, b)
+	}
+	return ch
+}
+
+// ---- public tracking ----
+
+type trackData struct {
+	Code, Key string
+	D         *publicView
+	Next      string
+	PayURL    string
+}
+
+func (c *Console) trackPage(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, "track", "track_title", trackData{}, "", "")
+}
+
+// nextStep is what the applicant has to do now, in the page's words.
+func nextStep(d publicView) string {
+	switch {
+	case d.Status == "supplement_requested":
+		return "next.supplement"
+	case d.Fee.Status == "awaiting_payment":
+		return "next.pay"
+	case d.Status == "result_ready" && d.ReturnMethod == "counter":
+		return "next.collect"
+	case d.Status == "result_ready" && d.ReturnMethod == "postal":
+		return "next.postal"
+	case d.Status == "result_ready":
+		return "next.electronic"
+	case slices.Contains([]string{"returned", "refused", "withdrawn", "stopped"}, d.Status):
+		return "next.closed"
+	}
+	return "next.wait"
+}
+
+// track looks the dossier up through the public lookup API, from the
+// applicant's address, so its rate limit applies to the page too. The key
+// is posted, never put in a URL (logs, history).
+func (c *Console) track(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		c.render(w, r, http.StatusBadRequest, "track", "track_title", trackData{}, "", err.Error())
+		return
+	}
+	data := trackData{Code: strings.TrimSpace(r.PostForm.Get("code")), Key: ""}
+	key := r.PostForm.Get("key")
+	var d publicView
+	path := "/v1/public/dossiers/" + url.PathEscape(data.Code) + "?" + url.Values{"key": {key}}.Encode()
+	if data.Code == "" {
+		path = "/v1/public/dossiers/-?" + url.Values{"key": {key}}.Encode()
+	}
+	_, err := c.call(r, "", http.MethodGet, path, nil, &d)
+	if err != nil {
+		status := http.StatusBadGateway
+		var p *problem
+		if errors.As(err, &p) {
+			status = p.Status
+		}
+		c.render(w, r, status, "track", "track_title", data, "", c.failure(r, err))
+		return
+	}
+	data.D = &d
+	data.Next = nextStep(d)
+	if d.Fee.PayURL != nil && d.Fee.Status == "awaiting_payment" {
+		if u, err := url.Parse(*d.Fee.PayURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
+			data.PayURL = u.String()
+		}
+	}
+	c.render(w, r, http.StatusOK, "track", "track_title", data, "", "")
+}

@@ -197,7 +197,7 @@ func (b *browser) text(sel string) string {
 
 func (b *browser) has(sel string) bool {
 	b.t.Helper()
-	return value(b, chromedp.Evaluate[bool](`document.querySelector(` + jsString(sel) + `) !== null`))
+	return value(b, chromedp.Evaluate[bool](`document.querySelector(`+jsString(sel)+`) !== null`))
 }
 
 func jsString(s string) string {

@@ -91,7 +91,8 @@ type dossierView struct {
 }
 
 // State is the dossier's urgency as the inbox shows it, by colour and by
-// word: overdue, warning (the step's warning time has passed) or ok.
+// word: overdue, warning (the step's warning time has passed), on_track,
+// or "" when no step is running (nothing is due).
 func (d dossierView) State(now time.Time) string {
 	if d.Overdue {
 		return "overdue"
@@ -103,8 +104,9 @@ func (d dossierView) State(now time.Time) string {
 		if s.WarnAt != nil && now.After(*s.WarnAt) {
 			return "warning"
 		}
+		return "on_track"
 	}
-	return "on_track"
+	return ""
 }
 
 // StepDue is the current step's due time (nil when no step is running).

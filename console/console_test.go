@@ -144,6 +144,21 @@ func TestFormats(t *testing.T) {
 	require.Equal(t, "còn 2 ngày 3 giờ làm việc", vi.Left(fri, &later))
 }
 
+func TestDatesAreTypedDayFirst(t *testing.T) {
+	t.Parallel()
+	got, ok := localTime("11/12/2026 10:30")
+	require.True(t, ok)
+	require.Equal(t, "2026-12-11T10:30:00+07:00", got.Format(time.RFC3339))
+	got, ok = localTime("11/12/2026")
+	require.True(t, ok)
+	require.Equal(t, "2026-12-11T17:00:00+07:00", got.Format(time.RFC3339), "a date alone: end of the working day")
+	_, ok = localTime("12/31/2026 10:30")
+	require.False(t, ok, "month-first is not a date here")
+	d, ok := localDay("01/02/2026")
+	require.True(t, ok)
+	require.Equal(t, "2026-02-01", d.Format(time.DateOnly))
+}
+
 func TestIdentityNumberIsMasked(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, "•••••••••789", maskID("079123456789"))

@@ -321,6 +321,7 @@ var messages = map[string][2]string{
 	"return.postal":               {"Qua bưu chính", "By post"},
 	"return.electronic":           {"Điện tử", "Electronic"},
 	"fee.none":                    {"Không thu phí", "No fee"},
+	"fee.not_yet":                 {"chưa đến bước thu phí", "not requested yet"},
 	"fee.awaiting_payment":        {"Chờ nộp", "Awaiting payment"},
 	"fee.paid":                    {"Đã nộp", "Paid"},
 	"fee.refund_due":              {"Phải hoàn trả", "Refund due"},

@@ -187,7 +187,7 @@ type dossierData struct {
 	Forms      []string
 	IDShown    string
 	TemporalUI string
-	Local      string // now as a datetime-local value, for date inputs
+	Local      string // the step's due time as dd/mm/yyyy hh:mm, to start from in date fields
 }
 
 // Has reports whether the form is offered.
@@ -276,7 +276,9 @@ func (c *Console) showDossier(w http.ResponseWriter, r *http.Request, flash, fai
 		}
 		data.TemporalUI = c.o.TemporalUIURL + "/namespaces/" + url.PathEscape(ns) + "/workflows/" + url.PathEscape(data.D.Code)
 	}
-	data.Local = c.o.Now().In(dossier.Location).Format("2006-01-02T15:04")
+	if due := data.D.StepDue(); due != nil {
+		data.Local = due.In(dossier.Location).Format("02/01/2006 15:04")
+	}
 	status := http.StatusOK
 	if failed != "" {
 		status = http.StatusUnprocessableEntity
@@ -306,16 +308,34 @@ func fileDigest(r *http.Request, field string) (name, digest string, ok bool, er
 	return hdr.Filename, hex.EncodeToString(h.Sum(nil)), true, nil
 }
 
-// localTime reads a datetime-local input as local time (+07:00).
+// localTime reads a date and time typed as dd/mm/yyyy hh:mm (a date alone
+// means the end of the working day, 17:00), local time (+07:00).
 func localTime(s string) (*time.Time, bool) {
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, true
 	}
-	t, err := time.ParseInLocation("2006-01-02T15:04", s, dossier.Location)
-	if err != nil {
-		return nil, false
+	for _, layout := range []string{"02/01/2006 15:04", "2/1/2006 15:04", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, s, dossier.Location); err == nil {
+			return &t, true
+		}
 	}
-	return &t, true
+	if d, ok := localDay(s); ok {
+		t := d.Add(17 * time.Hour)
+		return &t, true
+	}
+	return nil, false
+}
+
+// localDay reads a date typed as dd/mm/yyyy (or yyyy-mm-dd) as local
+// midnight.
+func localDay(s string) (time.Time, bool) {
+	for _, layout := range []string{"02/01/2006", "2/1/2006", time.DateOnly} {
+		if t, err := time.ParseInLocation(layout, strings.TrimSpace(s), dossier.Location); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 func lines(s string) []string {
@@ -423,39 +443,58 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request) {
 
 type reportsData struct {
 	From, To, Agency string
-	AllAgencies      bool
-	Agencies         []string
-	Summary          *figuresView
-	Monthly          *monthlyView
-	Chart            chart
-	CSV              string
+	// FromShown and ToShown are the period as people write dates.
+	FromShown, ToShown string
+	AllAgencies        bool
+	Agencies           []string
+	Summary            *figuresView
+	Monthly            *monthlyView
+	Chart              chart
+	CSV                string
 }
 
-func (c *Console) reportQuery(r *http.Request) (from, to, agency string) {
+// reportQuery reads the period (dd/mm/yyyy; default this year so far) and
+// the agency (a leader's own, always). from and to are the API's dates.
+func (c *Console) reportQuery(r *http.Request) (from, to, agency string, err error) {
 	now := c.o.Now().In(dossier.Location)
-	from, to, agency = r.URL.Query().Get("from"), r.URL.Query().Get("to"), r.URL.Query().Get("agency")
-	if from == "" {
-		from = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, dossier.Location).Format(time.DateOnly)
+	q := r.URL.Query()
+	start, end := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, dossier.Location), now
+	if s := q.Get("from"); s != "" {
+		var ok bool
+		if start, ok = localDay(s); !ok {
+			err = fmt.Errorf("%s: %q (dd/mm/yyyy)", c.lang(r).T("bad_input"), s)
+		}
 	}
-	if to == "" {
-		to = now.Format(time.DateOnly)
+	if s := q.Get("to"); s != "" {
+		var ok bool
+		if end, ok = localDay(s); !ok {
+			err = fmt.Errorf("%s: %q (dd/mm/yyyy)", c.lang(r).T("bad_input"), s)
+		}
 	}
+	agency = q.Get("agency")
 	if sc := auth.ScopeOf(sessionOf(r).who); !sc.AllAgencies {
 		agency = sc.Agency
 	}
-	return from, to, agency
+	return start.Format(time.DateOnly), end.Format(time.DateOnly), agency, err
 }
 
 func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
-	from, to, agency := c.reportQuery(r)
+	from, to, agency, qerr := c.reportQuery(r)
 	who := sessionOf(r).who
 	data := reportsData{From: from, To: to, Agency: agency, AllAgencies: auth.ScopeOf(who).AllAgencies}
+	f, _ := localDay(from)
+	t, _ := localDay(to)
+	data.FromShown, data.ToShown = f.Format("02/01/2006"), t.Format("02/01/2006")
 	q := url.Values{"from": {from}, "to": {to}}
 	if agency != "" {
 		q.Set("agency", agency)
 	}
 	data.CSV = "/console/reports.csv?" + q.Encode()
 	failed := ""
+	if qerr != nil {
+		c.render(w, r, http.StatusBadRequest, "reports", "reports", data, "", qerr.Error())
+		return
+	}
 	var sum figuresView
 	if err := c.get(r, "/v1/reports/summary?"+q.Encode(), &sum); err != nil {
 		failed = c.failure(r, err)
@@ -502,7 +541,11 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
 
 // reportsCSV hands over the API's CSV as it is.
 func (c *Console) reportsCSV(w http.ResponseWriter, r *http.Request) {
-	from, to, agency := c.reportQuery(r)
+	from, to, agency, err := c.reportQuery(r)
+	if err != nil {
+		c.errorPage(w, r, http.StatusBadRequest, err.Error())
+		return
+	}
 	q := url.Values{"from": {from}, "to": {to}}
 	if agency != "" {
 		q.Set("agency", agency)

@@ -243,6 +243,8 @@ else
 	export TEMPORAL_ADDRESS=127.0.0.1:$T_PORT
 	wait_for_temporal "$TEMPORAL_ADDRESS" 60
 	TEMPORAL_UI_URL="http://127.0.0.1:$T_UI_PORT"
+	# The staff console links ops to a dossier's workflow in this UI.
+	export MOTCUA_TEMPORAL_UI_URL=${MOTCUA_TEMPORAL_UI_URL:-$TEMPORAL_UI_URL}
 fi
 ensure_search_attributes "$TEMPORAL_ADDRESS" "$TEMPORAL_NAMESPACE"
 "$TEMPORAL_BIN" operator namespace update --address "$TEMPORAL_ADDRESS" --command-timeout 30s \
@@ -317,6 +319,8 @@ cat <<EOF
   motcua is running
   ---------------------------------------------------------------
   API            $API_URL
+  Staff console  $API_URL/console   (development sign-in: pick a role and an agency)
+  Tracking page  $API_URL/track     (dossier code + lookup key)
   API docs       $API_URL/docs
   OpenAPI        $API_URL/openapi.json
   Temporal UI    $TEMPORAL_UI_URL   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)

@@ -44,16 +44,12 @@ type documentView struct {
 	SHA256 string `json:"sha256"`
 }
 
-// applicantView is the applicant as the API returns it to this caller
-// (when it returns one): the API decides whether the identity number is
-// masked; the console masks what it shows anyway unless the API sent it
-// in full to a role that may see it.
+// applicantView is the applicant as the API returns it to this caller: the
+// API masks the identity number (0792******34) for whoever may not see it
+// in full (auth.SeesIdentityNumber), and the page shows what it got.
 type applicantView struct {
 	FullName string `json:"full_name"`
 	IDNumber string `json:"id_number"`
-	Phone    string `json:"phone"`
-	Email    string `json:"email"`
-	Address  string `json:"address"`
 }
 
 type dossierView struct {

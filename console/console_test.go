@@ -159,12 +159,6 @@ func TestDatesAreTypedDayFirst(t *testing.T) {
 	require.Equal(t, "2026-02-01", d.Format(time.DateOnly))
 }
 
-func TestIdentityNumberIsMasked(t *testing.T) {
-	t.Parallel()
-	require.Equal(t, "•••••••••789", maskID("079123456789"))
-	require.Equal(t, "*******6789", maskID("*******6789"), "already masked by the API: shown as it came")
-}
-
 func TestFormsFollowThePolicyAndTheStage(t *testing.T) {
 	t.Parallel()
 	proc := procedureView{IntakeAgency: "C"}
@@ -207,4 +201,106 @@ func TestFormsFollowThePolicyAndTheStage(t *testing.T) {
 	ready := dossierView{AgencyCode: "C", Status: "result_ready", Stage: "return", ReturnMethod: "counter"}
 	require.Equal(t, []string{"handover"}, forms(officer, ready, proc))
 	require.Empty(t, forms(officer, dossierView{AgencyCode: "C", Status: "returned", Stage: "done"}, proc))
+}
+
+// stubAPI answers like the API for one dossier in every state the pages
+// draw: a step running with branches, a supplement, a result document, a
+// shipment, events, a procedure, reports.
+func stubAPI(t *testing.T) http.Handler {
+	t.Helper()
+	answers := map[string]string{
+		"/v1/dossiers/D-1": `{"code":"D-1","procedure_code":"P","agency_code":"C","channel":"online","status":"processing",
+			"stage":"review","submitted_at":"2026-03-02T08:00:00+07:00","received_at":"2026-03-02T09:00:00+07:00",
+			"appointment_at":"2026-03-20T17:00:00+07:00","overdue":false,"fee":{"amount":200000,"status":"none"},
+			"return_method":"postal","shipment":{"waybill":"W1","status":"requested"},
+			"current_step":{"name":"review","departments":["J"],"pending_departments":["J"],"due_at":"2026-03-10T17:00:00+07:00",
+			"warn_at":"2026-03-09T17:00:00+07:00","branches":[{"department":"J","due_at":"2026-03-10T17:00:00+07:00","decided":false,"assignee":"x"}]},
+			"applicant":{"full_name":"Nguyễn Văn A","id_number":"0791******89"},
+			"supplement":{"requested_at":"2026-03-03T08:00:00+07:00","due_at":"2026-03-13T08:00:00+07:00","missing":["a","b"]},
+			"result_document":{"name":"r.pdf","sha256":"ab","issued_at":"2026-03-04T08:00:00+07:00"}}`,
+		"/v1/dossiers/D-1/events": `{"items":[{"seq":1,"at":"2026-03-02T08:00:00+07:00","action":"submitted","actor":"p (portal)",
+			"from_stage":"intake","to_stage":"intake","from_status":"submitted","to_status":"submitted","note":"n","on_time":"early"}]}`,
+		"/v1/procedures/P": `{"code":"P","name":"Proc","name_vi":"Thủ tục","intake_agency":"C","fee":{"kind":"assessed","amount":0},
+			"steps":[{"name":"review","department":"J"},{"name":"approval","department":"J"}]}`,
+		"/v1/procedures":          `{"items":[{"code":"P","name":"Proc","name_vi":"Thủ tục","intake_agency":"C","steps":[{"name":"review","department":"J"}]}]}`,
+		"/v1/dossiers":            `{"items":[],"next_cursor":"abc"}`,
+		"/v1/reports/summary":     `{"received":{"new":3},"resolved":{"total":2,"on_time":2},"pending":{},"on_time_rate":1}`,
+		"/v1/reports/monthly":     `{"year":2026,"items":[{"month":"2026-01","on_time_rate":0.5},{"month":"2026-02","on_time_rate":null}]}`,
+		"/v1/public/dossiers/D-1": `{"code":"D-1","procedure_code":"P","status":"awaiting_payment","stage":"payment","fee":{"amount":5,"status":"awaiting_payment","pay_url":"https://pay.example/x"},"return_method":"counter"}`,
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := answers[r.URL.Path]
+		if !ok {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"status":404,"detail":"no such thing"}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	})
+}
+
+func TestEveryPageRendersForEveryRole(t *testing.T) {
+	t.Parallel()
+	api := stubAPI(t)
+	c, h := unitConsole(t, true, api)
+	c.o.Now = func() time.Time { return time.Date(2026, 3, 9, 18, 0, 0, 0, dossier.Location) } // after warn_at
+	site := Wrap(api, c)
+	for _, p := range []auth.Principal{
+		{Subject: "o", Role: auth.RoleIntakeOfficer, Agency: "C"},
+		{Subject: "r", Role: auth.RoleReviewer, Agency: "J"},
+		{Subject: "l", Role: auth.RoleLeader, Agency: "J"},
+		{Subject: "ops", Role: auth.RoleOps},
+		{Subject: "adm", Role: auth.RoleAdmin},
+	} {
+		tok, err := h.Mint(p, time.Hour)
+		require.NoError(t, err)
+		for _, l := range []string{"vi", "en"} {
+			for _, path := range []string{"/console/inbox?stage=review&week=true", "/console/dossiers/D-1",
+				"/console/reports?from=01/01/2026&to=31/03/2026", "/console/signin", "/track"} {
+				req := httptest.NewRequest("GET", "https://motcua.example"+path, nil)
+				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+				req.AddCookie(&http.Cookie{Name: langCookie, Value: l})
+				rec := httptest.NewRecorder()
+				site.ServeHTTP(rec, req)
+				require.Equal(t, http.StatusOK, rec.Code, "%s %s %s: %s", p.Role, l, path, rec.Body.String())
+				require.Contains(t, rec.Body.String(), `<html lang="`+l+`">`)
+			}
+		}
+	}
+
+	// The dossier page as the reviewer: warning state in words, the review
+	// form with the assessed fee, the masked number as the API sent it.
+	tok, _ := h.Mint(auth.Principal{Subject: "r", Role: auth.RoleReviewer, Agency: "J"}, time.Hour)
+	req := httptest.NewRequest("GET", "https://motcua.example/console/dossiers/D-1", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+	rec := httptest.NewRecorder()
+	site.ServeHTTP(rec, req)
+	body := rec.Body.String()
+	require.Contains(t, body, "Sắp đến hạn")
+	require.Contains(t, body, `id="form-review"`)
+	require.Contains(t, body, `id="review-fee"`)
+	require.NotContains(t, body, `id="form-approval"`)
+	require.Contains(t, body, "0791******89")
+	require.Contains(t, body, "200.000 ₫")
+
+	// An unknown dossier shows the API's words with its status.
+	req = httptest.NewRequest("GET", "https://motcua.example/console/dossiers/NOPE", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+	rec = httptest.NewRecorder()
+	site.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusNotFound, rec.Code)
+	require.Contains(t, rec.Body.String(), "no such thing")
+
+	// /track: what to do next, the payment link, no personal data.
+	form := url.Values{"code": {"D-1"}, "key": {"k"}}
+	req = httptest.NewRequest("POST", "https://motcua.example/track", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://motcua.example")
+	rec = httptest.NewRecorder()
+	site.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Contains(t, rec.Body.String(), "Vui lòng nộp phí")
+	require.Contains(t, rec.Body.String(), `href="https://pay.example/x"`)
 }

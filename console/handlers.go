@@ -185,23 +185,12 @@ type dossierData struct {
 	Procedure  procedureView
 	Events     []eventView
 	Forms      []string
-	IDShown    string
 	TemporalUI string
 	Local      string // the step's due time as dd/mm/yyyy hh:mm, to start from in date fields
 }
 
 // Has reports whether the form is offered.
 func (d dossierData) Has(form string) bool { return slices.Contains(d.Forms, form) }
-
-// maskID shows the last 3 digits of an identity number: the API masks it
-// for roles that may not see it; the console never shows more on a page
-// that may be on a counter screen.
-func maskID(id string) string {
-	if strings.ContainsAny(id, "*xX•") || len(id) <= 3 {
-		return id
-	}
-	return strings.Repeat("•", len(id)-3) + id[len(id)-3:]
-}
 
 // forms are the decisions p may take on d now: the stage must fit and the
 // authorization policy (the API's own, auth.Authorize) must allow it. The
@@ -266,9 +255,6 @@ func (c *Console) showDossier(w http.ResponseWriter, r *http.Request, flash, fai
 	_ = c.get(r, "/v1/procedures/"+url.PathEscape(data.D.ProcedureCode), &data.Procedure)
 	who := sessionOf(r).who
 	data.Forms = forms(who, data.D, data.Procedure)
-	if a := data.D.Applicant; a != nil {
-		data.IDShown = maskID(a.IDNumber)
-	}
 	if who.Role == auth.RoleOps && c.o.TemporalUIURL != "" {
 		ns := c.o.Namespace
 		if ns == "" {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -404,6 +405,28 @@ func TestConsoleTakesADossierFromSubmissionToReturn(t *testing.T) {
 	b.track(code, key)
 	require.Contains(t, b.text("#track-status"), "Đã trả kết quả")
 	require.Contains(t, b.text("#track-next"), "Hồ sơ đã kết thúc")
+
+	// /track counts against the public lookup's limit per address (30 a
+	// minute), because it is the public lookup.
+	limited := false
+	for i := 0; i < 40 && !limited; i++ {
+		req, err := http.NewRequest(http.MethodPost, s.url+"/track",
+			strings.NewReader(url.Values{"code": {code}, "key": {key}}.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", s.url)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode == http.StatusTooManyRequests {
+			limited = true
+			require.Contains(t, string(page), "too many lookups from this address")
+		} else {
+			require.Equal(t, http.StatusOK, res.StatusCode, string(page))
+		}
+	}
+	require.True(t, limited, "the lookup limit applies to /track")
 
 	b.signIn("van.hanh", auth.RoleOps, "")
 	b.open("/console/dossiers/" + code)

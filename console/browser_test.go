@@ -23,6 +23,7 @@ import (
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/console"
+	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/postal"
@@ -447,5 +448,86 @@ func TestConsoleTakesADossierFromSubmissionToReturn(t *testing.T) {
 	require.Contains(t, b.text("h1"), "Reports")
 	require.Contains(t, b.text("#summary"), "Received")
 	b.run(chromedp.Click(css("#lang-vi")), chromedp.WaitVisible(css("#report-form")))
+	b.signOut()
+}
+
+// get reads from the API as ops, outside the console.
+func (s *site) get(path string, out any) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
+	require.NoError(s.t, err)
+	tok, err := s.signer.Mint(auth.Principal{Subject: "test-ops", Role: auth.RoleOps}, time.Hour)
+	require.NoError(s.t, err)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	require.Equal(s.t, http.StatusOK, res.StatusCode, string(raw))
+	require.NoError(s.t, json.Unmarshal(raw, out))
+}
+
+// TestConsoleSupplementExtensionAndApology: the forms with a file and with
+// dates. The officer asks for a supplement and records the one the
+// applicant brings to the counter (the file is fingerprinted); the leader
+// extends the review step and sends an apology letter with a new date,
+// typed day first, in English.
+func TestConsoleSupplementExtensionAndApology(t *testing.T) {
+	s := newSite(t)
+	b := newBrowser(t, s.url)
+	code, _ := s.submit("TP-LLTP-01", "Võ Minh Tuấn")
+
+	b.signIn("can.bo.tiep.nhan", auth.RoleIntakeOfficer, center)
+	b.openDossier(code)
+	b.run(chromedp.Click(css(`#form-intake input[value="request_supplement"]`)),
+		chromedp.SendKeys(css("#intake-missing"), "Bản sao CCCD\nXác nhận cư trú"))
+	b.submitForm("#form-intake")
+	require.Contains(t, b.text("#status"), "Yêu cầu bổ sung")
+	require.Contains(t, b.text("main"), "Bản sao CCCD, Xác nhận cư trú")
+
+	file := filepath.Join(t.TempDir(), "ban-sao-cccd.pdf")
+	require.NoError(t, os.WriteFile(file, []byte("%PDF-1.4 bản sao"), 0o644))
+	b.run(chromedp.SetUploadFiles(css("#supplement-doc"), []string{file}))
+	b.submitForm("#form-supplement")
+	require.Contains(t, b.text("#flash"), "Đã ghi nhận")
+	require.Contains(t, b.text("#timeline"), "supplement.received")
+	b.waitForForm(code, "#form-intake")
+	b.submitForm("#form-intake")
+	require.Contains(t, b.text("#stage"), "Thẩm định")
+	b.signOut()
+
+	var d struct {
+		AppointmentAt time.Time `json:"appointment_at"`
+		CurrentStep   struct {
+			DueAt time.Time `json:"due_at"`
+		} `json:"current_step"`
+	}
+	s.get("/v1/dossiers/"+code, &d)
+	local := func(t time.Time) string { return t.In(dossier.Location).Format("02/01/2006 15:04") }
+
+	b.signIn("lanh.dao.tu.phap", auth.RoleLeader, justice)
+	b.run(chromedp.Click(css("#lang-en")), chromedp.WaitVisible(css("#who")))
+	b.openDossier(code)
+	require.Contains(t, b.text("h1"), code)
+	require.Contains(t, b.text("#stage"), "Review")
+	b.run(chromedp.SetValue(css("#extension-due"), local(d.CurrentStep.DueAt.AddDate(0, 0, 2))),
+		chromedp.SendKeys(css("#extension-reason"), "cần xác minh thêm"))
+	b.submitForm("#form-extension")
+	require.Contains(t, b.text("#flash"), "Recorded")
+	require.Contains(t, b.text("#timeline"), "step.extended")
+	require.False(t, b.has("#form-extension"), "a step is extended once")
+
+	b.run(chromedp.SetValue(css("#apology-date"), "not a date"))
+	b.run(chromedp.SendKeys(css("#apology-reason"), "chậm do xác minh"))
+	b.submitForm("#form-apology")
+	require.Contains(t, b.text("#failed"), "new_appointment_at")
+
+	b.run(chromedp.SetValue(css("#apology-date"), local(d.AppointmentAt.AddDate(0, 0, 3))),
+		chromedp.SendKeys(css("#apology-reason"), "chậm do xác minh"))
+	b.submitForm("#form-apology")
+	require.Contains(t, b.text("#flash"), "Recorded")
+	require.Contains(t, b.text("#timeline"), "apology.issued")
+	require.Contains(t, b.text("#appointment"), d.AppointmentAt.In(dossier.Location).AddDate(0, 0, 3).Format("02/01/2006"))
+	b.run(chromedp.Click(css("#lang-vi")), chromedp.WaitVisible(css("#who")))
 	b.signOut()
 }

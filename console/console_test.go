@@ -190,6 +190,9 @@ func TestFormsFollowThePolicyAndTheStage(t *testing.T) {
 		CurrentStep: &stepView{Name: "review", Departments: []string{"J"}, Pending: []string{"J"}}}
 	require.Equal(t, []string{"review", "assignment"}, forms(reviewer, review, proc))
 	require.Equal(t, []string{"extension", "apology", "assignment", "stop"}, forms(leader, review, proc))
+	review.CurrentStep.Extended = true
+	require.Equal(t, []string{"apology", "assignment", "stop"}, forms(leader, review, proc), "a step is extended once")
+	review.CurrentStep.Extended = false
 	require.Empty(t, forms(ops, review, proc))
 
 	approval := dossierView{AgencyCode: "C", Status: "processing", Stage: "approval",

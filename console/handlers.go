@@ -218,7 +218,8 @@ func forms(p auth.Principal, d dossierView, proc procedureView) []string {
 	add(d.Fee.Status == "awaiting_payment" && d.Stage == "payment" && may(auth.CounterPayment), "payment")
 	add(d.Status == "result_ready" && d.ReturnMethod != "electronic" && may(auth.Handover), "handover")
 	inStep := d.Stage == "review" || d.Stage == "approval"
-	add(inStep && may(auth.Extension), "extension")
+	extended := d.CurrentStep != nil && d.CurrentStep.Extended
+	add(inStep && !extended && may(auth.Extension), "extension")
 	add(inStep && may(auth.Apology), "apology")
 	add(d.Stage == "review" && pending && may(auth.Assignment), "assignment")
 	add(d.Status != "result_ready" && may(auth.Stop), "stop")

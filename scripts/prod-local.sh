@@ -330,6 +330,7 @@ fi
 export MOTCUA_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export MOTCUA_TEST_TEMPORAL_ADDRESS=$FRONTEND
 export MOTCUA_TEMPORAL_BIN=$TEMPORAL_BIN
+ensure_chromium # the console's browser tests are part of the suite
 unset DATABASE_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE
 gotest=(go test -count=1 -timeout 30m)
 if ((${#TEST_ARGS[@]} == 0)); then TEST_ARGS=(./...); fi

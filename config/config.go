@@ -60,6 +60,10 @@ type Config struct {
 	// http://otel-collector:4318. The standard OTEL_* variables (service
 	// name, headers) are read by the OpenTelemetry SDK itself.
 	OTLPEndpoint string `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	// PprofAddr, when set, makes the api and worker serve Go's profiler
+	// (net/http/pprof) on this address, for measuring under load. Keep it
+	// on loopback: profiles show internals.
+	PprofAddr string `env:"MOTCUA_PPROF_ADDR"`
 
 	// JWTSecret signs and verifies development tokens (HS256, at least 32
 	// characters). Refused in production, which uses OpenID Connect.

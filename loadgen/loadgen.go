@@ -41,15 +41,35 @@ type Options struct {
 
 	JSONFile string // also write the report as JSON here
 
+	// Mix is MixProvince (default: the channel and procedure mix of a
+	// province, with supplements, refusals and withdrawals) or MixHappy
+	// (every dossier the happy path with a fee and a postal return).
+	Mix string
+	// StopAt, when set, leaves each dossier alone once its status is this
+	// (e.g. "received": accepted at intake, waiting for review), to measure
+	// the worker with many dossiers open and waiting.
+	StopAt string
+
+	// JWTSecret, when set, makes every request carry a development token
+	// minted with it (auth.NewHS256) for the actor making it: the portal
+	// that submitted the dossier, an intake officer of the procedure's
+	// intake agency, a reviewer of the department owning the current step,
+	// a leader of the approval step's department.
+	JWTSecret string
+	// Temporal, when set, is used after the run to count the history events
+	// of the dossiers (their workflows' IDs are their codes).
+	Temporal HistoryReader
+	// HistorySample bounds how many dossiers' histories are read (200).
+	HistorySample int
+	// Processes are the PIDs whose peak memory (VmHWM) is reported, by name
+	// ("api", "worker").
+	Processes map[string]int
+
 	DossierTimeout time.Duration // one dossier's bound (2m)
 	HTTPTimeout    time.Duration // one request's bound (15s)
 	Poll           time.Duration // between reads while waiting (100ms)
 	Progress       time.Duration // between progress lines (5s)
 	Client         *http.Client  // nil: a client with HTTPTimeout
-
-	// JWTSecret, when set, signs a development token for each simulated
-	// person (MOTCUA_JWT_SECRET of the API under load).
-	JWTSecret string
 }
 
 func (o *Options) defaults() error {
@@ -66,6 +86,16 @@ func (o *Options) defaults() error {
 	}
 	if o.Rate > 0 && o.Concurrency > 0 {
 		return errors.New("loadgen: give either a rate or a concurrency, not both")
+	}
+	switch o.Mix {
+	case "":
+		o.Mix = MixProvince
+	case MixProvince, MixHappy:
+	default:
+		return fmt.Errorf("loadgen: mix must be %s or %s, not %q", MixProvince, MixHappy, o.Mix)
+	}
+	if o.HistorySample <= 0 {
+		o.HistorySample = 200
 	}
 	if o.Dossiers == 0 && o.Duration == 0 {
 		o.Dossiers = 100
@@ -103,12 +133,18 @@ func (o *Options) startWindow() time.Duration {
 }
 
 type gen struct {
-	opts  Options
-	runID string
-	stats *stats
+	opts   Options
+	runID  string
+	stats  *stats
+	tokens *tokens
+
+	procMu sync.Mutex
+	procs  map[string]procedureView
+
+	codesMu sync.Mutex
+	codes   []string // dossiers that reached a final status (or StopAt)
 
 	started, submitted, finished, failed atomic.Int64
-	tokens                               sync.Map // principal → token
 }
 
 // Run generates the load and returns the report; it writes progress lines
@@ -124,6 +160,13 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	g := &gen{opts: opts, runID: hex.EncodeToString(b), stats: newStats()}
+	if opts.JWTSecret != "" {
+		t, err := newTokens(opts.JWTSecret, g.runID)
+		if err != nil {
+			return Report{}, err
+		}
+		g.tokens = t
+	}
 	start := time.Now()
 	window := opts.startWindow()
 	startCtx, stopStarting := context.WithTimeout(ctx, window)
@@ -166,7 +209,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				g.dossier(runCtx, PlanFor(opts.Seed, i))
+				g.dossier(runCtx, g.plan(i))
 			}(i)
 		}
 	} else {
@@ -180,7 +223,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 					if !limit(i) {
 						return
 					}
-					g.dossier(runCtx, PlanFor(opts.Seed, i))
+					g.dossier(runCtx, g.plan(i))
 				}
 			}()
 		}
@@ -192,6 +235,16 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	g.progress(stdout, elapsed)
 	rep := g.stats.report(elapsed, int(g.submitted.Load()), int(g.finished.Load()), int(g.failed.Load()))
 	rep.Seed = opts.Seed
+	rep.Mix = opts.Mix
+	if opts.Temporal != nil {
+		h, err := g.histories(ctx)
+		if err != nil {
+			g.stats.addError("history: " + err.Error())
+			rep.Errors = g.stats.report(elapsed, 0, 0, 0).Errors
+		}
+		rep.History = h
+	}
+	rep.Memory = peakMemory(opts.Processes)
 	rep.WriteText(stdout)
 	if opts.JSONFile != "" {
 		raw, err := json.MarshalIndent(rep, "", "  ")
@@ -213,11 +266,10 @@ func (g *gen) progress(w io.Writer, elapsed time.Duration) {
 
 // dossierView is the part of GET /v1/dossiers/{code} the actors read.
 type dossierView struct {
-	Code       string `json:"code"`
-	AgencyCode string `json:"agency_code"`
-	Status     string `json:"status"`
-	Stage      string `json:"stage"`
-	Fee        struct {
+	Code   string `json:"code"`
+	Status string `json:"status"`
+	Stage  string `json:"stage"`
+	Fee    struct {
 		Amount     int64   `json:"amount"`
 		Status     string  `json:"status"`
 		PaymentRef *string `json:"payment_ref"`
@@ -234,6 +286,7 @@ type dossierView struct {
 			Decided    bool   `json:"decided"`
 		} `json:"branches"`
 		Departments []string `json:"departments"`
+		Pending     []string `json:"pending_departments"`
 	} `json:"current_step"`
 	Supplement *struct {
 		RequestedAt string `json:"requested_at"`
@@ -282,7 +335,12 @@ func (g *gen) dossier(ctx context.Context, p Plan) {
 	g.started.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, g.opts.DossierTimeout)
 	defer cancel()
-	status, err := g.drive(ctx, p)
+	status, code, err := g.drive(ctx, p)
+	if code != "" && err == nil {
+		g.codesMu.Lock()
+		g.codes = append(g.codes, code)
+		g.codesMu.Unlock()
+	}
 	if err != nil {
 		g.failed.Add(1)
 		if !errors.Is(err, errDossier) {
@@ -318,17 +376,22 @@ const (
 	epPostal  = "sim POST /postal/v1/shipments/{waybill}/events"
 )
 
-func (g *gen) drive(ctx context.Context, p Plan) (string, error) {
+func (g *gen) drive(ctx context.Context, p Plan) (status, code string, err error) {
 	if err := g.think(ctx); err != nil {
-		return "", err
+		return "", "", err
+	}
+	portal := g.tokens.portal(p.Index)
+	proc, err := g.procedure(ctx, p.Procedure, portal)
+	if err != nil {
+		return "", "", err
 	}
 	var created struct {
 		Code string `json:"code"`
 	}
 	key := fmt.Sprintf("loadgen-%s-%d", g.runID, p.Index)
 	if err := g.call(ctx, "POST", g.opts.API+"/v1/dossiers", "POST /v1/dossiers", submission(p), &created,
-		[]int{201, 200}, g.as(portal, "Idempotency-Key", key)...); err != nil {
-		return "", err
+		[]int{201, 200}, "Idempotency-Key", key, "Authorization", portal); err != nil {
+		return "", "", err
 	}
 	g.submitted.Add(1)
 	path := g.opts.API + "/v1/dossiers/" + url.PathEscape(created.Code)
@@ -337,25 +400,25 @@ func (g *gen) drive(ctx context.Context, p Plan) (string, error) {
 	last := ""
 	for {
 		var d dossierView
-		if err := g.call(ctx, "GET", path, "GET "+epDossier, nil, &d, []int{200}, g.as(portal)...); err != nil {
-			return last, err
+		if err := g.call(ctx, "GET", path, "GET "+epDossier, nil, &d, []int{200}, "Authorization", portal); err != nil {
+			return last, created.Code, err
 		}
 		last = d.Status
-		if final(d.Status) {
-			return d.Status, nil
+		if final(d.Status) || (g.opts.StopAt != "" && d.Status == g.opts.StopAt) {
+			return d.Status, created.Code, nil
 		}
-		act := g.next(d, p, done, supplements, path)
+		act := g.next(d, p, proc, done, supplements, path)
 		if act.key == "" {
 			if err := sleep(ctx, g.opts.Poll); err != nil {
-				return last, err
+				return last, created.Code, err
 			}
 			continue
 		}
 		if err := g.think(ctx); err != nil {
-			return last, err
+			return last, created.Code, err
 		}
 		if err := act.do(ctx); err != nil {
-			return last, err
+			return last, created.Code, err
 		}
 		done[act.key] = true
 		if act.supplement {
@@ -371,14 +434,34 @@ type action struct {
 }
 
 // next is what the actors do about d now, or nothing (wait).
-func (g *gen) next(d dossierView, p Plan, done map[string]bool, n int, path string) action {
+func (g *gen) next(d dossierView, p Plan, proc procedureView, done map[string]bool, n int, path string) action {
 	post := func(key, suffix string, body any) action {
 		// A decision with an Idempotency-Key is applied once however often it is sent.
 		idem := fmt.Sprintf("loadgen-%s-%d-%s", g.runID, p.Index, key)
-		who := actorFor(d, suffix, body)
+		// The actor who may take this decision (auth.Authorize).
+		var token string
+		switch suffix {
+		case "intake", "handover":
+			token = g.tokens.staff("intake_officer", proc.IntakeAgency)
+		case "review":
+			// The branch decided (parallel steps name it), else the
+			// step's one department.
+			dep := ""
+			if b, ok := body.(map[string]any); ok {
+				dep, _ = b["department"].(string)
+			}
+			if dep == "" && d.CurrentStep != nil && len(d.CurrentStep.Departments) > 0 {
+				dep = d.CurrentStep.Departments[0]
+			}
+			token = g.tokens.staff("reviewer", dep)
+		case "approval":
+			token = g.tokens.staff("leader", proc.approvalDepartment())
+		default: // supplement, withdrawal: the applicant, through the portal
+			token = g.tokens.portal(p.Index)
+		}
 		return action{key: key, do: func(ctx context.Context) error {
 			return g.call(ctx, "POST", path+"/"+suffix, "POST "+epDossier+"/"+suffix, body, nil, []int{200},
-				g.as(who, "Idempotency-Key", idem)...)
+				"Idempotency-Key", idem, "Authorization", token)
 		}}
 	}
 	switch d.Status {
@@ -521,7 +604,9 @@ func (g *gen) call(ctx context.Context, method, u, endpoint string, body, out an
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
+		if headers[i+1] != "" {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 	}
 	t0 := time.Now()
 	res, err := g.opts.Client.Do(req)

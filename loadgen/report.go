@@ -22,6 +22,11 @@ type Report struct {
 	Errors         map[string]int `json:"errors"`
 	ErrorSamples   []string       `json:"error_samples,omitempty"`
 	FinalStatus    map[string]int `json:"final_status"`
+	Mix            string         `json:"mix"`
+	// History: events per dossier, read from Temporal (nil: not read).
+	History *HistoryStats `json:"history_events,omitempty"`
+	// Memory: peak resident memory of the processes named (--api-pid, --worker-pid).
+	Memory []Memory `json:"memory,omitempty"`
 }
 
 // Endpoint is the latency of one route pattern, in milliseconds.
@@ -45,7 +50,7 @@ func (r Report) ErrorCount() int {
 
 // WriteText writes the report for people.
 func (r Report) WriteText(w io.Writer) {
-	fmt.Fprintf(w, "\nloadgen report (seed %d)\n", r.Seed)
+	fmt.Fprintf(w, "\nloadgen report (seed %d, mix %s)\n", r.Seed, r.Mix)
 	fmt.Fprintf(w, "  elapsed %.1fs, submitted %d, finished %d, failed %d, %.2f dossiers completed/s\n",
 		r.ElapsedSeconds, r.Submitted, r.Finished, r.Failed, r.PerSecond)
 	fmt.Fprintln(w, "  final status:")
@@ -56,6 +61,17 @@ func (r Report) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "    %-55s %7s %8s %8s %8s %8s\n", "endpoint", "count", "p50", "p95", "p99", "max")
 	for _, e := range r.Endpoints {
 		fmt.Fprintf(w, "    %-55s %7d %8.1f %8.1f %8.1f %8.1f\n", e.Endpoint, e.Count, e.P50, e.P95, e.P99, e.Max)
+	}
+	if h := r.History; h != nil {
+		fmt.Fprintf(w, "  history events per dossier (%d dossiers read from Temporal): min %d, median %d, max %d (%s)\n",
+			h.Dossiers, h.Min, h.Median, h.Max, h.MaxCode)
+	}
+	for _, m := range r.Memory {
+		if m.Error != "" {
+			fmt.Fprintf(w, "  memory of %s (pid %d): %s\n", m.Name, m.PID, m.Error)
+			continue
+		}
+		fmt.Fprintf(w, "  memory of %s (pid %d): peak %.1f MiB (VmHWM), now %.1f MiB (VmRSS)\n", m.Name, m.PID, m.PeakMB, m.RSSMB)
 	}
 	if len(r.Errors) == 0 {
 		fmt.Fprintln(w, "  errors: none")

@@ -6,17 +6,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
+	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/loadgen"
 )
 
 // runLoadgen drives simulated dossiers through a running motcua over HTTP
 // (the API and the simulators) and prints a report.
-func runLoadgen(ctx context.Context, jwtSecret string, args []string, stdout, stderr io.Writer) error {
+func runLoadgen(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	o := loadgen.Options{JWTSecret: jwtSecret}
+	var o loadgen.Options
+	var history bool
+	var apiPID, workerPID int
 	fs.StringVar(&o.API, "api", "http://127.0.0.1:8080", "the motcua API")
 	fs.StringVar(&o.Sim, "sim", "http://127.0.0.1:8090", "the simulated payment gateway and postal service")
 	fs.IntVar(&o.Dossiers, "dossiers", 0, "how many dossiers (default 100 unless --duration)")
@@ -24,10 +28,16 @@ func runLoadgen(ctx context.Context, jwtSecret string, args []string, stdout, st
 	fs.Float64Var(&o.Rate, "rate", 0, "new dossiers per second (default 5 unless --concurrency)")
 	fs.IntVar(&o.Concurrency, "concurrency", 0, "dossiers in flight at a time, back to back, instead of a rate")
 	fs.Uint64Var(&o.Seed, "seed", 1, "seed of the choices (same seed, same sequence of dossiers)")
+	fs.StringVar(&o.Mix, "mix", loadgen.MixProvince, "province (the mix of a province) or happy (every dossier the happy path with a fee and postal return)")
+	fs.StringVar(&o.StopAt, "stop-at", "", "leave each dossier once it has this status (e.g. received: waiting for review)")
 	fs.DurationVar(&o.Think, "think", 0, "actors' think time before each action")
 	fs.StringVar(&o.JSONFile, "json", "", "also write the report as JSON to this file")
 	fs.DurationVar(&o.DossierTimeout, "dossier-timeout", 2*time.Minute, "bound on one dossier")
 	fs.DurationVar(&o.Progress, "progress", 5*time.Second, "between progress lines")
+	fs.BoolVar(&history, "history", true, "count the dossiers' history events in Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE)")
+	fs.IntVar(&o.HistorySample, "history-sample", 200, "read the histories of at most this many dossiers")
+	fs.IntVar(&apiPID, "api-pid", 0, "PID of the API process, for its peak memory (VmHWM)")
+	fs.IntVar(&workerPID, "worker-pid", 0, "PID of the worker process, for its peak memory (VmHWM)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -36,6 +46,23 @@ func runLoadgen(ctx context.Context, jwtSecret string, args []string, stdout, st
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("loadgen: unexpected argument %q", fs.Arg(0))
+	}
+	// Development tokens for every simulated actor (no header without a secret).
+	o.JWTSecret = cfg.JWTSecret
+	o.Processes = map[string]int{}
+	if apiPID > 0 {
+		o.Processes["api"] = apiPID
+	}
+	if workerPID > 0 {
+		o.Processes["worker"] = workerPID
+	}
+	if history {
+		tc, err := dialTemporal(ctx, cfg, log, nil)
+		if err != nil {
+			return fmt.Errorf("loadgen: %w (or --history=false)", err)
+		}
+		defer tc.Close()
+		o.Temporal = tc
 	}
 	rep, err := loadgen.Run(ctx, o, stdout)
 	if err != nil {

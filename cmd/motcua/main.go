@@ -78,6 +78,8 @@ Commands:
              (the container health check; or healthcheck URL)
   proxy      round-robin reverse proxy in front of several API instances
              (development: make prod-local; proxy -listen ADDR URL...)
+  bench      the engine ceiling: no-op workflows shaped like a dossier
+             (bench -h; TEMPORAL_ADDRESS); make bench compares it with loadgen
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -121,13 +123,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "calendar":
 		return runCalendar(ctx, cfg, log, args[1:], stdout)
 	case "loadgen":
-		return runLoadgen(ctx, cfg.JWTSecret, args[1:], stdout, stderr)
+		return runLoadgen(ctx, cfg, log, args[1:], stdout, stderr)
 	case "token":
 		return runToken(cfg, args[1:], stdout, stderr)
 	case "proxy":
 		return runProxy(ctx, cfg, log, args[1:], stderr)
 	case "healthcheck":
 		return runHealthcheck(ctx, cfg, args[1:], stdout)
+	case "bench":
+		return runBench(ctx, cfg, log, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -205,6 +209,7 @@ func startTelemetry(ctx context.Context, cfg config.Config, log *slog.Logger, se
 }
 
 func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	startPprof(ctx, cfg, log, "api")
 	v, err := verifier(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -275,6 +280,7 @@ func serve(ctx context.Context, srv *http.Server, timeout time.Duration, log *sl
 }
 
 func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	startPprof(ctx, cfg, log, "worker")
 	tel, stopTel, err := startTelemetry(ctx, cfg, log, "motcua-worker")
 	if err != nil {
 		return err

@@ -37,8 +37,11 @@ prod-local: ## The production shape until Ctrl-C: temporal-server on PostgreSQL,
 test-prod-local: ## Integration suite + end-to-end dossiers against the production shape (GOTEST_ARGS: first step's packages)
 	@bash scripts/prod-local.sh --test $(GOTEST_ARGS)
 
-.PHONY: bench
-bench: ## Seed MOTCUA_BENCH_DOSSIERS (default 1000000) dossiers; benchmark reports, inbox, public lookup
+.PHONY: bench bench-read
+bench: ## Engine ceiling (no-op workflows) vs our dossiers through the API, same server; ratio (docs/PERFORMANCE.md)
+	@bash scripts/bench.sh
+
+bench-read: ## Seed MOTCUA_BENCH_DOSSIERS (default 1000000) dossiers; benchmark reports, inbox, public lookup
 	@GOTEST_ARGS='-run ^$$ -bench Report|Inbox|PublicLookup -benchmem -timeout 90m ./store/' bash scripts/test.sh
 
 lint: ## Check formatting (gofmt -l must print nothing) and run go vet

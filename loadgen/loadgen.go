@@ -236,6 +236,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	rep := g.stats.report(elapsed, int(g.submitted.Load()), int(g.finished.Load()), int(g.failed.Load()))
 	rep.Seed = opts.Seed
 	rep.Mix = opts.Mix
+	rep.OfferedRate, rep.Concurrency = opts.Rate, opts.Concurrency
 	if opts.Temporal != nil {
 		h, err := g.histories(ctx)
 		if err != nil {

@@ -23,6 +23,8 @@ type Report struct {
 	ErrorSamples   []string       `json:"error_samples,omitempty"`
 	FinalStatus    map[string]int `json:"final_status"`
 	Mix            string         `json:"mix"`
+	OfferedRate    float64        `json:"offered_rate,omitempty"` // dossiers/s started (0: by concurrency)
+	Concurrency    int            `json:"concurrency,omitempty"`
 	// History: events per dossier, read from Temporal (nil: not read).
 	History *HistoryStats `json:"history_events,omitempty"`
 	// Memory: peak resident memory of the processes named (--api-pid, --worker-pid).

@@ -123,7 +123,7 @@ func TestSeedDossiersIsDeterministic(t *testing.T) {
 	require.NotEqual(t, a, digest(8))
 }
 
-// ---- Benchmarks (make bench) ----------------------------------------------
+// ---- Benchmarks (make bench-read) -------------------------------------------
 
 var (
 	benchOnce  sync.Once

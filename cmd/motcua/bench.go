@@ -14,12 +14,16 @@ import (
 
 	"github.com/motcua/motcua/bench/ceiling"
 	"github.com/motcua/motcua/config"
+	"github.com/motcua/motcua/loadgen"
 )
 
 // runBench measures the engine ceiling: no-op workflows shaped like a
 // happy-path dossier, driven like the load generator drives dossiers, on a
 // task queue of their own, against TEMPORAL_ADDRESS.
 func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "compare" {
+		return runBenchCompare(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	variants := fs.String("variants", "naive,local", "which shapes, comma-separated: naive (8 activities, 5 signals), local (8 local activities, 5 updates)")
@@ -60,4 +64,76 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 		}
 	}
 	return nil
+}
+
+// runBenchCompare prints the ceiling and our dossiers side by side:
+// bench compare [--server TEXT] CEILING.json LOADGEN.json [LOADGEN-RATE.json].
+func runBenchCompare(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench compare", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "", "the server measured, for the heading")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 || fs.NArg() > 3 {
+		return errors.New("bench compare: want CEILING.json LOADGEN.json [LOADGEN-RATE.json]")
+	}
+	var ceil []ceiling.Result
+	if err := readJSON(fs.Arg(0), &ceil); err != nil {
+		return err
+	}
+	var ours loadgen.Report
+	if err := readJSON(fs.Arg(1), &ours); err != nil {
+		return err
+	}
+	var rate *loadgen.Report
+	if fs.NArg() == 3 {
+		rate = &loadgen.Report{}
+		if err := readJSON(fs.Arg(2), rate); err != nil {
+			return err
+		}
+	}
+	writeComparison(stdout, *server, ceil, ours, rate)
+	return nil
+}
+
+func readJSON(path string, v any) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("bench compare: %w", err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("bench compare: %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeComparison is the summary of `make bench`.
+func writeComparison(w io.Writer, server string, ceil []ceiling.Result, ours loadgen.Report, rate *loadgen.Report) {
+	fmt.Fprintf(w, "make bench summary")
+	if server != "" {
+		fmt.Fprintf(w, " (%s)", server)
+	}
+	fmt.Fprintln(w)
+	for _, c := range ceil {
+		fmt.Fprintf(w, "  ceiling %-5s  %7.2f workflows/s  (%d workflows, %d at a time)\n", c.Variant, c.PerSecond, c.Completed, c.Concurrency)
+	}
+	fmt.Fprintf(w, "  our dossiers   %7.2f dossiers/s   (%d finished, %d failed, mix %s)\n", ours.PerSecond, ours.Finished, ours.Failed, ours.Mix)
+	for _, c := range ceil {
+		if c.PerSecond > 0 {
+			fmt.Fprintf(w, "  ours / %-5s   %7.2f\n", c.Variant, ours.PerSecond/c.PerSecond)
+		}
+	}
+	if h := ours.History; h != nil {
+		fmt.Fprintf(w, "  history events per dossier: min %d, median %d, max %d\n", h.Min, h.Median, h.Max)
+	}
+	for _, m := range ours.Memory {
+		fmt.Fprintf(w, "  peak memory of %s: %.1f MiB\n", m.Name, m.PeakMB)
+	}
+	if rate != nil {
+		fmt.Fprintf(w, "  latency at %.1f dossiers/s offered (%d finished, %d failed):\n", rate.OfferedRate, rate.Finished, rate.Failed)
+		for _, e := range rate.Endpoints {
+			fmt.Fprintf(w, "    %-55s p50 %7.1f  p99 %7.1f  max %7.1f ms\n", e.Endpoint, e.P50, e.P99, e.Max)
+		}
+	}
 }

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# scripts/bench.sh (`make bench`): the engine ceiling and our dossiers, in one
+# run, on the same Temporal server, and their ratio.
+#
+#   1. builds bin/motcua (and bin/temporal the first time);
+#   2. starts a throwaway PostgreSQL and a Temporal dev server persisted to a
+#      file with the WAL pragmas of `make dev` (unless TEMPORAL_ADDRESS is
+#      set: then that server is measured, e.g. temporal-server on
+#      PostgreSQL), in a temporary directory removed afterwards;
+#   3. migrate + seed, then starts `motcua sim`, `motcua api`, `motcua worker`
+#      (profiler on, development tokens on, submission rate limit off);
+#   4. `motcua bench`: no-op workflows shaped like a happy-path dossier,
+#      naive (8 activities, 5 signals) then local (8 local activities,
+#      5 updates), MOTCUA_BENCH_WORKFLOWS each, MOTCUA_BENCH_CONCURRENCY at a time;
+#   5. `motcua loadgen --mix happy`: MOTCUA_BENCH_E2E_DOSSIERS real dossiers with a
+#      fee and a postal return through the HTTP API, the same concurrency,
+#      with CPU and allocation profiles of the api and worker taken meanwhile;
+#   6. optionally (MOTCUA_BENCH_RATE > 0) the same dossiers at a fixed
+#      offered rate, for latency;
+#   7. prints both figures and the ratios, and stops everything.
+#
+# Results (JSON reports, profiles, logs) are kept in MOTCUA_BENCH_OUT.
+#
+# Environment (all optional):
+#   MOTCUA_BENCH_WORKFLOWS    no-op workflows per variant (default 300)
+#   MOTCUA_BENCH_E2E_DOSSIERS     dossiers of the throughput run (default 300)
+#   MOTCUA_BENCH_CONCURRENCY  in flight at a time in both (default 50)
+#   MOTCUA_BENCH_RATE         dossiers/s of the latency run (default 0: skipped; the target is 20)
+#   MOTCUA_BENCH_RATE_SECONDS how long the latency run offers its rate (default 60)
+#   MOTCUA_BENCH_OPEN         then start this many dossiers and leave them waiting for
+#                             review, to measure the worker's memory (default 0: skipped)
+#   MOTCUA_BENCH_OUT          where results go (default .data/bench/<date-time>)
+#   TEMPORAL_ADDRESS          measure this Temporal instead of starting a dev server
+#   TEMPORAL_NAMESPACE        its namespace (default: default)
+#   MOTCUA_PG_BINDIR          directory of initdb/pg_ctl to use (default: searched)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+MOTCUA_LOG_PREFIX=bench
+
+ROOT=$PWD
+WORKFLOWS=${MOTCUA_BENCH_WORKFLOWS:-300}
+DOSSIERS=${MOTCUA_BENCH_E2E_DOSSIERS:-300}
+CONC=${MOTCUA_BENCH_CONCURRENCY:-50}
+RATE=${MOTCUA_BENCH_RATE:-0}
+RATE_SECONDS=${MOTCUA_BENCH_RATE_SECONDS:-60}
+OPEN=${MOTCUA_BENCH_OPEN:-0}
+OUT=$(abspath "${MOTCUA_BENCH_OUT:-.data/bench/$(date +%Y%m%d-%H%M%S)}")
+MOTCUA_BIN=$ROOT/bin/motcua
+
+BENCH_DIR=""
+declare -A SVC_PID=()
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+	local rc=$? name
+	trap '' INT TERM HUP
+	set +e
+	for name in worker api sim; do
+		[[ -n "${SVC_PID[$name]:-}" ]] && stop_pid "${SVC_PID[$name]}" "motcua $name" 15
+	done
+	temporal_stop 60
+	if [[ -n "$BENCH_DIR" ]]; then
+		pg_stop "$BENCH_DIR/postgres"
+		rm -rf "$BENCH_DIR"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
+
+mkdir -p "$OUT"
+log "results go to $OUT"
+log "building bin/motcua"
+go build -o bin/motcua ./cmd/motcua || die "go build ./cmd/motcua failed"
+ensure_temporal
+
+BENCH_DIR=$(mktemp -d "${TMPDIR:-/tmp}/motcua-bench.XXXXXX")
+chmod 755 "$BENCH_DIR"
+
+# ---------------------------------------------------------------- PostgreSQL
+# The settings of `make dev` (a stock cluster): the read model's writes are
+# part of what is measured.
+pg_port=$(free_port)
+pg_start "$BENCH_DIR/postgres" "$pg_port" "$BENCH_DIR/run" "$OUT/postgres.log" max_connections=200
+pg_create_db "$pg_port" motcua
+export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua?sslmode=disable"
+
+# ---------------------------------------------------------------- Temporal
+export TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
+if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then
+	log "measuring the Temporal at TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS (namespace $TEMPORAL_NAMESPACE)"
+	wait_for_temporal "$TEMPORAL_ADDRESS" 30
+	SERVER="Temporal at $TEMPORAL_ADDRESS"
+else
+	t_port=$(free_port "$pg_port")
+	t_http_port=$(free_port "$pg_port" "$t_port")
+	t_metrics_port=$(free_port "$pg_port" "$t_port" "$t_http_port")
+	# The persistence of `make dev`: a sqlite file with WAL (ENGINE.md).
+	temporal_start "$OUT/temporal.log" \
+		--port "$t_port" --http-port "$t_http_port" --metrics-port "$t_metrics_port" --headless \
+		--db-filename "$BENCH_DIR/temporal.db" \
+		--sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=NORMAL \
+		--dynamic-config-value history.shardIOConcurrency=8 \
+		--log-level warn
+	export TEMPORAL_ADDRESS=127.0.0.1:$t_port
+	wait_for_temporal "$TEMPORAL_ADDRESS" 60
+	SERVER="Temporal dev server, sqlite file + WAL"
+fi
+ensure_search_attributes "$TEMPORAL_ADDRESS" "$TEMPORAL_NAMESPACE"
+
+# ---------------------------------------------------------------- motcua
+"$MOTCUA_BIN" migrate >"$OUT/migrate.log" 2>&1 || { show_log_tail "$OUT/migrate.log"; die "motcua migrate failed"; }
+"$MOTCUA_BIN" seed >"$OUT/seed.log" 2>&1 || { show_log_tail "$OUT/seed.log"; die "motcua seed failed"; }
+
+api_port=$(free_port "$pg_port")
+sim_port=$(free_port "$pg_port" "$api_port")
+api_pprof=$(free_port "$pg_port" "$api_port" "$sim_port")
+worker_pprof=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof")
+export MOTCUA_HTTP_ADDR=127.0.0.1:$api_port
+export MOTCUA_PUBLIC_URL=http://127.0.0.1:$api_port
+export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
+export MOTCUA_PAYMENT_URL=http://127.0.0.1:$sim_port/payment
+export MOTCUA_POSTAL_URL=http://127.0.0.1:$sim_port/postal
+export MOTCUA_NOTIFY_URL=http://127.0.0.1:$sim_port/messages/v1/messages
+export MOTCUA_LOG_LEVEL=warn
+# A fresh development secret for this run only: the loadgen mints its
+# actors' tokens with it.
+MOTCUA_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export MOTCUA_JWT_SECRET
+# Every simulated portal submits from 127.0.0.1: the per-IP limit is not
+# what is measured.
+export MOTCUA_SUBMIT_RATE_PER_MINUTE=100000000
+API_URL=http://127.0.0.1:$api_port
+SIM_URL=http://127.0.0.1:$sim_port
+
+for name in sim api worker; do
+	case $name in
+	api) pprof=127.0.0.1:$api_pprof ;;
+	worker) pprof=127.0.0.1:$worker_pprof ;;
+	*) pprof= ;;
+	esac
+	MOTCUA_PPROF_ADDR=$pprof spawn "$OUT/$name.log" "$MOTCUA_BIN" "$name"
+	SVC_PID[$name]=$SPAWNED_PID
+	log "started motcua $name (pid $SPAWNED_PID)"
+done
+deadline=$((SECONDS + 60))
+until http_ok "$API_URL/readyz"; do
+	for name in sim api worker; do
+		kill -0 "${SVC_PID[$name]}" 2>/dev/null || { show_log_tail "$OUT/$name.log"; die "motcua $name exited"; }
+	done
+	((SECONDS < deadline)) || { show_log_tail "$OUT/api.log"; die "the API is not ready after 60s"; }
+	sleep 0.5
+done
+
+loadgen() {
+	"$MOTCUA_BIN" loadgen --api "$API_URL" --sim "$SIM_URL" \
+		--api-pid "${SVC_PID[api]}" --worker-pid "${SVC_PID[worker]}" --progress 10s "$@"
+}
+
+# ---------------------------------------------------------------- 1. ceiling
+log "1/2 engine ceiling: $WORKFLOWS no-op workflows per variant, $CONC at a time"
+"$MOTCUA_BIN" bench --workflows "$WORKFLOWS" --concurrency "$CONC" --json "$OUT/ceiling.json" |
+	tee "$OUT/ceiling.txt"
+
+# ---------------------------------------------------------------- 2. dossiers
+log "2/2 our dossiers: $DOSSIERS happy-path dossiers (fee, postal return) through the API, $CONC at a time"
+profile_seconds=20
+(
+	sleep 5 # past the warm-up
+	curl -s -o "$OUT/api.cpu.pprof" "http://127.0.0.1:$api_pprof/debug/pprof/profile?seconds=$profile_seconds" &
+	curl -s -o "$OUT/worker.cpu.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/profile?seconds=$profile_seconds" &
+	wait
+	curl -s -o "$OUT/api.allocs.pprof" "http://127.0.0.1:$api_pprof/debug/pprof/allocs"
+	curl -s -o "$OUT/worker.allocs.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/allocs"
+) &
+profiler=$!
+rc=0
+loadgen --mix happy --dossiers "$DOSSIERS" --concurrency "$CONC" --json "$OUT/loadgen.json" | tee "$OUT/loadgen.txt" || rc=$?
+wait "$profiler" || log "WARNING: taking the profiles failed"
+
+if ((RATE > 0)); then
+	log "latency: happy-path dossiers offered at $RATE/s for ${RATE_SECONDS}s"
+	loadgen --mix happy --rate "$RATE" --duration "${RATE_SECONDS}s" --seed 2 --json "$OUT/loadgen-rate.json" |
+		tee "$OUT/loadgen-rate.txt" || rc=$?
+fi
+
+echo
+compare=("$OUT/ceiling.json" "$OUT/loadgen.json")
+((RATE > 0)) && compare+=("$OUT/loadgen-rate.json")
+"$MOTCUA_BIN" bench compare --server "$SERVER" "${compare[@]}" | tee "$OUT/summary.txt"
+
+if ((OPEN > 0)); then
+	log "memory: $OPEN dossiers accepted and left waiting for review"
+	loadgen --mix happy --dossiers "$OPEN" --concurrency "$CONC" --stop-at received --history=false \
+		--dossier-timeout 10m --seed 3 --json "$OUT/loadgen-open.json" | tee "$OUT/loadgen-open.txt" || rc=$?
+	curl -s -o "$OUT/worker.heap.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/heap"
+fi
+log "profiles: go tool pprof -top $OUT/worker.cpu.pprof (also api.cpu, *.allocs)"
+((rc == 0)) || die "a load generator run had failed dossiers or errors (see above)"

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -43,7 +44,9 @@ func Dossier(ctx workflow.Context, in DossierInput) (DossierResult, error) {
 	}
 	// Dossiers started before a change replay without it.
 	r.legalTime = workflow.GetVersion(ctx, VersionLegalTime, workflow.DefaultVersion, 1) >= 1
-	r.lifecycle = workflow.GetVersion(ctx, VersionLifecycle, workflow.DefaultVersion, 1) >= 1
+	lifecycle := workflow.GetVersion(ctx, VersionLifecycle, workflow.DefaultVersion, VersionLifecycleLean)
+	r.lifecycle = lifecycle >= 1
+	r.lean = lifecycle >= VersionLifecycleLean
 	r.st.ReturnMethod = in.ReturnMethod
 	if err := r.register(ctx); err != nil {
 		return DossierResult{}, err
@@ -64,6 +67,10 @@ type run struct {
 	// lifecycle: withdrawal, stop, returns for rework, counter payment,
 	// postal fallback to the counter (VersionLifecycle).
 	lifecycle bool
+	// lean: fewer history events per dossier (VersionLifecycleLean):
+	// third-party calls try a local activity first, and the deadline timer
+	// is not cancelled when the dossier ends.
+	lean bool
 	// cancelShipment stops a shipment request still retrying when the
 	// return falls back to the counter; cancelPayment a payment request
 	// still retrying when the dossier is stopped.
@@ -151,7 +158,9 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 		}
 		// Otherwise the earliest deadline moved: re-arm at the loop's top.
 	}
-	if r.cancelTimer != nil {
+	// A timer still pending when the run closes is dropped with it: the
+	// lean version saves the TimerCanceled event.
+	if r.cancelTimer != nil && !r.lean {
 		r.cancelTimer()
 	}
 	// Let an update that ended the dossier finish writing before the run closes.
@@ -583,6 +592,37 @@ var thirdPartyOptions = workflow.ActivityOptions{
 	},
 }
 
+// quickThirdPartyOptions bound the first, local attempt of a third-party
+// call (lean version): a few seconds, then the durable activity takes over.
+var quickThirdPartyOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: 5 * time.Second,
+	// One attempt: the regular activity's retries take over at once.
+	RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 1},
+}
+
+// thirdParty calls the gateway or the postal service. The lean version
+// tries a local activity first: when the third party answers, that costs
+// one marker event in the workflow task already running, instead of an
+// activity's three events plus a workflow task of three more. When it does
+// not answer within quickThirdPartyOptions (an outage), the regular
+// activity retries for as long as it takes, adding no events per retry (a
+// local activity would add a timer per long backoff). Both calls are
+// idempotent on the dossier code, so a local attempt that timed out after
+// the third party acted is harmless.
+func (r *run) thirdParty(ctx workflow.Context, name string, in, out any) error {
+	if r.lean {
+		lctx := workflow.WithLocalActivityOptions(ctx, quickThirdPartyOptions)
+		err := workflow.ExecuteLocalActivity(lctx, name, in).Get(lctx, out)
+		var refused *temporal.ApplicationError
+		if err == nil || temporal.IsCanceledError(err) || (errors.As(err, &refused) && refused.NonRetryable()) {
+			return err
+		}
+		r.logger.Warn("third party did not answer the local attempt; retrying as an activity", "activity", name, "error", err)
+	}
+	actx := workflow.WithActivityOptions(ctx, thirdPartyOptions)
+	return workflow.ExecuteActivity(actx, name, in).Get(actx, out)
+}
+
 // retryAfterPermanentFailure is how long the workflow waits before asking
 // again after a third party refused a request outright (a bug or a
 // misconfiguration that ops must fix; the error is in the history).
@@ -596,13 +636,12 @@ func (r *run) requestPayment(ctx workflow.Context) {
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { r.paymentBusy = false }()
 		var res activities.PaymentResult
-		actx := workflow.WithActivityOptions(ctx, thirdPartyOptions)
 		in := activities.PaymentInput{Code: r.in.Code, Amount: r.st.Fee.Amount,
 			Description: fmt.Sprintf("%s %s", r.in.Procedure.Code, r.in.Code)}
 		if r.lifecycle && r.in.Rules.PaymentExpiry > 0 {
 			in.ExpiresAt = workflow.Now(ctx).Add(r.in.Rules.PaymentExpiry)
 		}
-		err := workflow.ExecuteActivity(actx, activities.NameRequestPayment, in).Get(actx, &res)
+		err := r.thirdParty(ctx, activities.NameRequestPayment, in, &res)
 		if err != nil {
 			if temporal.IsCanceledError(err) {
 				return // the dossier ended meanwhile
@@ -687,8 +726,7 @@ func (r *run) requestShipment(ctx workflow.Context) {
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { r.shipmentBusy = false }()
 		var res activities.ShipmentResult
-		actx := workflow.WithActivityOptions(ctx, thirdPartyOptions)
-		err := workflow.ExecuteActivity(actx, activities.NameRequestShipment, activities.ShipmentInput{Code: r.in.Code}).Get(actx, &res)
+		err := r.thirdParty(ctx, activities.NameRequestShipment, activities.ShipmentInput{Code: r.in.Code}, &res)
 		if err != nil {
 			if temporal.IsCanceledError(err) {
 				return // the return fell back to the counter

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
@@ -48,6 +49,14 @@ const (
 // withdrawal, stop, returns for rework, counter payment and the fallback
 // from postal to counter return.
 const VersionLifecycle = "lifecycle"
+
+// VersionLifecycleLean is version 2 of VersionLifecycle: fewer history
+// events per dossier (a local first attempt for the payment and shipment
+// requests; no TimerCanceled when the dossier ends). It is a new version of
+// an existing change ID rather than a change ID of its own because every
+// new change ID costs each new dossier two events (a marker and an upsert
+// of TemporalChangeVersion); dossiers started at version 1 replay as before.
+const VersionLifecycleLean workflow.Version = 2
 
 // VersionLegalTime is the workflow.GetVersion change that added warnings,
 // escalations, apology letters, paused clocks and extensions. Histories

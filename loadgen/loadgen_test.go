@@ -9,10 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
@@ -54,10 +57,22 @@ func TestPlansAreDeterministic(t *testing.T) {
 // startSystem runs the API, a worker and the simulators in-process on the
 // test PostgreSQL and Temporal.
 func startSystem(t *testing.T) (apiURL, simURL string) {
+	apiURL, simURL, _ = startSystemWith(t, nil)
+	return apiURL, simURL
+}
+
+// startSystemWith is startSystem with a wrapper around the API's handler,
+// and the Temporal client.
+func startSystemWith(t *testing.T, wrap func(http.Handler) http.Handler) (apiURL, simURL string, tc client.Client) {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, tc, queue := testenv.SharedStore(t), testenv.Temporal(t), testenv.TaskQueue(t)
-	apiSrv := httptest.NewServer(api.New(api.Options{Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: testSigner}).Handler())
+	st, queue := testenv.SharedStore(t), testenv.TaskQueue(t)
+	tc = testenv.Temporal(t)
+	var h http.Handler = api.New(api.Options{Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: testSigner}).Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	apiSrv := httptest.NewServer(h)
 	t.Cleanup(apiSrv.Close)
 	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log})
 	post := sim.NewPostalService(sim.PostalOptions{Logger: log})
@@ -70,7 +85,7 @@ func startSystem(t *testing.T) (apiURL, simURL string) {
 	})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
-	return apiSrv.URL, simSrv.URL
+	return apiSrv.URL, simSrv.URL, tc
 }
 
 func TestRunAgainstTheSystem(t *testing.T) {
@@ -198,3 +213,98 @@ var testSigner = func() *auth.HS256 {
 	}
 	return h
 }()
+
+// The happy mix with development tokens: every request carries a token of
+// the actor allowed to make it (checked here by a wrapper that verifies the
+// token the way the API will), the histories are counted in Temporal and
+// the memory of a process is read from /proc.
+func TestHappyMixWithTokensHistoriesAndMemory(t *testing.T) {
+	const secret = testSecret
+	verifier := testSigner
+	var mu sync.Mutex
+	seen := map[string]map[auth.Principal]bool{} // route -> principals
+	wrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.URL.Path, "/notifications") {
+				next.ServeHTTP(w, r) // the gateway's and the postal service's callbacks sign, not bear
+				return
+			}
+			tok, err := auth.BearerToken(r.Header.Get("Authorization"))
+			if err == nil {
+				var p auth.Principal
+				if p, err = verifier.Verify(r.Context(), tok); err == nil {
+					route := r.Method + " " + r.URL.Path
+					if i := strings.LastIndex(r.URL.Path, "/"); r.Method == "POST" && strings.Count(r.URL.Path, "/") == 4 {
+						route = "POST " + r.URL.Path[i+1:]
+					}
+					mu.Lock()
+					if seen[route] == nil {
+						seen[route] = map[auth.Principal]bool{}
+					}
+					seen[route][p] = true
+					mu.Unlock()
+				}
+			}
+			if err != nil {
+				http.Error(w, "bad token: "+err.Error(), http.StatusUnauthorized)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	apiURL, simURL, tc := startSystemWith(t, wrap)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const n = 4
+	var out bytes.Buffer
+	rep, err := loadgen.Run(ctx, loadgen.Options{
+		API: apiURL, Sim: simURL, Dossiers: n, Concurrency: 2, Mix: loadgen.MixHappy, JWTSecret: secret,
+		Temporal: tc, Processes: map[string]int{"self": os.Getpid()},
+		DossierTimeout: 60 * time.Second, Progress: 5 * time.Second,
+	}, &out)
+	t.Log("\n" + out.String())
+	require.NoError(t, err)
+	require.Zero(t, rep.ErrorCount(), "errors: %v %v", rep.Errors, rep.ErrorSamples)
+	require.Equal(t, map[string]int{"returned": n}, rep.FinalStatus)
+	require.Equal(t, loadgen.MixHappy, rep.Mix)
+
+	// TP-LLTP-01: received by the center, reviewed and approved by the
+	// Department of Justice.
+	const center, justice = "000.00.17.H39", "000.00.18.H39"
+	roles := func(route string) map[auth.Role]string {
+		out := map[auth.Role]string{}
+		for p := range seen[route] {
+			out[p.Role] = p.Agency
+		}
+		return out
+	}
+	require.Equal(t, map[auth.Role]string{auth.RolePortal: ""}, roles("POST /v1/dossiers"))
+	require.Equal(t, map[auth.Role]string{auth.RoleIntakeOfficer: center}, roles("POST intake"))
+	require.Equal(t, map[auth.Role]string{auth.RoleReviewer: justice}, roles("POST review"))
+	require.Equal(t, map[auth.Role]string{auth.RoleLeader: justice}, roles("POST approval"))
+
+	// Happy path with a fee and a postal return: the histories were read.
+	require.NotNil(t, rep.History)
+	require.Equal(t, n, rep.History.Dossiers)
+	require.Greater(t, rep.History.Min, 20)
+	require.LessOrEqual(t, rep.History.Min, rep.History.Median)
+	require.LessOrEqual(t, rep.History.Median, rep.History.Max)
+	require.Len(t, rep.Memory, 1)
+	require.Empty(t, rep.Memory[0].Error)
+	require.Greater(t, rep.Memory[0].PeakMB, 1.0)
+	require.GreaterOrEqual(t, rep.Memory[0].PeakMB, rep.Memory[0].RSSMB)
+}
+
+// A plan of the happy mix never strays from the happy path.
+func TestHappyPlans(t *testing.T) {
+	for i := range 200 {
+		p := loadgen.HappyPlan(7, i)
+		require.Equal(t, loadgen.HappyProcedure, p.Procedure)
+		require.Equal(t, "online", p.Channel)
+		require.Equal(t, "postal", p.ReturnMethod)
+		require.Equal(t, loadgen.IntakeAccept, p.Intake)
+		require.False(t, p.Withdraw || p.ReviewSupplement)
+	}
+	_, err := loadgen.Run(context.Background(), loadgen.Options{Mix: "sad"}, nil)
+	require.ErrorContains(t, err, `not "sad"`)
+}

@@ -27,8 +27,8 @@
 #   MOTCUA_BENCH_CONCURRENCY  in flight at a time in both (default 50)
 #   MOTCUA_BENCH_RATE         dossiers/s of the latency run (default 0: skipped; the target is 20)
 #   MOTCUA_BENCH_RATE_SECONDS how long the latency run offers its rate (default 60)
-#   MOTCUA_BENCH_OPEN         then start this many dossiers and leave them waiting for
-#                             review, to measure the worker's memory (default 0: skipped)
+#   MOTCUA_BENCH_OPEN         then submit this many dossiers and leave them open, waiting
+#                             for a decision, to measure the worker's memory (default 0: skipped)
 #   MOTCUA_BENCH_OUT          where results go (default .data/bench/<date-time>)
 #   TEMPORAL_ADDRESS          measure this Temporal instead of starting a dev server
 #   TEMPORAL_NAMESPACE        its namespace (default: default)
@@ -193,9 +193,19 @@ compare=("$OUT/ceiling.json" "$OUT/loadgen.json")
 "$MOTCUA_BIN" bench compare --server "$SERVER" "${compare[@]}" | tee "$OUT/summary.txt"
 
 if ((OPEN > 0)); then
-	log "memory: $OPEN dossiers accepted and left waiting for review"
-	loadgen --mix happy --dossiers "$OPEN" --concurrency "$CONC" --stop-at received --history=false \
+	# Submitted and left waiting for the intake decision: each one is a
+	# running workflow the worker keeps in its cache (the SDK's default
+	# cache holds 10,000).
+	log "memory: $OPEN more dossiers submitted and left open, waiting for a decision"
+	loadgen --mix happy --dossiers "$OPEN" --concurrency "$CONC" --stop-at submitted --history=false \
 		--dossier-timeout 10m --seed 3 --json "$OUT/loadgen-open.json" | tee "$OUT/loadgen-open.txt" || rc=$?
+	# Let the worker run every new workflow's first task before reading.
+	sleep 15
+	{
+		echo "open dossiers: $OPEN (plus those finished above)"
+		echo "worker $(grep -E '^(VmHWM|VmRSS)' "/proc/${SVC_PID[worker]}/status" | tr -s ' \t' ' ' | paste -sd' ')"
+		echo "api    $(grep -E '^(VmHWM|VmRSS)' "/proc/${SVC_PID[api]}/status" | tr -s ' \t' ' ' | paste -sd' ')"
+	} | tee "$OUT/memory-open.txt"
 	curl -s -o "$OUT/worker.heap.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/heap"
 fi
 log "profiles: go tool pprof -top $OUT/worker.cpu.pprof (also api.cpu, *.allocs)"

@@ -91,6 +91,10 @@ type run struct {
 	// still fire during a long outage.
 	paymentBusy  bool
 	shipmentBusy bool
+	// localAttempts counts third-party calls whose local first attempt
+	// (lean version) has not returned yet; counted up before the call's
+	// goroutine starts, down by thirdParty.
+	localAttempts int
 }
 
 // searchState is what was last upserted, so only changes are sent.
@@ -155,6 +159,15 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 		}
 		if call := r.pendingCall(); call != nil {
 			call(ctx)
+			if r.lean {
+				// Let the call's local first attempt (a few seconds at
+				// most) finish before the timer is re-armed: its result
+				// usually moves the deadline again, and arming in between
+				// would cost a TimerStarted and a TimerCanceled.
+				if err := workflow.Await(ctx, func() bool { return r.localAttempts == 0 }); err != nil {
+					return DossierResult{}, err
+				}
+			}
 		}
 		// Otherwise the earliest deadline moved: re-arm at the loop's top.
 	}
@@ -613,6 +626,7 @@ func (r *run) thirdParty(ctx workflow.Context, name string, in, out any) error {
 	if r.lean {
 		lctx := workflow.WithLocalActivityOptions(ctx, quickThirdPartyOptions)
 		err := workflow.ExecuteLocalActivity(lctx, name, in).Get(lctx, out)
+		r.localAttempts--
 		var refused *temporal.ApplicationError
 		if err == nil || temporal.IsCanceledError(err) || (errors.As(err, &refused) && refused.NonRetryable()) {
 			return err
@@ -630,6 +644,9 @@ const retryAfterPermanentFailure = time.Hour
 
 func (r *run) requestPayment(ctx workflow.Context) {
 	r.paymentBusy = true
+	if r.lean {
+		r.localAttempts++
+	}
 	if r.lifecycle {
 		ctx, r.cancelPayment = workflow.WithCancel(ctx)
 	}
@@ -717,6 +734,9 @@ func (r *run) onPayment(ctx workflow.Context, n PaymentNotice) (State, error) {
 
 func (r *run) requestShipment(ctx workflow.Context) {
 	r.shipmentBusy = true
+	if r.lean {
+		r.localAttempts++
+	}
 	if r.lifecycle {
 		if r.st.ShipmentSince.IsZero() {
 			r.st.ShipmentSince = workflow.Now(ctx)

@@ -22,26 +22,9 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) sdkwork
 // NewWith is New with the SDK's worker options, e.g. WorkerStopTimeout:
 // how long Stop waits for running activities to finish (graceful stop).
 func NewWith(c client.Client, taskQueue string, acts *activities.Activities, o sdkworker.Options) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, Options(o))
+	w := sdkworker.New(c, taskQueue, o)
 	Register(w, acts)
 	return w
-}
-
-// WorkflowTaskPollers is how many workflow-task polls a worker keeps open
-// (the SDK's default is 2). A new dossier's first workflow task goes to the
-// task queue's normal partitions (4 by default on the server), not to a
-// worker's sticky queue; with two polls those tasks waited up to 18 s under
-// load for a poll to reach their partition while the worker's CPU idled
-// (docs/PERFORMANCE.md), and with them the first decision (intake).
-const WorkflowTaskPollers = 8
-
-// Options are o with motcua's defaults for what o leaves zero: the worker
-// options both the dossier worker and the engine-ceiling benchmark use.
-func Options(o sdkworker.Options) sdkworker.Options {
-	if o.MaxConcurrentWorkflowTaskPollers == 0 && o.WorkflowTaskPollerBehavior == nil {
-		o.MaxConcurrentWorkflowTaskPollers = WorkflowTaskPollers
-	}
-	return o
 }
 
 // Register adds the dossier workflow and activities to any registry (a

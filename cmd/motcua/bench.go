@@ -12,12 +12,9 @@ import (
 	"strings"
 	"time"
 
-	sdkworker "go.temporal.io/sdk/worker"
-
 	"github.com/motcua/motcua/bench/ceiling"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/loadgen"
-	"github.com/motcua/motcua/worker"
 )
 
 // runBench measures the engine ceiling: no-op workflows shaped like a
@@ -50,10 +47,8 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	defer tc.Close()
 	var results []ceiling.Result
 	for _, v := range strings.Split(*variants, ",") {
-		// The same worker options as the dossier worker: the ceiling is
-		// what the engine allows our worker, not a differently tuned one.
 		r, err := ceiling.Run(ctx, tc, ceiling.Options{Variant: strings.TrimSpace(v), Workflows: *n,
-			Concurrency: *conc, Timeout: *timeout, WorkerOptions: worker.Options(sdkworker.Options{})}, stdout)
+			Concurrency: *conc, Timeout: *timeout}, stdout)
 		if err != nil {
 			return err
 		}

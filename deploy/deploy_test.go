@@ -375,7 +375,7 @@ func TestHelmValuesUsePostgreSQL(t *testing.T) {
 func TestDocumentedVariablesExist(t *testing.T) {
 	vars := variables()
 	scripts := ""
-	for _, f := range []string{"../scripts/lib.sh", "../scripts/dev.sh", "../scripts/test.sh", "../scripts/prod-local.sh", "../scripts/clean-data.sh"} {
+	for _, f := range []string{"../scripts/lib.sh", "../scripts/dev.sh", "../scripts/test.sh", "../scripts/prod-local.sh", "../scripts/clean-data.sh", "../scripts/bench.sh"} {
 		if raw, err := os.ReadFile(f); err == nil {
 			scripts += string(raw)
 		}

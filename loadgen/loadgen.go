@@ -64,6 +64,9 @@ type Options struct {
 	// Processes are the PIDs whose peak memory (VmHWM) is reported, by name
 	// ("api", "worker").
 	Processes map[string]int
+	// RetryFor, when positive, sends a request that got no answer or a
+	// 502/503/504/429 again for up to this long (retry.go).
+	RetryFor time.Duration
 
 	DossierTimeout time.Duration // one dossier's bound (2m)
 	HTTPTimeout    time.Duration // one request's bound (15s)
@@ -143,6 +146,8 @@ type gen struct {
 
 	codesMu sync.Mutex
 	codes   []string // dossiers that reached a final status (or StopAt)
+
+	retries retryStats
 
 	started, submitted, finished, failed atomic.Int64
 }
@@ -246,6 +251,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		rep.History = h
 	}
 	rep.Memory = peakMemory(opts.Processes)
+	rep.Retries = g.retryReport()
 	rep.WriteText(stdout)
 	if opts.JSONFile != "" {
 		raw, err := json.MarshalIndent(rep, "", "  ")
@@ -613,7 +619,7 @@ func (g *gen) call(ctx context.Context, method, u, endpoint string, body, out an
 		}
 	}
 	t0 := time.Now()
-	res, err := g.opts.Client.Do(req)
+	res, retried, err := g.do(ctx, req, endpoint)
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // the dossier's deadline: counted once by the caller
@@ -631,7 +637,9 @@ func (g *gen) call(ctx context.Context, method, u, endpoint string, body, out an
 		g.stats.addError("transport " + endpoint)
 		return errDossier
 	}
-	ok := false
+	// A 409 to a request sent again: its first attempt was applied and
+	// only the answer was lost (see retry.go).
+	ok := retried && res.StatusCode == http.StatusConflict
 	for _, s := range want {
 		ok = ok || res.StatusCode == s
 	}

@@ -29,6 +29,8 @@ type Report struct {
 	History *HistoryStats `json:"history_events,omitempty"`
 	// Memory: peak resident memory of the processes named (--api-pid, --worker-pid).
 	Memory []Memory `json:"memory,omitempty"`
+
+	Retries // what was sent again (retry.go)
 }
 
 // Endpoint is the latency of one route pattern, in milliseconds.
@@ -75,6 +77,7 @@ func (r Report) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  memory of %s (pid %d): peak %.1f MiB (VmHWM), now %.1f MiB (VmRSS)\n", m.Name, m.PID, m.PeakMB, m.RSSMB)
 	}
+	r.writeRetries(w)
 	if len(r.Errors) == 0 {
 		fmt.Fprintln(w, "  errors: none")
 		return

@@ -1,0 +1,196 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Retries, as a real client survives a restart: with Options.RetryFor
+// set, a request that got no answer (refused, reset, timed out) or a 502,
+// 503, 504 or 429 is sent again, with the same Idempotency-Key, after the
+// Retry-After the server gave or a doubling backoff, until RetryFor has
+// passed since its first attempt. Submissions and decisions carry an
+// Idempotency-Key and the simulators' pay and event endpoints answer 409
+// once done, so sending again never does anything twice.
+const (
+	retryFirstBackoff = 250 * time.Millisecond
+	retryMaxBackoff   = 5 * time.Second
+	// retryMaxAfter caps a Retry-After, so a confused server cannot park
+	// the client for an hour.
+	retryMaxAfter = 30 * time.Second
+)
+
+// retryable reports whether an answer with this status is worth sending
+// again: the server (or what stands in front of it) said "not now".
+func retryable(status int) bool {
+	switch status {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout, http.StatusTooManyRequests:
+		return true
+	}
+	return false
+}
+
+// retryStats counts the retried attempts by kind ("503 POST /v1/dossiers",
+// "transport GET /v1/dossiers/{code}") and the requests that were retried
+// at least once and then succeeded or finally failed.
+type retryStats struct {
+	mu      sync.Mutex
+	byKind  map[string]int
+	gaveUp  map[string]int
+	longest time.Duration // longest time one request spent retrying
+}
+
+func (r *retryStats) add(kind string) {
+	r.mu.Lock()
+	if r.byKind == nil {
+		r.byKind = map[string]int{}
+	}
+	r.byKind[kind]++
+	r.mu.Unlock()
+}
+
+func (r *retryStats) done(endpoint string, spent time.Duration, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !ok {
+		if r.gaveUp == nil {
+			r.gaveUp = map[string]int{}
+		}
+		r.gaveUp[endpoint]++
+	}
+	r.longest = max(r.longest, spent)
+}
+
+func (r *retryStats) snapshot() (byKind, gaveUp map[string]int, longest time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	byKind, gaveUp = map[string]int{}, map[string]int{}
+	for k, v := range r.byKind {
+		byKind[k] = v
+	}
+	for k, v := range r.gaveUp {
+		gaveUp[k] = v
+	}
+	return byKind, gaveUp, r.longest
+}
+
+// retryAfter reads a Retry-After header in seconds (the form motcua sends;
+// an HTTP date is honoured too).
+func retryAfter(h http.Header, fallback time.Duration) time.Duration {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return fallback
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return min(time.Duration(s)*time.Second, retryMaxAfter)
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return min(max(time.Until(t), 0), retryMaxAfter)
+	}
+	return fallback
+}
+
+// do sends req, again and again as the retry policy allows. The answer's
+// body is read in full (a reset in the middle of it is a transport error
+// like any other) and handed back buffered. retried reports whether more
+// than one attempt was made: a 409 to a retried decision then means the
+// first attempt was applied before its answer was lost.
+func (g *gen) do(ctx context.Context, req *http.Request, endpoint string) (res *http.Response, retried bool, err error) {
+	start := time.Now()
+	backoff := retryFirstBackoff
+	for attempt := 1; ; attempt++ {
+		try := req.Clone(ctx)
+		if req.GetBody != nil {
+			if try.Body, err = req.GetBody(); err != nil {
+				return nil, retried, err
+			}
+		}
+		var kind string
+		var wait time.Duration
+		res, err = g.opts.Client.Do(try)
+		if err == nil {
+			var raw []byte
+			raw, err = io.ReadAll(io.LimitReader(res.Body, 4<<20))
+			res.Body.Close()
+			res.Body = io.NopCloser(bytes.NewReader(raw))
+		}
+		switch {
+		case err != nil:
+			kind = "transport " + endpoint
+			wait = backoff
+		case retryable(res.StatusCode):
+			kind = fmt.Sprintf("%d %s", res.StatusCode, endpoint)
+			wait = retryAfter(res.Header, backoff)
+		default:
+			if retried {
+				g.retries.done(endpoint, time.Since(start), true)
+			}
+			return res, retried, nil
+		}
+		if ctx.Err() != nil {
+			return nil, retried, ctx.Err()
+		}
+		if g.opts.RetryFor <= 0 || time.Since(start)+wait > g.opts.RetryFor {
+			if retried {
+				g.retries.done(endpoint, time.Since(start), false)
+			}
+			if err == nil {
+				return res, retried, nil // the caller counts the status as an error
+			}
+			return nil, retried, err
+		}
+		g.retries.add(kind)
+		retried = true
+		if serr := sleep(ctx, wait); serr != nil {
+			return nil, retried, errors.Join(serr, err)
+		}
+		backoff = min(backoff*2, retryMaxBackoff)
+	}
+}
+
+// Retries is what a report says about requests sent again: attempts by
+// status (or "transport") and endpoint, requests still failing when the
+// retry time ran out by endpoint, and the longest one request spent
+// retrying before it was answered or given up.
+type Retries struct {
+	Retries             map[string]int `json:"retries,omitempty"`
+	RetriesGaveUp       map[string]int `json:"retries_gave_up,omitempty"`
+	LongestRetrySeconds float64        `json:"longest_retry_seconds,omitempty"`
+}
+
+// RetryCount is the number of attempts sent again.
+func (r Retries) RetryCount() int {
+	n := 0
+	for _, c := range r.Retries {
+		n += c
+	}
+	return n
+}
+
+func (g *gen) retryReport() Retries {
+	byKind, gaveUp, longest := g.retries.snapshot()
+	return Retries{Retries: byKind, RetriesGaveUp: gaveUp, LongestRetrySeconds: longest.Seconds()}
+}
+
+// writeRetries writes the retries of the report for people.
+func (r Retries) writeRetries(w io.Writer) {
+	if len(r.Retries) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "  retried attempts: %d (longest retrying request %.1fs)\n", r.RetryCount(), r.LongestRetrySeconds)
+	for _, k := range slices.Sorted(maps.Keys(r.Retries)) {
+		fmt.Fprintf(w, "    %6d  %s\n", r.Retries[k], k)
+	}
+	for _, k := range slices.Sorted(maps.Keys(r.RetriesGaveUp)) {
+		fmt.Fprintf(w, "    gave up after retrying: %d  %s\n", r.RetriesGaveUp[k], k)
+	}
+}

@@ -79,6 +79,10 @@ type paymentRecord struct {
 	PaidAmount    int64     `json:"paid_amount,omitempty"`    // of the last attempt
 	PaidAt        time.Time `json:"paid_at,omitzero"`         // of the last attempt
 	Reason        string    `json:"reason,omitempty"`         // of the last failed attempt
+	// CreateCalls counts the create requests for this merchant_ref: 1,
+	// plus every idempotent repeat (a retried activity). Chaos runs read
+	// it to show repeats were absorbed, not turned into second requests.
+	CreateCalls int `json:"create_calls"`
 
 	last *paymentNotification
 }
@@ -151,6 +155,7 @@ func (g *PaymentGateway) create(w http.ResponseWriter, r *http.Request) {
 
 	g.mu.Lock()
 	if old, ok := g.byMerchant[in.MerchantRef]; ok {
+		old.CreateCalls++
 		view := *old
 		g.mu.Unlock()
 		if view.Amount != in.Amount {
@@ -182,6 +187,7 @@ func (g *PaymentGateway) create(w http.ResponseWriter, r *http.Request) {
 		Status:      payPending,
 		ExpiresAt:   expires,
 		CreatedAt:   t,
+		CreateCalls: 1,
 	}
 	g.byRef[ref] = rec
 	g.byMerchant[in.MerchantRef] = rec

@@ -70,6 +70,10 @@ func TestGatewayCreateStatusCodes(t *testing.T) {
 
 	status, again := e.call(t, http.MethodPost, "/v1/payment-requests", body)
 	require.Equal(t, http.StatusOK, status)
+	// The repeat is counted (chaos runs read it), nothing else changes.
+	require.EqualValues(t, 1, first["create_calls"])
+	require.EqualValues(t, 2, again["create_calls"])
+	first["create_calls"] = again["create_calls"]
 	require.Equal(t, first, again)
 
 	status, conflict := e.call(t, http.MethodPost, "/v1/payment-requests",
@@ -81,11 +85,15 @@ func TestGatewayCreateStatusCodes(t *testing.T) {
 
 	status, got := e.call(t, http.MethodGet, "/v1/payment-requests/"+ref, "")
 	require.Equal(t, http.StatusOK, status)
+	require.EqualValues(t, 3, got["create_calls"], "the create, its repeat and the conflicting one")
+	first["create_calls"] = got["create_calls"]
 	require.Equal(t, first, got)
 
 	status, list := e.call(t, http.MethodGet, "/v1/payment-requests", "")
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, list["payment_requests"], 1)
+	require.EqualValues(t, 3, list["payment_requests"].([]any)[0].(map[string]any)["create_calls"],
+		"the create, its repeat and the conflicting one")
 }
 
 func TestGatewayConcurrentCreatesStoreOneRequest(t *testing.T) {

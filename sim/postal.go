@@ -71,6 +71,10 @@ type shipmentRecord struct {
 	Status      string          `json:"status"`
 	CreatedAt   time.Time       `json:"created_at"`
 	Events      []shipmentEvent `json:"events"`
+	// RequestCalls counts the shipment requests for this order_number: 1,
+	// plus every repeat answered 409 already_exists (a retried activity).
+	// Chaos runs read it to show repeats did not become second shipments.
+	RequestCalls int `json:"request_calls"`
 }
 
 type recipient struct {
@@ -168,6 +172,7 @@ func (s *PostalService) create(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	if old, ok := s.byOrder[in.OrderNumber]; ok {
+		old.RequestCalls++
 		waybill, status := old.Waybill, old.Status
 		s.mu.Unlock()
 		e := newHTTPError(http.StatusConflict, "already_exists",
@@ -181,14 +186,15 @@ func (s *PostalService) create(w http.ResponseWriter, r *http.Request) {
 		waybill = newWaybill()
 	}
 	rec := &shipmentRecord{
-		Waybill:     waybill,
-		OrderNumber: in.OrderNumber,
-		Recipient:   in.Recipient,
-		Contents:    in.Contents,
-		NotifyURL:   in.NotifyURL,
-		Status:      shipRequested,
-		CreatedAt:   now(),
-		Events:      []shipmentEvent{},
+		Waybill:      waybill,
+		OrderNumber:  in.OrderNumber,
+		Recipient:    in.Recipient,
+		Contents:     in.Contents,
+		NotifyURL:    in.NotifyURL,
+		Status:       shipRequested,
+		CreatedAt:    now(),
+		Events:       []shipmentEvent{},
+		RequestCalls: 1,
 	}
 	s.byWaybill[waybill] = rec
 	s.byOrder[in.OrderNumber] = rec

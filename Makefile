@@ -30,6 +30,10 @@ dev: ## Run PostgreSQL, Temporal, migrate+seed, sim, api and worker locally unti
 test: ## go vet + go test against a throwaway PostgreSQL and Temporal (GOTEST_ARGS='-run X ./api/')
 	@bash scripts/test.sh
 
+.PHONY: chaos
+chaos: ## Chaos run: load (CHAOS_DOSSIERS, default 300) while killing worker, API, Temporal, PostgreSQL; fails if anything is lost or duplicated
+	@bash scripts/chaos.sh
+
 .PHONY: prod-local test-prod-local
 prod-local: ## The production shape until Ctrl-C: temporal-server on PostgreSQL, Temporal UI, 2 APIs + 2 workers behind one address
 	@bash scripts/prod-local.sh

@@ -251,7 +251,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		rep.History = h
 	}
 	rep.Memory = peakMemory(opts.Processes)
-	rep.Retries = g.retryReport()
+	rep.RetrySummary = g.retryReport()
 	rep.WriteText(stdout)
 	if opts.JSONFile != "" {
 		raw, err := json.MarshalIndent(rep, "", "  ")

@@ -30,7 +30,7 @@ type Report struct {
 	// Memory: peak resident memory of the processes named (--api-pid, --worker-pid).
 	Memory []Memory `json:"memory,omitempty"`
 
-	Retries // what was sent again (retry.go)
+	RetrySummary // what was sent again (retry.go)
 }
 
 // Endpoint is the latency of one route pattern, in milliseconds.

@@ -157,18 +157,18 @@ func (g *gen) do(ctx context.Context, req *http.Request, endpoint string) (res *
 	}
 }
 
-// Retries is what a report says about requests sent again: attempts by
+// RetrySummary is what a report says about requests sent again: attempts by
 // status (or "transport") and endpoint, requests still failing when the
 // retry time ran out by endpoint, and the longest one request spent
 // retrying before it was answered or given up.
-type Retries struct {
+type RetrySummary struct {
 	Retries             map[string]int `json:"retries,omitempty"`
 	RetriesGaveUp       map[string]int `json:"retries_gave_up,omitempty"`
 	LongestRetrySeconds float64        `json:"longest_retry_seconds,omitempty"`
 }
 
 // RetryCount is the number of attempts sent again.
-func (r Retries) RetryCount() int {
+func (r RetrySummary) RetryCount() int {
 	n := 0
 	for _, c := range r.Retries {
 		n += c
@@ -176,13 +176,13 @@ func (r Retries) RetryCount() int {
 	return n
 }
 
-func (g *gen) retryReport() Retries {
+func (g *gen) retryReport() RetrySummary {
 	byKind, gaveUp, longest := g.retries.snapshot()
-	return Retries{Retries: byKind, RetriesGaveUp: gaveUp, LongestRetrySeconds: longest.Seconds()}
+	return RetrySummary{Retries: byKind, RetriesGaveUp: gaveUp, LongestRetrySeconds: longest.Seconds()}
 }
 
 // writeRetries writes the retries of the report for people.
-func (r Retries) writeRetries(w io.Writer) {
+func (r RetrySummary) writeRetries(w io.Writer) {
 	if len(r.Retries) == 0 {
 		return
 	}

@@ -71,6 +71,8 @@ Commands:
   reconcile  compare the read model with the workflows; fails on any
              difference (DATABASE_URL, TEMPORAL_ADDRESS)
   loadgen    drive simulated dossiers over HTTP and report (loadgen -h)
+  chaos-check  after a chaos run (make chaos): wait for the dossiers,
+             then fail if any was lost or duplicated (chaos-check -h)
   token      token --role ROLE [--agency CODE] [--sub NAME] [--ttl 8h]:
              print a development token (MOTCUA_JWT_SECRET)
   healthcheck
@@ -132,6 +134,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runHealthcheck(ctx, cfg, args[1:], stdout)
 	case "bench":
 		return runBench(ctx, cfg, log, args[1:], stdout, stderr)
+	case "chaos-check":
+		return runChaosCheck(ctx, cfg, log, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

@@ -66,6 +66,10 @@ type Result struct {
 	// shipment on one side only, or for another dossier).
 	Mismatches []string `json:"mismatches"`
 
+	// gateway: the gateway's status of each dossier's payment request, to
+	// say of a dossier lost in awaiting_payment whether it was paid.
+	gateway map[string]string
+
 	PaymentRequests  int `json:"payment_requests"`   // at the gateway
 	PaymentRepeats   int `json:"payment_repeats"`    // create calls absorbed as idempotent repeats
 	Shipments        int `json:"shipments"`          // at the postal service
@@ -131,6 +135,12 @@ func Check(ctx context.Context, o Options) (Result, error) {
 	for _, step := range steps {
 		if err := step(ctx, o, &r); err != nil {
 			return r, err
+		}
+	}
+	for i, l := range r.Lost {
+		code, _, _ := strings.Cut(l, ":")
+		if st, ok := r.gateway[code]; ok && strings.Contains(l, "awaiting_payment") {
+			r.Lost[i] += "; the gateway says " + st
 		}
 	}
 	return r, nil
@@ -287,6 +297,7 @@ type simRecord struct {
 	PaymentRef   string `json:"payment_ref"`
 	MerchantRef  string `json:"merchant_ref"`
 	CreateCalls  int    `json:"create_calls"`
+	Status       string `json:"status"`
 	Waybill      string `json:"waybill"`
 	OrderNumber  string `json:"order_number"`
 	RequestCalls int    `json:"request_calls"`
@@ -360,8 +371,10 @@ func payments(ctx context.Context, o Options, r *Result) error {
 		return err
 	}
 	sim := map[string][]string{}
+	r.gateway = map[string]string{}
 	for _, p := range list.Items {
 		sim[p.MerchantRef] = append(sim[p.MerchantRef], p.PaymentRef)
+		r.gateway[p.MerchantRef] = p.Status
 		r.PaymentRepeats += max(p.CreateCalls-1, 0)
 	}
 	r.PaymentRequests = len(list.Items)

@@ -75,12 +75,16 @@ const (
 	maxCallbackBody = 2 << 10
 	// maxRequestBody bounds request bodies; real requests are tiny.
 	maxRequestBody = 1 << 20
-	// autoAttempts and autoFirstBackoff shape the retries of automatic
-	// callbacks: like real gateways, the simulators retry a callback that
-	// got no answer or a 5xx, so a worker started a little late still gets
-	// it. Manual control endpoints never retry; they report instead.
-	autoAttempts     = 5
+	// autoAttempts, autoFirstBackoff and autoMaxBackoff shape the retries
+	// of automatic callbacks: like real gateways, the simulators retry a
+	// callback that got no answer or a 5xx, so a worker started a little
+	// late still gets it. Real gateways go on for hours; 12 attempts
+	// doubling from 1 s up to 30 s span about 4 minutes, enough to ride
+	// out the restarts of a chaos run (make chaos). Manual control
+	// endpoints never retry; they report instead.
+	autoAttempts     = 12
 	autoFirstBackoff = time.Second
+	autoMaxBackoff   = 30 * time.Second
 )
 
 // errorBody is the JSON error every simulator endpoint answers with. The
@@ -245,7 +249,7 @@ func postCallbackRetrying(ctx context.Context, log *slog.Logger, client *http.Cl
 		if !sleep(ctx, backoff) {
 			return d, ctx.Err()
 		}
-		backoff *= 2
+		backoff = min(backoff*2, autoMaxBackoff)
 	}
 }
 

@@ -550,8 +550,8 @@ func (g *gen) next(d dossierView, p Plan, proc procedureView, done map[string]bo
 		}
 		return action{key: key, do: func(ctx context.Context) error {
 			// 409: the simulator paid it by itself (MOTCUA_SIM_AUTO_PAY_AFTER).
-			return g.call(ctx, "POST", g.opts.Sim+"/payment/v1/payment-requests/"+url.PathEscape(ref)+"/pay", epPay,
-				map[string]any{}, nil, []int{200, 409})
+			base := g.opts.Sim + "/payment/v1/payment-requests/" + url.PathEscape(ref)
+			return g.simCall(ctx, base+"/pay", base+"/redeliver", epPay, map[string]any{})
 		}}
 	}
 	return action{}
@@ -586,8 +586,8 @@ func (g *gen) returnResult(d dossierView, p Plan, done map[string]bool, post fun
 			}
 			return action{key: key, do: func(ctx context.Context) error {
 				// 409: the simulator moved it by itself (MOTCUA_SIM_AUTO_DELIVER_AFTER).
-				return g.call(ctx, "POST", g.opts.Sim+"/postal/v1/shipments/"+url.PathEscape(wb)+"/events", epPostal,
-					map[string]any{"event": event}, nil, []int{200, 409})
+				return g.simCall(ctx, g.opts.Sim+"/postal/v1/shipments/"+url.PathEscape(wb)+"/events", "", epPostal,
+					map[string]any{"event": event})
 			}}
 		}
 	}

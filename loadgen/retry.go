@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,9 +117,9 @@ func (g *gen) do(ctx context.Context, req *http.Request, endpoint string) (res *
 		}
 		var kind string
 		var wait time.Duration
+		var raw []byte
 		res, err = g.opts.Client.Do(try)
 		if err == nil {
-			var raw []byte
 			raw, err = io.ReadAll(io.LimitReader(res.Body, 4<<20))
 			res.Body.Close()
 			res.Body = io.NopCloser(bytes.NewReader(raw))
@@ -127,7 +128,7 @@ func (g *gen) do(ctx context.Context, req *http.Request, endpoint string) (res *
 		case err != nil:
 			kind = "transport " + endpoint
 			wait = backoff
-		case retryable(res.StatusCode):
+		case retryable(res.StatusCode) && !(res.StatusCode == http.StatusBadGateway && bytes.Contains(raw, []byte("callback_failed"))):
 			kind = fmt.Sprintf("%d %s", res.StatusCode, endpoint)
 			wait = retryAfter(res.Header, backoff)
 		default:
@@ -192,5 +193,68 @@ func (r RetrySummary) writeRetries(w io.Writer) {
 	}
 	for _, k := range slices.Sorted(maps.Keys(r.RetriesGaveUp)) {
 		fmt.Fprintf(w, "    gave up after retrying: %d  %s\n", r.RetriesGaveUp[k], k)
+	}
+}
+
+// simCall asks a simulator to pay (or move a shipment) and makes sure the
+// callback it owes the API got through, as a real gateway's retries
+// would: the simulators' control endpoints post the callback once and
+// report, so a 502 callback_failed (the payment stands, its callback is
+// owed) or a delivered callback answered 5xx (the API could not apply it
+// yet) is followed by again (redeliver; or the same event when again is
+// empty) until the API took it or RetryFor ran out. A 409 means the
+// simulator did it by itself, with its own retrying callbacks.
+func (g *gen) simCall(ctx context.Context, u, again, endpoint string, body any) error {
+	start := time.Now()
+	backoff := retryFirstBackoff
+	for {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(raw))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		t0 := time.Now()
+		res, _, err := g.do(ctx, req, endpoint)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			g.stats.addError("transport " + endpoint)
+			return errDossier
+		}
+		g.stats.observe(endpoint, time.Since(t0))
+		answer, _ := io.ReadAll(res.Body)
+		var out struct {
+			CallbackStatus int `json:"callback_status"`
+		}
+		switch res.StatusCode {
+		case http.StatusConflict:
+			return nil
+		case http.StatusOK:
+			if json.Unmarshal(answer, &out) == nil && out.CallbackStatus < 500 {
+				return nil
+			}
+		case http.StatusBadGateway: // callback_failed: owed
+		default:
+			g.stats.addError(fmt.Sprintf("%d %s", res.StatusCode, endpoint))
+			g.stats.sample(fmt.Sprintf("%d POST %s: %.300s", res.StatusCode, u, answer))
+			return errDossier
+		}
+		if g.opts.RetryFor <= 0 || time.Since(start)+backoff > g.opts.RetryFor {
+			g.stats.addError(fmt.Sprintf("callback not taken (%d) %s", out.CallbackStatus, endpoint))
+			return errDossier
+		}
+		g.retries.add(fmt.Sprintf("callback owed (%d) %s", out.CallbackStatus, endpoint))
+		if err := sleep(ctx, backoff); err != nil {
+			return err
+		}
+		backoff = min(backoff*2, retryMaxBackoff)
+		if again != "" {
+			u, body = again, map[string]any{}
+		}
 	}
 }

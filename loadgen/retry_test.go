@@ -121,3 +121,36 @@ func TestRetryAfter(t *testing.T) {
 	h.Set("Retry-After", "soon")
 	require.Equal(t, time.Second, retryAfter(h, time.Second))
 }
+
+// A payment whose callback was not taken is redelivered until the API
+// takes it: 502 callback_failed, then a callback answered 503, then 200.
+func TestSimCallRedeliversAnOwedCallback(t *testing.T) {
+	var mu sync.Mutex
+	var paths []string
+	answers := []struct {
+		status int
+		body   string
+	}{
+		{http.StatusBadGateway, `{"error":"callback_failed","transaction_id":"T1"}`},
+		{http.StatusOK, `{"transaction_id":"T1","callback_status":503}`},
+		{http.StatusOK, `{"transaction_id":"T1","callback_status":200}`},
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		a := answers[0]
+		answers = answers[1:]
+		mu.Unlock()
+		w.WriteHeader(a.status)
+		_, _ = io.WriteString(w, a.body)
+	}))
+	t.Cleanup(srv.Close)
+	g := &gen{opts: Options{RetryFor: time.Minute}, stats: newStats()}
+	require.NoError(t, g.opts.defaults())
+	base := srv.URL + "/payment/v1/payment-requests/P1"
+	require.NoError(t, g.simCall(context.Background(), base+"/pay", base+"/redeliver", epPay, map[string]any{}))
+	require.Equal(t, []string{"/payment/v1/payment-requests/P1/pay", "/payment/v1/payment-requests/P1/redeliver",
+		"/payment/v1/payment-requests/P1/redeliver"}, paths)
+	require.Equal(t, map[string]int{"callback owed (0) " + epPay: 1, "callback owed (503) " + epPay: 1}, g.retryReport().Retries)
+	require.Zero(t, g.stats.errorCount())
+}

@@ -33,7 +33,7 @@ func runLoadgen(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 	fs.DurationVar(&o.Think, "think", 0, "actors' think time before each action")
 	fs.StringVar(&o.JSONFile, "json", "", "also write the report as JSON to this file")
 	fs.DurationVar(&o.DossierTimeout, "dossier-timeout", 2*time.Minute, "bound on one dossier")
-	fs.DurationVar(&o.HTTPTimeout, "http-timeout", 15*time.Second, "bound on one request (set it above the API's own 30s bound on a decision to never cut one short)")
+	fs.DurationVar(&o.HTTPTimeout, "http-timeout", 15*time.Second, "bound on one request (above the API's own 15s bound on a decision, so none is cut short)")
 	fs.DurationVar(&o.RetryFor, "retry-for", 0, "send a request that got no answer or 502/503/504/429 again (same Idempotency-Key, honouring Retry-After) for up to this long; 0: never")
 	fs.DurationVar(&o.Progress, "progress", 5*time.Second, "between progress lines")
 	fs.BoolVar(&history, "history", true, "count the dossiers' history events in Temporal (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE)")

@@ -34,6 +34,9 @@ type PaymentOptions struct {
 	// HTTPClient posts the callbacks; nil means a client with a 10-second
 	// timeout.
 	HTTPClient *http.Client
+	// WebhookSecret signs the callbacks (X-Signature, see package
+	// internal/webhook); the receiver must hold the same one.
+	WebhookSecret string
 	// AutoPayAfter, when positive, makes the gateway pay every new request
 	// (outcome succeeded, the requested amount) that long after it was
 	// created, as if the citizen paid at once. Zero turns it off.
@@ -107,7 +110,7 @@ type payResult struct {
 // NewPaymentGateway returns a gateway with no payment requests.
 func NewPaymentGateway(opts PaymentOptions) *PaymentGateway {
 	g := &PaymentGateway{
-		simulator:    newSimulator("payment", opts.Logger, opts.HTTPClient),
+		simulator:    newSimulator("payment", opts.Logger, opts.HTTPClient, opts.WebhookSecret),
 		autoPayAfter: opts.AutoPayAfter,
 		byRef:        map[string]*paymentRecord{},
 		byMerchant:   map[string]*paymentRecord{},

@@ -31,6 +31,9 @@ func newGatewayEnv(t *testing.T, opts sim.PaymentOptions) *gatewayEnv {
 	if opts.Logger == nil {
 		opts.Logger = upstreamtest.Logger(t)
 	}
+	if opts.WebhookSecret == "" {
+		opts.WebhookSecret = hookSecret
+	}
 	gw := sim.NewPaymentGateway(opts)
 	t.Cleanup(gw.Close)
 	srv := httptest.NewServer(gw)
@@ -226,7 +229,7 @@ func TestGatewayUndeliverableCallbackIs502(t *testing.T) {
 func TestGatewayHTMLPayPage(t *testing.T) {
 	t.Parallel()
 	hook := newHookServer(t)
-	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: upstreamtest.Logger(t)})
+	gw := sim.NewPaymentGateway(sim.PaymentOptions{Logger: upstreamtest.Logger(t), WebhookSecret: hookSecret})
 	t.Cleanup(gw.Close)
 	srv := httptest.NewServer(sim.NewHandler(gw, nil))
 	t.Cleanup(srv.Close)

@@ -29,6 +29,9 @@ type PostalOptions struct {
 	// HTTPClient posts the callbacks; nil means a client with a 10-second
 	// timeout.
 	HTTPClient *http.Client
+	// WebhookSecret signs the callbacks (X-Signature, see package
+	// internal/webhook); the receiver must hold the same one.
+	WebhookSecret string
 	// AutoDeliverAfter, when positive, makes every new shipment send a
 	// picked_up callback that long after it was requested and a delivered
 	// callback the same delay later. Zero turns it off.
@@ -109,7 +112,7 @@ type eventResult struct {
 // suspended.
 func NewPostalService(opts PostalOptions) *PostalService {
 	s := &PostalService{
-		simulator:        newSimulator("postal", opts.Logger, opts.HTTPClient),
+		simulator:        newSimulator("postal", opts.Logger, opts.HTTPClient, opts.WebhookSecret),
 		autoDeliverAfter: opts.AutoDeliverAfter,
 		byWaybill:        map[string]*shipmentRecord{},
 		byOrder:          map[string]*shipmentRecord{},

@@ -26,6 +26,9 @@ func newPostalEnv(t *testing.T, opts sim.PostalOptions) *postalEnv {
 	if opts.Logger == nil {
 		opts.Logger = upstreamtest.Logger(t)
 	}
+	if opts.WebhookSecret == "" {
+		opts.WebhookSecret = hookSecret
+	}
 	ps := sim.NewPostalService(opts)
 	t.Cleanup(ps.Close)
 	srv := httptest.NewServer(ps)

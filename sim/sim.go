@@ -32,6 +32,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/motcua/motcua/internal/webhook"
 )
 
 // NewHandler serves the payment gateway under /payment and the postal
@@ -201,10 +203,12 @@ type delivery struct {
 	CallbackBody   string `json:"callback_body"`
 }
 
-// postCallback POSTs payload as JSON to target and returns the receiver's
-// answer. An error means no HTTP answer was received at all (refused,
-// timed out, cancelled); any status, even 500, counts as delivered.
-func postCallback(ctx context.Context, client *http.Client, target string, payload any) (delivery, error) {
+// postCallback POSTs payload as JSON to target, signed with secret (an
+// X-Signature header, as the real gateway and postal service sign theirs),
+// and returns the receiver's answer. An error means no HTTP answer was
+// received at all (refused, timed out, cancelled); any status, even 500,
+// counts as delivered.
+func postCallback(ctx context.Context, client *http.Client, secret, target string, payload any) (delivery, error) {
 	ctx, cancel := context.WithTimeout(ctx, callbackTimeout)
 	defer cancel()
 	body, err := json.Marshal(payload)
@@ -216,6 +220,9 @@ func postCallback(ctx context.Context, client *http.Client, target string, paylo
 		return delivery{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// Signed at each attempt: a retry minutes later carries a fresh
+	// timestamp, as a real sender's does, and is not taken for a replay.
+	req.Header.Set(webhook.Header, webhook.Sign(secret, body, time.Now()))
 	resp, err := client.Do(req)
 	if err != nil {
 		return delivery{}, err
@@ -230,14 +237,14 @@ func postCallback(ctx context.Context, client *http.Client, target string, paylo
 // postCallbackRetrying is postCallback for automatic (background)
 // callbacks: it retries transport errors and 5xx answers with doubling
 // backoff, up to autoAttempts, and gives up at once when ctx is cancelled.
-func postCallbackRetrying(ctx context.Context, log *slog.Logger, client *http.Client, target string, payload any) (delivery, error) {
+func postCallbackRetrying(ctx context.Context, log *slog.Logger, client *http.Client, secret, target string, payload any) (delivery, error) {
 	backoff := autoFirstBackoff
 	var (
 		d   delivery
 		err error
 	)
 	for attempt := 1; ; attempt++ {
-		d, err = postCallback(ctx, client, target, payload)
+		d, err = postCallback(ctx, client, secret, target, payload)
 		if err == nil && d.CallbackStatus < 500 {
 			return d, nil
 		}
@@ -334,13 +341,14 @@ func requestLogger(log *slog.Logger) func(http.Handler) http.Handler {
 type simulator struct {
 	log    *slog.Logger
 	client *http.Client
+	secret string // signs the callbacks
 	mux    *chi.Mux
 	bg     *background
 }
 
 // newSimulator returns a simulator whose log lines say sim=name. A nil
 // log means slog.Default(); a nil client, one with callbackTimeout.
-func newSimulator(name string, log *slog.Logger, client *http.Client) simulator {
+func newSimulator(name string, log *slog.Logger, client *http.Client, secret string) simulator {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -348,7 +356,7 @@ func newSimulator(name string, log *slog.Logger, client *http.Client) simulator 
 		client = &http.Client{Timeout: callbackTimeout}
 	}
 	log = log.With("sim", name)
-	return simulator{log: log, client: client, mux: newMux(log), bg: newBackground()}
+	return simulator{log: log, client: client, secret: secret, mux: newMux(log), bg: newBackground()}
 }
 
 // ServeHTTP implements http.Handler.
@@ -370,7 +378,7 @@ func (s *simulator) Close() {
 // (it stands: only its callback is owed). attrs identify the callback in
 // the log.
 func (s *simulator) deliver(ctx context.Context, notifyURL string, payload any, attrs ...any) (delivery, *httpError) {
-	d, err := postCallback(ctx, s.client, notifyURL, payload)
+	d, err := postCallback(ctx, s.client, s.secret, notifyURL, payload)
 	if err != nil {
 		s.log.Warn("callback not delivered", append(attrs, "url", notifyURL, "err", err)...)
 		return delivery{}, newHTTPError(http.StatusBadGateway, "callback_failed", err.Error())
@@ -397,7 +405,7 @@ func autoCallback[N any](ctx context.Context, s *simulator, name string, delay t
 		s.log.Info(name+" skipped", append(attrs, "err", e)...)
 		return false
 	}
-	d, err := postCallbackRetrying(ctx, s.log, s.client, notifyURL, n)
+	d, err := postCallbackRetrying(ctx, s.log, s.client, s.secret, notifyURL, n)
 	if err != nil {
 		s.log.Warn(name+": callback not delivered", append(attrs, "err", err)...)
 		return false

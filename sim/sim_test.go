@@ -10,10 +10,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/motcua/motcua/internal/upstream/upstreamtest"
+	"github.com/motcua/motcua/internal/webhook"
 	"github.com/motcua/motcua/sim"
 )
 
@@ -22,7 +24,12 @@ type hook struct {
 	Body map[string]any
 }
 
-// hookServer stands in for the API's callback endpoints. answer decides
+// hookSecret is the secret the simulators under test sign with and the
+// hookServer verifies with.
+const hookSecret = "sim-test-webhook-secret"
+
+// hookServer stands in for the API's callback endpoints: like them it
+// answers 401 to a callback whose X-Signature does not verify. answer decides
 // the status of each callback (200 when nil); block makes it hang until
 // the caller gives up, to test cancellation.
 type hookServer struct {
@@ -40,8 +47,17 @@ func newHookServer(t *testing.T) *hookServer {
 	h := &hookServer{Inbox: upstreamtest.NewInbox[hook](), entered: make(chan struct{}, 16)}
 	release := make(chan struct{})
 	h.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "bad callback", http.StatusBadRequest)
+			return
+		}
+		if err := webhook.Verify(hookSecret, r.Header.Get(webhook.Header), raw, time.Now()); err != nil {
+			http.Error(w, "hook refuses: "+err.Error(), http.StatusUnauthorized)
+			return
+		}
 		var body map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || r.Header.Get("Content-Type") != "application/json" {
+		if err := json.Unmarshal(raw, &body); err != nil || r.Header.Get("Content-Type") != "application/json" {
 			http.Error(w, "bad callback", http.StatusBadRequest)
 			return
 		}

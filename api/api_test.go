@@ -24,6 +24,7 @@ import (
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/api/openapi"
 	"github.com/motcua/motcua/internal/testenv"
+	"github.com/motcua/motcua/internal/webhook"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/postal"
 	"github.com/motcua/motcua/rules"
@@ -60,13 +61,25 @@ func newSystemWith(t *testing.T, speed float64) *system { return newSystemRules(
 // shipped ones), e.g. a postal outage fallback of seconds.
 func newSystemRules(t *testing.T, speed float64, rs *rules.Set) *system {
 	t.Helper()
+	return newSystemOptions(t, speed, func(o *api.Options) { o.Rules = rs })
+}
+
+// newSystemOptions lets the test change the API's options (rules, rate
+// limits) before it starts.
+func newSystemOptions(t *testing.T, speed float64, opt func(*api.Options)) *system {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := &system{t: t, store: testenv.SharedStore(t), temporal: testenv.Temporal(t), queue: testenv.TaskQueue(t)}
-	srv := api.New(api.Options{Store: s.store, Temporal: s.temporal, Log: log, TaskQueue: s.queue, Rules: rs, Verifier: testSigner})
+	o := api.Options{Store: s.store, Temporal: s.temporal, Log: log, TaskQueue: s.queue, Verifier: testSigner,
+		PaymentWebhookSecret: paymentSecret, PostalWebhookSecret: postalSecret}
+	if opt != nil {
+		opt(&o)
+	}
+	srv := api.New(o)
 	s.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(s.api.Close)
-	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log})
-	post := sim.NewPostalService(sim.PostalOptions{Logger: log})
+	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, WebhookSecret: paymentSecret})
+	post := sim.NewPostalService(sim.PostalOptions{Logger: log, WebhookSecret: postalSecret})
 	s.sim = httptest.NewServer(sim.NewHandler(pay, post))
 	t.Cleanup(func() { pay.Close(); post.Close(); s.sim.Close() })
 	hc := &http.Client{Timeout: 10 * time.Second}
@@ -94,6 +107,27 @@ func (s *system) stopWorker() {
 		s.worker.Stop()
 		s.worker = nil
 	}
+}
+
+// The callback secrets of the test system: the simulators sign with them,
+// and tests that play the gateway or the postal service themselves sign
+// with them through callback.
+const (
+	paymentSecret = "test-payment-webhook-secret"
+	postalSecret  = "test-postal-webhook-secret"
+)
+
+// callback posts body to a callback endpoint signed as its sender would,
+// with the secret of that integration and the current time.
+func (s *system) callback(path string, body any) response {
+	s.t.Helper()
+	raw, err := json.Marshal(body)
+	require.NoError(s.t, err)
+	secret := paymentSecret
+	if strings.HasPrefix(path, "/v1/postal/") {
+		secret = postalSecret
+	}
+	return s.call("POST", path, raw, webhook.Header, webhook.Sign(secret, raw, time.Now()))
 }
 
 type response struct {
@@ -343,12 +377,12 @@ func TestCounterDossierWithRepeatedCallbacks(t *testing.T) {
 	ref := fee(d)["payment_ref"].(string)
 
 	// A wrong amount is refused with 422 and recorded; the dossier waits.
-	bad := s.call("POST", "/v1/payments/notifications", map[string]any{
+	bad := s.callback("/v1/payments/notifications", map[string]any{
 		"payment_ref": ref, "transaction_id": "TXN-WRONG-" + code, "amount": 1000, "status": "succeeded"})
 	require.Equal(t, 422, bad.status, string(bad.body))
 	require.Equal(t, "application/problem+json", bad.header.Get("Content-Type"))
 	require.Contains(t, bad.json(t)["detail"], "does not match")
-	again := s.call("POST", "/v1/payments/notifications", map[string]any{
+	again := s.callback("/v1/payments/notifications", map[string]any{
 		"payment_ref": ref, "transaction_id": "TXN-WRONG-" + code, "amount": 1000, "status": "succeeded"})
 	require.Equal(t, 422, again.status)
 
@@ -367,9 +401,10 @@ func TestCounterDossierWithRepeatedCallbacks(t *testing.T) {
 	require.Contains(t, dup["callback_body"], `"duplicate"`)
 	// A second, different successful transaction is late: ignored, never a
 	// second payment.
-	late := s.must(200, "POST", "/v1/payments/notifications", map[string]any{
+	lateRes := s.callback("/v1/payments/notifications", map[string]any{
 		"payment_ref": ref, "transaction_id": "TXN-LATE-" + code, "amount": 200000, "status": "succeeded"})
-	require.Equal(t, "ignored", late["result"])
+	require.Equal(t, 200, lateRes.status, string(lateRes.body))
+	require.Equal(t, "ignored", lateRes.json(t)["result"])
 
 	d = s.must(200, "POST", "/v1/dossiers/"+code+"/handover", map[string]any{"received_by": "Nguyễn Văn A"})
 	require.Equal(t, "returned", d["status"])
@@ -549,12 +584,12 @@ func TestBadRequests(t *testing.T) {
 	problem(s.call("POST", "/v1/dossiers/000.00.17.H39-000000-0000/intake", map[string]any{"decision": "accept"}), 404)
 	problem(s.call("GET", "/v1/procedures/NOPE", nil), 404)
 	problem(s.call("GET", "/v1/nothing-here", nil), 404)
-	problem(s.call("POST", "/v1/payments/notifications", map[string]any{
+	problem(s.callback("/v1/payments/notifications", map[string]any{
 		"payment_ref": "PAY-NOPE", "transaction_id": "T", "amount": 1, "status": "succeeded"}), 404)
-	problem(s.call("POST", "/v1/payments/notifications", map[string]any{"payment_ref": "x"}), 400, "transaction_id", "amount", "status")
-	problem(s.call("POST", "/v1/postal/notifications", map[string]any{
+	problem(s.callback("/v1/payments/notifications", map[string]any{"payment_ref": "x"}), 400, "transaction_id", "amount", "status")
+	problem(s.callback("/v1/postal/notifications", map[string]any{
 		"waybill": "EV000VN", "event": "delivered", "at": "2026-11-27T10:00:00+07:00"}), 404)
-	problem(s.call("POST", "/v1/postal/notifications", map[string]any{"waybill": "EV000VN", "event": "lost"}), 400, "event", "at")
+	problem(s.callback("/v1/postal/notifications", map[string]any{"waybill": "EV000VN", "event": "lost"}), 400, "event", "at")
 	problem(s.call("GET", "/v1/procedures?cursor=abc", nil), 400, "cursor")
 
 	// Out-of-stage actions: 409, and nothing written.

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/internal/webhook"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
@@ -15,6 +18,35 @@ import (
 // arrive twice, late or out of order: each is applied at most once, a late
 // one never reopens a closed dossier, and every one is answered 200 unless
 // it is wrong (so the third party stops retrying what is settled).
+
+// signed lets a callback through only when its X-Signature is the body's
+// HMAC under secret, made within webhook.Tolerance of now: anything else is
+// 401 before the body is even decoded, so a forged or replayed callback
+// changes nothing. The handler then reads the very bytes that were checked.
+func (s *Server) signed(sender, secret string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			raw, err := readBody(w, r)
+			if err != nil {
+				writeError(w, r, s.log, err)
+				return
+			}
+			if err := webhook.Verify(secret, r.Header.Get(webhook.Header), raw, time.Now()); err != nil {
+				s.log.Warn("callback refused: bad signature", "sender", sender, "path", r.URL.Path,
+					"remote", clientIP(r), "reason", err)
+				msg := err.Error()
+				if secret == "" {
+					msg = "callbacks from the " + sender + " are not accepted: no secret is configured for it"
+				}
+				writeError(w, r, s.log, dossier.Errorf(dossier.EUnauthenticated,
+					"%s; sign the body as described in the README (Callbacks)", msg))
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(raw))
+			next.ServeHTTP(w, r)
+		})
+	}
+}
 
 type paymentNotification struct {
 	PaymentRef    string     `json:"payment_ref"`

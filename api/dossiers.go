@@ -55,18 +55,14 @@ var (
 	emailRe  = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
 )
 
-// maxText bounds free-text fields so a body cannot smuggle megabytes into a
-// single column or a workflow history.
-const maxText = 2000
-
 func checkText(v *dossier.Invalid, field, s string, required bool) {
 	switch {
 	case required && strings.TrimSpace(s) == "":
 		v.Add(field, "is required")
 	case !utf8.ValidString(s):
 		v.Add(field, "must be valid UTF-8")
-	case len(s) > maxText:
-		v.Add(field, "must be at most 2000 bytes")
+	case utf8.RuneCountInString(s) > maxText:
+		v.Add(field, "must be at most "+itoa(maxText)+" characters")
 	}
 }
 

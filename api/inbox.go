@@ -56,11 +56,12 @@ func inboxFilter(r *http.Request) (store.InboxFilter, error) {
 	}
 	text := func(name string) string {
 		s := q.Get(name)
-		if !utf8.ValidString(s) || len(s) > 200 {
-			v.Add(name, "must be valid UTF-8 of at most 200 bytes")
+		if !utf8.ValidString(s) || utf8.RuneCountInString(s) > 200 {
+			v.Add(name, "must be valid UTF-8 of at most 200 characters")
 			return ""
 		}
-		return s
+		// The same normal form as what is stored (see normalize).
+		return nfc(s)
 	}
 	if s := q.Get("status"); s != "" {
 		if oneOf(s, knownStatuses) {

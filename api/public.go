@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/store"
 )
@@ -102,34 +103,36 @@ func (s *Server) publicDossier(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, renderPublic(d))
 }
 
-// rateLimiter allows each client IP n requests per window (a fixed window
-// per IP). Idle entries are dropped as windows pass, so memory stays
-// bounded by the clients of one window.
+// rateLimiter allows each key (a client IP, a token subject) n requests
+// per window: a fixed window for all keys, so idle entries are dropped as
+// windows pass and memory stays bounded by the clients of one window.
 type rateLimiter struct {
 	n      int
 	window time.Duration
 	now    func() time.Time
+	key    func(*http.Request) string
+	what   string // "lookups from this address", in the 429's detail
 
 	mu      sync.Mutex
 	start   time.Time
 	clients map[string]int
 }
 
-func newRateLimiter(n int, window time.Duration) *rateLimiter {
-	return &rateLimiter{n: n, window: window, now: time.Now, clients: map[string]int{}}
+func newRateLimiter(n int, window time.Duration, what string, key func(*http.Request) string) *rateLimiter {
+	return &rateLimiter{n: n, window: window, now: time.Now, key: key, what: what, clients: map[string]int{}}
 }
 
-// allow counts a request of ip; when over the limit it returns false and
+// allow counts a request of key; when over the limit it returns false and
 // the seconds until the window ends.
-func (l *rateLimiter) allow(ip string) (bool, int) {
+func (l *rateLimiter) allow(key string) (bool, int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	if now.Sub(l.start) >= l.window {
 		l.start, l.clients = now, map[string]int{}
 	}
-	l.clients[ip]++
-	if l.clients[ip] > l.n {
+	l.clients[key]++
+	if l.clients[key] > l.n {
 		wait := l.start.Add(l.window).Sub(now)
 		return false, int((wait + time.Second - 1) / time.Second)
 	}
@@ -147,18 +150,37 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// clientID is who is calling: the token's subject once authentication has
+// put a principal in the context, else the address (so an unauthenticated
+// deployment still limits each client).
+func clientID(r *http.Request) string {
+	if p, ok := auth.FromContext(r.Context()); ok && p.Subject != "" {
+		return "sub:" + p.Subject
+	}
+	return "ip:" + clientIP(r)
+}
+
 // middleware answers 429 with Retry-After over the limit.
 func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, wait := l.allow(clientIP(r))
+		ok, wait := l.allow(l.key(r))
 		if !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(wait))
 			writeProblem(w, r, http.StatusTooManyRequests, "rate_limited",
-				"too many lookups from this address; retry after "+strconv.Itoa(wait)+" seconds")
+				"too many "+l.what+" (at most "+strconv.Itoa(l.n)+" a minute); retry after "+strconv.Itoa(wait)+" seconds")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// submissionLimit allows n submissions a minute per client (token
+// subject) and, separately, n per address: neither many tokens behind one
+// address nor one token from many addresses can flood the workflows.
+func submissionLimit(n int) func(http.Handler) http.Handler {
+	perIP := newRateLimiter(n, time.Minute, "submissions from this address", clientIP)
+	perClient := newRateLimiter(n, time.Minute, "submissions from this client", clientID)
+	return func(next http.Handler) http.Handler { return perIP.middleware(perClient.middleware(next)) }
 }
 
 // writeProblem answers with a problem of a status the application error
@@ -170,5 +192,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, kind, deta
 		Title: http.StatusText(status), Status: status, Detail: detail, Instance: r.URL.Path})
 }
 
-// publicLookupsPerMinute is the public lookup's limit per client IP.
-const publicLookupsPerMinute = 30
+// The default limits (config: MOTCUA_LOOKUP_RATE_PER_MINUTE,
+// MOTCUA_SUBMIT_RATE_PER_MINUTE).
+const (
+	defaultLookupsPerMinute     = 30
+	defaultSubmissionsPerMinute = 1200
+)

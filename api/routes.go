@@ -32,20 +32,27 @@ func (s *Server) Handler() http.Handler {
 		r.Mount("/codec", s.codec)
 	}
 
+	submissions := submissionLimit(s.submitRate)
+	lookups := newRateLimiter(s.lookupRate, time.Minute, "lookups from this address", clientIP)
+
 	r.Route("/v1", func(r chi.Router) {
 		// Without a token: the applicant's public lookup (rate-limited per
 		// IP) and the callbacks, which their senders sign instead.
-		r.With(newRateLimiter(publicLookupsPerMinute, time.Minute).middleware).
-			Get("/public/dossiers/{code}", s.publicDossier)
-		r.With(s.requireTemporal).Post("/payments/notifications", s.paymentNotification)
-		r.With(s.requireTemporal).Post("/postal/notifications", s.postalNotification)
+		r.With(lookups.middleware).Get("/public/dossiers/{code}", s.publicDossier)
+		// The signature first: a forged callback is 401 whatever is down.
+		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
+			Post("/payments/notifications", s.paymentNotification)
+		r.With(s.signed("postal service", s.postalSecret), s.requireTemporal).
+			Post("/postal/notifications", s.postalNotification)
 
 		// Everything else needs a bearer token; what the caller may do is
 		// decided by auth.Authorize, called from the handlers (actions on
 		// one dossier) or here (actions on none).
 		r.Group(func(r chi.Router) {
 			r.Use(s.authenticate)
-			r.With(s.requireTemporal).Post("/dossiers", s.submit)
+			// Limited per token subject and per address (after
+			// authentication, so the subject is known).
+			r.With(submissions, s.requireTemporal).Post("/dossiers", s.submit)
 			r.Get("/dossiers", s.listDossiers)
 			r.Get("/dossiers/{code}", s.getDossier)
 			r.Get("/dossiers/{code}/events", s.getEvents)

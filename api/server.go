@@ -6,28 +6,18 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/data"
-	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
-
-// maxBody is the largest request body accepted. Dossiers carry document
-// hashes, not documents, so this is generous.
-const maxBody = 1 << 20
 
 // Server serves the API.
 type Server struct {
@@ -43,6 +33,9 @@ type Server struct {
 	procs         procedureCache
 	health        health
 	codec         http.Handler
+	// paymentSecret and postalSecret verify the callbacks' signatures.
+	paymentSecret, postalSecret string
+	submitRate, lookupRate      int
 }
 
 // Options configure a Server.
@@ -66,6 +59,15 @@ type Options struct {
 	// Codec is the Temporal UI's codec endpoint (codec.Handler), served at
 	// /codec; nil: not served.
 	Codec http.Handler
+	// PaymentWebhookSecret and PostalWebhookSecret verify the X-Signature
+	// of the payment gateway's and the postal service's callbacks. Empty:
+	// every callback of that integration is refused (401).
+	PaymentWebhookSecret string
+	PostalWebhookSecret  string
+	// SubmitRatePerMinute bounds submissions per client and per IP;
+	// LookupRatePerMinute bounds public lookups per IP. Zero: 1200 and 30.
+	SubmitRatePerMinute int
+	LookupRatePerMinute int
 }
 
 // New returns a Server.
@@ -92,65 +94,21 @@ func New(o Options) *Server {
 	if timeout <= 0 {
 		timeout = 15 * time.Second
 	}
+	submitRate, lookupRate := o.SubmitRatePerMinute, o.LookupRatePerMinute
+	if submitRate <= 0 {
+		submitRate = defaultSubmissionsPerMinute
+	}
+	if lookupRate <= 0 {
+		lookupRate = defaultLookupsPerMinute
+	}
+	if o.PaymentWebhookSecret == "" || o.PostalWebhookSecret == "" {
+		log.Warn("a webhook secret is not configured: callbacks of that integration are refused",
+			"payment", o.PaymentWebhookSecret != "", "postal", o.PostalWebhookSecret != "")
+	}
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(),
-		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec}
-}
-
-// decode reads a JSON request body into v, rejecting unknown fields,
-// trailing data and bodies over maxBody with errors that say what to fix.
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		if dec.Decode(&struct{}{}) != io.EOF {
-			return dossier.Errorf(dossier.EInvalid, "the body must hold a single JSON object")
-		}
-		return nil
-	}
-	var maxErr *http.MaxBytesError
-	var syntaxErr *json.SyntaxError
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &maxErr):
-		return dossier.Errorf(dossier.ETooLarge, "the body is larger than %d bytes", maxBody)
-	case errors.Is(err, io.EOF):
-		return dossier.Errorf(dossier.EInvalid, "the body is empty; send a JSON object")
-	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
-		return dossier.Errorf(dossier.EInvalid, "the body is not valid JSON: %v", err)
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
-			return dossier.Errorf(dossier.EInvalid, "the body must be a JSON object")
-		}
-		return &dossier.Error{Code: dossier.EInvalid,
-			Message: fmt.Sprintf("field %s must be a %s", field, jsonType(typeErr.Type.Kind().String())),
-			Fields:  []dossier.FieldError{{Field: field, Reason: "must be a " + jsonType(typeErr.Type.Kind().String())}}}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &dossier.Error{Code: dossier.EInvalid, Message: fmt.Sprintf("unknown field %q", name),
-			Fields: []dossier.FieldError{{Field: name, Reason: "is not a field of this request"}}}
-	}
-	return dossier.Errorf(dossier.EInvalid, "the body could not be read: %v", err)
-}
-
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "string"
-	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
-		return "whole number"
-	case "float32", "float64":
-		return "number"
-	case "bool":
-		return "boolean"
-	case "slice", "array":
-		return "list"
-	case "struct", "map", "ptr":
-		return "object"
-	}
-	return kind
+		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
+		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
+		submitRate: submitRate, lookupRate: lookupRate}
 }
 
 // readiness checks the dependencies an action needs.

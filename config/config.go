@@ -176,3 +176,47 @@ func (c Config) RequireDatabase() error {
 	}
 	return nil
 }
+
+// The development defaults of the webhook secrets: public by design (they
+// are in this file and the README), so refused in production.
+const (
+	DevPaymentWebhookSecret = "motcua-development-payment-webhook-secret"
+	DevPostalWebhookSecret  = "motcua-development-postal-webhook-secret"
+)
+
+// WebhookSecrets are the secrets the payment gateway's and the postal
+// service's callbacks are signed with.
+type WebhookSecrets struct {
+	Payment, Postal string
+	// Defaulted names the variables that were not set and got their
+	// development default, so the caller can say so.
+	Defaulted []string
+}
+
+// WebhookSecrets returns the callback secrets for the api and sim
+// commands (the others do not need them). Production requires both, set
+// to something other than the development defaults; development falls
+// back to those defaults, which `motcua api` and `motcua sim` share, so a
+// local stack works without configuration.
+func (c Config) WebhookSecrets() (WebhookSecrets, error) {
+	out := WebhookSecrets{Payment: c.PaymentWebhookSecret, Postal: c.PostalWebhookSecret}
+	for _, v := range []struct {
+		name, dev string
+		value     *string
+	}{
+		{"MOTCUA_PAYMENT_WEBHOOK_SECRET", DevPaymentWebhookSecret, &out.Payment},
+		{"MOTCUA_POSTAL_WEBHOOK_SECRET", DevPostalWebhookSecret, &out.Postal},
+	} {
+		switch {
+		case c.Environment == "production" && (*v.value == "" || *v.value == v.dev):
+			return WebhookSecrets{}, fmt.Errorf("config: %s must be set with MOTCUA_ENV=production "+
+				"(the secret shared with that integration; the development default is refused)", v.name)
+		case c.Environment == "production" && len(*v.value) < 32:
+			return WebhookSecrets{}, fmt.Errorf("config: %s must be at least 32 characters with MOTCUA_ENV=production", v.name)
+		case *v.value == "":
+			*v.value = v.dev
+			out.Defaulted = append(out.Defaulted, v.name)
+		}
+	}
+	return out, nil
+}

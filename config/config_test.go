@@ -4,6 +4,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -43,4 +44,41 @@ func TestSimulationIsRefusedInProduction(t *testing.T) {
 	c, err = config.Load(env(nil))
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:7233", c.TemporalAddress)
+}
+
+func TestWebhookSecrets(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := config.Load(env(nil))
+	require.NoError(t, err)
+	ws, err := c.WebhookSecrets()
+	require.NoError(t, err)
+	require.Equal(t, config.DevPaymentWebhookSecret, ws.Payment)
+	require.Equal(t, config.DevPostalWebhookSecret, ws.Postal)
+	require.Equal(t, []string{"MOTCUA_PAYMENT_WEBHOOK_SECRET", "MOTCUA_POSTAL_WEBHOOK_SECRET"}, ws.Defaulted)
+
+	long := strings.Repeat("s", 32)
+	for _, c := range []struct {
+		env  map[string]string
+		want string // "" = accepted
+	}{
+		{map[string]string{"MOTCUA_ENV": "production", "MOTCUA_POSTAL_WEBHOOK_SECRET": long}, "MOTCUA_PAYMENT_WEBHOOK_SECRET must be set"},
+		{map[string]string{"MOTCUA_ENV": "production", "MOTCUA_PAYMENT_WEBHOOK_SECRET": long}, "MOTCUA_POSTAL_WEBHOOK_SECRET must be set"},
+		{map[string]string{"MOTCUA_ENV": "production", "MOTCUA_PAYMENT_WEBHOOK_SECRET": config.DevPaymentWebhookSecret,
+			"MOTCUA_POSTAL_WEBHOOK_SECRET": long}, "development default is refused"},
+		{map[string]string{"MOTCUA_ENV": "production", "MOTCUA_PAYMENT_WEBHOOK_SECRET": "short",
+			"MOTCUA_POSTAL_WEBHOOK_SECRET": long}, "at least 32 characters"},
+		{map[string]string{"MOTCUA_ENV": "production", "MOTCUA_PAYMENT_WEBHOOK_SECRET": long, "MOTCUA_POSTAL_WEBHOOK_SECRET": long + "x"}, ""},
+		{map[string]string{"MOTCUA_PAYMENT_WEBHOOK_SECRET": "mine"}, ""},
+	} {
+		cfg, err := config.Load(env(c.env))
+		require.NoError(t, err)
+		ws, err := cfg.WebhookSecrets()
+		if c.want != "" {
+			require.ErrorContains(t, err, c.want, c.env)
+			continue
+		}
+		require.NoError(t, err, c.env)
+		require.Equal(t, c.env["MOTCUA_PAYMENT_WEBHOOK_SECRET"], ws.Payment)
+	}
 }

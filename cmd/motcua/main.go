@@ -212,7 +212,24 @@ func startTelemetry(ctx context.Context, cfg config.Config, log *slog.Logger, se
 	}, nil
 }
 
+// webhookSecrets are the callback secrets, saying loudly when development
+// defaults stand in for them.
+func webhookSecrets(cfg config.Config, log *slog.Logger) (config.WebhookSecrets, error) {
+	ws, err := cfg.WebhookSecrets()
+	if err != nil {
+		return ws, err
+	}
+	for _, name := range ws.Defaulted {
+		log.Warn("callbacks are signed with the development default secret (set it for anything but local development)", "variable", name)
+	}
+	return ws, nil
+}
+
 func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	ws, err := webhookSecrets(cfg, log)
+	if err != nil {
+		return err
+	}
 	startPprof(ctx, cfg, log, "api")
 	v, err := verifier(ctx, cfg, log)
 	if err != nil {
@@ -247,7 +264,9 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler})
+	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler,
+		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
+		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute})
 	go server.Watch(ctx, 2*time.Second)
 	handler, err := withConsole(ctx, cfg, log, server.Handler(), v)
 	if err != nil {
@@ -407,9 +426,15 @@ func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 }
 
 func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	ws, err := webhookSecrets(cfg, log)
+	if err != nil {
+		return err
+	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
-	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, HTTPClient: httpClient, AutoPayAfter: cfg.SimAutoPayAfter})
-	post := sim.NewPostalService(sim.PostalOptions{Logger: log, HTTPClient: httpClient, AutoDeliverAfter: cfg.SimAutoDeliverAfter})
+	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, HTTPClient: httpClient, AutoPayAfter: cfg.SimAutoPayAfter,
+		WebhookSecret: ws.Payment})
+	post := sim.NewPostalService(sim.PostalOptions{Logger: log, HTTPClient: httpClient, AutoDeliverAfter: cfg.SimAutoDeliverAfter,
+		WebhookSecret: ws.Postal})
 	defer pay.Close()
 	defer post.Close()
 	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()})

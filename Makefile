@@ -41,6 +41,12 @@ prod-local: ## The production shape until Ctrl-C: temporal-server on PostgreSQL,
 test-prod-local: ## Integration suite + end-to-end dossiers against the production shape (GOTEST_ARGS: first step's packages)
 	@bash scripts/prod-local.sh --test $(GOTEST_ARGS)
 
+.PHONY: fuzz
+FUZZTIME ?= 30s
+export FUZZTIME
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s; FUZZ_TARGETS='FuzzX FuzzY' to choose)
+	@bash scripts/fuzz.sh
+
 .PHONY: bench bench-read
 bench: ## Engine ceiling (no-op workflows) vs our dossiers through the API, same server; ratio (docs/PERFORMANCE.md)
 	@bash scripts/bench.sh

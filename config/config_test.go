@@ -82,3 +82,14 @@ func TestWebhookSecrets(t *testing.T) {
 		require.Equal(t, c.env["MOTCUA_PAYMENT_WEBHOOK_SECRET"], ws.Payment)
 	}
 }
+
+// TestDevScriptUsesTheDevelopmentSecrets: `make dev` exports the same
+// defaults the binary falls back to, so a simulator and an API started
+// either way agree.
+func TestDevScriptUsesTheDevelopmentSecrets(t *testing.T) {
+	t.Parallel()
+	script, err := os.ReadFile("../scripts/dev.sh")
+	require.NoError(t, err)
+	require.Contains(t, string(script), "MOTCUA_PAYMENT_WEBHOOK_SECRET="+config.DevPaymentWebhookSecret+"\n")
+	require.Contains(t, string(script), "MOTCUA_POSTAL_WEBHOOK_SECRET="+config.DevPostalWebhookSecret+"\n")
+}

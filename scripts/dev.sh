@@ -22,6 +22,9 @@
 #   MOTCUA_PAYMENT_URL       payment gateway URL (default http://<MOTCUA_SIM_ADDR>/payment)
 #   MOTCUA_POSTAL_URL        postal service URL (default http://<MOTCUA_SIM_ADDR>/postal)
 #   MOTCUA_NOTIFY_URL        messaging gateway URL (default http://<MOTCUA_SIM_ADDR>/messages/v1/messages)
+#   MOTCUA_PAYMENT_WEBHOOK_SECRET, MOTCUA_POSTAL_WEBHOOK_SECRET
+#                            callback secrets the API checks and the simulators sign
+#                            with (default: the development defaults, said at start)
 #   MOTCUA_PG_PORT           port of the local PostgreSQL (default 55432)
 #   MOTCUA_TEMPORAL_PORT     gRPC port of the Temporal dev server (default 7233)
 #   MOTCUA_TEMPORAL_UI_PORT  Web UI port of the Temporal dev server (default 8233)
@@ -189,6 +192,17 @@ if [[ -z ${MOTCUA_JWT_SECRET:-} ]]; then
 	export MOTCUA_JWT_SECRET=motcua-development-secret-do-not-use-in-production
 	log "MOTCUA_JWT_SECRET is not set: using the development default (set it to use your own)"
 fi
+# Callback secrets: the API checks and the simulators sign with the same
+# ones. The defaults are config.DevPaymentWebhookSecret and
+# config.DevPostalWebhookSecret (a test keeps them equal).
+if [[ -z "${MOTCUA_PAYMENT_WEBHOOK_SECRET:-}" ]]; then
+	export MOTCUA_PAYMENT_WEBHOOK_SECRET=motcua-development-payment-webhook-secret
+	log "MOTCUA_PAYMENT_WEBHOOK_SECRET not set: using the development default '$MOTCUA_PAYMENT_WEBHOOK_SECRET'"
+fi
+if [[ -z "${MOTCUA_POSTAL_WEBHOOK_SECRET:-}" ]]; then
+	export MOTCUA_POSTAL_WEBHOOK_SECRET=motcua-development-postal-webhook-secret
+	log "MOTCUA_POSTAL_WEBHOOK_SECRET not set: using the development default '$MOTCUA_POSTAL_WEBHOOK_SECRET'"
+fi
 API_URL=$(url_of "$MOTCUA_HTTP_ADDR")
 # The Temporal UI of the dev server cannot send an Authorization header to
 # the codec endpoint, so it gets an ops token in the endpoint's URL
@@ -328,6 +342,8 @@ cat <<EOF
                  through it with an ops token in the URL, valid 30 days)
   Simulators     $SIM_URL   (payment $MOTCUA_PAYMENT_URL, postal $MOTCUA_POSTAL_URL,
                  messages $MOTCUA_NOTIFY_URL)
+  Callbacks      signed (X-Signature) with MOTCUA_PAYMENT_WEBHOOK_SECRET and
+                 MOTCUA_POSTAL_WEBHOOK_SECRET (README, Signed callbacks)
   DATABASE_URL   $DATABASE_URL
   Logs           ${LOG_DIR#"$ROOT"/}/  ($(cd "$LOG_DIR" && echo *.log))
   Tokens         ${TOKENS_FILE#"$ROOT"/}  (source it; then curl -H "Authorization: Bearer \$TOKEN_OPS" ...)

@@ -17,7 +17,7 @@ import (
 // the body into Req, lets check validate it (adding field errors, or
 // refusing with an error) and build the update's argument, and sends that
 // update to the dossier's workflow.
-func action[Req any](s *Server, a auth.Action, update string, check func(r *http.Request, req *Req, v *dossier.Invalid) (any, error)) http.HandlerFunc {
+func action[Req any](s *Server, a auth.Action, update string, check checkFunc[Req]) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code := chi.URLParam(r, "code")
 		if d, err := s.store.Dossier(r.Context(), code); err == nil && d.Status.Final() {
@@ -29,22 +29,32 @@ func action[Req any](s *Server, a auth.Action, update string, check func(r *http
 		if _, ok := s.authorizedDossier(w, r, code, a); !ok {
 			return
 		}
-		var req Req
-		if err := decode(w, r, &req); err != nil {
-			writeError(w, r, s.log, err)
-			return
-		}
-		var v dossier.Invalid
-		arg, err := check(r, &req, &v)
-		if err == nil {
-			err = v.Err()
-		}
+		arg, err := decodeChecked(w, r, check)
 		if err != nil {
 			writeError(w, r, s.log, err)
 			return
 		}
 		s.update(w, r, code, update, arg)
 	}
+}
+
+// checkFunc validates an action's decoded body (adding field errors, or
+// refusing with an error) and builds the update's argument.
+type checkFunc[Req any] func(r *http.Request, req *Req, v *dossier.Invalid) (any, error)
+
+// decodeChecked decodes an action's body and checks it: everything an
+// action does with its body before the workflow (the fuzz test drives it).
+func decodeChecked[Req any](w http.ResponseWriter, r *http.Request, check checkFunc[Req]) (any, error) {
+	var req Req
+	if err := decode(w, r, &req); err != nil {
+		return nil, err
+	}
+	var v dossier.Invalid
+	arg, err := check(r, &req, &v)
+	if err == nil {
+		err = v.Err()
+	}
+	return arg, err
 }
 
 // ownDepartment resolves the department a reviewer or leader acts for:
@@ -93,12 +103,14 @@ type intakeRequest struct {
 }
 
 func (s *Server) intake() http.HandlerFunc {
-	return action(s, auth.Intake, workflows.UpdateIntake, func(r *http.Request, req *intakeRequest, v *dossier.Invalid) (any, error) {
-		checkDecision(v, req.Decision, "accept", "refuse", "request_supplement")
-		checkText(v, "note", req.Note, req.Decision == "refuse")
-		checkMissing(v, req.Decision, req.Missing)
-		return workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Missing: req.Missing, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Intake, workflows.UpdateIntake, checkIntake)
+}
+
+func checkIntake(r *http.Request, req *intakeRequest, v *dossier.Invalid) (any, error) {
+	checkDecision(v, req.Decision, "accept", "refuse", "request_supplement")
+	checkText(v, "note", req.Note, req.Decision == "refuse")
+	checkMissing(v, req.Decision, req.Missing)
+	return workflows.IntakeDecision{Decision: req.Decision, Note: req.Note, Missing: req.Missing, Actor: actorOf(r)}, nil
 }
 
 type reviewRequest struct {
@@ -110,21 +122,23 @@ type reviewRequest struct {
 }
 
 func (s *Server) review() http.HandlerFunc {
-	return action(s, auth.Review, workflows.UpdateReview, func(r *http.Request, req *reviewRequest, v *dossier.Invalid) (any, error) {
-		checkDecision(v, req.Decision, "approve", "refuse", "return", "request_supplement")
-		checkText(v, "note", req.Note, req.Decision == "refuse" || req.Decision == "return")
-		checkMissing(v, req.Decision, req.Missing)
-		checkText(v, "department", req.Department, false)
-		if req.AssessedFee != nil && *req.AssessedFee < 0 {
-			v.Add("assessed_fee", "must not be negative")
-		}
-		dept, err := ownDepartment(r, req.Department)
-		if err != nil {
-			return nil, err
-		}
-		return workflows.ReviewDecision{Decision: req.Decision, Note: req.Note, Department: dept,
-			AssessedFee: req.AssessedFee, Missing: req.Missing, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Review, workflows.UpdateReview, checkReview)
+}
+
+func checkReview(r *http.Request, req *reviewRequest, v *dossier.Invalid) (any, error) {
+	checkDecision(v, req.Decision, "approve", "refuse", "return", "request_supplement")
+	checkText(v, "note", req.Note, req.Decision == "refuse" || req.Decision == "return")
+	checkMissing(v, req.Decision, req.Missing)
+	checkText(v, "department", req.Department, false)
+	if req.AssessedFee != nil && *req.AssessedFee < 0 {
+		v.Add("assessed_fee", "must not be negative")
+	}
+	dept, err := ownDepartment(r, req.Department)
+	if err != nil {
+		return nil, err
+	}
+	return workflows.ReviewDecision{Decision: req.Decision, Note: req.Note, Department: dept,
+		AssessedFee: req.AssessedFee, Missing: req.Missing, Actor: actorOf(r)}, nil
 }
 
 type approvalRequest struct {
@@ -134,19 +148,21 @@ type approvalRequest struct {
 }
 
 func (s *Server) approval() http.HandlerFunc {
-	return action(s, auth.Approval, workflows.UpdateApproval, func(r *http.Request, req *approvalRequest, v *dossier.Invalid) (any, error) {
-		checkDecision(v, req.Decision, "approve", "reject", "return")
-		checkText(v, "note", req.Note, req.Decision == "reject" || req.Decision == "return")
-		d := workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)}
-		if rd := req.ResultDocument; rd != nil {
-			checkText(v, "result_document.name", rd.Name, true)
-			if !sha256Re.MatchString(rd.SHA256) {
-				v.Add("result_document.sha256", "must be 64 hexadecimal characters (a SHA-256 digest)")
-			}
-			d.ResultDocument = &dossier.Document{Name: rd.Name, SHA256: strings.ToLower(rd.SHA256)}
+	return action(s, auth.Approval, workflows.UpdateApproval, checkApproval)
+}
+
+func checkApproval(r *http.Request, req *approvalRequest, v *dossier.Invalid) (any, error) {
+	checkDecision(v, req.Decision, "approve", "reject", "return")
+	checkText(v, "note", req.Note, req.Decision == "reject" || req.Decision == "return")
+	d := workflows.ApprovalDecision{Decision: req.Decision, Note: req.Note, Actor: actorOf(r)}
+	if rd := req.ResultDocument; rd != nil {
+		checkText(v, "result_document.name", rd.Name, true)
+		if !sha256Re.MatchString(rd.SHA256) {
+			v.Add("result_document.sha256", "must be 64 hexadecimal characters (a SHA-256 digest)")
 		}
-		return d, nil
-	})
+		d.ResultDocument = &dossier.Document{Name: rd.Name, SHA256: strings.ToLower(rd.SHA256)}
+	}
+	return d, nil
 }
 
 type handoverRequest struct {
@@ -154,10 +170,12 @@ type handoverRequest struct {
 }
 
 func (s *Server) handover() http.HandlerFunc {
-	return action(s, auth.Handover, workflows.UpdateHandover, func(r *http.Request, req *handoverRequest, v *dossier.Invalid) (any, error) {
-		checkText(v, "received_by", req.ReceivedBy, true)
-		return workflows.Handover{ReceivedBy: req.ReceivedBy, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Handover, workflows.UpdateHandover, checkHandover)
+}
+
+func checkHandover(r *http.Request, req *handoverRequest, v *dossier.Invalid) (any, error) {
+	checkText(v, "received_by", req.ReceivedBy, true)
+	return workflows.Handover{ReceivedBy: req.ReceivedBy, Actor: actorOf(r)}, nil
 }
 
 type supplementRequest struct {
@@ -167,15 +185,17 @@ type supplementRequest struct {
 
 // supplement is the applicant's supplement: it resumes the legal clock.
 func (s *Server) supplement() http.HandlerFunc {
-	return action(s, auth.Supplement, workflows.UpdateSupplement, func(r *http.Request, req *supplementRequest, v *dossier.Invalid) (any, error) {
-		checkDocuments(v, req.Documents)
-		checkText(v, "note", req.Note, false)
-		docs := make([]dossier.Document, len(req.Documents))
-		for i, d := range req.Documents {
-			docs[i] = dossier.Document{Name: d.Name, SHA256: strings.ToLower(d.SHA256)}
-		}
-		return workflows.SupplementIn{Documents: docs, Note: req.Note, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Supplement, workflows.UpdateSupplement, checkSupplement)
+}
+
+func checkSupplement(r *http.Request, req *supplementRequest, v *dossier.Invalid) (any, error) {
+	checkDocuments(v, req.Documents)
+	checkText(v, "note", req.Note, false)
+	docs := make([]dossier.Document, len(req.Documents))
+	for i, d := range req.Documents {
+		docs[i] = dossier.Document{Name: d.Name, SHA256: strings.ToLower(d.SHA256)}
+	}
+	return workflows.SupplementIn{Documents: docs, Note: req.Note, Actor: actorOf(r)}, nil
 }
 
 type apologyRequest struct {
@@ -185,14 +205,16 @@ type apologyRequest struct {
 
 // apology is a leader's apology letter (form 04) with a new appointment.
 func (s *Server) apology() http.HandlerFunc {
-	return action(s, auth.Apology, workflows.UpdateApology, func(r *http.Request, req *apologyRequest, v *dossier.Invalid) (any, error) {
-		checkText(v, "reason", req.Reason, true)
-		if req.NewAppointmentAt == nil {
-			v.Add("new_appointment_at", "is required: the new appointment, RFC 3339")
-			return nil, nil
-		}
-		return workflows.Apology{NewAppointmentAt: *req.NewAppointmentAt, Reason: req.Reason, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Apology, workflows.UpdateApology, checkApology)
+}
+
+func checkApology(r *http.Request, req *apologyRequest, v *dossier.Invalid) (any, error) {
+	checkText(v, "reason", req.Reason, true)
+	if req.NewAppointmentAt == nil {
+		v.Add("new_appointment_at", "is required: the new appointment, RFC 3339")
+		return nil, nil
+	}
+	return workflows.Apology{NewAppointmentAt: *req.NewAppointmentAt, Reason: req.Reason, Actor: actorOf(r)}, nil
 }
 
 type extensionRequest struct {
@@ -202,14 +224,16 @@ type extensionRequest struct {
 
 // extension is a leader's extension of the current step, once per step.
 func (s *Server) extension() http.HandlerFunc {
-	return action(s, auth.Extension, workflows.UpdateExtension, func(r *http.Request, req *extensionRequest, v *dossier.Invalid) (any, error) {
-		checkText(v, "reason", req.Reason, true)
-		if req.NewDueAt == nil {
-			v.Add("new_due_at", "is required: the step's new due time, RFC 3339")
-			return nil, nil
-		}
-		return workflows.Extension{NewDueAt: *req.NewDueAt, Reason: req.Reason, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Extension, workflows.UpdateExtension, checkExtension)
+}
+
+func checkExtension(r *http.Request, req *extensionRequest, v *dossier.Invalid) (any, error) {
+	checkText(v, "reason", req.Reason, true)
+	if req.NewDueAt == nil {
+		v.Add("new_due_at", "is required: the step's new due time, RFC 3339")
+		return nil, nil
+	}
+	return workflows.Extension{NewDueAt: *req.NewDueAt, Reason: req.Reason, Actor: actorOf(r)}, nil
 }
 
 type reasonRequest struct {
@@ -218,18 +242,22 @@ type reasonRequest struct {
 
 // withdrawal is the applicant's withdrawal, before the result is ready.
 func (s *Server) withdrawal() http.HandlerFunc {
-	return action(s, auth.Withdrawal, workflows.UpdateWithdrawal, func(r *http.Request, req *reasonRequest, v *dossier.Invalid) (any, error) {
-		checkText(v, "reason", req.Reason, true)
-		return workflows.Withdrawal{Reason: req.Reason, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Withdrawal, workflows.UpdateWithdrawal, checkWithdrawal)
+}
+
+func checkWithdrawal(r *http.Request, req *reasonRequest, v *dossier.Invalid) (any, error) {
+	checkText(v, "reason", req.Reason, true)
+	return workflows.Withdrawal{Reason: req.Reason, Actor: actorOf(r)}, nil
 }
 
 // stop is a leader's notice of stopped processing (form 05).
 func (s *Server) stop() http.HandlerFunc {
-	return action(s, auth.Stop, workflows.UpdateStop, func(r *http.Request, req *reasonRequest, v *dossier.Invalid) (any, error) {
-		checkText(v, "reason", req.Reason, true)
-		return workflows.Stop{Reason: req.Reason, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Stop, workflows.UpdateStop, checkStop)
+}
+
+func checkStop(r *http.Request, req *reasonRequest, v *dossier.Invalid) (any, error) {
+	checkText(v, "reason", req.Reason, true)
+	return workflows.Stop{Reason: req.Reason, Actor: actorOf(r)}, nil
 }
 
 type counterPaymentRequest struct {
@@ -239,17 +267,19 @@ type counterPaymentRequest struct {
 
 // counterPayment records a fee an officer took at the counter.
 func (s *Server) counterPayment() http.HandlerFunc {
-	return action(s, auth.CounterPayment, workflows.UpdateCounterPayment, func(r *http.Request, req *counterPaymentRequest, v *dossier.Invalid) (any, error) {
-		checkText(v, "receipt_number", req.ReceiptNumber, true)
-		if len(req.ReceiptNumber) > 100 {
-			v.Add("receipt_number", "must be at most 100 characters")
-		}
-		if req.Amount == nil || *req.Amount < 0 {
-			v.Add("amount", "is required: the amount paid, whole VND")
-			return nil, nil
-		}
-		return workflows.CounterPayment{ReceiptNumber: req.ReceiptNumber, Amount: *req.Amount, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.CounterPayment, workflows.UpdateCounterPayment, checkCounterPayment)
+}
+
+func checkCounterPayment(r *http.Request, req *counterPaymentRequest, v *dossier.Invalid) (any, error) {
+	checkText(v, "receipt_number", req.ReceiptNumber, true)
+	if len(req.ReceiptNumber) > 100 {
+		v.Add("receipt_number", "must be at most 100 characters")
+	}
+	if req.Amount == nil || *req.Amount < 0 {
+		v.Add("amount", "is required: the amount paid, whole VND")
+		return nil, nil
+	}
+	return workflows.CounterPayment{ReceiptNumber: req.ReceiptNumber, Amount: *req.Amount, Actor: actorOf(r)}, nil
 }
 
 type assignmentRequest struct {
@@ -259,16 +289,18 @@ type assignmentRequest struct {
 
 // assignment gives the current step to another reviewer of its department.
 func (s *Server) assignment() http.HandlerFunc {
-	return action(s, auth.Assignment, workflows.UpdateAssignment, func(r *http.Request, req *assignmentRequest, v *dossier.Invalid) (any, error) {
-		checkText(v, "assignee", req.Assignee, true)
-		if len(req.Assignee) > 200 {
-			v.Add("assignee", "must be at most 200 characters")
-		}
-		checkText(v, "department", req.Department, false)
-		dept, err := ownDepartment(r, req.Department)
-		if err != nil {
-			return nil, err
-		}
-		return workflows.Assignment{Assignee: req.Assignee, Department: dept, Actor: actorOf(r)}, nil
-	})
+	return action(s, auth.Assignment, workflows.UpdateAssignment, checkAssignment)
+}
+
+func checkAssignment(r *http.Request, req *assignmentRequest, v *dossier.Invalid) (any, error) {
+	checkText(v, "assignee", req.Assignee, true)
+	if len(req.Assignee) > 200 {
+		v.Add("assignee", "must be at most 200 characters")
+	}
+	checkText(v, "department", req.Department, false)
+	dept, err := ownDepartment(r, req.Department)
+	if err != nil {
+		return nil, err
+	}
+	return workflows.Assignment{Assignee: req.Assignee, Department: dept, Actor: actorOf(r)}, nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/api/openapi"
+	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/internal/testenv"
@@ -59,11 +60,13 @@ func (e bodyEndpoint) target() string {
 const unavailableDetail = "a service motcua depends on did not answer; retry shortly"
 
 // FuzzRequestBodies throws arbitrary bodies at every endpoint that takes
-// one, through the real router and handlers. The store behind them is
-// closed: a body that passes decoding and validation reaches it and gets
-// the dependency's 503, which marks "accepted by validation"; everything
-// else must be a documented 4xx problem. Never a panic, never a 500, and
-// nothing accepted with a string validation should have refused.
+// one: through the real router and handlers, whose store is closed (a body
+// that passes decoding and validation reaches it and gets the dependency's
+// 503, which marks "accepted by validation"), or, for the dossier actions,
+// which authorize against the dossier before reading the body, through
+// the very decode-and-check step the action runs next. Everything refused
+// must be a documented 4xx problem: never a panic, never a 500, and
+// nothing accepted that holds a string validation should have refused.
 func FuzzRequestBodies(f *testing.F) {
 	for i, e := range bodyEndpoints {
 		for _, ex := range openAPIExamples(f, e) {
@@ -84,22 +87,41 @@ func FuzzRequestBodies(f *testing.F) {
 	st := testenv.NewStore(f)
 	st.Close()
 	const paySecret, postSecret = "fuzz-payment-secret", "fuzz-postal-secret"
-	h := api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler),
+	h := api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner,
 		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret,
 		SubmitRatePerMinute: 1 << 30, LookupRatePerMinute: 1 << 30}).Handler()
+	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleAdmin}
+	staff := auth.Principal{Subject: "fuzz-staff", Role: auth.RoleReviewer, Agency: justice}
 
 	f.Fuzz(func(t *testing.T, which uint8, body []byte) {
 		e := bodyEndpoints[int(which)%len(bodyEndpoints)]
 		req := httptest.NewRequest(e.method, e.target(), bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		switch e.template {
-		case "/v1/payments/notifications":
-			req.Header.Set(webhook.Header, webhook.Sign(paySecret, body, time.Now()))
-		case "/v1/postal/notifications":
-			req.Header.Set(webhook.Header, webhook.Sign(postSecret, body, time.Now()))
-		}
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
+		if segment, ok := strings.CutPrefix(e.template, "/v1/dossiers/{code}/"); ok {
+			// A dossier action reads the dossier and authorizes the caller
+			// before its body: drive what it then does with the body.
+			req = req.WithContext(auth.WithPrincipal(req.Context(), staff))
+			arg, err := api.ActionBodies[segment](w, req)
+			if err == nil {
+				require.NotNil(t, arg, "accepted without an update argument")
+				requireBoundedStrings(t, body)
+				return
+			}
+			api.WriteError(w, req, err)
+		} else {
+			switch e.template {
+			case "/v1/payments/notifications":
+				req.Header.Set(webhook.Header, webhook.Sign(paySecret, body, time.Now()))
+			case "/v1/postal/notifications":
+				req.Header.Set(webhook.Header, webhook.Sign(postSecret, body, time.Now()))
+			case "/v1/dossiers":
+				req.Header.Set("Authorization", bearer(t, testPortal))
+			default:
+				req.Header.Set("Authorization", bearer(t, admin))
+			}
+			h.ServeHTTP(w, req)
+		}
 
 		res := response{status: w.Code, header: w.Header(), body: w.Body.Bytes()}
 		require.Equal(t, "application/problem+json", res.header.Get("Content-Type"), "%s %s: %d %s", e.method, e.template, res.status, res.body)
@@ -113,7 +135,7 @@ func FuzzRequestBodies(f *testing.F) {
 		case res.status == 413:
 			require.Greater(t, len(body), 1<<20)
 		default:
-			require.Contains(t, []int{400, 401, 404, 409, 422}, res.status, "%s %s: %s", e.method, e.template, res.body)
+			require.Contains(t, []int{400, 401, 403, 404, 409, 422}, res.status, "%s %s: %s", e.method, e.template, res.body)
 		}
 		requireDocumented(t, e.method, e.target(), res)
 	})
@@ -201,7 +223,7 @@ func FuzzCallbackSignatures(f *testing.F) {
 	f.Add(false, ",,,t=,v1=,=", []byte(`[`))
 	st := testenv.NewStore(f)
 	st.Close()
-	h := api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler),
+	h := api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner,
 		PaymentWebhookSecret: "fuzz-payment-secret", PostalWebhookSecret: "fuzz-postal-secret"}).Handler()
 	f.Fuzz(func(t *testing.T, postal bool, header string, body []byte) {
 		path := "/v1/payments/notifications"

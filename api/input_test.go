@@ -66,7 +66,8 @@ func TestEveryStringIsBounded(t *testing.T) {
 	require.ElementsMatch(t, []string{"applicant.full_name", "documents[0].name"}, fields)
 
 	// An action's body, and a field validated only by pattern elsewhere.
-	res = s.call("POST", "/v1/dossiers/000.00.17.H39-000000-0000/intake", map[string]any{"decision": long})
+	code := s.must(201, "POST", "/v1/dossiers", submission("TP-LLTP-01", "online", "counter"))["code"].(string)
+	res = s.call("POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": long})
 	require.Equal(t, 400, res.status, string(res.body))
 	require.Contains(t, string(res.body), `"field":"decision"`)
 	// Unknown fields are refused, however deep.

@@ -56,7 +56,10 @@ func newSite(t *testing.T) *site {
 	signer, err := auth.NewHS256(testSecret)
 	require.NoError(t, err)
 	st, tc, queue := testenv.SharedStore(t), testenv.Temporal(t), testenv.TaskQueue(t)
-	apiHandler := api.New(api.Options{Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: signer}).Handler()
+	// The simulators sign their callbacks with the secrets the API checks.
+	const paySecret, postSecret = "console-test-payment-secret", "console-test-postal-secret"
+	apiHandler := api.New(api.Options{Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: signer,
+		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret}).Handler()
 
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
@@ -66,8 +69,8 @@ func newSite(t *testing.T) *site {
 	require.NoError(t, err)
 	handler = console.Wrap(apiHandler, c)
 
-	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log})
-	post := sim.NewPostalService(sim.PostalOptions{Logger: log})
+	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, WebhookSecret: paySecret})
+	post := sim.NewPostalService(sim.PostalOptions{Logger: log, WebhookSecret: postSecret})
 	simSrv := httptest.NewServer(sim.NewHandler(pay, post))
 	t.Cleanup(func() { pay.Close(); post.Close(); simSrv.Close() })
 	hc := &http.Client{Timeout: 10 * time.Second}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -130,6 +131,22 @@ func (s *Server) paymentNotification(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, errDuplicate):
 		result = "duplicate"
 	case dossier.ErrorCodeOf(err) == dossier.EConflict:
+		early, derr := s.paymentNotYetAwaited(ctx, pay.DossierCode, n.PaymentRef)
+		if derr != nil {
+			writeError(w, r, s.log, s.unavailable(derr))
+			return
+		}
+		if early {
+			// The gateway answered the request before the workflow took
+			// in its answer (the activity wrote the payment row, the
+			// workflow has not yet recorded it): too early, not late.
+			// Nothing is recorded as ignored; the gateway retries.
+			s.log.Info("payment notification before the workflow awaits it: asking the gateway to retry",
+				"payment_ref", n.PaymentRef, "transaction_id", n.TransactionID, "dossier", pay.DossierCode)
+			writeError(w, r, s.log, &dossier.Error{Code: dossier.EUnavailable,
+				Message: "dossier " + pay.DossierCode + " is not yet waiting for this payment; retry shortly"})
+			return
+		}
 		// Late or out of order: the dossier is no longer awaiting payment.
 		result, outcome = "ignored", store.OutcomeIgnored
 		s.log.Warn("payment notification ignored", "payment_ref", n.PaymentRef, "transaction_id", n.TransactionID, "reason", err)
@@ -155,6 +172,21 @@ func (s *Server) paymentNotification(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.answerCallback(w, r, pay.DossierCode, result)
+}
+
+// paymentNotYetAwaited tells an early payment notification from a late
+// one: early when the dossier is still open, no fee has been settled, and
+// the read model does not show this payment request yet (its workflow has
+// not recorded the request the gateway is already answering).
+func (s *Server) paymentNotYetAwaited(ctx context.Context, code, ref string) (bool, error) {
+	d, err := s.store.Dossier(ctx, code)
+	if err != nil {
+		return false, err
+	}
+	if d.Status.Final() || d.Fee.Status == dossier.FeePaid || d.Fee.Status == dossier.FeeRefundDue {
+		return false, nil
+	}
+	return d.Fee.PaymentRef != ref, nil
 }
 
 func (s *Server) answerCallback(w http.ResponseWriter, r *http.Request, code, result string) {

@@ -33,7 +33,16 @@ func Register(r interface {
 	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
 	RegisterActivityWithOptions(any, activity.RegisterOptions)
 }, acts *activities.Activities) {
-	r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	RegisterBuild(r, acts, workflows.Dossier)
+}
+
+// RegisterBuild is Register with another build of the dossier workflow
+// (workflows.DossierBuild), as an earlier release's workers registered it.
+func RegisterBuild(r interface {
+	RegisterWorkflowWithOptions(any, workflow.RegisterOptions)
+	RegisterActivityWithOptions(any, activity.RegisterOptions)
+}, acts *activities.Activities, dossierWorkflow any) {
+	r.RegisterWorkflowWithOptions(dossierWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	r.RegisterActivityWithOptions(acts.ComputeSchedule, activity.RegisterOptions{Name: activities.NameComputeSchedule})
 	r.RegisterActivityWithOptions(acts.RecordTransition, activity.RegisterOptions{Name: activities.NameRecordTransition})
 	r.RegisterActivityWithOptions(acts.DueAfter, activity.RegisterOptions{Name: activities.NameDueAfter})

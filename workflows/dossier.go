@@ -26,6 +26,20 @@ const (
 // Dossier is the workflow of one dossier, from submission to its end. Its ID
 // is the dossier code.
 func Dossier(ctx workflow.Context, in DossierInput) (DossierResult, error) {
+	return dossierUpTo(ctx, in, VersionLifecycleLean)
+}
+
+// DossierBuild is the workflow as a build that knew VersionLifecycle only up
+// to lifecycleMax: what the workers of an earlier release ran. Tests use it
+// to start dossiers on the old code and finish them on the new (the upgrade
+// of running dossiers, docs/RELIABILITY.md).
+func DossierBuild(lifecycleMax workflow.Version) func(workflow.Context, DossierInput) (DossierResult, error) {
+	return func(ctx workflow.Context, in DossierInput) (DossierResult, error) {
+		return dossierUpTo(ctx, in, lifecycleMax)
+	}
+}
+
+func dossierUpTo(ctx workflow.Context, in DossierInput, lifecycleMax workflow.Version) (DossierResult, error) {
 	r := &run{
 		in:     in,
 		logger: workflow.GetLogger(ctx),
@@ -44,7 +58,7 @@ func Dossier(ctx workflow.Context, in DossierInput) (DossierResult, error) {
 	}
 	// Dossiers started before a change replay without it.
 	r.legalTime = workflow.GetVersion(ctx, VersionLegalTime, workflow.DefaultVersion, 1) >= 1
-	lifecycle := workflow.GetVersion(ctx, VersionLifecycle, workflow.DefaultVersion, VersionLifecycleLean)
+	lifecycle := workflow.GetVersion(ctx, VersionLifecycle, workflow.DefaultVersion, lifecycleMax)
 	r.lifecycle = lifecycle >= 1
 	r.lean = lifecycle >= VersionLifecycleLean
 	r.st.ReturnMethod = in.ReturnMethod

@@ -13,19 +13,13 @@ import (
 )
 
 // action is an endpoint that changes a dossier: it reads the dossier and
-// asks the policy whether the caller may do a with it (404, 403), decodes
+// asks the policy whether the caller may do a with it (404, 409, 403), decodes
 // the body into Req, lets check validate it (adding field errors, or
 // refusing with an error) and build the update's argument, and sends that
 // update to the dossier's workflow.
 func action[Req any](s *Server, a auth.Action, update string, check checkFunc[Req]) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code := chi.URLParam(r, "code")
-		if d, err := s.store.Dossier(r.Context(), code); err == nil && d.Status.Final() {
-			// A closed dossier takes no action from anyone: say so (409)
-			// rather than which step nobody owns any more.
-			writeError(w, r, s.log, dossier.Errorf(dossier.EConflict, "dossier %s is %s; no further action is possible", code, d.Status))
-			return
-		}
 		if _, ok := s.authorizedDossier(w, r, code, a); !ok {
 			return
 		}

@@ -78,23 +78,23 @@ func (s *Server) dossierFacts(ctx context.Context, d store.Dossier) (auth.Facts,
 	if err != nil {
 		return auth.Facts{}, err
 	}
-	for _, st := range proc.Steps {
-		deps := st.Departments()
-		f.Departments = append(f.Departments, deps...)
-		if st.Name == catalog.StepApproval && len(deps) > 0 {
-			f.ApprovalDepartment = deps[0]
-		}
-	}
+	f.Departments, f.ApprovalDepartment = proc.Departments(), proc.ApprovalDepartment()
 	return f, nil
 }
 
-// authorizedDossier reads the dossier in the path and checks that the
-// caller may do a with it: 404 for an unknown dossier, 403 when the
-// policy refuses.
+// authorizedDossier reads the dossier in the path (once) and checks that
+// the caller may do a with it: 404 for an unknown dossier, 409 for an
+// action on a closed one (nothing can happen to it, whoever asks: saying
+// so beats naming a step nobody owns any more), 403 when the policy
+// refuses.
 func (s *Server) authorizedDossier(w http.ResponseWriter, r *http.Request, code string, a auth.Action) (store.Dossier, bool) {
 	d, err := s.store.Dossier(r.Context(), code)
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
+		return store.Dossier{}, false
+	}
+	if a != auth.ReadDossier && d.Status.Final() {
+		writeError(w, r, s.log, dossier.Errorf(dossier.EConflict, "dossier %s is %s; no further action is possible", code, d.Status))
 		return store.Dossier{}, false
 	}
 	f, err := s.dossierFacts(r.Context(), d)

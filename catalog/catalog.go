@@ -186,6 +186,27 @@ func (p Procedure) Step(name string) (Step, bool) {
 	return Step{}, false
 }
 
+// Departments lists every agency with a step in the procedure, in step
+// order (an agency with several steps appears once per step).
+func (p Procedure) Departments() []string {
+	var out []string
+	for _, s := range p.Steps {
+		out = append(out, s.Departments()...)
+	}
+	return out
+}
+
+// ApprovalDepartment is the department that owns the approval step (its
+// leaders approve, extend, stop and sign apology letters); "" when the
+// procedure has none.
+func (p Procedure) ApprovalDepartment() string {
+	s, ok := p.Step(StepApproval)
+	if !ok {
+		return ""
+	}
+	return s.Departments()[0]
+}
+
 // AllowsReturn reports whether the result can be returned by method m.
 func (p Procedure) AllowsReturn(m dossier.ReturnMethod) bool {
 	for _, r := range p.ReturnMethods {

@@ -25,6 +25,11 @@ func TestShippedCatalogParses(t *testing.T) {
 	require.Equal(t, []string{"000.00.21.H39", "000.00.22.H39"}, land.ReviewSteps()[1].Departments())
 	require.Equal(t, 16, land.ReviewSteps()[1].Hours())
 	require.Empty(t, byCode["CT-BS-01"].ReviewSteps())
+	// Who has a step, and who approves: what authorization asks.
+	require.Equal(t, []string{"000.00.17.H39", "000.00.21.H39", "000.00.21.H39", "000.00.22.H39", "000.00.21.H39", "000.00.17.H39"},
+		land.Departments())
+	require.Equal(t, "000.00.21.H39", land.ApprovalDepartment())
+	require.Equal(t, "", catalog.Procedure{}.ApprovalDepartment())
 
 	enterprise := byCode["KH-DN-01"]
 	require.Equal(t, int64(50000), enterprise.FeeFor(dossier.ChannelCounter, 1))

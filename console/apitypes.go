@@ -1,8 +1,10 @@
 package console
 
 import (
-	"slices"
 	"time"
+
+	"github.com/motcua/motcua/catalog"
+	"github.com/motcua/motcua/dossier"
 )
 
 // The parts of the API's JSON the pages show. They are decoded from the
@@ -114,9 +116,7 @@ func (d dossierView) StepDue() *time.Time {
 }
 
 // Final: nothing more can happen to the dossier.
-func (d dossierView) Final() bool {
-	return slices.Contains([]string{"returned", "refused", "withdrawn", "stopped"}, d.Status)
-}
+func (d dossierView) Final() bool { return dossier.Status(d.Status).Final() }
 
 type listView struct {
 	Items      []dossierView `json:"items"`
@@ -139,50 +139,23 @@ type eventView struct {
 }
 
 type procedureView struct {
-	Code         string `json:"code"`
-	Name         string `json:"name"`
-	NameVI       string `json:"name_vi"`
-	IntakeAgency string `json:"intake_agency"`
-	Steps        []struct {
-		Name       string `json:"name"`
-		Department string `json:"department"`
-		Parallel   []struct {
-			Department string `json:"department"`
-		} `json:"parallel"`
-	} `json:"steps"`
-	Fee struct {
+	Code         string         `json:"code"`
+	Name         string         `json:"name"`
+	NameVI       string         `json:"name_vi"`
+	IntakeAgency string         `json:"intake_agency"`
+	Steps        []catalog.Step `json:"steps"`
+	Fee          struct {
 		Kind   string `json:"kind"`
 		Amount int64  `json:"amount"`
 	} `json:"fee"`
 }
 
 // Departments are the agencies with a step in the procedure.
-func (p procedureView) Departments() []string {
-	var out []string
-	for _, s := range p.Steps {
-		if s.Department != "" {
-			out = append(out, s.Department)
-		}
-		for _, b := range s.Parallel {
-			out = append(out, b.Department)
-		}
-	}
-	return out
-}
+func (p procedureView) Departments() []string { return catalog.Procedure{Steps: p.Steps}.Departments() }
 
 // ApprovalDepartment owns the procedure's approval step.
 func (p procedureView) ApprovalDepartment() string {
-	for _, s := range p.Steps {
-		if s.Name == "approval" {
-			if s.Department != "" {
-				return s.Department
-			}
-			if len(s.Parallel) > 0 {
-				return s.Parallel[0].Department
-			}
-		}
-	}
-	return ""
+	return catalog.Procedure{Steps: p.Steps}.ApprovalDepartment()
 }
 
 type figuresView struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 )
 
@@ -162,19 +163,7 @@ func TestDatesAreTypedDayFirst(t *testing.T) {
 func TestFormsFollowThePolicyAndTheStage(t *testing.T) {
 	t.Parallel()
 	proc := procedureView{IntakeAgency: "C"}
-	proc.Steps = append(proc.Steps, struct {
-		Name       string `json:"name"`
-		Department string `json:"department"`
-		Parallel   []struct {
-			Department string `json:"department"`
-		} `json:"parallel"`
-	}{Name: "review", Department: "J"}, struct {
-		Name       string `json:"name"`
-		Department string `json:"department"`
-		Parallel   []struct {
-			Department string `json:"department"`
-		} `json:"parallel"`
-	}{Name: "approval", Department: "J"})
+	proc.Steps = []catalog.Step{{Name: "review", Department: "J"}, {Name: "approval", Department: "J"}}
 	officer := auth.Principal{Subject: "o", Role: auth.RoleIntakeOfficer, Agency: "C"}
 	otherOfficer := auth.Principal{Subject: "o", Role: auth.RoleIntakeOfficer, Agency: "X"}
 	reviewer := auth.Principal{Subject: "r", Role: auth.RoleReviewer, Agency: "J"}

@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/catalog"
 )
 
 // Mixes of dossiers.
@@ -112,22 +113,14 @@ func (t *tokens) staff(role auth.Role, agency string) string {
 // procedureView is the part of GET /v1/procedures/{code} the actors need
 // to pick who decides.
 type procedureView struct {
-	Code         string `json:"code"`
-	IntakeAgency string `json:"intake_agency"`
-	Steps        []struct {
-		Name       string `json:"name"`
-		Department string `json:"department"`
-	} `json:"steps"`
+	Code         string         `json:"code"`
+	IntakeAgency string         `json:"intake_agency"`
+	Steps        []catalog.Step `json:"steps"`
 }
 
 // approvalDepartment owns the procedure's approval step.
 func (p procedureView) approvalDepartment() string {
-	for _, s := range p.Steps {
-		if s.Name == "approval" {
-			return s.Department
-		}
-	}
-	return ""
+	return catalog.Procedure{Steps: p.Steps}.ApprovalDepartment()
 }
 
 // procedure reads a procedure once per run.

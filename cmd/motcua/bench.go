@@ -31,14 +31,8 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	conc := fs.Int("concurrency", 50, "workflows in flight at a time")
 	timeout := fs.Duration("timeout", 2*time.Minute, "bound on one workflow")
 	jsonFile := fs.String("json", "", "also write the results as JSON to this file")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench: unexpected argument %q", fs.Arg(0))
 	}
 	tc, err := dialTemporal(ctx, cfg, log, nil)
 	if err != nil {

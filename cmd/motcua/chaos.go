@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,14 +29,8 @@ func runChaosCheck(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	wait := fs.Duration("wait", 5*time.Minute, "how long to wait for dossiers still in flight")
 	report := fs.String("loadgen-report", "", "the load generator's JSON report (loadgen --json), to compare and print")
 	jsonFile := fs.String("json", "", "also write the result as JSON here")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("chaos-check: unexpected argument %q", fs.Arg(0))
 	}
 	var rep *loadgen.Report
 	if *report != "" {

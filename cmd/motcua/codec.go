@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,13 +12,8 @@ import (
 
 // newCodecHandler is the Temporal UI's codec endpoint the api command
 // serves at /codec (see the README, Payload encryption).
-func newCodecHandler(ctx context.Context, cfg config.Config, verifier auth.Verifier, log *slog.Logger) (http.Handler, error) {
-	// The warning about the development key was already logged when
-	// connecting to Temporal.
-	pc, err := codec.FromConfig(cfg, nil)
-	if err != nil {
-		return nil, err
-	}
+// It decodes with pc, the codec the API's Temporal client uses.
+func newCodecHandler(pc *codec.Codec, cfg config.Config, verifier auth.Verifier, log *slog.Logger) http.Handler {
 	var origins []string
 	for _, o := range strings.Split(cfg.CodecCORSOrigins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -32,5 +26,5 @@ func newCodecHandler(ctx context.Context, cfg config.Config, verifier auth.Verif
 		// (it cannot send a header); production UIs send their own
 		// access token (passAccessToken).
 		TokenInPath: cfg.Environment == "development",
-	}), nil
+	})
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,14 +39,8 @@ func runLoadgen(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 	fs.IntVar(&o.HistorySample, "history-sample", 200, "read the histories of at most this many dossiers")
 	fs.IntVar(&apiPID, "api-pid", 0, "PID of the API process, for its peak memory (VmHWM)")
 	fs.IntVar(&workerPID, "worker-pid", 0, "PID of the worker process, for its peak memory (VmHWM)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("loadgen: unexpected argument %q", fs.Arg(0))
 	}
 	// Development tokens for every simulated actor (no header without a secret).
 	o.JWTSecret = cfg.JWTSecret

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -144,11 +145,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // temporalOptions are the client options every command uses: with the
 // payload codec, so that no command ever writes personal data to Temporal
 // in plain text; tel (nil: none) adds the SDK's metrics and the tracing
-// interceptor.
-func temporalOptions(cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (client.Options, error) {
+// interceptor. The codec is returned too, for the API's codec endpoint.
+func temporalOptions(cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (client.Options, *codec.Codec, error) {
 	pc, err := codec.FromConfig(cfg, log)
 	if err != nil {
-		return client.Options{}, err
+		return client.Options{}, nil, err
 	}
 	opts := client.Options{
 		HostPort:      cfg.TemporalAddress,
@@ -160,11 +161,11 @@ func temporalOptions(cfg config.Config, log *slog.Logger, tel *telemetry.Telemet
 		opts.MetricsHandler = tel.TemporalMetrics
 		opts.Interceptors = tel.Interceptors
 	}
-	return opts, nil
+	return opts, pc, nil
 }
 
 func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (client.Client, error) {
-	opts, err := temporalOptions(cfg, log, tel)
+	opts, _, err := temporalOptions(cfg, log, tel)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +252,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
-	topts, err := temporalOptions(cfg, log, tel)
+	topts, pc, err := temporalOptions(cfg, log, tel)
 	if err != nil {
 		return err
 	}
@@ -260,10 +261,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return fmt.Errorf("Temporal client for %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	codecHandler, err := newCodecHandler(ctx, cfg, v, log)
-	if err != nil {
-		return err
-	}
+	codecHandler := newCodecHandler(pc, cfg, v, log)
 	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute})
@@ -448,4 +446,20 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()})
 	srv := &http.Server{Addr: cfg.SimAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return serve(ctx, srv, cfg.ShutdownTimeout, log, "simulators")
+}
+
+// parseFlags parses a subcommand's flags (fs is named after it): help is
+// true after -h (the usage was printed; nothing more to do), err says
+// what is wrong with a bad flag or a stray argument.
+func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return false, err
+	}
+	if fs.NArg() > 0 {
+		return false, fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return false, nil
 }

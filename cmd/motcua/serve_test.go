@@ -17,10 +17,7 @@ import (
 // within the timeout.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 
 	started, release := make(chan struct{}), make(chan struct{})
 	srv := &http.Server{Addr: addr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -31,13 +28,7 @@ func TestGracefulShutdown(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- serve(ctx, srv, 5*time.Second, slog.New(slog.DiscardHandler), "test") }()
-	require.Eventually(t, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return listening(addr) }, 5*time.Second, 20*time.Millisecond)
 
 	type result struct {
 		body string
@@ -57,13 +48,7 @@ func TestGracefulShutdown(t *testing.T) {
 	<-started
 	stop() // SIGTERM
 	// New connections are refused while the request in flight goes on.
-	require.Eventually(t, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err != nil
-	}, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return !listening(addr) }, 5*time.Second, 20*time.Millisecond)
 	select {
 	case <-served:
 		t.Fatal("serve returned before the request in flight finished")
@@ -85,10 +70,7 @@ func TestGracefulShutdown(t *testing.T) {
 // process past the timeout.
 func TestShutdownIsBounded(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	started := make(chan struct{})
 	srv := &http.Server{Addr: addr, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
@@ -98,13 +80,7 @@ func TestShutdownIsBounded(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- serve(ctx, srv, 300*time.Millisecond, slog.New(slog.DiscardHandler), "test") }()
-	require.Eventually(t, func() bool {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	}, 5*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return listening(addr) }, 5*time.Second, 20*time.Millisecond)
 	go func() { _, _ = http.Get("http://" + addr + "/") }()
 	<-started
 	t0 := time.Now()
@@ -116,4 +92,22 @@ func TestShutdownIsBounded(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve waited past its timeout")
 	}
+}
+
+// freeAddr is a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// listening reports whether a connection to addr is accepted.
+func listening(addr string) bool {
+	c, err := net.Dial("tcp", addr)
+	if err == nil {
+		c.Close()
+	}
+	return err == nil
 }

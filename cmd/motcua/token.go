@@ -56,11 +56,8 @@ func runToken(cfg config.Config, args []string, stdout, stderr io.Writer) error 
 	agency := fs.String("agency", "", "the agency's code in the catalog")
 	sub := fs.String("sub", "", "the subject (default: dev-ROLE)")
 	ttl := fs.Duration("ttl", 8*time.Hour, "how long the token is valid")
-	if err := fs.Parse(args); err != nil {
+	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("token: unexpected argument %q", fs.Arg(0))
 	}
 	if cfg.Environment == "production" {
 		return errors.New("token: development tokens are refused in production; get one from the OpenID Connect provider")

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/motcua/motcua/internal/telemetry"
 )
 
 // Options configure a run. Zero values take the defaults noted.
@@ -172,7 +174,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		}
 		g.tokens = t
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), telemetry.ProcessCPU()
 	window := opts.startWindow()
 	startCtx, stopStarting := context.WithTimeout(ctx, window)
 	defer stopStarting()
@@ -251,6 +253,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		rep.History = h
 	}
 	rep.Memory = peakMemory(opts.Processes)
+	rep.ClientCPUSeconds = (telemetry.ProcessCPU() - cpu0).Seconds()
 	rep.RetrySummary = g.retryReport()
 	rep.WriteText(stdout)
 	if opts.JSONFile != "" {

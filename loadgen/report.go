@@ -29,6 +29,10 @@ type Report struct {
 	History *HistoryStats `json:"history_events,omitempty"`
 	// Memory: peak resident memory of the processes named (--api-pid, --worker-pid).
 	Memory []Memory `json:"memory,omitempty"`
+	// ClientCPUSeconds is the CPU the load generator itself used (its
+	// HTTP clients, JSON, the simulated people), a share of the machine
+	// the system under test did not get.
+	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
 
 	RetrySummary // what was sent again (retry.go)
 }
@@ -77,6 +81,8 @@ func (r Report) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  memory of %s (pid %d): peak %.1f MiB (VmHWM), now %.1f MiB (VmRSS)\n", m.Name, m.PID, m.PeakMB, m.RSSMB)
 	}
+	fmt.Fprintf(w, "  CPU of the load generator itself: %.2f s (%.0f%% of one core)\n",
+		r.ClientCPUSeconds, 100*r.ClientCPUSeconds/max(r.ElapsedSeconds, 1e-9))
 	r.writeRetries(w)
 	if len(r.Errors) == 0 {
 		fmt.Fprintln(w, "  errors: none")

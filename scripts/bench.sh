@@ -71,6 +71,60 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
+
+# ---------------------------------------------------------------- CPU accounting
+# Where the two cores go during a phase: user+system CPU seconds of each
+# process group, read from /proc/<pid>/stat before and after (PostgreSQL:
+# the postmaster and its backends; the client: the benchmark command or
+# the load generator itself, which reports its own).
+CLK_TCK=$(getconf CLK_TCK)
+# proc_ticks PID...: utime+stime of the processes (and of their children
+# that exited and were waited for), in clock ticks.
+proc_ticks() {
+	local total=0 pid rest
+	local -a f
+	for pid in "$@"; do
+		rest=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+		read -r -a f <<<"${rest##*) }"
+		# Fields 14-17 of stat are utime, stime, cutime, cstime; after the
+		# comm they are at 11-14 of what is left (0-based).
+		total=$((total + f[11] + f[12] + f[13] + f[14]))
+	done
+	echo "$total"
+}
+pg_pids() { echo "$PG_POSTMASTER" $(pgrep -P "$PG_POSTMASTER" 2>/dev/null); }
+declare -A CPU_AT=()
+# cpu_mark: remember every group's ticks now.
+cpu_mark() {
+	CPU_AT[temporal]=$( [[ -n "$TEMPORAL_PID" ]] && proc_ticks "$TEMPORAL_PID" || echo 0)
+	# shellcheck disable=SC2046 # a list of pids
+	CPU_AT[postgres]=$(proc_ticks $(pg_pids))
+	local name
+	for name in api worker sim; do CPU_AT[$name]=$(proc_ticks "${SVC_PID[$name]}"); done
+	CPU_AT[wall]=$(date +%s%N)
+}
+# cpu_report TITLE: CPU seconds of each group since cpu_mark, and the share
+# of the machine's cores they took.
+cpu_report() {
+	local title=$1 name now wall ticks cores
+	now=$(date +%s%N)
+	wall=$(((now - CPU_AT[wall]) / 1000000))
+	cores=$(nproc)
+	{
+		printf 'CPU over %s (%.1f s wall, %d cores = %.1f core-seconds):\n' "$title" "$(awk "BEGIN{print $wall/1000}")" "$cores" "$(awk "BEGIN{print $wall*$cores/1000}")"
+		for name in temporal postgres api worker sim; do
+			case $name in
+			temporal) [[ -n "$TEMPORAL_PID" ]] || { printf '  %-9s (not ours: TEMPORAL_ADDRESS)\n' "$name"; continue; }
+				ticks=$(($(proc_ticks "$TEMPORAL_PID") - CPU_AT[$name])) ;;
+			# shellcheck disable=SC2046
+			postgres) ticks=$(($(proc_ticks $(pg_pids)) - CPU_AT[$name])) ;;
+			*) ticks=$(($(proc_ticks "${SVC_PID[$name]}") - CPU_AT[$name])) ;;
+			esac
+			printf '  %-9s %7.2f s  %5.1f%% of one core\n' "$name" "$(awk "BEGIN{print $ticks/$CLK_TCK}")" "$(awk "BEGIN{print $ticks*100000/$CLK_TCK/$wall}")"
+		done
+	}
+}
+
 mkdir -p "$OUT"
 log "results go to $OUT"
 log "building bin/motcua"
@@ -86,6 +140,7 @@ chmod 755 "$BENCH_DIR"
 pg_port=$(free_port)
 pg_start "$BENCH_DIR/postgres" "$pg_port" "$BENCH_DIR/run" "$OUT/postgres.log" max_connections=200
 pg_create_db "$pg_port" motcua
+PG_POSTMASTER=$(head -1 "$BENCH_DIR/postgres/postmaster.pid")
 export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua?sslmode=disable"
 
 # ---------------------------------------------------------------- Temporal
@@ -162,8 +217,10 @@ loadgen() {
 
 # ---------------------------------------------------------------- 1. ceiling
 log "1/2 engine ceiling: $WORKFLOWS no-op workflows per variant, $CONC at a time"
+cpu_mark
 "$MOTCUA_BIN" bench --workflows "$WORKFLOWS" --concurrency "$CONC" --json "$OUT/ceiling.json" |
 	tee "$OUT/ceiling.txt"
+cpu_report "the ceiling runs (client: the bench command, in ceiling.txt)" | tee "$OUT/cpu-ceiling.txt"
 
 # ---------------------------------------------------------------- 2. dossiers
 log "2/2 our dossiers: $DOSSIERS happy-path dossiers (fee, postal return) through the API, $CONC at a time"
@@ -178,7 +235,9 @@ profile_seconds=20
 ) &
 profiler=$!
 rc=0
+cpu_mark
 loadgen --mix happy --dossiers "$DOSSIERS" --concurrency "$CONC" --json "$OUT/loadgen.json" | tee "$OUT/loadgen.txt" || rc=$?
+cpu_report "our dossiers (client: the load generator, in loadgen.txt)" | tee "$OUT/cpu-dossiers.txt"
 wait "$profiler" || log "WARNING: taking the profiles failed"
 
 if ((RATE > 0)); then

@@ -29,6 +29,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/motcua/motcua/internal/telemetry"
 )
 
 // Variants.
@@ -169,6 +171,10 @@ type Result struct {
 	P50Seconds     float64 `json:"workflow_p50_seconds"`
 	P99Seconds     float64 `json:"workflow_p99_seconds"`
 	FirstError     string  `json:"first_error,omitempty"`
+	// ProcessCPUSeconds is the CPU this process used meanwhile: the
+	// ceiling's worker and its driver (the counterpart of our worker plus
+	// the load generator).
+	ProcessCPUSeconds float64 `json:"process_cpu_seconds"`
 }
 
 // Run starts a worker for the variant on its own task queue, drives
@@ -210,7 +216,7 @@ func Run(ctx context.Context, c client.Client, o Options, progress io.Writer) (R
 	var mu sync.Mutex
 	var durations []time.Duration
 	firstErr := ""
-	start := time.Now()
+	start, cpu0 := time.Now(), telemetry.ProcessCPU()
 	var wg sync.WaitGroup
 	for range o.Concurrency {
 		wg.Add(1)
@@ -244,8 +250,9 @@ func Run(ctx context.Context, c client.Client, o Options, progress io.Writer) (R
 		Concurrency: o.Concurrency, ElapsedSeconds: elapsed.Seconds(), FirstError: firstErr,
 		P50Seconds: quantile(durations, 0.5), P99Seconds: quantile(durations, 0.99)}
 	r.PerSecond = float64(r.Completed) / elapsed.Seconds()
-	fmt.Fprintf(progress, "ceiling %-5s: %d/%d workflows in %.1fs = %.2f workflows/s (concurrency %d, p50 %.2fs, p99 %.2fs, failed %d)\n",
-		r.Variant, r.Completed, r.Workflows, r.ElapsedSeconds, r.PerSecond, r.Concurrency, r.P50Seconds, r.P99Seconds, r.Failed)
+	r.ProcessCPUSeconds = (telemetry.ProcessCPU() - cpu0).Seconds()
+	fmt.Fprintf(progress, "ceiling %-5s: %d/%d workflows in %.1fs = %.2f workflows/s (concurrency %d, p50 %.2fs, p99 %.2fs, failed %d; worker+driver CPU %.1f s)\n",
+		r.Variant, r.Completed, r.Workflows, r.ElapsedSeconds, r.PerSecond, r.Concurrency, r.P50Seconds, r.P99Seconds, r.Failed, r.ProcessCPUSeconds)
 	if r.Failed > 0 {
 		return r, fmt.Errorf("ceiling: %d of %d %s workflows failed; first: %s", r.Failed, r.Workflows, r.Variant, firstErr)
 	}

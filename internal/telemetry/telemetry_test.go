@@ -92,3 +92,21 @@ func TestJSONLogs(t *testing.T) {
 	telemetry.NewLogger(&buf, "text", "warn").Info("hidden")
 	require.Empty(t, buf.String())
 }
+
+func TestProcessCPUGrowsWithWork(t *testing.T) {
+	before := telemetry.ProcessCPU()
+	if before <= 0 {
+		t.Fatalf("ProcessCPU() = %v before any work; want > 0 (the test binary has run)", before)
+	}
+	// Spin until the clock moves (getrusage has tick granularity).
+	x := 0
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		for i := range 1_000_000 {
+			x ^= i
+		}
+		if telemetry.ProcessCPU()-before >= 20*time.Millisecond {
+			return
+		}
+	}
+	t.Fatalf("ProcessCPU() grew by %v in 5 s of spinning (x=%d); want ≥ 20ms", telemetry.ProcessCPU()-before, x)
+}

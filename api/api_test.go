@@ -326,10 +326,22 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 	require.Equal(t, "result_ready", d["status"])
 	waybill := d["shipment"].(map[string]any)["waybill"].(string)
 
-	for _, ev := range []string{"picked_up", "delivered"} {
-		out := s.simPost("/postal/v1/shipments/"+waybill+"/events", map[string]any{"event": ev})
-		require.Equal(t, float64(200), out["callback_status"], out)
-	}
+	// The pickup is kept with the shipment and shown at once, without a
+	// workflow transition; the control sheet gets it with the delivery.
+	out := s.simPost("/postal/v1/shipments/"+waybill+"/events", map[string]any{"event": "picked_up"})
+	require.Equal(t, float64(200), out["callback_status"], out)
+	d = s.must(200, "GET", "/v1/dossiers/"+code, nil)
+	require.Equal(t, "picked_up", d["shipment"].(map[string]any)["status"])
+	require.Equal(t, "result_ready", d["status"])
+	require.NotContains(t, s.actions(code), "shipment.picked_up")
+	pickedAt := time.Now()
+	// The postal service saying it again changes nothing.
+	again := s.callback("/v1/postal/notifications", map[string]any{"waybill": waybill, "event": "picked_up",
+		"at": time.Now().Format(time.RFC3339Nano)})
+	require.Equal(t, 200, again.status, string(again.body))
+	require.Equal(t, "duplicate", again.json(t)["result"])
+	out = s.simPost("/postal/v1/shipments/"+waybill+"/events", map[string]any{"event": "delivered"})
+	require.Equal(t, float64(200), out["callback_status"], out)
 	d = s.must(200, "GET", "/v1/dossiers/"+code, nil)
 	require.Equal(t, "returned", d["status"])
 	require.Equal(t, float64(10), d["status_code"])
@@ -340,6 +352,17 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 
 	require.Equal(t, []string{"submitted", "intake.accept", "review.approve", "approval.approve", "payment.requested",
 		"payment.succeeded", "shipment.requested", "shipment.picked_up", "shipment.delivered"}, s.actions(code))
+	// The pickup is on the sheet at the time the postal service reported it.
+	items := s.must(200, "GET", "/v1/dossiers/"+code+"/events", nil)["items"].([]any)
+	pickup, delivery := items[7].(map[string]any), items[8].(map[string]any)
+	require.Equal(t, "postal-service", pickup["actor"])
+	require.False(t, parseTime(t, pickup["at"]).After(pickedAt), "the pickup's own time, not the delivery's")
+	require.False(t, parseTime(t, pickup["at"]).After(parseTime(t, delivery["at"])))
+	// A pickup reported after the delivery is ignored.
+	late := s.callback("/v1/postal/notifications", map[string]any{"waybill": waybill, "event": "picked_up",
+		"at": time.Now().Format(time.RFC3339Nano)})
+	require.Equal(t, 200, late.status, string(late.body))
+	require.Equal(t, "ignored", late.json(t)["result"])
 	s.requireReadModelMatchesWorkflow(code)
 
 	// The workflow closed with the dossier, and its search attributes say so.

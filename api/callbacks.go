@@ -233,8 +233,25 @@ func (s *Server) postalNotification(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
+	if n.Event == "picked_up" {
+		// Kept with the shipment, not sent to the workflow: a pickup
+		// changes neither status nor stage, and an update would cost a
+		// workflow task. The workflow records it on the control sheet with
+		// the delivery or failure that follows (PostalNotice.PickedUpAt).
+		result, err := s.store.RecordPickup(ctx, n.Waybill, *n.At)
+		if err != nil {
+			writeError(w, r, s.log, s.unavailable(err))
+			return
+		}
+		if result == store.PickupIgnored {
+			s.log.Warn("postal notification ignored", "waybill", n.Waybill, "event", n.Event,
+				"reason", "the shipment is already "+sh.Status)
+		}
+		s.answerCallback(w, r, sh.DossierCode, result)
+		return
+	}
 	err = s.sendUpdate(ctx, sh.DossierCode, workflows.UpdatePostal, "",
-		workflows.PostalNotice{Waybill: n.Waybill, Event: n.Event, Reason: n.Reason, At: *n.At})
+		workflows.PostalNotice{Waybill: n.Waybill, Event: n.Event, Reason: n.Reason, At: *n.At, PickedUpAt: sh.PickedUpAt})
 	result := "applied"
 	switch {
 	case errors.Is(err, errDuplicate):

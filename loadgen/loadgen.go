@@ -66,6 +66,10 @@ type Options struct {
 	// Processes are the PIDs whose peak memory (VmHWM) is reported, by name
 	// ("api", "worker").
 	Processes map[string]int
+	// ServerPID, when set, is the Temporal server's process (on this
+	// machine): the report gives its CPU time per finished dossier, the
+	// price of a dossier on the engine.
+	ServerPID int
 	// RetryFor, when positive, sends a request that got no answer or a
 	// 502/503/504/429 again for up to this long (retry.go).
 	RetryFor time.Duration
@@ -175,6 +179,10 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		g.tokens = t
 	}
 	start, cpu0 := time.Now(), telemetry.ProcessCPU()
+	var server0 time.Duration
+	if opts.ServerPID > 0 {
+		server0, _ = telemetry.ProcessCPUOf(opts.ServerPID)
+	}
 	window := opts.startWindow()
 	startCtx, stopStarting := context.WithTimeout(ctx, window)
 	defer stopStarting()
@@ -239,6 +247,13 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	close(stopProgress)
 	<-progressDone
 	elapsed := time.Since(start)
+	// Before the histories are read below, which the server pays for.
+	var serverCPU time.Duration
+	if opts.ServerPID > 0 {
+		if server1, err := telemetry.ProcessCPUOf(opts.ServerPID); err == nil {
+			serverCPU = server1 - server0
+		}
+	}
 	g.progress(stdout, elapsed)
 	rep := g.stats.report(elapsed, int(g.submitted.Load()), int(g.finished.Load()), int(g.failed.Load()))
 	rep.Seed = opts.Seed
@@ -254,6 +269,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	}
 	rep.Memory = peakMemory(opts.Processes)
 	rep.ClientCPUSeconds = (telemetry.ProcessCPU() - cpu0).Seconds()
+	rep.ServerCPUSeconds = serverCPU.Seconds()
 	rep.RetrySummary = g.retryReport()
 	rep.WriteText(stdout)
 	if opts.JSONFile != "" {

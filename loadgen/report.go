@@ -33,6 +33,9 @@ type Report struct {
 	// HTTP clients, JSON, the simulated people), a share of the machine
 	// the system under test did not get.
 	ClientCPUSeconds float64 `json:"client_cpu_seconds"`
+	// ServerCPUSeconds is the CPU the Temporal server used over the run
+	// (Options.ServerPID; 0: not measured).
+	ServerCPUSeconds float64 `json:"server_cpu_seconds,omitempty"`
 
 	RetrySummary // what was sent again (retry.go)
 }
@@ -83,6 +86,10 @@ func (r Report) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  CPU of the load generator itself: %.2f s (%.0f%% of one core)\n",
 		r.ClientCPUSeconds, 100*r.ClientCPUSeconds/max(r.ElapsedSeconds, 1e-9))
+	if r.ServerCPUSeconds > 0 && r.Finished > 0 {
+		fmt.Fprintf(w, "  CPU of the Temporal server: %.2f s, %.1f ms per finished dossier\n",
+			r.ServerCPUSeconds, 1000*r.ServerCPUSeconds/float64(r.Finished))
+	}
 	r.writeRetries(w)
 	if len(r.Errors) == 0 {
 		fmt.Fprintln(w, "  errors: none")

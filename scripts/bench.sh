@@ -210,15 +210,18 @@ until http_ok "$API_URL/readyz"; do
 	sleep 0.5
 done
 
+# The Temporal server's CPU per workflow, when it runs here.
+SERVER_PID_FLAG=()
+[[ -n "$TEMPORAL_PID" ]] && SERVER_PID_FLAG=(--server-pid "$TEMPORAL_PID")
 loadgen() {
-	"$MOTCUA_BIN" loadgen --api "$API_URL" --sim "$SIM_URL" \
+	"$MOTCUA_BIN" loadgen --api "$API_URL" --sim "$SIM_URL" "${SERVER_PID_FLAG[@]}" \
 		--api-pid "${SVC_PID[api]}" --worker-pid "${SVC_PID[worker]}" --progress 10s "$@"
 }
 
 # ---------------------------------------------------------------- 1. ceiling
 log "1/2 engine ceiling: $WORKFLOWS no-op workflows per variant, $CONC at a time"
 cpu_mark
-"$MOTCUA_BIN" bench --workflows "$WORKFLOWS" --concurrency "$CONC" --json "$OUT/ceiling.json" |
+"$MOTCUA_BIN" bench --workflows "$WORKFLOWS" --concurrency "$CONC" "${SERVER_PID_FLAG[@]}" --json "$OUT/ceiling.json" |
 	tee "$OUT/ceiling.txt"
 cpu_report "the ceiling runs (client: the bench command, in ceiling.txt)" | tee "$OUT/cpu-ceiling.txt"
 

@@ -221,7 +221,11 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 		_, err = tx.Exec(ctx, `
 			UPDATE dossiers SET status = $2, stage = $3, received_at = $4, appointment_at = $5, finished_at = $6,
 				returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
-				waybill = $13, shipment_status = $14, current_step = $15, version = $16,
+				waybill = $13, current_step = $15, version = $16,
+				-- The workflow learns of a pickup only with the delivery
+				-- (RecordPickup): a transition in between keeps it.
+				shipment_status = CASE WHEN $14::text = 'requested' AND EXISTS (
+					SELECT 1 FROM shipments s WHERE s.waybill = $13::text AND s.status = 'picked_up') THEN 'picked_up' ELSE $14::text END,
 				original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
 				verdict = $21, return_method = coalesce($22, return_method), result_document = $23, updated_at = now()
 			WHERE code = $1 AND version < $16`,

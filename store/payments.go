@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -107,6 +109,9 @@ type Shipment struct {
 	DossierCode string
 	Waybill     string
 	Status      string
+	// PickedUpAt is when the postal service reported the pickup (nil: not
+	// yet).
+	PickedUpAt *time.Time
 }
 
 // RecordShipment stores the postal service's waybill for a dossier; a
@@ -121,8 +126,8 @@ func (s *Store) RecordShipment(ctx context.Context, sh Shipment) error {
 // ShipmentByWaybill finds a shipment; ENotFound if unknown.
 func (s *Store) ShipmentByWaybill(ctx context.Context, waybill string) (Shipment, error) {
 	var sh Shipment
-	err := s.pool.QueryRow(ctx, `SELECT dossier_code, waybill, status FROM shipments WHERE waybill = $1`, waybill).
-		Scan(&sh.DossierCode, &sh.Waybill, &sh.Status)
+	err := s.pool.QueryRow(ctx, `SELECT dossier_code, waybill, status, picked_up_at FROM shipments WHERE waybill = $1`, waybill).
+		Scan(&sh.DossierCode, &sh.Waybill, &sh.Status, &sh.PickedUpAt)
 	if err != nil {
 		return Shipment{}, notFound(err, "no shipment has the waybill %s", waybill)
 	}
@@ -133,6 +138,50 @@ func (s *Store) ShipmentByWaybill(ctx context.Context, waybill string) (Shipment
 func (s *Store) SetShipmentStatus(ctx context.Context, waybill, status string) error {
 	_, err := s.pool.Exec(ctx, `UPDATE shipments SET status = $2, updated_at = now() WHERE waybill = $1`, waybill, status)
 	return err
+}
+
+// Outcomes of RecordPickup.
+const (
+	PickupApplied   = "applied"   // recorded now
+	PickupDuplicate = "duplicate" // recorded before
+	PickupIgnored   = "ignored"   // the shipment is past it (delivered, failed)
+)
+
+// RecordPickup keeps the postal service's pickup report with the shipment
+// and shows it on the dossier at once, without a workflow transition: the
+// pickup changes neither the dossier's status nor its stage, so the
+// workflow records it on the control sheet with the delivery or failure
+// that follows (PostalNotice.PickedUpAt). Only a shipment still
+// "requested" is picked up.
+func (s *Store) RecordPickup(ctx context.Context, waybill string, at time.Time) (string, error) {
+	outcome := PickupIgnored
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var code string
+		err := tx.QueryRow(ctx, `
+			UPDATE shipments SET status = 'picked_up', picked_up_at = $2, updated_at = now()
+			WHERE waybill = $1 AND status = 'requested' RETURNING dossier_code`, waybill, at).Scan(&code)
+		if errors.Is(err, pgx.ErrNoRows) {
+			var status string
+			if err := tx.QueryRow(ctx, `SELECT status FROM shipments WHERE waybill = $1`, waybill).Scan(&status); err != nil {
+				return notFound(err, "no shipment has the waybill %s", waybill)
+			}
+			if status == "picked_up" {
+				outcome = PickupDuplicate
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		outcome = PickupApplied
+		_, err = tx.Exec(ctx, `UPDATE dossiers SET shipment_status = 'picked_up', updated_at = now()
+			WHERE code = $1 AND shipment_status = 'requested'`, code)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: record pickup: %w", err)
+	}
+	return outcome, nil
 }
 
 // Recipient is where a result goes by post.

@@ -803,6 +803,18 @@ func (r *run) validatePostal(n PostalNotice) error {
 }
 
 func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
+	if n.PickedUpAt != nil && n.Event != "picked_up" && r.st.Shipment.Status == dossier.ShipmentRequested {
+		// The pickup reached the API alone (PostalNotice.PickedUpAt): it
+		// goes on the control sheet now, at its own time, before the
+		// delivery or failure. Replay is unaffected: notices recorded
+		// before this carry no PickedUpAt.
+		r.st.Shipment.Status = dossier.ShipmentPickedUp
+		pm := mark{at: *n.PickedUpAt, stage: r.st.Stage, status: r.st.Status}
+		if err := r.commit(ctx, pm, dossier.Event{Action: dossier.ActionShipmentPickedUp, Actor: actorPostal,
+			Note: "waybill " + n.Waybill}); err != nil {
+			return State{}, err
+		}
+	}
 	m := r.mark(ctx)
 	ev := dossier.Event{Actor: actorPostal, Note: "waybill " + n.Waybill}
 	if n.Reason != "" {

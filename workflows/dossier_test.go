@@ -183,6 +183,30 @@ func ok(t *testing.T, r *updateResult) workflows.State {
 	return r.state
 }
 
+// The API keeps a postal pickup with the shipment and sends it with the
+// delivery (PostalNotice.PickedUpAt) instead of as an update of its own: the
+// control sheet still gets both, the pickup first and at its own time.
+func TestPickupRecordedWithTheDelivery(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, loadCatalog(t)["KH-DN-01"], dossier.ChannelOnline, dossier.ReturnPostal)
+	h.throughApproval()
+	pickedUp := start.Add(3*time.Minute + 30*time.Second)
+	delivered := h.send(time.Hour, workflows.UpdatePostal, workflows.PostalNotice{
+		Waybill: "EV000000001VN", Event: "delivered", PickedUpAt: &pickedUp})
+	res := h.run()
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	ok(t, delivered)
+	require.Equal(t, []string{"intake.accept", "review.approve", "approval.approve",
+		"shipment.requested", "shipment.picked_up", "shipment.delivered"}, h.actions())
+	pickup, delivery := h.transitions[4], h.transitions[5]
+	require.True(t, pickup.Event.At.Equal(pickedUp), "the pickup at its own time: %v", pickup.Event.At)
+	require.Equal(t, "postal-service", pickup.Event.Actor)
+	require.Equal(t, dossier.ShipmentPickedUp, pickup.Progress.Shipment.Status)
+	require.Equal(t, dossier.StatusResultReady, pickup.Progress.Status, "a pickup changes no status")
+	require.Equal(t, dossier.ShipmentDelivered, delivery.Progress.Shipment.Status)
+	require.True(t, delivery.Event.At.After(pickedUp))
+}
+
 func TestHappyPaths(t *testing.T) {
 	t.Parallel()
 	procs := loadCatalog(t)

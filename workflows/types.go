@@ -221,6 +221,13 @@ type PostalNotice struct {
 	Event   string // picked_up | delivered | failed
 	Reason  string
 	At      time.Time
+	// PickedUpAt, on a delivery or a failure, is when the postal service
+	// reported picking the result up. The API keeps a pickup with the
+	// shipment rather than sending it as an update of its own (it changes
+	// neither status nor stage; one workflow task and five history events
+	// fewer per postal return), and the workflow records it here, before
+	// what followed it. Absent from notices sent before that change.
+	PickedUpAt *time.Time `json:",omitempty"`
 }
 
 // Handover records the result handed over at the counter.

@@ -157,6 +157,9 @@ type Options struct {
 	// the SDK's defaults, as motcua's worker uses).
 	WorkerOptions worker.Options
 	Timeout       time.Duration // one workflow's bound (default 2m)
+	// ServerPID, when set, is the Temporal server's process on this
+	// machine: the result gives its CPU time per workflow.
+	ServerPID int
 }
 
 // Result of a run.
@@ -175,6 +178,9 @@ type Result struct {
 	// ceiling's worker and its driver (the counterpart of our worker plus
 	// the load generator).
 	ProcessCPUSeconds float64 `json:"process_cpu_seconds"`
+	// ServerCPUSeconds is the Temporal server's CPU over the run
+	// (Options.ServerPID; 0: not measured).
+	ServerCPUSeconds float64 `json:"server_cpu_seconds,omitempty"`
 }
 
 // Run starts a worker for the variant on its own task queue, drives
@@ -217,6 +223,10 @@ func Run(ctx context.Context, c client.Client, o Options, progress io.Writer) (R
 	var durations []time.Duration
 	firstErr := ""
 	start, cpu0 := time.Now(), telemetry.ProcessCPU()
+	var server0 time.Duration
+	if o.ServerPID > 0 {
+		server0, _ = telemetry.ProcessCPUOf(o.ServerPID)
+	}
 	var wg sync.WaitGroup
 	for range o.Concurrency {
 		wg.Add(1)
@@ -251,8 +261,14 @@ func Run(ctx context.Context, c client.Client, o Options, progress io.Writer) (R
 		P50Seconds: quantile(durations, 0.5), P99Seconds: quantile(durations, 0.99)}
 	r.PerSecond = float64(r.Completed) / elapsed.Seconds()
 	r.ProcessCPUSeconds = (telemetry.ProcessCPU() - cpu0).Seconds()
-	fmt.Fprintf(progress, "ceiling %-5s: %d/%d workflows in %.1fs = %.2f workflows/s (concurrency %d, p50 %.2fs, p99 %.2fs, failed %d; worker+driver CPU %.1f s)\n",
-		r.Variant, r.Completed, r.Workflows, r.ElapsedSeconds, r.PerSecond, r.Concurrency, r.P50Seconds, r.P99Seconds, r.Failed, r.ProcessCPUSeconds)
+	if o.ServerPID > 0 {
+		if server1, err := telemetry.ProcessCPUOf(o.ServerPID); err == nil {
+			r.ServerCPUSeconds = (server1 - server0).Seconds()
+		}
+	}
+	fmt.Fprintf(progress, "ceiling %-5s: %d/%d workflows in %.1fs = %.2f workflows/s (concurrency %d, p50 %.2fs, p99 %.2fs, failed %d; worker+driver CPU %.1f s, server CPU %.1f s)\n",
+		r.Variant, r.Completed, r.Workflows, r.ElapsedSeconds, r.PerSecond, r.Concurrency, r.P50Seconds, r.P99Seconds, r.Failed,
+		r.ProcessCPUSeconds, r.ServerCPUSeconds)
 	if r.Failed > 0 {
 		return r, fmt.Errorf("ceiling: %d of %d %s workflows failed; first: %s", r.Failed, r.Workflows, r.Variant, firstErr)
 	}

@@ -31,6 +31,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	conc := fs.Int("concurrency", 50, "workflows in flight at a time")
 	timeout := fs.Duration("timeout", 2*time.Minute, "bound on one workflow")
 	jsonFile := fs.String("json", "", "also write the results as JSON to this file")
+	serverPID := fs.Int("server-pid", 0, "PID of the Temporal server, when on this machine, for its CPU time per workflow")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	var results []ceiling.Result
 	for _, v := range strings.Split(*variants, ",") {
 		r, err := ceiling.Run(ctx, tc, ceiling.Options{Variant: strings.TrimSpace(v), Workflows: *n,
-			Concurrency: *conc, Timeout: *timeout}, stdout)
+			Concurrency: *conc, Timeout: *timeout, ServerPID: *serverPID}, stdout)
 		if err != nil {
 			return err
 		}
@@ -117,6 +118,17 @@ func writeComparison(w io.Writer, server string, ceil []ceiling.Result, ours loa
 		if c.PerSecond > 0 {
 			fmt.Fprintf(w, "  ours / %-5s   %7.2f\n", c.Variant, ours.PerSecond/c.PerSecond)
 		}
+	}
+	// The engine's CPU per workflow: the price of each shape on the server,
+	// steadier than throughput on a shared machine.
+	if ours.ServerCPUSeconds > 0 && ours.Finished > 0 {
+		fmt.Fprintln(w, "  Temporal server CPU per workflow:")
+		for _, c := range ceil {
+			if c.ServerCPUSeconds > 0 && c.Completed > 0 {
+				fmt.Fprintf(w, "    ceiling %-5s  %6.1f ms\n", c.Variant, 1000*c.ServerCPUSeconds/float64(c.Completed))
+			}
+		}
+		fmt.Fprintf(w, "    our dossier    %6.1f ms\n", 1000*ours.ServerCPUSeconds/float64(ours.Finished))
 	}
 	if h := ours.History; h != nil {
 		fmt.Fprintf(w, "  history events per dossier: min %d, median %d, max %d\n", h.Min, h.Median, h.Max)

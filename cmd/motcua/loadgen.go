@@ -39,6 +39,7 @@ func runLoadgen(ctx context.Context, cfg config.Config, log *slog.Logger, args [
 	fs.IntVar(&o.HistorySample, "history-sample", 200, "read the histories of at most this many dossiers")
 	fs.IntVar(&apiPID, "api-pid", 0, "PID of the API process, for its peak memory (VmHWM)")
 	fs.IntVar(&workerPID, "worker-pid", 0, "PID of the worker process, for its peak memory (VmHWM)")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "PID of the Temporal server, when on this machine, for its CPU time per dossier")
 	if help, err := parseFlags(fs, args); help || err != nil {
 		return err
 	}

@@ -110,3 +110,19 @@ func TestProcessCPUGrowsWithWork(t *testing.T) {
 	}
 	t.Fatalf("ProcessCPU() grew by %v in 5 s of spinning (x=%d); want ≥ 20ms", telemetry.ProcessCPU()-before, x)
 }
+
+func TestProcessCPUOfReadsProcStat(t *testing.T) {
+	// This process, read both ways: /proc and getrusage agree to a few ticks.
+	spin := time.Now()
+	x := 0
+	for time.Since(spin) < 200*time.Millisecond {
+		x++
+	}
+	fromProc, err := telemetry.ProcessCPUOf(os.Getpid())
+	require.NoError(t, err)
+	self := telemetry.ProcessCPU()
+	require.Greater(t, fromProc, 100*time.Millisecond, "spun 200 ms (x=%d)", x)
+	require.InDelta(t, self.Seconds(), fromProc.Seconds(), 0.1)
+	_, err = telemetry.ProcessCPUOf(1 << 30)
+	require.Error(t, err, "no such process")
+}

@@ -93,3 +93,16 @@ func TestDevScriptUsesTheDevelopmentSecrets(t *testing.T) {
 	require.Contains(t, string(script), "MOTCUA_PAYMENT_WEBHOOK_SECRET="+config.DevPaymentWebhookSecret+"\n")
 	require.Contains(t, string(script), "MOTCUA_POSTAL_WEBHOOK_SECRET="+config.DevPostalWebhookSecret+"\n")
 }
+
+func TestTemporalCompression(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := config.Load(env(map[string]string{}))
+	require.NoError(t, err)
+	require.Equal(t, "none", c.TemporalCompression, "encrypted payloads: no gzip by default")
+	c, err = config.Load(env(map[string]string{"MOTCUA_TEMPORAL_COMPRESSION": "gzip"}))
+	require.NoError(t, err)
+	require.Equal(t, "gzip", c.TemporalCompression)
+	_, err = config.Load(env(map[string]string{"MOTCUA_TEMPORAL_COMPRESSION": "zstd"}))
+	require.ErrorContains(t, err, "MOTCUA_TEMPORAL_COMPRESSION must be none or gzip")
+}

@@ -414,9 +414,7 @@ func (g *gen) drive(ctx context.Context, p Plan) (status, code string, err error
 			return "", "", err
 		}
 	}
-	var created struct {
-		Code string `json:"code"`
-	}
+	var created dossierView
 	key := fmt.Sprintf("loadgen-%s-%d", g.runID, p.Index)
 	if err := g.call(ctx, "POST", g.opts.API+"/v1/dossiers", "POST /v1/dossiers", submission(p), &created,
 		[]int{201, 200}, "Idempotency-Key", key, "Authorization", portal); err != nil {
@@ -427,9 +425,15 @@ func (g *gen) drive(ctx context.Context, p Plan) (status, code string, err error
 	done := map[string]bool{}
 	supplements := 0 // supplements the applicant sent
 	last := ""
+	// seen is the dossier as the answer to the last action showed it: the
+	// API answers a decision, and a callback, with the dossier after it, so
+	// the actors read it again only while they wait for something.
+	seen := &created
 	for {
 		var d dossierView
-		if err := g.call(ctx, "GET", path, "GET "+epDossier, nil, &d, []int{200}, "Authorization", portal); err != nil {
+		if seen != nil {
+			d, seen = *seen, nil
+		} else if err := g.call(ctx, "GET", path, "GET "+epDossier, nil, &d, []int{200}, "Authorization", portal); err != nil {
 			return last, created.Code, err
 		}
 		last = d.Status
@@ -446,9 +450,11 @@ func (g *gen) drive(ctx context.Context, p Plan) (status, code string, err error
 		if err := g.think(ctx); err != nil {
 			return last, created.Code, err
 		}
-		if err := act.do(ctx); err != nil {
+		after, err := act.do(ctx)
+		if err != nil {
 			return last, created.Code, err
 		}
+		seen = after
 		done[act.key] = true
 		if act.supplement {
 			supplements++
@@ -459,7 +465,9 @@ func (g *gen) drive(ctx context.Context, p Plan) (status, code string, err error
 type action struct {
 	key        string
 	supplement bool
-	do         func(ctx context.Context) error
+	// do takes the action and returns the dossier after it when the answer
+	// showed it (nil: read it again).
+	do func(ctx context.Context) (*dossierView, error)
 }
 
 // next is what the actors do about d now, or nothing (wait).
@@ -488,9 +496,16 @@ func (g *gen) next(d dossierView, p Plan, proc procedureView, done map[string]bo
 		default: // supplement, withdrawal: the applicant, through the portal
 			token = g.tokens.portal(p.Index)
 		}
-		return action{key: key, do: func(ctx context.Context) error {
-			return g.call(ctx, "POST", path+"/"+suffix, "POST "+epDossier+"/"+suffix, body, nil, []int{200},
-				"Idempotency-Key", idem, "Authorization", token)
+		return action{key: key, do: func(ctx context.Context) (*dossierView, error) {
+			var after dossierView
+			if err := g.call(ctx, "POST", path+"/"+suffix, "POST "+epDossier+"/"+suffix, body, &after, []int{200},
+				"Idempotency-Key", idem, "Authorization", token); err != nil {
+				return nil, err
+			}
+			if after.Code == "" {
+				return nil, nil // a 409 to a retried request: no dossier in it
+			}
+			return &after, nil
 		}}
 	}
 	switch d.Status {
@@ -567,10 +582,10 @@ func (g *gen) next(d dossierView, p Plan, proc procedureView, done map[string]bo
 		if done[key] {
 			return action{}
 		}
-		return action{key: key, do: func(ctx context.Context) error {
+		return action{key: key, do: func(ctx context.Context) (*dossierView, error) {
 			// 409: the simulator paid it by itself (MOTCUA_SIM_AUTO_PAY_AFTER).
 			base := g.opts.Sim + "/payment/v1/payment-requests/" + url.PathEscape(ref)
-			return g.simCall(ctx, base+"/pay", base+"/redeliver", epPay, map[string]any{})
+			return g.simCallSeeing(ctx, base+"/pay", base+"/redeliver", epPay, map[string]any{})
 		}}
 	}
 	return action{}
@@ -603,9 +618,9 @@ func (g *gen) returnResult(d dossierView, p Plan, done map[string]bool, post fun
 			if done[key] {
 				return action{}
 			}
-			return action{key: key, do: func(ctx context.Context) error {
+			return action{key: key, do: func(ctx context.Context) (*dossierView, error) {
 				// 409: the simulator moved it by itself (MOTCUA_SIM_AUTO_DELIVER_AFTER).
-				return g.simCall(ctx, g.opts.Sim+"/postal/v1/shipments/"+url.PathEscape(wb)+"/events", "", epPostal,
+				return g.simCallSeeing(ctx, g.opts.Sim+"/postal/v1/shipments/"+url.PathEscape(wb)+"/events", "", epPostal,
 					map[string]any{"event": event})
 			}}
 		}

@@ -205,52 +205,68 @@ func (r RetrySummary) writeRetries(w io.Writer) {
 // empty) until the API took it or RetryFor ran out. A 409 means the
 // simulator did it by itself, with its own retrying callbacks.
 func (g *gen) simCall(ctx context.Context, u, again, endpoint string, body any) error {
+	_, err := g.simCallSeeing(ctx, u, again, endpoint, body)
+	return err
+}
+
+// simCallSeeing is simCall that also returns the dossier as motcua's answer
+// to the callback showed it (nil when that answer carried none).
+func (g *gen) simCallSeeing(ctx context.Context, u, again, endpoint string, body any) (*dossierView, error) {
 	start := time.Now()
 	backoff := retryFirstBackoff
 	for {
 		raw, err := json.Marshal(body)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(raw))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		req.Header.Set("Content-Type", "application/json")
 		t0 := time.Now()
 		res, _, err := g.do(ctx, req, endpoint)
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return nil, ctx.Err()
 			}
 			g.stats.addError("transport " + endpoint)
-			return errDossier
+			return nil, errDossier
 		}
 		g.stats.observe(endpoint, time.Since(t0))
 		answer, _ := io.ReadAll(res.Body)
 		var out struct {
-			CallbackStatus int `json:"callback_status"`
+			CallbackStatus int    `json:"callback_status"`
+			CallbackBody   string `json:"callback_body"`
 		}
 		switch res.StatusCode {
 		case http.StatusConflict:
-			return nil
+			return nil, nil
 		case http.StatusOK:
 			if json.Unmarshal(answer, &out) == nil && out.CallbackStatus < 500 {
-				return nil
+				// motcua answers a callback with the dossier after it.
+				var cb struct {
+					Dossier *dossierView `json:"dossier"`
+				}
+				if out.CallbackStatus == http.StatusOK && json.Unmarshal([]byte(out.CallbackBody), &cb) == nil &&
+					cb.Dossier != nil && cb.Dossier.Code != "" {
+					return cb.Dossier, nil
+				}
+				return nil, nil
 			}
 		case http.StatusBadGateway: // callback_failed: owed
 		default:
 			g.stats.addError(fmt.Sprintf("%d %s", res.StatusCode, endpoint))
 			g.stats.sample(fmt.Sprintf("%d POST %s: %.300s", res.StatusCode, u, answer))
-			return errDossier
+			return nil, errDossier
 		}
 		if g.opts.RetryFor <= 0 || time.Since(start)+backoff > g.opts.RetryFor {
 			g.stats.addError(fmt.Sprintf("callback not taken (%d) %s", out.CallbackStatus, endpoint))
-			return errDossier
+			return nil, errDossier
 		}
 		g.retries.add(fmt.Sprintf("callback owed (%d) %s", out.CallbackStatus, endpoint))
 		if err := sleep(ctx, backoff); err != nil {
-			return err
+			return nil, err
 		}
 		backoff = min(backoff*2, retryMaxBackoff)
 		if again != "" {

@@ -25,6 +25,9 @@
 #   MOTCUA_BENCH_WORKFLOWS    no-op workflows per variant (default 300)
 #   MOTCUA_BENCH_E2E_DOSSIERS     dossiers of the throughput run (default 300)
 #   MOTCUA_BENCH_CONCURRENCY  in flight at a time in both (default 50)
+#   MOTCUA_BENCH_LAYOUT       shared, pinned or both (default): steps 4-5 with every process on
+#                             every CPU, and again with the Temporal server alone on CPU 0
+#                             (taskset; only for the dev server this script starts)
 #   MOTCUA_BENCH_RATE         dossiers/s of the latency run (default 0: skipped; the target is 20)
 #   MOTCUA_BENCH_RATE_SECONDS how long the latency run offers its rate (default 60)
 #   MOTCUA_BENCH_OPEN         then submit this many dossiers and leave them open, waiting
@@ -213,35 +216,95 @@ done
 # The Temporal server's CPU per workflow, when it runs here.
 SERVER_PID_FLAG=()
 [[ -n "$TEMPORAL_PID" ]] && SERVER_PID_FLAG=(--server-pid "$TEMPORAL_PID")
+PIN=()
 loadgen() {
-	"$MOTCUA_BIN" loadgen --api "$API_URL" --sim "$SIM_URL" "${SERVER_PID_FLAG[@]}" \
+	"${PIN[@]}" "$MOTCUA_BIN" loadgen --api "$API_URL" --sim "$SIM_URL" "${SERVER_PID_FLAG[@]}" \
 		--api-pid "${SVC_PID[api]}" --worker-pid "${SVC_PID[worker]}" --progress 10s "$@"
 }
 
-# ---------------------------------------------------------------- 1. ceiling
-log "1/2 engine ceiling: $WORKFLOWS no-op workflows per variant, $CONC at a time"
-cpu_mark
-"$MOTCUA_BIN" bench --workflows "$WORKFLOWS" --concurrency "$CONC" "${SERVER_PID_FLAG[@]}" --json "$OUT/ceiling.json" |
-	tee "$OUT/ceiling.txt"
-cpu_report "the ceiling runs (client: the bench command, in ceiling.txt)" | tee "$OUT/cpu-ceiling.txt"
+# pin_layout shared|pinned: where the processes may run.
+#   shared: every process on both CPUs (the whole system on one small box);
+#   pinned: the Temporal server alone on CPU 0, everything else
+#           (PostgreSQL, api, worker, sim, the benchmark's clients) on CPU 1,
+#           as when the engine has hosts of its own: each shape is then
+#           limited by what it costs the engine, not by the clients that
+#           would otherwise share the engine's cores.
+pin_layout() {
+	local all server rest pid
+	all=0-$(($(nproc) - 1))
+	server=$all rest=$all PIN=()
+	if [[ $1 == pinned ]]; then
+		server=0 rest=1 PIN=(taskset -c 1)
+	fi
+	taskset -a -p -c "$server" "$TEMPORAL_PID" >/dev/null
+	for pid in $(pg_pids) "${SVC_PID[api]}" "${SVC_PID[worker]}" "${SVC_PID[sim]}"; do
+		taskset -a -p -c "$rest" "$pid" >/dev/null
+	done
+}
 
-# ---------------------------------------------------------------- 2. dossiers
-log "2/2 our dossiers: $DOSSIERS happy-path dossiers (fee, postal return) through the API, $CONC at a time"
-profile_seconds=20
-(
-	sleep 5 # past the warm-up
-	curl -s -o "$OUT/api.cpu.pprof" "http://127.0.0.1:$api_pprof/debug/pprof/profile?seconds=$profile_seconds" &
-	curl -s -o "$OUT/worker.cpu.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/profile?seconds=$profile_seconds" &
-	wait
-	curl -s -o "$OUT/api.allocs.pprof" "http://127.0.0.1:$api_pprof/debug/pprof/allocs"
-	curl -s -o "$OUT/worker.allocs.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/allocs"
-) &
-profiler=$!
+LAYOUTS=${MOTCUA_BENCH_LAYOUT:-both}
+case $LAYOUTS in
+both) LAYOUTS="shared pinned" ;;
+shared | pinned) ;;
+*) die "MOTCUA_BENCH_LAYOUT must be shared, pinned or both, not $LAYOUTS" ;;
+esac
+if [[ $LAYOUTS == *pinned* ]]; then
+	if [[ -z "$TEMPORAL_PID" ]] || (($(nproc) < 2)) || ! command -v taskset >/dev/null; then
+		log "the pinned layout needs the dev server this script starts, 2 CPUs and taskset: measuring shared only"
+		LAYOUTS=shared
+	fi
+fi
+
+# wait_quiet: before a measurement, let the server finish what the previous
+# one left (task queues draining, visibility writes): wait until it uses
+# under 5% of a core over a second (at most 60 s).
+wait_quiet() {
+	[[ -n "$TEMPORAL_PID" ]] || return 0
+	local t0 t1 deadline=$((SECONDS + 60))
+	while ((SECONDS < deadline)); do
+		t0=$(proc_ticks "$TEMPORAL_PID")
+		sleep 1
+		t1=$(proc_ticks "$TEMPORAL_PID")
+		(((t1 - t0) * 100 < 5 * CLK_TCK)) && return 0
+	done
+	log "WARNING: the Temporal server is still busy before the next measurement"
+}
+
 rc=0
-cpu_mark
-loadgen --mix happy --dossiers "$DOSSIERS" --concurrency "$CONC" --json "$OUT/loadgen.json" | tee "$OUT/loadgen.txt" || rc=$?
-cpu_report "our dossiers (client: the load generator, in loadgen.txt)" | tee "$OUT/cpu-dossiers.txt"
-wait "$profiler" || log "WARNING: taking the profiles failed"
+summaries=()
+for layout in $LAYOUTS; do
+	[[ $LAYOUTS == shared ]] || pin_layout "$layout"
+	sfx=""
+	[[ $layout == shared ]] || sfx=-$layout
+	# ------------------------------------------------------------ 1. ceiling
+	log "[$layout] 1/2 engine ceiling: $WORKFLOWS no-op workflows per variant, $CONC at a time"
+	wait_quiet
+	cpu_mark
+	"${PIN[@]}" "$MOTCUA_BIN" bench --workflows "$WORKFLOWS" --concurrency "$CONC" "${SERVER_PID_FLAG[@]}" \
+		--json "$OUT/ceiling$sfx.json" | tee "$OUT/ceiling$sfx.txt"
+	cpu_report "the ceiling runs, $layout (client: the bench command, in ceiling$sfx.txt)" | tee "$OUT/cpu-ceiling$sfx.txt"
+
+	# ------------------------------------------------------------ 2. dossiers
+	log "[$layout] 2/2 our dossiers: $DOSSIERS happy-path dossiers (fee, postal return) through the API, $CONC at a time"
+	profile_seconds=20
+	wait_quiet
+	(
+		sleep 5 # past the warm-up
+		curl -s -o "$OUT/api$sfx.cpu.pprof" "http://127.0.0.1:$api_pprof/debug/pprof/profile?seconds=$profile_seconds" &
+		curl -s -o "$OUT/worker$sfx.cpu.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/profile?seconds=$profile_seconds" &
+		wait
+		curl -s -o "$OUT/api$sfx.allocs.pprof" "http://127.0.0.1:$api_pprof/debug/pprof/allocs"
+		curl -s -o "$OUT/worker$sfx.allocs.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/allocs"
+	) &
+	profiler=$!
+	cpu_mark
+	loadgen --mix happy --dossiers "$DOSSIERS" --concurrency "$CONC" --seed "$((${#summaries[@]} + 1))" \
+		--json "$OUT/loadgen$sfx.json" | tee "$OUT/loadgen$sfx.txt" || rc=$?
+	cpu_report "our dossiers, $layout (client: the load generator, in loadgen$sfx.txt)" | tee "$OUT/cpu-dossiers$sfx.txt"
+	wait "$profiler" || log "WARNING: taking the profiles failed"
+	summaries+=("$layout")
+done
+[[ $LAYOUTS == shared ]] || pin_layout shared
 
 if ((RATE > 0)); then
 	log "latency: happy-path dossiers offered at $RATE/s for ${RATE_SECONDS}s"
@@ -250,9 +313,18 @@ if ((RATE > 0)); then
 fi
 
 echo
-compare=("$OUT/ceiling.json" "$OUT/loadgen.json")
-((RATE > 0)) && compare+=("$OUT/loadgen-rate.json")
-"$MOTCUA_BIN" bench compare --server "$SERVER" "${compare[@]}" | tee "$OUT/summary.txt"
+: >"$OUT/summary.txt"
+for layout in "${summaries[@]}"; do
+	sfx=""
+	[[ $layout == shared ]] || sfx=-$layout
+	compare=("$OUT/ceiling$sfx.json" "$OUT/loadgen$sfx.json")
+	((RATE > 0)) && [[ $layout == shared ]] && compare+=("$OUT/loadgen-rate.json")
+	case $layout in
+	shared) what="every process on all $(nproc) CPUs" ;;
+	pinned) what="Temporal server alone on CPU 0, everything else on CPU 1" ;;
+	esac
+	"$MOTCUA_BIN" bench compare --server "$SERVER; $what" "${compare[@]}" | tee -a "$OUT/summary.txt"
+done
 
 if ((OPEN > 0)); then
 	# Submitted and left waiting for the intake decision: each one is a

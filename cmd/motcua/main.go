@@ -157,6 +157,10 @@ func temporalOptions(cfg config.Config, log *slog.Logger, tel *telemetry.Telemet
 		Logger:        tlog.NewStructuredLogger(log.With("component", "temporal")),
 		DataConverter: pc.DataConverter(),
 	}
+	// The SDK compresses with gzip by default (config.TemporalCompression).
+	if cfg.TemporalCompression == "none" {
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
 	if tel != nil {
 		opts.MetricsHandler = tel.TemporalMetrics
 		opts.Interceptors = tel.Interceptors

@@ -35,6 +35,8 @@
 #   MOTCUA_BENCH_OUT          where results go (default .data/bench/<date-time>)
 #   TEMPORAL_ADDRESS          measure this Temporal instead of starting a dev server
 #   TEMPORAL_NAMESPACE        its namespace (default: default)
+#   MOTCUA_BENCH_SERVER_PID   with TEMPORAL_ADDRESS: the PID of that server, when it runs on this
+#                             machine, for its CPU per workflow
 #   MOTCUA_PG_BINDIR          directory of initdb/pg_ctl to use (default: searched)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -99,7 +101,7 @@ pg_pids() { echo "$PG_POSTMASTER" $(pgrep -P "$PG_POSTMASTER" 2>/dev/null); }
 declare -A CPU_AT=()
 # cpu_mark: remember every group's ticks now.
 cpu_mark() {
-	CPU_AT[temporal]=$( [[ -n "$TEMPORAL_PID" ]] && proc_ticks "$TEMPORAL_PID" || echo 0)
+	CPU_AT[temporal]=$( [[ -n "$SERVER_PID" ]] && proc_ticks "$SERVER_PID" || echo 0)
 	# shellcheck disable=SC2046 # a list of pids
 	CPU_AT[postgres]=$(proc_ticks $(pg_pids))
 	local name
@@ -117,8 +119,8 @@ cpu_report() {
 		printf 'CPU over %s (%.1f s wall, %d cores = %.1f core-seconds):\n' "$title" "$(awk "BEGIN{print $wall/1000}")" "$cores" "$(awk "BEGIN{print $wall*$cores/1000}")"
 		for name in temporal postgres api worker sim; do
 			case $name in
-			temporal) [[ -n "$TEMPORAL_PID" ]] || { printf '  %-9s (not ours: TEMPORAL_ADDRESS)\n' "$name"; continue; }
-				ticks=$(($(proc_ticks "$TEMPORAL_PID") - CPU_AT[$name])) ;;
+			temporal) [[ -n "$SERVER_PID" ]] || { printf '  %-9s (not measured: set MOTCUA_BENCH_SERVER_PID)\n' "$name"; continue; }
+				ticks=$(($(proc_ticks "$SERVER_PID") - CPU_AT[$name])) ;;
 			# shellcheck disable=SC2046
 			postgres) ticks=$(($(proc_ticks $(pg_pids)) - CPU_AT[$name])) ;;
 			*) ticks=$(($(proc_ticks "${SVC_PID[$name]}") - CPU_AT[$name])) ;;
@@ -169,6 +171,10 @@ else
 fi
 ensure_search_attributes "$TEMPORAL_ADDRESS" "$TEMPORAL_NAMESPACE"
 
+# The server whose CPU is measured: ours, or the one MOTCUA_BENCH_SERVER_PID
+# names (e.g. temporal-server of `make prod-local`, on this machine).
+SERVER_PID=${TEMPORAL_PID:-${MOTCUA_BENCH_SERVER_PID:-}}
+
 # ---------------------------------------------------------------- motcua
 "$MOTCUA_BIN" migrate >"$OUT/migrate.log" 2>&1 || { show_log_tail "$OUT/migrate.log"; die "motcua migrate failed"; }
 "$MOTCUA_BIN" seed >"$OUT/seed.log" 2>&1 || { show_log_tail "$OUT/seed.log"; die "motcua seed failed"; }
@@ -215,7 +221,7 @@ done
 
 # The Temporal server's CPU per workflow, when it runs here.
 SERVER_PID_FLAG=()
-[[ -n "$TEMPORAL_PID" ]] && SERVER_PID_FLAG=(--server-pid "$TEMPORAL_PID")
+[[ -n "$SERVER_PID" ]] && SERVER_PID_FLAG=(--server-pid "$SERVER_PID")
 PIN=()
 loadgen() {
 	"${PIN[@]}" "$MOTCUA_BIN" loadgen --api "$API_URL" --sim "$SIM_URL" "${SERVER_PID_FLAG[@]}" \
@@ -259,12 +265,12 @@ fi
 # one left (task queues draining, visibility writes): wait until it uses
 # under 5% of a core over a second (at most 60 s).
 wait_quiet() {
-	[[ -n "$TEMPORAL_PID" ]] || return 0
+	[[ -n "$SERVER_PID" ]] || return 0
 	local t0 t1 deadline=$((SECONDS + 60))
 	while ((SECONDS < deadline)); do
-		t0=$(proc_ticks "$TEMPORAL_PID")
+		t0=$(proc_ticks "$SERVER_PID")
 		sleep 1
-		t1=$(proc_ticks "$TEMPORAL_PID")
+		t1=$(proc_ticks "$SERVER_PID")
 		(((t1 - t0) * 100 < 5 * CLK_TCK)) && return 0
 	done
 	log "WARNING: the Temporal server is still busy before the next measurement"

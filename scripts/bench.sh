@@ -310,13 +310,16 @@ for layout in $LAYOUTS; do
 	wait "$profiler" || log "WARNING: taking the profiles failed"
 	summaries+=("$layout")
 done
-[[ $LAYOUTS == shared ]] || pin_layout shared
-
+# The latency run, in the last layout measured (pinned when both are).
 if ((RATE > 0)); then
-	log "latency: happy-path dossiers offered at $RATE/s for ${RATE_SECONDS}s"
+	wait_quiet
+	log "[$layout] latency: happy-path dossiers offered at $RATE/s for ${RATE_SECONDS}s"
 	loadgen --mix happy --rate "$RATE" --duration "${RATE_SECONDS}s" --seed 2 --json "$OUT/loadgen-rate.json" |
 		tee "$OUT/loadgen-rate.txt" || rc=$?
 fi
+
+[[ $LAYOUTS == shared ]] || pin_layout shared
+rate_layout=$layout
 
 echo
 : >"$OUT/summary.txt"
@@ -324,7 +327,7 @@ for layout in "${summaries[@]}"; do
 	sfx=""
 	[[ $layout == shared ]] || sfx=-$layout
 	compare=("$OUT/ceiling$sfx.json" "$OUT/loadgen$sfx.json")
-	((RATE > 0)) && [[ $layout == shared ]] && compare+=("$OUT/loadgen-rate.json")
+	((RATE > 0)) && [[ $layout == "$rate_layout" ]] && compare+=("$OUT/loadgen-rate.json")
 	case $layout in
 	shared) what="every process on all $(nproc) CPUs" ;;
 	pinned) what="Temporal server alone on CPU 0, everything else on CPU 1" ;;

@@ -197,3 +197,63 @@ procedures: []
 `))
 	require.ErrorContains(t, err, "07:30-11:30")
 }
+
+// A postal pickup is kept with the shipment (RecordPickup) and shown on the
+// dossier at once; a workflow transition that does not know of it yet keeps
+// it; a repeat is a duplicate, a pickup after the delivery is ignored.
+func TestRecordPickup(t *testing.T) {
+	t.Parallel()
+	s := testenv.NewStore(t)
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Microsecond)
+	nd := newDossier(now)
+	nd.ReturnMethod = dossier.ReturnPostal
+	sub, err := s.CreateDossier(ctx, nd, "", []byte{1})
+	require.NoError(t, err)
+	waybill := "EV" + sub.Code[len(sub.Code)-4:] + "00000VN"
+	require.NoError(t, s.RecordShipment(ctx, store.Shipment{DossierCode: sub.Code, Waybill: waybill, Status: "requested"}))
+
+	// The postal service may answer before the workflow records the shipment.
+	pickedAt := now.Add(-time.Minute)
+	outcome, err := s.RecordPickup(ctx, waybill, pickedAt)
+	require.NoError(t, err)
+	require.Equal(t, store.PickupApplied, outcome)
+
+	requested := func(seq int) dossier.Transition {
+		return dossier.Transition{Code: sub.Code,
+			Event: dossier.Event{Seq: seq, At: now, Action: "shipment.requested", Actor: "t"},
+			Progress: dossier.Progress{Version: seq, Status: dossier.StatusResultReady, Stage: dossier.StageReturn,
+				Fee:      dossier.Fee{Status: dossier.FeeNone},
+				Shipment: &dossier.Shipment{Waybill: waybill, Status: dossier.ShipmentRequested}}}
+	}
+	// The workflow's transitions still say "requested": the row keeps the pickup.
+	require.NoError(t, s.ApplyTransition(ctx, requested(2)))
+	d, err := s.Dossier(ctx, sub.Code)
+	require.NoError(t, err)
+	require.Equal(t, dossier.ShipmentPickedUp, d.Shipment.Status)
+	require.NoError(t, s.ApplyTransition(ctx, requested(3)))
+	d, err = s.Dossier(ctx, sub.Code)
+	require.NoError(t, err)
+	require.Equal(t, dossier.ShipmentPickedUp, d.Shipment.Status, "a later transition keeps the pickup")
+
+	sh, err := s.ShipmentByWaybill(ctx, waybill)
+	require.NoError(t, err)
+	require.Equal(t, "picked_up", sh.Status)
+	require.NotNil(t, sh.PickedUpAt)
+	require.True(t, sh.PickedUpAt.Equal(pickedAt), "the postal service's time: %v", sh.PickedUpAt)
+
+	outcome, err = s.RecordPickup(ctx, waybill, now)
+	require.NoError(t, err)
+	require.Equal(t, store.PickupDuplicate, outcome)
+	sh, err = s.ShipmentByWaybill(ctx, waybill)
+	require.NoError(t, err)
+	require.True(t, sh.PickedUpAt.Equal(pickedAt), "a repeat does not move the pickup time")
+
+	require.NoError(t, s.SetShipmentStatus(ctx, waybill, "delivered"))
+	outcome, err = s.RecordPickup(ctx, waybill, now)
+	require.NoError(t, err)
+	require.Equal(t, store.PickupIgnored, outcome)
+
+	_, err = s.RecordPickup(ctx, "EV999999999VN", now)
+	require.Equal(t, dossier.ENotFound, dossier.ErrorCodeOf(err))
+}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -87,6 +88,9 @@ func TestUpgradeWhileDossiersAreInFlight(t *testing.T) {
 		v := strings.Join(s.changeVersions(code), " ")
 		require.Contains(t, v, workflows.VersionLifecycle+"-1", code)
 		require.NotContains(t, v, workflows.VersionLifecycle+"-2", code)
+		require.NotContains(t, v, workflows.VersionLifecycle+"-3", code)
 	}
-	require.Contains(t, strings.Join(s.changeVersions(after), " "), workflows.VersionLifecycle+"-2", after)
+	// A dossier started on today's build takes today's path.
+	require.Contains(t, strings.Join(s.changeVersions(after), " "),
+		fmt.Sprintf("%s-%d", workflows.VersionLifecycle, workflows.VersionLifecycleOneUpsert), after)
 }

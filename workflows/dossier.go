@@ -26,7 +26,7 @@ const (
 // Dossier is the workflow of one dossier, from submission to its end. Its ID
 // is the dossier code.
 func Dossier(ctx workflow.Context, in DossierInput) (DossierResult, error) {
-	return dossierUpTo(ctx, in, VersionLifecycleLean)
+	return dossierUpTo(ctx, in, VersionLifecycleOneUpsert)
 }
 
 // DossierBuild is the workflow as a build that knew VersionLifecycle only up
@@ -61,6 +61,7 @@ func dossierUpTo(ctx workflow.Context, in DossierInput, lifecycleMax workflow.Ve
 	lifecycle := workflow.GetVersion(ctx, VersionLifecycle, workflow.DefaultVersion, lifecycleMax)
 	r.lifecycle = lifecycle >= 1
 	r.lean = lifecycle >= VersionLifecycleLean
+	r.oneUpsert = lifecycle >= VersionLifecycleOneUpsert
 	r.st.ReturnMethod = in.ReturnMethod
 	if err := r.register(ctx); err != nil {
 		return DossierResult{}, err
@@ -85,6 +86,13 @@ type run struct {
 	// third-party calls try a local activity first, and the deadline timer
 	// is not cancelled when the dossier ends.
 	lean bool
+	// oneUpsert: search attributes are upserted once per workflow task, by
+	// the main loop when the task's transitions are done
+	// (VersionLifecycleOneUpsert); saDirty says a transition changed them,
+	// commits counts transitions still being written.
+	oneUpsert bool
+	saDirty   bool
+	commits   int
 	// cancelShipment stops a shipment request still retrying when the
 	// return falls back to the counter; cancelPayment a payment request
 	// still retrying when the dossier is stopped.
@@ -155,11 +163,20 @@ func (r *run) register(ctx workflow.Context) error {
 // third-party call) or a deadline passes, and ends when the dossier does.
 func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 	for {
+		if err := r.flushSearchAttributes(ctx); err != nil {
+			return DossierResult{}, err
+		}
+		if r.oneUpsert && r.ended() {
+			// The flush waited for the transition that ended the dossier:
+			// close without touching the timer (see the lean version).
+			break
+		}
 		r.armDeadline(ctx)
 		if err := workflow.Await(ctx, func() bool {
 			// Wake when a handler moved the earliest deadline too, so the
-			// timer follows it.
-			return r.deadlineFired || r.ended() || r.pendingCall() != nil || !r.nextDeadline().Equal(r.armedAt)
+			// timer follows it, and when a transition changed what
+			// visibility shows.
+			return r.deadlineFired || r.ended() || r.pendingCall() != nil || !r.nextDeadline().Equal(r.armedAt) || r.saDirty
 		}); err != nil {
 			return DossierResult{}, err
 		}
@@ -170,6 +187,9 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 			r.deadlineFired = false
 			r.handleDeadlines(ctx)
 			continue
+		}
+		if r.saDirty && r.pendingCall() == nil {
+			continue // upsert at the loop's top
 		}
 		if call := r.pendingCall(); call != nil {
 			call(ctx)
@@ -192,6 +212,9 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 	}
 	// Let an update that ended the dossier finish writing before the run closes.
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return DossierResult{}, err
+	}
+	if err := r.flushSearchAttributes(ctx); err != nil {
 		return DossierResult{}, err
 	}
 	return DossierResult{Status: r.st.Status, FinishedAt: r.st.FinishedAt, ReturnedAt: r.st.ReturnedAt}, nil
@@ -275,9 +298,13 @@ func (r *run) commitWith(ctx workflow.Context, m mark, ev dossier.Event, extra d
 	if ev.Actor == "" {
 		ev.Actor = actorSystem
 	}
-	if err := r.upsertSearchAttributes(ctx); err != nil {
+	if r.oneUpsert {
+		r.saDirty = true // the main loop upserts once the task's work is done
+	} else if err := r.upsertSearchAttributes(ctx); err != nil {
 		return err
 	}
+	r.commits++
+	defer func() { r.commits-- }()
 	t := dossier.Transition{Code: r.in.Code, Event: ev, Progress: r.st.Progress.Clone(),
 		Documents: extra.Documents, Notifications: extra.Notifications}
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
@@ -286,6 +313,25 @@ func (r *run) commitWith(ctx workflow.Context, m mark, ev dossier.Event, extra d
 		return err
 	}
 	return nil
+}
+
+// flushSearchAttributes upserts what the workflow task's transitions changed,
+// once (VersionLifecycleOneUpsert), after waiting until they are done: no
+// update handler running, no transition being written, no third party's
+// local first attempt pending (its answer is usually a transition of its
+// own in the same task). Everything waited for finishes within the task
+// unless PostgreSQL or the third party is down, when the task waits anyway.
+func (r *run) flushSearchAttributes(ctx workflow.Context) error {
+	if !r.oneUpsert || !r.saDirty {
+		return nil
+	}
+	if err := workflow.Await(ctx, func() bool {
+		return workflow.AllHandlersFinished(ctx) && r.commits == 0 && r.localAttempts == 0
+	}); err != nil {
+		return err
+	}
+	r.saDirty = false
+	return r.upsertSearchAttributes(ctx)
 }
 
 func (r *run) upsertSearchAttributes(ctx workflow.Context) error {

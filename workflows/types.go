@@ -58,6 +58,14 @@ const VersionLifecycle = "lifecycle"
 // of TemporalChangeVersion); dossiers started at version 1 replay as before.
 const VersionLifecycleLean workflow.Version = 2
 
+// VersionLifecycleOneUpsert is version 3 of VersionLifecycle: the search
+// attributes a workflow task changed are upserted once, when the task's
+// work is done, instead of once per transition (an approval and the
+// payment request it leads to were two upserts, so two visibility writes;
+// docs/PERFORMANCE.md). What visibility shows after each workflow task is
+// the same.
+const VersionLifecycleOneUpsert workflow.Version = 3
+
 // VersionLegalTime is the workflow.GetVersion change that added warnings,
 // escalations, apology letters, paused clocks and extensions. Histories
 // recorded before it replay without them.

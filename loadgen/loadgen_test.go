@@ -156,8 +156,9 @@ func TestRunAgainstTheSystem(t *testing.T) {
 	}
 	// The actors read the dossier from the answers to their actions (and
 	// to the simulators' callbacks): they read it again only while they
-	// wait for something, far less often than they act.
-	require.Less(t, count["GET /v1/dossiers/{code}"], count["POST /v1/dossiers/{code}/intake"])
+	// wait for something (a third party slower than its first attempt),
+	// not after every action (polling read it ~7 times per dossier).
+	require.Less(t, count["GET /v1/dossiers/{code}"], 2*n)
 	require.Contains(t, eps, "POST /v1/dossiers")
 	for _, ep := range []string{"POST /v1/dossiers/{code}/intake",
 		"POST /v1/dossiers/{code}/supplement", "POST /v1/dossiers/{code}/review", "POST /v1/dossiers/{code}/withdrawal",

@@ -228,17 +228,12 @@ func (s *Server) postalNotification(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, err)
 		return
 	}
-	sh, err := s.store.ShipmentByWaybill(ctx, n.Waybill)
-	if err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
-		return
-	}
 	if n.Event == "picked_up" {
 		// Kept with the shipment, not sent to the workflow: a pickup
 		// changes neither status nor stage, and an update would cost a
 		// workflow task. The workflow records it on the control sheet with
 		// the delivery or failure that follows (PostalNotice.PickedUpAt).
-		result, err := s.store.RecordPickup(ctx, n.Waybill, *n.At)
+		sh, result, err := s.store.RecordPickup(ctx, n.Waybill, *n.At)
 		if err != nil {
 			writeError(w, r, s.log, s.unavailable(err))
 			return
@@ -248,6 +243,11 @@ func (s *Server) postalNotification(w http.ResponseWriter, r *http.Request) {
 				"reason", "the shipment is already "+sh.Status)
 		}
 		s.answerCallback(w, r, sh.DossierCode, result)
+		return
+	}
+	sh, err := s.store.ShipmentByWaybill(ctx, n.Waybill)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
 	err = s.sendUpdate(ctx, sh.DossierCode, workflows.UpdatePostal, "",

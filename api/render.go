@@ -70,6 +70,7 @@ type dossierJSON struct {
 	ProcedureCode string          `json:"procedure_code"`
 	AgencyCode    string          `json:"agency_code"`
 	Channel       string          `json:"channel"`
+	Documents     []documentJSON  `json:"documents"`
 	Status        string          `json:"status"`
 	StatusCode    int             `json:"status_code"`
 	Stage         string          `json:"stage"`
@@ -137,6 +138,7 @@ func renderDossier(d store.Dossier, fullID bool) dossierJSON {
 		ProcedureCode: d.ProcedureCode,
 		AgencyCode:    d.AgencyCode,
 		Channel:       string(d.Channel),
+		Documents:     make([]documentJSON, len(d.Documents)),
 		Status:        string(d.Status),
 		StatusCode:    d.Status.Code(),
 		Stage:         string(d.Stage),
@@ -185,6 +187,9 @@ func renderDossier(d store.Dossier, fullID bool) dossierJSON {
 					DueAt: s.DueAt.In(dossier.Location), Escalated: s.Escalated, Decided: !slices.Contains(s.Pending, d)})
 			}
 		}
+	}
+	for i, doc := range d.Documents {
+		out.Documents[i] = documentJSON{Name: doc.Name, SHA256: doc.SHA256}
 	}
 	return out
 }

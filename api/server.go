@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/auth"
@@ -68,6 +69,11 @@ type Options struct {
 	// LookupRatePerMinute bounds public lookups per IP. Zero: 1200 and 30.
 	SubmitRatePerMinute int
 	LookupRatePerMinute int
+	// Metrics, when set, is the registry /metrics serves, with the Go and
+	// process collectors in it already (internal/telemetry's, which also
+	// holds the Temporal client's metrics); nil: a registry of the
+	// server's own.
+	Metrics *prometheus.Registry
 }
 
 // New returns a Server.
@@ -105,7 +111,7 @@ func New(o Options) *Server {
 		log.Warn("a webhook secret is not configured: callbacks of that integration are refused",
 			"payment", o.PaymentWebhookSecret != "", "postal", o.PostalWebhookSecret != "")
 	}
-	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(),
+	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
 		submitRate: submitRate, lookupRate: lookupRate}
@@ -119,9 +125,9 @@ func (s *Server) readiness(ctx context.Context) map[string]string {
 	if err := s.store.Ping(pctx); err != nil {
 		checks["postgres"] = "unavailable"
 	}
-	tctx, cancel2 := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel2()
-	if _, err := s.temporal.CheckHealth(tctx, &client.CheckHealthRequest{}); err != nil {
+	// The same check as the watcher's (Watch), whose state it refreshes.
+	s.checkTemporal(ctx, 2*time.Second)
+	if s.health.temporalDown.Load() {
 		checks["temporal"] = "unavailable"
 	}
 	return checks

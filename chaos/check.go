@@ -24,6 +24,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/reconcile"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
@@ -85,8 +86,10 @@ func (r Result) Failed() bool {
 	return len(r.Lost)+len(r.Duplicates)+len(r.MissingEvents)+len(r.Reconcile)+len(r.Mismatches) > 0
 }
 
-// finalStatuses are the statuses a dossier ends in (dossier.Status.Final).
-var finalStatuses = []string{"returned", "refused", "withdrawn", "stopped"}
+// finalStatuses are the statuses a dossier ends in, for SQL (in Go:
+// dossier.Status.Final).
+var finalStatuses = []string{string(dossier.StatusReturned), string(dossier.StatusRefused),
+	string(dossier.StatusWithdrawn), string(dossier.StatusStopped)}
 
 // Check waits up to o.Wait for every dossier to reach a final status and
 // its workflow to close, then runs every check.
@@ -110,7 +113,7 @@ func Check(ctx context.Context, o Options) (Result, error) {
 		r.Dossiers, r.Finished = 0, 0
 		for s, n := range r.ByStatus {
 			r.Dossiers += n
-			if slices.Contains(finalStatuses, s) {
+			if dossier.Status(s).Final() {
 				r.Finished += n
 			}
 		}
@@ -204,20 +207,20 @@ func lost(ctx context.Context, o Options, r *Result) (err error) {
 // sent back (review.return, approval.return): a second one is an activity
 // or a decision applied twice.
 var onceOnly = []string{
-	"submitted", "intake.accept", "intake.refuse",
-	"review.approve", "review.refuse", "approval.approve", "approval.reject",
-	"payment.requested", "payment.succeeded",
-	"shipment.requested", "shipment.picked_up", "shipment.delivered",
-	"handover", "result.issued_electronically", "withdrawn", "stopped",
+	dossier.ActionSubmitted, dossier.ActionIntakeAccept, dossier.ActionIntakeRefuse,
+	dossier.ActionReviewApprove, dossier.ActionReviewRefuse, dossier.ActionApprovalApprove, dossier.ActionApprovalReject,
+	dossier.ActionPaymentRequested, dossier.ActionPaymentSucceeded,
+	dossier.ActionShipmentRequested, dossier.ActionShipmentPickedUp, dossier.ActionShipmentDelivered,
+	dossier.ActionHandover, dossier.ActionIssuedElectronic, dossier.ActionWithdrawn, dossier.ActionStopped,
 }
 
 // closingEvents are the events a dossier in a final status must have one
 // of: what closed it.
-var closingEvents = map[string][]string{
-	"returned":  {"handover", "shipment.delivered", "result.issued_electronically"},
-	"refused":   {"intake.refuse", "review.refuse", "approval.reject"},
-	"withdrawn": {"withdrawn"},
-	"stopped":   {"stopped"},
+var closingEvents = map[dossier.Status][]string{
+	dossier.StatusReturned:  {dossier.ActionHandover, dossier.ActionShipmentDelivered, dossier.ActionIssuedElectronic},
+	dossier.StatusRefused:   {dossier.ActionIntakeRefuse, dossier.ActionReviewRefuse, dossier.ActionApprovalReject},
+	dossier.StatusWithdrawn: {dossier.ActionWithdrawn},
+	dossier.StatusStopped:   {dossier.ActionStopped},
 }
 
 func events(ctx context.Context, o Options, r *Result) error {
@@ -261,7 +264,7 @@ func events(ctx context.Context, o Options, r *Result) error {
 			FROM dossiers d
 			WHERE d.status = $1 AND NOT EXISTS (
 			    SELECT 1 FROM dossier_events e WHERE e.dossier_code = d.code AND e.action = ANY($2))
-			ORDER BY d.code`, status, closingEvents[status])
+			ORDER BY d.code`, string(status), closingEvents[status])
 		if err != nil {
 			return err
 		}

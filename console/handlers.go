@@ -43,9 +43,15 @@ func (c *Console) agencies(r *http.Request) []string {
 		c.log.Warn("console: list procedures for sign-in", "error", err)
 		return nil
 	}
+	return agencyCodes(procs.Items)
+}
+
+// agencyCodes are the agencies the procedures name (intake and the
+// departments of their steps), sorted, each once.
+func agencyCodes(procs []procedureView) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, p := range procs.Items {
+	for _, p := range procs {
 		for _, a := range append([]string{p.IntakeAgency}, p.Departments()...) {
 			if a != "" && !seen[a] {
 				seen[a] = true
@@ -507,16 +513,7 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
 			Items []procedureView `json:"items"`
 		}
 		if err := c.get(r, "/v1/procedures", &procs); err == nil {
-			seen := map[string]bool{}
-			for _, p := range procs.Items {
-				for _, a := range append([]string{p.IntakeAgency}, p.Departments()...) {
-					if !seen[a] {
-						seen[a] = true
-						data.Agencies = append(data.Agencies, a)
-					}
-				}
-			}
-			sort.Strings(data.Agencies)
+			data.Agencies = agencyCodes(procs.Items)
 		}
 	}
 	status := http.StatusOK
@@ -605,7 +602,7 @@ func nextStep(d publicView) string {
 		return "next.postal"
 	case d.Status == "result_ready":
 		return "next.electronic"
-	case slices.Contains([]string{"returned", "refused", "withdrawn", "stopped"}, d.Status):
+	case dossier.Status(d.Status).Final():
 		return "next.closed"
 	}
 	return "next.wait"

@@ -29,7 +29,6 @@ func parsePages() (*pageSet, error) {
 		}
 		t, err := template.New("layout.html").Funcs(template.FuncMap{
 			"join": strings.Join,
-			"eq2":  func(a, b string) bool { return a == b },
 			"ptr":  func(t time.Time) *time.Time { return &t },
 			"list": func(s ...string) []string { return s },
 		}).ParseFS(templateFS, "templates/layout.html", n)

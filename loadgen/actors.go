@@ -13,8 +13,7 @@ import (
 	"sync"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/catalog"
@@ -41,7 +40,7 @@ func HappyPlan(seed uint64, i int) Plan {
 	p := PlanFor(seed, i)
 	p.Procedure, p.Channel, p.ReturnMethod, p.Intake = HappyProcedure, "online", "postal", IntakeAccept
 	p.ReviewSupplement, p.Withdraw = false, false
-	p.FeeUnits, p.AssessedFee, p.assessed, p.perUnit = 0, 0, false, false
+	p.FeeUnits, p.AssessedFee = 0, 0
 	return p
 }
 
@@ -144,10 +143,10 @@ func (g *gen) procedure(ctx context.Context, code, token string) (procedureView,
 	return p, nil
 }
 
-// HistoryReader reads a workflow's history (client.Client is one).
+// HistoryReader describes a workflow, whose history length it gives
+// (client.Client is one).
 type HistoryReader interface {
-	GetWorkflowHistory(ctx context.Context, workflowID, runID string, isLongPoll bool,
-		filterType enumspb.HistoryEventFilterType) client.HistoryEventIterator
+	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
 }
 
 // HistoryStats are the history events per dossier of the dossiers read.
@@ -180,14 +179,12 @@ func (g *gen) histories(ctx context.Context) (*HistoryStats, error) {
 	counts := make([]int, 0, len(codes))
 	h := &HistoryStats{}
 	for _, code := range codes {
-		it := g.opts.Temporal.GetWorkflowHistory(ctx, code, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-		n := 0
-		for it.HasNext() {
-			if _, err := it.Next(); err != nil {
-				return nil, fmt.Errorf("dossier %s: %w", code, err)
-			}
-			n++
+		// The length, not the events: one small call per dossier.
+		desc, err := g.opts.Temporal.DescribeWorkflowExecution(ctx, code, "")
+		if err != nil {
+			return nil, fmt.Errorf("dossier %s: %w", code, err)
 		}
+		n := int(desc.GetWorkflowExecutionInfo().GetHistoryLength())
 		if len(counts) == 0 || n > h.Max {
 			h.Max, h.MaxCode = n, code
 		}

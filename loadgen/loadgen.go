@@ -178,11 +178,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		}
 		g.tokens = t
 	}
-	start, cpu0 := time.Now(), telemetry.ProcessCPU()
-	var server0 time.Duration
-	if opts.ServerPID > 0 {
-		server0, _ = telemetry.ProcessCPUOf(opts.ServerPID)
-	}
+	start, selfCPU, serverCPU := time.Now(), telemetry.SelfCPUSince(), telemetry.CPUSince(opts.ServerPID)
 	window := opts.startWindow()
 	startCtx, stopStarting := context.WithTimeout(ctx, window)
 	defer stopStarting()
@@ -248,12 +244,7 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 	<-progressDone
 	elapsed := time.Since(start)
 	// Before the histories are read below, which the server pays for.
-	var serverCPU time.Duration
-	if opts.ServerPID > 0 {
-		if server1, err := telemetry.ProcessCPUOf(opts.ServerPID); err == nil {
-			serverCPU = server1 - server0
-		}
-	}
+	serverUsed := serverCPU()
 	g.progress(stdout, elapsed)
 	rep := g.stats.report(elapsed, int(g.submitted.Load()), int(g.finished.Load()), int(g.failed.Load()))
 	rep.Seed = opts.Seed
@@ -268,8 +259,8 @@ func Run(ctx context.Context, opts Options, stdout io.Writer) (Report, error) {
 		rep.History = h
 	}
 	rep.Memory = peakMemory(opts.Processes)
-	rep.ClientCPUSeconds = (telemetry.ProcessCPU() - cpu0).Seconds()
-	rep.ServerCPUSeconds = serverCPU.Seconds()
+	rep.ClientCPUSeconds = selfCPU().Seconds()
+	rep.ServerCPUSeconds = serverUsed.Seconds()
 	rep.RetrySummary = g.retryReport()
 	rep.WriteText(stdout)
 	if opts.JSONFile != "" {
@@ -312,7 +303,6 @@ type dossierView struct {
 			Decided    bool   `json:"decided"`
 		} `json:"branches"`
 		Departments []string `json:"departments"`
-		Pending     []string `json:"pending_departments"`
 	} `json:"current_step"`
 	Supplement *struct {
 		RequestedAt string `json:"requested_at"`
@@ -554,7 +544,7 @@ func (g *gen) next(d dossierView, p Plan, proc procedureView, done map[string]bo
 				if p.ReviewSupplement && !done["review-supplement"] {
 					key = "review-supplement"
 					body = map[string]any{"decision": "request_supplement", "missing": []string{"Giấy xác nhận cư trú"}}
-				} else if p.assessed {
+				} else if p.AssessedFee > 0 {
 					body["assessed_fee"] = p.AssessedFee
 				}
 				if parallel {
@@ -585,7 +575,7 @@ func (g *gen) next(d dossierView, p Plan, proc procedureView, done map[string]bo
 		return action{key: key, do: func(ctx context.Context) (*dossierView, error) {
 			// 409: the simulator paid it by itself (MOTCUA_SIM_AUTO_PAY_AFTER).
 			base := g.opts.Sim + "/payment/v1/payment-requests/" + url.PathEscape(ref)
-			return g.simCallSeeing(ctx, base+"/pay", base+"/redeliver", epPay, map[string]any{})
+			return g.simCall(ctx, base+"/pay", base+"/redeliver", epPay, map[string]any{})
 		}}
 	}
 	return action{}
@@ -620,7 +610,7 @@ func (g *gen) returnResult(d dossierView, p Plan, done map[string]bool, post fun
 			}
 			return action{key: key, do: func(ctx context.Context) (*dossierView, error) {
 				// 409: the simulator moved it by itself (MOTCUA_SIM_AUTO_DELIVER_AFTER).
-				return g.simCallSeeing(ctx, g.opts.Sim+"/postal/v1/shipments/"+url.PathEscape(wb)+"/events", "", epPostal,
+				return g.simCall(ctx, g.opts.Sim+"/postal/v1/shipments/"+url.PathEscape(wb)+"/events", "", epPostal,
 					map[string]any{"event": event})
 			}}
 		}

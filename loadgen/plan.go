@@ -56,8 +56,6 @@ type Plan struct {
 	Applicant   string `json:"applicant"`
 	IDNumber    string `json:"id_number"`
 	Phone       string `json:"phone"`
-	assessed    bool
-	perUnit     bool
 }
 
 var (
@@ -82,7 +80,7 @@ func PlanFor(seed uint64, i int) Plan {
 		}
 		n -= p.weight
 	}
-	p := Plan{Index: i, Procedure: proc.code, assessed: proc.assessed, perUnit: proc.perUnit}
+	p := Plan{Index: i, Procedure: proc.code}
 	switch c := r.IntN(100); {
 	case c < 65:
 		p.Channel = "online"

@@ -90,7 +90,7 @@ func (r Report) WriteText(w io.Writer) {
 		fmt.Fprintf(w, "  CPU of the Temporal server: %.2f s, %.1f ms per finished dossier\n",
 			r.ServerCPUSeconds, 1000*r.ServerCPUSeconds/float64(r.Finished))
 	}
-	r.writeRetries(w)
+	r.WriteRetries(w)
 	if len(r.Errors) == 0 {
 		fmt.Fprintln(w, "  errors: none")
 		return

@@ -182,8 +182,8 @@ func (g *gen) retryReport() RetrySummary {
 	return RetrySummary{Retries: byKind, RetriesGaveUp: gaveUp, LongestRetrySeconds: longest.Seconds()}
 }
 
-// writeRetries writes the retries of the report for people.
-func (r RetrySummary) writeRetries(w io.Writer) {
+// WriteRetries writes the retries of the report for people.
+func (r RetrySummary) WriteRetries(w io.Writer) {
 	if len(r.Retries) == 0 {
 		return
 	}
@@ -203,15 +203,10 @@ func (r RetrySummary) writeRetries(w io.Writer) {
 // owed) or a delivered callback answered 5xx (the API could not apply it
 // yet) is followed by again (redeliver; or the same event when again is
 // empty) until the API took it or RetryFor ran out. A 409 means the
-// simulator did it by itself, with its own retrying callbacks.
-func (g *gen) simCall(ctx context.Context, u, again, endpoint string, body any) error {
-	_, err := g.simCallSeeing(ctx, u, again, endpoint, body)
-	return err
-}
-
-// simCallSeeing is simCall that also returns the dossier as motcua's answer
-// to the callback showed it (nil when that answer carried none).
-func (g *gen) simCallSeeing(ctx context.Context, u, again, endpoint string, body any) (*dossierView, error) {
+// simulator did it by itself, with its own retrying callbacks. It returns
+// the dossier as motcua's answer to the callback showed it (nil when that
+// answer carried none).
+func (g *gen) simCall(ctx context.Context, u, again, endpoint string, body any) (*dossierView, error) {
 	start := time.Now()
 	backoff := retryFirstBackoff
 	for {

@@ -148,7 +148,8 @@ func TestSimCallRedeliversAnOwedCallback(t *testing.T) {
 	g := &gen{opts: Options{RetryFor: time.Minute}, stats: newStats()}
 	require.NoError(t, g.opts.defaults())
 	base := srv.URL + "/payment/v1/payment-requests/P1"
-	require.NoError(t, g.simCall(context.Background(), base+"/pay", base+"/redeliver", epPay, map[string]any{}))
+	_, err := g.simCall(context.Background(), base+"/pay", base+"/redeliver", epPay, map[string]any{})
+	require.NoError(t, err)
 	require.Equal(t, []string{"/payment/v1/payment-requests/P1/pay", "/payment/v1/payment-requests/P1/redeliver",
 		"/payment/v1/payment-requests/P1/redeliver"}, paths)
 	require.Equal(t, map[string]int{"callback owed (0) " + epPay: 1, "callback owed (503) " + epPay: 1}, g.retryReport().Retries)

@@ -58,7 +58,19 @@ fi
 
 ensure_pg_binaries
 ensure_temporal
-ensure_chromium
+# Only the console's browser tests drive Chromium: install it when the
+# packages tested can include ./console (not for fuzzing or bench-read).
+needs_chromium=false
+if [[ -z "${MOTCUA_TEST_CMD:-}" ]]; then
+	for p in "${pkgs[@]}"; do
+		case "$p" in
+		./... | ./console | ./console/* | github.com/motcua/motcua/... | github.com/motcua/motcua/console*) needs_chromium=true ;;
+		esac
+	done
+fi
+if $needs_chromium; then
+	ensure_chromium
+fi
 
 TEST_DIR=""
 # shellcheck disable=SC2317 # invoked by the EXIT trap
@@ -100,7 +112,7 @@ export MOTCUA_TEST_TEMPORAL_ADDRESS="127.0.0.1:$t_port"
 export MOTCUA_TEMPORAL_BIN="$ROOT/bin/temporal"
 log "MOTCUA_TEST_DATABASE_URL=$MOTCUA_TEST_DATABASE_URL"
 log "MOTCUA_TEST_TEMPORAL_ADDRESS=$MOTCUA_TEST_TEMPORAL_ADDRESS"
-log "MOTCUA_CHROMIUM=$MOTCUA_CHROMIUM"
+log "MOTCUA_CHROMIUM=${MOTCUA_CHROMIUM:-(not needed)}"
 
 rc=0
 if [[ -n "${MOTCUA_TEST_CMD:-}" ]]; then

@@ -221,11 +221,7 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 		_, err = tx.Exec(ctx, `
 			UPDATE dossiers SET status = $2, stage = $3, received_at = $4, appointment_at = $5, finished_at = $6,
 				returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
-				waybill = $13, current_step = $15, version = $16,
-				-- The workflow learns of a pickup only with the delivery
-				-- (RecordPickup): a transition in between keeps it.
-				shipment_status = CASE WHEN $14::text = 'requested' AND EXISTS (
-					SELECT 1 FROM shipments s WHERE s.waybill = $13::text AND s.status = 'picked_up') THEN 'picked_up' ELSE $14::text END,
+				waybill = $13, shipment_status = $14, current_step = $15, version = $16,
 				original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
 				verdict = $21, return_method = coalesce($22, return_method), result_document = $23, updated_at = now()
 			WHERE code = $1 AND version < $16`,
@@ -266,10 +262,18 @@ func jsonOrNil(v *dossier.CurrentStep) ([]byte, error) {
 	return json.Marshal(v)
 }
 
+// dossierColumns are a dossier's columns, in scanDossier's order. The row
+// is the workflow's; the one thing it learns late is a postal pickup, which
+// reaches only the API (store.RecordPickup sets shipments.picked_up_at) and
+// the workflow with the delivery: until then a "requested" shipment that
+// was picked up reads as picked_up.
 const dossierColumns = `code, procedure_code, procedure_version, agency_code, channel, applicant, documents,
 	return_method, coalesce(return_address, ''), coalesce(postal_receipt, ''), fee_units, submitted_at,
 	version, status, stage, received_at, appointment_at, finished_at, returned_at, overdue,
-	fee_amount, fee_status, coalesce(payment_ref, ''), coalesce(pay_url, ''), waybill, shipment_status, current_step,
+	fee_amount, fee_status, coalesce(payment_ref, ''), coalesce(pay_url, ''), waybill,
+	CASE WHEN shipment_status = 'requested' AND EXISTS (SELECT 1 FROM shipments s
+		WHERE s.dossier_code = dossiers.code AND s.picked_up_at IS NOT NULL) THEN 'picked_up' ELSE shipment_status END,
+	current_step,
 	original_appointment_at, appointment_resets, apology_required, supplement, coalesce(verdict, ''), result_document,
 	coalesce(submitted_by, '')`
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -148,40 +147,38 @@ const (
 )
 
 // RecordPickup keeps the postal service's pickup report with the shipment
-// and shows it on the dossier at once, without a workflow transition: the
-// pickup changes neither the dossier's status nor its stage, so the
+// (dossier reads show it: dossierColumns), without a workflow transition:
+// the pickup changes neither the dossier's status nor its stage, so the
 // workflow records it on the control sheet with the delivery or failure
 // that follows (PostalNotice.PickedUpAt). Only a shipment still
-// "requested" is picked up.
-func (s *Store) RecordPickup(ctx context.Context, waybill string, at time.Time) (string, error) {
+// "requested" is picked up. It returns the shipment as it was found, and
+// the outcome; ENotFound for an unknown waybill.
+func (s *Store) RecordPickup(ctx context.Context, waybill string, at time.Time) (Shipment, string, error) {
+	var sh Shipment
 	outcome := PickupIgnored
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var code string
-		err := tx.QueryRow(ctx, `
-			UPDATE shipments SET status = 'picked_up', picked_up_at = $2, updated_at = now()
-			WHERE waybill = $1 AND status = 'requested' RETURNING dossier_code`, waybill, at).Scan(&code)
-		if errors.Is(err, pgx.ErrNoRows) {
-			var status string
-			if err := tx.QueryRow(ctx, `SELECT status FROM shipments WHERE waybill = $1`, waybill).Scan(&status); err != nil {
-				return notFound(err, "no shipment has the waybill %s", waybill)
-			}
-			if status == "picked_up" {
-				outcome = PickupDuplicate
-			}
+		err := tx.QueryRow(ctx, `SELECT dossier_code, waybill, status, picked_up_at FROM shipments
+			WHERE waybill = $1 FOR UPDATE`, waybill).Scan(&sh.DossierCode, &sh.Waybill, &sh.Status, &sh.PickedUpAt)
+		if err != nil {
+			return notFound(err, "no shipment has the waybill %s", waybill)
+		}
+		switch sh.Status {
+		case "picked_up":
+			outcome = PickupDuplicate
+			return nil
+		case "requested":
+		default:
 			return nil
 		}
-		if err != nil {
-			return err
-		}
 		outcome = PickupApplied
-		_, err = tx.Exec(ctx, `UPDATE dossiers SET shipment_status = 'picked_up', updated_at = now()
-			WHERE code = $1 AND shipment_status = 'requested'`, code)
+		_, err = tx.Exec(ctx, `UPDATE shipments SET status = 'picked_up', picked_up_at = $2, updated_at = now()
+			WHERE waybill = $1`, waybill, at)
 		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("store: record pickup: %w", err)
+		return Shipment{}, "", fmt.Errorf("store: record pickup: %w", err)
 	}
-	return outcome, nil
+	return sh, outcome, nil
 }
 
 // Recipient is where a result goes by post.

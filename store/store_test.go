@@ -215,7 +215,7 @@ func TestRecordPickup(t *testing.T) {
 
 	// The postal service may answer before the workflow records the shipment.
 	pickedAt := now.Add(-time.Minute)
-	outcome, err := s.RecordPickup(ctx, waybill, pickedAt)
+	_, outcome, err := s.RecordPickup(ctx, waybill, pickedAt)
 	require.NoError(t, err)
 	require.Equal(t, store.PickupApplied, outcome)
 
@@ -242,7 +242,7 @@ func TestRecordPickup(t *testing.T) {
 	require.NotNil(t, sh.PickedUpAt)
 	require.True(t, sh.PickedUpAt.Equal(pickedAt), "the postal service's time: %v", sh.PickedUpAt)
 
-	outcome, err = s.RecordPickup(ctx, waybill, now)
+	_, outcome, err = s.RecordPickup(ctx, waybill, now)
 	require.NoError(t, err)
 	require.Equal(t, store.PickupDuplicate, outcome)
 	sh, err = s.ShipmentByWaybill(ctx, waybill)
@@ -250,10 +250,10 @@ func TestRecordPickup(t *testing.T) {
 	require.True(t, sh.PickedUpAt.Equal(pickedAt), "a repeat does not move the pickup time")
 
 	require.NoError(t, s.SetShipmentStatus(ctx, waybill, "delivered"))
-	outcome, err = s.RecordPickup(ctx, waybill, now)
+	_, outcome, err = s.RecordPickup(ctx, waybill, now)
 	require.NoError(t, err)
 	require.Equal(t, store.PickupIgnored, outcome)
 
-	_, err = s.RecordPickup(ctx, "EV999999999VN", now)
+	_, _, err = s.RecordPickup(ctx, "EV999999999VN", now)
 	require.Equal(t, dossier.ENotFound, dossier.ErrorCodeOf(err))
 }

@@ -188,9 +188,6 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 			r.handleDeadlines(ctx)
 			continue
 		}
-		if r.saDirty && r.pendingCall() == nil {
-			continue // upsert at the loop's top
-		}
 		if call := r.pendingCall(); call != nil {
 			call(ctx)
 			if r.lean {
@@ -203,7 +200,8 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 				}
 			}
 		}
-		// Otherwise the earliest deadline moved: re-arm at the loop's top.
+		// Otherwise the earliest deadline moved, or search attributes
+		// changed: re-arm and upsert at the loop's top.
 	}
 	// A timer still pending when the run closes is dropped with it: the
 	// lean version saves the TimerCanceled event.
@@ -939,62 +937,80 @@ func (r *run) nextDeadline() time.Time {
 	return next
 }
 
-// nextDeadlineNamed is nextDeadline with what that deadline is, for the
-// timer's summary in the Temporal UI.
-func (r *run) nextDeadlineNamed() (next time.Time, what string) {
-	consider := func(t time.Time, name string) {
+// deadlineLabel says what a deadline is, for the timer's summary in the
+// Temporal UI. It is a value, turned into text only when a timer is armed:
+// nextDeadline runs in the main loop's Await condition, i.e. on every pass
+// of the workflow's dispatcher.
+type deadlineLabel struct {
+	text       string
+	step, dept string // "step <step>[ due for <dept>]" before text
+}
+
+func (l deadlineLabel) String() string {
+	switch {
+	case l.dept != "":
+		return "step " + l.step + " due for " + l.dept + l.text
+	case l.step != "":
+		return "step " + l.step + l.text
+	}
+	return l.text
+}
+
+// nextDeadlineNamed is nextDeadline with what that deadline is.
+func (r *run) nextDeadlineNamed() (next time.Time, what deadlineLabel) {
+	consider := func(t time.Time, name deadlineLabel) {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next, what = t, name
 		}
 	}
 	if !r.legalTime {
 		if s := r.st.CurrentStep; s != nil && !r.st.StepOverdue {
-			consider(s.DueAt, "step "+s.Name+" due")
+			consider(s.DueAt, deadlineLabel{step: s.Name, text: " due"})
 		}
 		if a := r.st.AppointmentAt; a != nil && !r.st.Overdue && r.st.FinishedAt == nil {
-			consider(*a, deadlineAppointment)
+			consider(*a, deadlineLabel{text: deadlineAppointment})
 		}
 		return next, what
 	}
 	if sp := r.st.Supplement; sp != nil {
-		consider(sp.DueAt, "supplement deadline: without the supplement the dossier is refused")
+		consider(sp.DueAt, deadlineLabel{text: "supplement deadline: without the supplement the dossier is refused"})
 	}
 	if r.paymentWatch() {
 		if !r.st.PaymentReminded && r.in.Rules.PaymentReminderBefore > 0 {
-			consider(r.st.PaymentExpiresAt.Add(-r.in.Rules.PaymentReminderBefore), "payment reminder to the applicant")
+			consider(r.st.PaymentExpiresAt.Add(-r.in.Rules.PaymentReminderBefore), deadlineLabel{text: "payment reminder to the applicant"})
 		}
-		consider(r.st.PaymentExpiresAt, "online payment request expires (the counter remains)")
+		consider(r.st.PaymentExpiresAt, deadlineLabel{text: "online payment request expires (the counter remains)"})
 	}
 	if r.outageWatch() {
 		if !r.st.OutageNotified {
-			consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageNotice), "postal outage: staff are told")
+			consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageNotice), deadlineLabel{text: "postal outage: staff are told"})
 		}
-		consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageFallback), "postal outage: counter pickup is offered")
+		consider(r.st.ShipmentSince.Add(r.in.Rules.PostalOutageFallback), deadlineLabel{text: "postal outage: counter pickup is offered"})
 	}
 	if r.st.PausedAt != nil || r.st.Status.Final() {
 		return next, what // the legal clock is stopped
 	}
 	if s := r.st.CurrentStep; s != nil {
 		if s.WarnAt != nil && !r.st.StepWarned && !r.st.StepOverdue {
-			consider(*s.WarnAt, "step "+s.Name+" warning: most of its time is used")
+			consider(*s.WarnAt, deadlineLabel{step: s.Name, text: " warning: most of its time is used"})
 		}
 		if !r.st.StepOverdue {
-			consider(s.DueAt, "step "+s.Name+" due: escalated to the department's leader")
+			consider(s.DueAt, deadlineLabel{step: s.Name, text: " due: escalated to the department's leader"})
 		}
 		if r.lifecycle && len(s.Branches) > 1 {
 			for _, b := range s.Branches {
 				if !b.Decided && !b.Escalated {
-					consider(b.DueAt, "step "+s.Name+" due for "+b.Department+": escalated to its leader")
+					consider(b.DueAt, deadlineLabel{step: s.Name, dept: b.Department, text: ": escalated to its leader"})
 				}
 			}
 		}
 	}
 	if r.st.FinishedAt == nil {
 		if r.apologyPending() {
-			consider(r.st.ApologyBy, "apology deadline: a leader must issue an apology letter (form 04) with a new appointment")
+			consider(r.st.ApologyBy, deadlineLabel{text: "apology deadline: a leader must issue an apology letter (form 04) with a new appointment"})
 		}
 		if a := r.st.AppointmentAt; a != nil && !r.st.Overdue {
-			consider(*a, deadlineAppointment)
+			consider(*a, deadlineLabel{text: deadlineAppointment})
 		}
 	}
 	return next, what
@@ -1037,7 +1053,7 @@ func (r *run) armDeadline(ctx workflow.Context) {
 	// command matching on replay (the SDK matches a timer by its ID), so
 	// histories recorded without it replay unchanged: no GetVersion.
 	timer := workflow.NewTimerWithOptions(tctx, wait, workflow.TimerOptions{
-		Summary: what + " — " + formatLocal(next),
+		Summary: what.String() + " — " + formatLocal(next),
 	})
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		if err := timer.Get(gctx, nil); err == nil {

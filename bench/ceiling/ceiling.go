@@ -222,11 +222,7 @@ func Run(ctx context.Context, c client.Client, o Options, progress io.Writer) (R
 	var mu sync.Mutex
 	var durations []time.Duration
 	firstErr := ""
-	start, cpu0 := time.Now(), telemetry.ProcessCPU()
-	var server0 time.Duration
-	if o.ServerPID > 0 {
-		server0, _ = telemetry.ProcessCPUOf(o.ServerPID)
-	}
+	start, selfCPU, serverCPU := time.Now(), telemetry.SelfCPUSince(), telemetry.CPUSince(o.ServerPID)
 	var wg sync.WaitGroup
 	for range o.Concurrency {
 		wg.Add(1)
@@ -260,12 +256,7 @@ func Run(ctx context.Context, c client.Client, o Options, progress io.Writer) (R
 		Concurrency: o.Concurrency, ElapsedSeconds: elapsed.Seconds(), FirstError: firstErr,
 		P50Seconds: quantile(durations, 0.5), P99Seconds: quantile(durations, 0.99)}
 	r.PerSecond = float64(r.Completed) / elapsed.Seconds()
-	r.ProcessCPUSeconds = (telemetry.ProcessCPU() - cpu0).Seconds()
-	if o.ServerPID > 0 {
-		if server1, err := telemetry.ProcessCPUOf(o.ServerPID); err == nil {
-			r.ServerCPUSeconds = (server1 - server0).Seconds()
-		}
-	}
+	r.ProcessCPUSeconds, r.ServerCPUSeconds = selfCPU().Seconds(), serverCPU().Seconds()
 	fmt.Fprintf(progress, "ceiling %-5s: %d/%d workflows in %.1fs = %.2f workflows/s (concurrency %d, p50 %.2fs, p99 %.2fs, failed %d; worker+driver CPU %.1f s, server CPU %.1f s)\n",
 		r.Variant, r.Completed, r.Workflows, r.ElapsedSeconds, r.PerSecond, r.Concurrency, r.P50Seconds, r.P99Seconds, r.Failed,
 		r.ProcessCPUSeconds, r.ServerCPUSeconds)

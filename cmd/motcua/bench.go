@@ -75,30 +75,31 @@ func runBenchCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	var ceil []ceiling.Result
 	if err := readJSON(fs.Arg(0), &ceil); err != nil {
-		return err
+		return fmt.Errorf("bench compare: %w", err)
 	}
 	var ours loadgen.Report
 	if err := readJSON(fs.Arg(1), &ours); err != nil {
-		return err
+		return fmt.Errorf("bench compare: %w", err)
 	}
 	var rate *loadgen.Report
 	if fs.NArg() == 3 {
 		rate = &loadgen.Report{}
 		if err := readJSON(fs.Arg(2), rate); err != nil {
-			return err
+			return fmt.Errorf("bench compare: %w", err)
 		}
 	}
 	writeComparison(stdout, *server, ceil, ours, rate)
 	return nil
 }
 
+// readJSON decodes the JSON report at path into v.
 func readJSON(path string, v any) error {
 	raw, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("bench compare: %w", err)
+		return err // names the path
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("bench compare: %s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
 }

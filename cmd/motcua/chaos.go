@@ -34,13 +34,9 @@ func runChaosCheck(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	}
 	var rep *loadgen.Report
 	if *report != "" {
-		raw, err := os.ReadFile(*report)
-		if err != nil {
-			return fmt.Errorf("chaos-check: %w", err)
-		}
 		rep = new(loadgen.Report)
-		if err := json.Unmarshal(raw, rep); err != nil {
-			return fmt.Errorf("chaos-check: %s: %w", *report, err)
+		if err := readJSON(*report, rep); err != nil {
+			return fmt.Errorf("chaos-check: %w", err)
 		}
 	}
 	st, tc, err := connect(ctx, cfg, log, nil)
@@ -68,10 +64,7 @@ func runChaosCheck(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	if rep != nil {
 		fmt.Fprintf(stdout, "\nload generator: submitted (answered 201/200) %d, finished %d, failed %d, %.0fs\n",
 			rep.Submitted, rep.Finished, rep.Failed, rep.ElapsedSeconds)
-		fmt.Fprintf(stdout, "  retried attempts %d (longest retrying request %.1fs)\n", rep.RetryCount(), rep.LongestRetrySeconds)
-		for _, k := range slices.Sorted(maps.Keys(rep.Retries)) {
-			fmt.Fprintf(stdout, "    %6d  %s\n", rep.Retries[k], k)
-		}
+		rep.WriteRetries(stdout)
 		fmt.Fprintf(stdout, "  client-visible errors %d\n", rep.ErrorCount())
 		for _, k := range slices.Sorted(maps.Keys(rep.Errors)) {
 			fmt.Fprintf(stdout, "    %6d  %s\n", rep.Errors[k], k)

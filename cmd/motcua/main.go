@@ -268,7 +268,9 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	codecHandler := newCodecHandler(pc, cfg, v, log)
 	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
-		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute})
+		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
+		// One /metrics: the HTTP histograms beside the Temporal client's.
+		Metrics: tel.Registry})
 	go server.Watch(ctx, 2*time.Second)
 	handler, err := withConsole(ctx, cfg, log, server.Handler(), v)
 	if err != nil {

@@ -53,3 +53,26 @@ func ProcessCPUOf(pid int) (time.Duration, error) {
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
 }
+
+// CPUSince starts a measurement: the returned func reports the CPU time
+// process pid has used since (Linux /proc). It reports 0 when pid is not
+// positive or the process cannot be read, before or after: "not measured".
+func CPUSince(pid int) func() time.Duration {
+	if pid <= 0 {
+		return func() time.Duration { return 0 }
+	}
+	start, err := ProcessCPUOf(pid)
+	return func() time.Duration {
+		now, err2 := ProcessCPUOf(pid)
+		if err != nil || err2 != nil {
+			return 0
+		}
+		return now - start
+	}
+}
+
+// SelfCPUSince is CPUSince for this process, at getrusage's precision.
+func SelfCPUSince() func() time.Duration {
+	start := ProcessCPU()
+	return func() time.Duration { return ProcessCPU() - start }
+}

@@ -128,3 +128,17 @@ func TestProcessCPUOfReadsProcStat(t *testing.T) {
 	_, err = telemetry.ProcessCPUOf(1 << 30)
 	require.Error(t, err, "no such process")
 }
+
+func TestCPUSince(t *testing.T) {
+	require.Zero(t, telemetry.CPUSince(0)(), "no process: not measured")
+	require.Zero(t, telemetry.CPUSince(1<<30)(), "a process that cannot be read: not measured")
+	proc, self := telemetry.CPUSince(os.Getpid()), telemetry.SelfCPUSince()
+	x := 0
+	for deadline := time.Now().Add(20 * time.Second); self() < 50*time.Millisecond && time.Now().Before(deadline); {
+		for i := range 100_000 {
+			x ^= i
+		}
+	}
+	require.GreaterOrEqual(t, self(), 50*time.Millisecond, "x=%d", x)
+	require.InDelta(t, self().Seconds(), proc().Seconds(), 0.05)
+}

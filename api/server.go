@@ -15,6 +15,7 @@ import (
 
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
@@ -37,6 +38,9 @@ type Server struct {
 	// paymentSecret and postalSecret verify the callbacks' signatures.
 	paymentSecret, postalSecret string
 	submitRate, lookupRate      int
+	// clock is business time (internal/clock); its offset goes to every
+	// workflow the server starts.
+	clock clock.Clock
 }
 
 // Options configure a Server.
@@ -74,6 +78,9 @@ type Options struct {
 	// holds the Temporal client's metrics); nil: a registry of the
 	// server's own.
 	Metrics *prometheus.Registry
+	// Clock is business time: the wall clock unless development or a test
+	// shifts it (internal/clock).
+	Clock clock.Clock
 }
 
 // New returns a Server.
@@ -114,7 +121,7 @@ func New(o Options) *Server {
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
-		submitRate: submitRate, lookupRate: lookupRate}
+		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock}
 }
 
 // readiness checks the dependencies an action needs.

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Status is a dossier's status as portals exchange it (DOMAIN.md, codes 1–10).
+// Status is a dossier's status as portals exchange it (the national status codes 1–10).
 type Status string
 
 // The statuses, in the order of their portal codes.

@@ -179,6 +179,7 @@ func Schedule(cal WorkingTime, in ScheduleInput) (ScheduleResult, error) {
 			res.ApologyBy = by
 		}
 	}
+	_, res.OverdueAtInstant = cal.(Simulated)
 	return res, nil
 }
 

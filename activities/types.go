@@ -54,6 +54,10 @@ type ScheduleResult struct {
 	// BranchDueAt is, for every step, each department's due time, in the
 	// order of Step.Departments(): in a parallel step each has its own share.
 	BranchDueAt [][]time.Time
+	// OverdueAtInstant: the calendar has no days (simulated business time),
+	// so a dossier is overdue at its appointment's instant rather than
+	// from the next local day (dossier.OverdueFrom).
+	OverdueAtInstant bool `json:",omitempty"`
 }
 
 // DueAfterInput asks when a duration counted from an instant ends.

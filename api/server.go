@@ -22,6 +22,8 @@ import (
 
 // Server serves the API.
 type Server struct {
+	// now is the business clock (Options.Now).
+	now func() time.Time
 	store    *store.Store
 	temporal client.Client
 	log      *slog.Logger
@@ -74,6 +76,9 @@ type Options struct {
 	// holds the Temporal client's metrics); nil: a registry of the
 	// server's own.
 	Metrics *prometheus.Registry
+	// Now is the business clock reports count "now" by (a period not over
+	// yet is reported as of now); nil: time.Now.
+	Now func() time.Time
 }
 
 // New returns a Server.
@@ -96,6 +101,10 @@ func New(o Options) *Server {
 	if o.Verifier == nil {
 		panic("api.New: Options.Verifier is required")
 	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
 	timeout := o.UpdateTimeout
 	if timeout <= 0 {
 		timeout = 15 * time.Second
@@ -114,7 +123,7 @@ func New(o Options) *Server {
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
-		submitRate: submitRate, lookupRate: lookupRate}
+		submitRate: submitRate, lookupRate: lookupRate, now: now}
 }
 
 // readiness checks the dependencies an action needs.

@@ -94,10 +94,10 @@ type reportGroupJSON struct {
 }
 
 type reportGroupedJSON struct {
-	From       string            `json:"from"`
-	To         string            `json:"to"`
-	Agency     *string           `json:"agency"`
-	Procedure  *string           `json:"procedure"`
+	From      string  `json:"from"`
+	To        string  `json:"to"`
+	Agency    *string `json:"agency"`
+	Procedure *string `json:"procedure"`
 	reportFiltersJSON
 	GroupBy    string            `json:"group_by"`
 	Items      []reportGroupJSON `json:"items"`
@@ -110,9 +110,9 @@ type reportMonthJSON struct {
 }
 
 type reportMonthlyJSON struct {
-	Year       int               `json:"year"`
-	Agency     *string           `json:"agency"`
-	Procedure  *string           `json:"procedure"`
+	Year      int     `json:"year"`
+	Agency    *string `json:"agency"`
+	Procedure *string `json:"procedure"`
 	reportFiltersJSON
 	Items      []reportMonthJSON `json:"items"`
 	NextCursor *string           `json:"next_cursor"`

@@ -23,7 +23,7 @@ import (
 // Server serves the API.
 type Server struct {
 	// now is the business clock (Options.Now).
-	now func() time.Time
+	now      func() time.Time
 	store    *store.Store
 	temporal client.Client
 	log      *slog.Logger

@@ -132,7 +132,7 @@ type ReportRow struct {
 // verdict, due (the appointment when no event says it) and by_event (the
 // last event's due_at applies). $1..$3: periods (starts, ends, overdue
 // cuts); $4 agency, $5 procedure, $6 sector, $7 channel, $8 department
-// ('' for all). The group key replaces %[1]s.
+// (” for all). The group key replaces %[1]s.
 const reportDossiers = `
 	SELECT p.idx, %[1]s AS key, d.code, d.channel, d.received_at AS rin, d.ended_at AS rout, d.ending, d.end_verdict AS verdict,
 		coalesce(d.original_appointment_at, d.appointment_at) AS due, true AS by_event, p.s, p.e, p.cut

@@ -184,6 +184,9 @@ func (s *Server) narrowReport(r *http.Request, f *store.ReportFilter) error {
 	if f.Department != "" && f.Department != sc.Agency {
 		return dossier.Errorf(dossier.EForbidden, "you may read reports of your department %s only, not of %s", sc.Agency, f.Department)
 	}
+	if f.Agency != "" && f.Agency != sc.Agency {
+		return dossier.Errorf(dossier.EForbidden, "you may read reports of your department %s only, not of agency %s", sc.Agency, f.Agency)
+	}
 	f.Department = sc.Agency
 	return nil
 }

@@ -187,6 +187,7 @@ func (s *Server) narrowReport(r *http.Request, f *store.ReportFilter) error {
 	if f.Agency != "" && f.Agency != sc.Agency {
 		return dossier.Errorf(dossier.EForbidden, "you may read reports of your department %s only, not of agency %s", sc.Agency, f.Agency)
 	}
+	f.Agency = "" // its own code names the department, not a receiving agency
 	f.Department = sc.Agency
 	return nil
 }

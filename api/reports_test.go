@@ -182,6 +182,7 @@ func TestReportForLeaders(t *testing.T) {
 	require.Equal(t, map[string]any{"carried_over": 1.0, "new": 2.0, "online": 1.0, "counter": 1.0, "postal": 0.0}, got["received"])
 	require.Equal(t, 3.0, got["resolved"].(map[string]any)["total"], "two results and a withdrawal")
 	dept.must(403, march+"&department=000.00.18.H39")
+	require.Equal(t, got["resolved"], dept.must(200, march+"&agency="+planning)["resolved"], "its own code as agency names the department")
 
 	centerLeader := s.as(auth.Principal{Subject: "giam-doc", Role: auth.RoleLeader, Agency: center})
 	got = centerLeader.must(200, march)

@@ -73,6 +73,8 @@ type reportSummaryJSON struct {
 	Procedure *string `json:"procedure"`
 	reportFiltersJSON
 	figuresJSON
+	// AwaitingIntake is reported beside the form, not in its received.
+	AwaitingIntake *store.AwaitingIntake `json:"awaiting_intake,omitempty"`
 }
 
 // reportFiltersJSON are the filters added with issue 16 (omitted when not
@@ -246,8 +248,18 @@ func (s *Server) reportSummary(w http.ResponseWriter, r *http.Request) {
 	from, to := q.from.Format(time.DateOnly), q.to.Format(time.DateOnly)
 	agency, procedure := optionalFilter(q.filter.Agency), optionalFilter(q.filter.Procedure)
 	if q.filter.GroupBy == "" {
+		// Awaiting intake at the end of the period, or now if sooner.
+		at := q.period().End
+		if now := s.now(); now.Before(at) {
+			at = now
+		}
+		waiting, err := s.store.AwaitingIntake(r.Context(), at, q.filter)
+		if err != nil {
+			writeError(w, r, s.log, s.unavailable(err))
+			return
+		}
 		writeJSON(w, http.StatusOK, reportSummaryJSON{From: from, To: to, Agency: agency, Procedure: procedure,
-			reportFiltersJSON: filtersJSON(q.filter), figuresJSON: renderFigures(rows[0].ReportFigures)})
+			reportFiltersJSON: filtersJSON(q.filter), figuresJSON: renderFigures(rows[0].ReportFigures), AwaitingIntake: &waiting})
 		return
 	}
 	out := reportGroupedJSON{From: from, To: to, Agency: agency, Procedure: procedure,

@@ -86,6 +86,13 @@ func newReportServer(t *testing.T) *reportServer {
 		ev.ToStatus, ev.ToStage = p.Status, p.Stage
 		require.NoError(t, st.ApplyTransition(ctx, dossier.Transition{Code: sub.Code, Progress: p.Clone(), Event: ev}))
 	}
+	// Submitted online on 30 March, not yet decided: awaiting intake, not
+	// received.
+	_, err := st.CreateDossier(ctx, store.NewDossier{ProcedureCode: "KH-HKD-01", ProcedureVersion: 1, AgencyCode: center,
+		Channel: dossier.ChannelOnline, Applicant: store.Applicant{FullName: "Trần Thị B", IDNumber: "079123456780"},
+		Documents: []store.Document{{Name: "b.pdf", SHA256: "01"}}, ReturnMethod: dossier.ReturnCounter, FeeUnits: 1,
+		SubmittedAt: day(3, 30, 10, 0), Actor: "portal"}, "", nil)
+	require.NoError(t, err)
 	now := func() time.Time { return day(12, 31, 12, 0) }
 	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner, Now: now}).Handler())
 	t.Cleanup(srv.Close)
@@ -136,8 +143,9 @@ func TestReportSummary(t *testing.T) {
 		"received": map[string]any{"carried_over": 1.0, "new": 4.0, "online": 2.0, "counter": 2.0, "postal": 0.0},
 		"resolved": map[string]any{"total": 3.0, "early": 0.0, "on_time": 2.0, "late": 1.0,
 			"result": 2.0, "refused": 0.0, "withdrawn": 1.0, "stopped": 0.0},
-		"pending":      map[string]any{"total": 2.0, "not_due": 1.0, "overdue": 1.0},
-		"on_time_rate": 2.0 / 3.0,
+		"pending":         map[string]any{"total": 2.0, "not_due": 1.0, "overdue": 1.0},
+		"on_time_rate":    2.0 / 3.0,
+		"awaiting_intake": map[string]any{"total": 2.0, "overdue": 0.0}, // and the postal one received on 1 April
 	}, got)
 
 	got = s.must(200, "/v1/reports/summary?from=2026-03-01&to=2026-03-31&agency="+commune)

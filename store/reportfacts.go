@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 )
 
@@ -22,6 +23,13 @@ import (
 //     following extensions and supplement pauses while it is open.
 func recordReportFacts(ctx context.Context, tx pgx.Tx, t dossier.Transition) error {
 	ev, p := t.Event, t.Progress
+	switch ev.Action {
+	case dossier.ActionIntakeAccept, dossier.ActionIntakeRefuse, dossier.ActionWithdrawn, dossier.ActionStopped:
+		if _, err := tx.Exec(ctx, `UPDATE dossiers SET intake_closed_at = $2 WHERE code = $1 AND intake_closed_at IS NULL`,
+			t.Code, ev.At); err != nil {
+			return fmt.Errorf("store: record intake decision: %w", err)
+		}
+	}
 	ending, ends := dossier.EndingOf(ev.Action)
 	if ends {
 		var due time.Time
@@ -46,7 +54,9 @@ func recordReportFacts(ctx context.Context, tx pgx.Tx, t dossier.Transition) err
 		due  time.Time
 	}
 	want := map[string]part{}
-	if s := p.CurrentStep; s != nil && !p.Status.Final() {
+	// The intake step is the receiving agency's, reported as awaiting
+	// intake (AwaitingIntake), not among the departments' steps.
+	if s := p.CurrentStep; s != nil && !p.Status.Final() && s.Name != catalog.StepIntake {
 		for _, d := range s.Pending {
 			due := s.DueAt
 			for _, b := range s.Branches {
@@ -115,4 +125,56 @@ func recordReportFacts(ctx context.Context, tx pgx.Tx, t dossier.Transition) err
 		}
 	}
 	return nil
+}
+
+// SetIntakeStep shows a submission's intake step (its decision deadline) in
+// the read model, so the intake officers' inbox lists it with its due time.
+// It changes nothing once anything else happened to the dossier (the row
+// is past the submission's version), so a late retry is harmless.
+func (s *Store) SetIntakeStep(ctx context.Context, code string, step *dossier.CurrentStep) error {
+	raw, err := jsonOrNil(step)
+	if err != nil {
+		return err
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE dossiers SET current_step = $2, updated_at = now()
+		WHERE code = $1 AND version = 1 AND current_step IS NULL`, code, raw); err != nil {
+		return fmt.Errorf("store: set intake step: %w", err)
+	}
+	return nil
+}
+
+// AwaitingIntake is the block reported beside form II.06a: online and
+// postal submissions not yet decided at intake.
+type AwaitingIntake struct {
+	Total   int64 `json:"total"`
+	Overdue int64 `json:"overdue"`
+}
+
+// AwaitingIntake counts, at `at`, the online and postal submissions not yet
+// decided at intake (not counting those waiting for the applicant's
+// supplement), and among them those past their intake deadline (escalated
+// on the control sheet). From the control sheet's facts: a past instant
+// gives what it was then. Department filters have none (intake is the
+// receiving agency's).
+func (s *Store) AwaitingIntake(ctx context.Context, at time.Time, f ReportFilter) (AwaitingIntake, error) {
+	var out AwaitingIntake
+	if f.Department != "" || f.Channel == string(dossier.ChannelCounter) {
+		return out, nil
+	}
+	err := s.pool.QueryRow(ctx, `
+		SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM dossier_events ev WHERE ev.dossier_code = d.code
+			AND ev.action = 'deadline.step_overdue' AND ev.step = 'intake' AND ev.at < $1))
+		FROM dossiers d
+		LEFT JOIN procedure_versions pv ON $4 <> '' AND pv.code = d.procedure_code AND pv.version = d.procedure_version
+		WHERE d.channel IN ('online', 'postal') AND d.submitted_at < $1
+			AND (d.intake_closed_at IS NULL OR d.intake_closed_at >= $1)
+			AND ($2 = '' OR d.agency_code = $2) AND ($3 = '' OR d.procedure_code = $3)
+			AND ($4 = '' OR pv.document->'sector'->>'code' = $4) AND ($5 = '' OR d.channel = $5)
+			AND (SELECT ev.to_status FROM dossier_events ev WHERE ev.dossier_code = d.code AND ev.at < $1
+				ORDER BY ev.seq DESC LIMIT 1) IS DISTINCT FROM 'supplement_requested'`,
+		at, f.Agency, f.Procedure, f.Sector, f.Channel).Scan(&out.Total, &out.Overdue)
+	if err != nil {
+		return out, fmt.Errorf("store: awaiting intake: %w", err)
+	}
+	return out, nil
 }

@@ -67,7 +67,36 @@ func dossierUpTo(ctx workflow.Context, in DossierInput, lifecycleMax workflow.Ve
 	if err := r.register(ctx); err != nil {
 		return DossierResult{}, err
 	}
+	if r.reportRule {
+		r.startIntakeClock(ctx)
+	}
 	return r.run(ctx)
+}
+
+// startIntakeClock gives an online or postal submission its intake
+// deadline (Rules.IntakeDeadline): the intake step, warned and escalated
+// like any step, shown in the intake officers' inbox by the activity. A
+// counter submission is decided in front of the applicant: none.
+func (r *run) startIntakeClock(ctx workflow.Context) {
+	d := r.in.Rules.IntakeDeadline
+	if d.N <= 0 || !r.legalTime || r.in.Channel == dossier.ChannelCounter {
+		return
+	}
+	var res activities.IntakeClockResult
+	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
+	err := workflow.ExecuteLocalActivity(lctx, activities.NameStartIntakeClock, activities.IntakeClockInput{
+		Code: r.in.Code, From: r.in.SubmittedAt, Duration: d, WarningFraction: r.in.Rules.WarningFraction,
+		Agency: r.in.Procedure.IntakeAgency}).Get(lctx, &res)
+	if err != nil {
+		// The dossier still runs, without an intake deadline.
+		r.logger.Error("could not start the intake clock", "error", err)
+		return
+	}
+	// Only while nothing happened meanwhile (a decision may have come in
+	// while the clock was computed).
+	if r.st.Version == 1 && r.st.Status == dossier.StatusSubmitted && r.st.CurrentStep == nil {
+		r.st.CurrentStep = activities.IntakeStep(r.in.Procedure.IntakeAgency, res)
+	}
 }
 
 // run holds one dossier workflow's state and bookkeeping.
@@ -410,11 +439,18 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 		ev.Action = dossier.ActionIntakeRefuse
 		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
 		r.st.FinishedAt = &m.at
+		if r.reportRule {
+			r.st.CurrentStep = nil // the intake step is over
+		}
 		err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant,
 			Template: "refused", Message: "Hồ sơ " + r.in.Code + " không được tiếp nhận: " + d.Note}))
 		return r.snapshot(), err
 	case "request_supplement":
 		ev.Action = dossier.ActionIntakeSupplement
+		if r.reportRule {
+			// The applicant acts now: no intake deadline meanwhile.
+			r.st.CurrentStep, r.st.StepOverdue, r.st.StepWarned = nil, false, false
+		}
 		return r.requestSupplement(ctx, m, ev, d.Missing)
 	}
 
@@ -444,6 +480,9 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 	r.st.Status = dossier.StatusReceived
 	ev.Action = dossier.ActionIntakeAccept
 	ev.OnTime = dossier.Timeliness(m.at, sched.StepDueAt[0])
+	if s := r.st.CurrentStep; r.reportRule && s != nil && s.Name == catalog.StepIntake {
+		ev.OnTime = dossier.Timeliness(m.at, s.DueAt) // against the intake deadline
+	}
 	r.enterStep(1)
 	err = r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "received",
 		Message: "Hồ sơ " + r.in.Code + " đã được tiếp nhận; hẹn trả kết quả " + formatLocal(sched.AppointmentAt)}))

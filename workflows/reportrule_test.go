@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/workflows"
 )
@@ -54,4 +55,40 @@ func TestStopSetsTheFinishingTime(t *testing.T) {
 	require.Equal(t, dossier.StatusStopped, res.Status)
 	require.Equal(t, start.Add(time.Minute+time.Hour), st.FinishedAt.In(dossier.Location))
 	require.Equal(t, st.FinishedAt, res.FinishedAt)
+}
+
+// TestIntakeDeadline: an online submission gets its intake step, due the
+// rules' intake deadline after submission, warned and escalated like any
+// step while nobody decides; a counter submission gets none.
+func TestIntakeDeadline(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+	acc := h.send(3*24*time.Hour, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateWithdrawal, workflows.Withdrawal{Reason: "x"})
+	h.run()
+
+	cal := calendar.Default()
+	due, err := cal.Due(start, h.in.Rules.IntakeDeadline, calendar.DefaultSameDayCutoff)
+	require.NoError(t, err)
+	warn, err := cal.Add(start, time.Duration(float64(8*time.Hour)*h.in.Rules.WarningFraction))
+	require.NoError(t, err)
+	require.Equal(t, []string{dossier.ActionStepWarning, dossier.ActionStepOverdue, dossier.ActionIntakeAccept, dossier.ActionWithdrawn}, h.actions())
+	w := h.transition(dossier.ActionStepWarning)
+	require.Equal(t, "intake", w.Event.Step)
+	require.True(t, w.Event.At.Equal(warn), "warned at %s, want %s", w.Event.At, warn)
+	require.Equal(t, "department", w.Notifications[0].To)
+	o := h.transition(dossier.ActionStepOverdue)
+	require.Equal(t, "intake", o.Event.Step)
+	require.True(t, o.Event.At.Equal(due), "escalated at %s, want %s", o.Event.At, due)
+	require.Equal(t, dossier.ToLeader, o.Notifications[0].To)
+	require.Equal(t, h.in.Procedure.IntakeAgency, o.Notifications[0].Agency)
+	require.True(t, o.Progress.CurrentStep.DueAt.Equal(due))
+	require.Equal(t, dossier.Late, h.transition(dossier.ActionIntakeAccept).Event.OnTime)
+	require.Equal(t, "review", ok(t, acc).CurrentStep.Name)
+
+	c := newHarness(t, procs["KH-HKD-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+	c.send(3*24*time.Hour, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "refuse", Note: "thiếu giấy tờ"})
+	c.run()
+	require.Equal(t, []string{dossier.ActionIntakeRefuse}, c.actions(), "no intake deadline at the counter")
 }

@@ -48,6 +48,21 @@ WHERE f.dossier_code = d.code AND d.received_at IS NOT NULL AND f.at >= d.receiv
 UPDATE dossiers SET finished_at = ended_at
 WHERE finished_at IS NULL AND ended_at IS NOT NULL AND status IN ('withdrawn', 'stopped');
 
+-- 2b. When the intake decision was made (accepted, refused, or the dossier
+--     withdrawn or stopped before it): online and postal submissions not
+--     yet decided are reported apart, as awaiting intake.
+ALTER TABLE dossiers ADD COLUMN intake_closed_at timestamptz;
+UPDATE dossiers d SET intake_closed_at = f.at
+FROM (SELECT DISTINCT ON (e.dossier_code) e.dossier_code, e.at
+      FROM dossier_events e
+      WHERE e.action IN ('intake.accept', 'intake.refuse', 'withdrawn', 'stopped')
+      ORDER BY e.dossier_code, e.seq) f
+WHERE f.dossier_code = d.code;
+CREATE INDEX dossiers_awaiting_intake ON dossiers (agency_code, submitted_at)
+    WHERE intake_closed_at IS NULL AND channel IN ('online', 'postal');
+CREATE INDEX dossiers_intake_closed ON dossiers (intake_closed_at)
+    WHERE channel IN ('online', 'postal');
+
 -- Reports read the dossiers whose [received_at, ended_at] interval
 -- overlaps the period (replaces 00006's index on finished_at).
 DROP INDEX dossiers_report_span;
@@ -94,5 +109,5 @@ DROP INDEX dossiers_report_span;
 CREATE INDEX dossiers_report_span ON dossiers
     USING gist ((tstzrange(received_at, CASE WHEN finished_at < received_at THEN received_at ELSE finished_at END, '[]')))
     WHERE received_at IS NOT NULL;
-ALTER TABLE dossiers DROP COLUMN ended_at, DROP COLUMN ending, DROP COLUMN end_verdict;
+ALTER TABLE dossiers DROP COLUMN ended_at, DROP COLUMN ending, DROP COLUMN end_verdict, DROP COLUMN intake_closed_at;
 ALTER TABLE dossier_events DROP COLUMN due_at;

@@ -139,16 +139,16 @@ type eventView struct {
 }
 
 type procedureView struct {
-	Code         string         `json:"code"`
-	Name         string         `json:"name"`
-	NameVI       string         `json:"name_vi"`
-	IntakeAgency string         `json:"intake_agency"`
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	NameVI       string `json:"name_vi"`
+	IntakeAgency string `json:"intake_agency"`
 	Sector       *struct {
 		Code string `json:"code"`
 		Name string `json:"name"`
 	} `json:"sector"`
 	Steps []catalog.Step `json:"steps"`
-	Fee          struct {
+	Fee   struct {
 		Kind   string `json:"kind"`
 		Amount int64  `json:"amount"`
 	} `json:"fee"`

@@ -186,6 +186,11 @@ type figuresView struct {
 		Overdue int64 `json:"overdue"`
 	} `json:"pending"`
 	OnTimeRate *float64 `json:"on_time_rate"`
+	// AwaitingIntake is in the ungrouped summary only.
+	AwaitingIntake *struct {
+		Total   int64 `json:"total"`
+		Overdue int64 `json:"overdue"`
+	} `json:"awaiting_intake"`
 }
 
 // groupedView is a summary with group_by: one row per key.

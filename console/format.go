@@ -269,6 +269,7 @@ var messages = map[string][2]string{
 	"to":                          {"Đến ngày", "To"},
 	"show":                        {"Xem", "Show"},
 	"download_csv":                {"Tải CSV", "Download CSV"},
+	"awaiting_intake":             {"Chờ tiếp nhận (trực tuyến, bưu chính; ngoài mẫu II.06a)", "Awaiting intake (online, postal; outside form II.06a)"},
 	"download_xlsx":               {"Tải Excel (mẫu II.06a)", "Download Excel (form II.06a)"},
 	"sector":                      {"Lĩnh vực", "Sector"},
 	"all_sectors":                 {"Tất cả lĩnh vực", "All sectors"},

@@ -179,6 +179,7 @@ func Schedule(cal WorkingTime, in ScheduleInput) (ScheduleResult, error) {
 			res.ApologyBy = by
 		}
 	}
+	_, res.OverdueAtInstant = cal.(Simulated)
 	return res, nil
 }
 
@@ -205,6 +206,59 @@ func (a *Activities) DueAfter(ctx context.Context, in DueAfterInput) (time.Time,
 		return time.Time{}, calendarError(err)
 	}
 	return t, nil
+}
+
+// StartIntakeClock computes the intake deadline of a submission and shows
+// it in the intake officers' inbox (the read model's current step) while
+// nothing else has happened to the dossier. Idempotent.
+func (a *Activities) StartIntakeClock(ctx context.Context, in IntakeClockInput) (IntakeClockResult, error) {
+	cal, err := a.workingTime(ctx, in.Agency)
+	if err != nil {
+		return IntakeClockResult{}, err
+	}
+	res, err := IntakeClock(cal, in)
+	if err != nil {
+		return IntakeClockResult{}, err
+	}
+	if err := a.Store.SetIntakeStep(ctx, in.Code, IntakeStep(in.Agency, res)); err != nil {
+		return IntakeClockResult{}, err
+	}
+	return res, nil
+}
+
+// IntakeClock is StartIntakeClock's arithmetic, without I/O.
+func IntakeClock(cal WorkingTime, in IntakeClockInput) (IntakeClockResult, error) {
+	due, err := cal.Due(in.From, in.Duration, calendar.DefaultSameDayCutoff)
+	if err != nil {
+		return IntakeClockResult{}, calendarError(err)
+	}
+	res := IntakeClockResult{DueAt: due}
+	if in.WarningFraction > 0 {
+		hours := in.Duration.N
+		if in.Duration.Unit == calendar.UnitWorkingDays {
+			hours *= 8
+		}
+		warn, err := cal.Add(in.From, time.Duration(float64(hours)*float64(time.Hour)*in.WarningFraction))
+		if err != nil {
+			return IntakeClockResult{}, calendarError(err)
+		}
+		if warn.Before(due) {
+			res.WarnAt = warn
+		}
+	}
+	return res, nil
+}
+
+// IntakeStep is the intake step waiting for the receiving agency's
+// decision, as the workflow and the read model show it.
+func IntakeStep(agency string, c IntakeClockResult) *dossier.CurrentStep {
+	s := &dossier.CurrentStep{Name: catalog.StepIntake, Departments: []string{agency}, Pending: []string{agency},
+		DueAt: c.DueAt, Branches: []dossier.Branch{{Department: agency, DueAt: c.DueAt}}}
+	if !c.WarnAt.IsZero() {
+		w := c.WarnAt
+		s.WarnAt = &w
+	}
+	return s
 }
 
 // ShiftInstants moves instants later by the working time the clock was

@@ -21,6 +21,7 @@ const (
 	NameRecordTransition = "RecordTransition"
 	NameDueAfter         = "DueAfter"
 	NameShiftInstants    = "ShiftInstants"
+	NameStartIntakeClock = "StartIntakeClock"
 	// Regular activities: calls to third parties, with their own retries.
 	NameRequestPayment  = "RequestPayment"
 	NameRequestShipment = "RequestShipment"
@@ -54,6 +55,28 @@ type ScheduleResult struct {
 	// BranchDueAt is, for every step, each department's due time, in the
 	// order of Step.Departments(): in a parallel step each has its own share.
 	BranchDueAt [][]time.Time
+	// OverdueAtInstant: the calendar has no days (simulated business time),
+	// so a dossier is overdue at its appointment's instant rather than
+	// from the next local day (dossier.OverdueFrom).
+	OverdueAtInstant bool `json:",omitempty"`
+}
+
+// IntakeClockInput starts the intake deadline of an online or postal
+// submission: decided within Duration of From, warned at WarningFraction.
+type IntakeClockInput struct {
+	Code            string
+	From            time.Time
+	Duration        calendar.Duration
+	WarningFraction float64
+	// Agency receives the dossier: its office hours count, its intake
+	// officers decide.
+	Agency string
+}
+
+// IntakeClockResult is the intake step's due and warning times (WarnAt
+// zero: none).
+type IntakeClockResult struct {
+	DueAt, WarnAt time.Time
 }
 
 // DueAfterInput asks when a duration counted from an instant ends.

@@ -164,3 +164,30 @@ func narrowReport(p auth.Principal, agency *string) error {
 	*agency = sc.Agency
 	return nil
 }
+
+// narrowReport narrows a report to what the caller may read: ops and
+// admin all; a leader of a receiving agency (center, commune) its
+// dossiers; a leader of a department its department's steps (a department
+// receives nothing, so its figures are the steps it worked on).
+func (s *Server) narrowReport(r *http.Request, f *store.ReportFilter) error {
+	sc := auth.ScopeOf(principal(r))
+	if sc.AllAgencies {
+		return nil
+	}
+	voc, err := s.store.ReportVocabulary(r.Context())
+	if err != nil {
+		return s.unavailable(err)
+	}
+	if voc.Agencies[sc.Agency] != "department" {
+		return narrowReport(principal(r), &f.Agency)
+	}
+	if f.Department != "" && f.Department != sc.Agency {
+		return dossier.Errorf(dossier.EForbidden, "you may read reports of your department %s only, not of %s", sc.Agency, f.Department)
+	}
+	if f.Agency != "" && f.Agency != sc.Agency {
+		return dossier.Errorf(dossier.EForbidden, "you may read reports of your department %s only, not of agency %s", sc.Agency, f.Agency)
+	}
+	f.Agency = "" // its own code names the department, not a receiving agency
+	f.Department = sc.Agency
+	return nil
+}

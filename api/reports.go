@@ -1,9 +1,11 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,10 +34,14 @@ type receivedJSON struct {
 }
 
 type resolvedJSON struct {
-	Total  int64 `json:"total"`
-	Early  int64 `json:"early"`
-	OnTime int64 `json:"on_time"`
-	Late   int64 `json:"late"`
+	Total     int64 `json:"total"`
+	Early     int64 `json:"early"`
+	OnTime    int64 `json:"on_time"`
+	Late      int64 `json:"late"`
+	Result    int64 `json:"result"`
+	Refused   int64 `json:"refused"`
+	Withdrawn int64 `json:"withdrawn"`
+	Stopped   int64 `json:"stopped"`
 }
 
 type pendingJSON struct {
@@ -65,7 +71,23 @@ type reportSummaryJSON struct {
 	To        string  `json:"to"`
 	Agency    *string `json:"agency"`
 	Procedure *string `json:"procedure"`
+	reportFiltersJSON
 	figuresJSON
+	// AwaitingIntake is reported beside the form, not in its received.
+	AwaitingIntake *store.AwaitingIntake `json:"awaiting_intake,omitempty"`
+}
+
+// reportFiltersJSON are the filters added with issue 16 (omitted when not
+// used, so earlier answers are unchanged).
+type reportFiltersJSON struct {
+	Sector     *string `json:"sector,omitempty"`
+	Channel    *string `json:"channel,omitempty"`
+	Department *string `json:"department,omitempty"`
+}
+
+func filtersJSON(f store.ReportFilter) reportFiltersJSON {
+	return reportFiltersJSON{Sector: optionalFilter(f.Sector), Channel: optionalFilter(f.Channel),
+		Department: optionalFilter(f.Department)}
 }
 
 type reportGroupJSON struct {
@@ -74,10 +96,11 @@ type reportGroupJSON struct {
 }
 
 type reportGroupedJSON struct {
-	From       string            `json:"from"`
-	To         string            `json:"to"`
-	Agency     *string           `json:"agency"`
-	Procedure  *string           `json:"procedure"`
+	From      string  `json:"from"`
+	To        string  `json:"to"`
+	Agency    *string `json:"agency"`
+	Procedure *string `json:"procedure"`
+	reportFiltersJSON
 	GroupBy    string            `json:"group_by"`
 	Items      []reportGroupJSON `json:"items"`
 	NextCursor *string           `json:"next_cursor"`
@@ -89,9 +112,10 @@ type reportMonthJSON struct {
 }
 
 type reportMonthlyJSON struct {
-	Year       int               `json:"year"`
-	Agency     *string           `json:"agency"`
-	Procedure  *string           `json:"procedure"`
+	Year      int     `json:"year"`
+	Agency    *string `json:"agency"`
+	Procedure *string `json:"procedure"`
+	reportFiltersJSON
 	Items      []reportMonthJSON `json:"items"`
 	NextCursor *string           `json:"next_cursor"`
 }
@@ -117,13 +141,49 @@ func parseLocalDate(s string) (time.Time, bool) {
 
 func checkReportFilters(v *dossier.Invalid, r *http.Request) store.ReportFilter {
 	q := r.URL.Query()
-	f := store.ReportFilter{Agency: q.Get("agency"), Procedure: q.Get("procedure")}
-	for name, val := range map[string]string{"agency": f.Agency, "procedure": f.Procedure} {
-		if len(val) > maxReportFilter || strings.TrimSpace(val) != val {
-			v.Add(name, fmt.Sprintf("must be a code of at most %d characters without surrounding spaces", maxReportFilter))
+	f := store.ReportFilter{Agency: q.Get("agency"), Procedure: q.Get("procedure"), Sector: q.Get("sector"),
+		Channel: q.Get("channel"), Department: q.Get("department")}
+	for _, c := range []struct{ name, val string }{{"agency", f.Agency}, {"procedure", f.Procedure},
+		{"sector", f.Sector}, {"channel", f.Channel}, {"department", f.Department}} {
+		if len(c.val) > maxReportFilter || strings.TrimSpace(c.val) != c.val {
+			v.Add(c.name, fmt.Sprintf("must be a code of at most %d characters without surrounding spaces", maxReportFilter))
 		}
 	}
+	switch dossier.Channel(f.Channel) {
+	case "", dossier.ChannelOnline, dossier.ChannelCounter, dossier.ChannelPostal:
+	default:
+		v.Add("channel", "must be online, counter or postal")
+	}
 	return f
+}
+
+// checkReportVocabulary turns filters naming nothing known, and periods the
+// official calendar table does not cover, into a 400 saying what to fix.
+func (s *Server) checkReportVocabulary(ctx context.Context, f store.ReportFilter, from, to time.Time) error {
+	voc, err := s.store.ReportVocabulary(ctx)
+	if err != nil {
+		return s.unavailable(err)
+	}
+	var v dossier.Invalid
+	if _, ok := voc.Agencies[f.Agency]; f.Agency != "" && !ok {
+		v.Add("agency", fmt.Sprintf("no agency %q in the catalog (GET /v1/procedures lists the receiving agencies)", f.Agency))
+	}
+	if _, ok := voc.Agencies[f.Department]; f.Department != "" && !ok {
+		v.Add("department", fmt.Sprintf("no agency %q in the catalog", f.Department))
+	}
+	if f.Procedure != "" && !voc.Procedures[f.Procedure] {
+		v.Add("procedure", fmt.Sprintf("no procedure %q in the catalog", f.Procedure))
+	}
+	if _, ok := voc.Sectors[f.Sector]; f.Sector != "" && !ok {
+		v.Add("sector", fmt.Sprintf("no sector %q in the catalog's procedures", f.Sector))
+	}
+	if voc.FirstYear == 0 {
+		v.Add("from", "the official calendar table is empty: import it first (motcua seed or PUT /v1/calendar/{year})")
+	} else if from.Year() < voc.FirstYear || to.Year() > voc.LastYear {
+		v.Add("from", fmt.Sprintf("the period must lie within the years the official calendar table covers, %d to %d",
+			voc.FirstYear, voc.LastYear))
+	}
+	return v.Err()
 }
 
 func parseSummaryQuery(r *http.Request) (summaryQuery, error) {
@@ -145,11 +205,11 @@ func parseSummaryQuery(r *http.Request) (summaryQuery, error) {
 		}
 	}
 	out.filter = checkReportFilters(&v, r)
-	switch g := q.Get("group_by"); g {
-	case "", "procedure", "agency":
+	switch g := q.Get("group_by"); {
+	case g == "" || slices.Contains(store.ReportGroupings, g):
 		out.filter.GroupBy = g
 	default:
-		v.Add("group_by", "must be procedure or agency")
+		v.Add("group_by", "must be one of "+strings.Join(store.ReportGroupings, ", "))
 	}
 	return out, v.Err()
 }
@@ -164,12 +224,15 @@ func optionalFilter(s string) *string {
 func (s *Server) summaryRows(r *http.Request) (summaryQuery, []store.ReportRow, error) {
 	q, err := parseSummaryQuery(r)
 	if err == nil {
-		err = narrowReport(principal(r), &q.filter.Agency)
+		err = s.narrowReport(r, &q.filter)
+	}
+	if err == nil {
+		err = s.checkReportVocabulary(r.Context(), q.filter, q.from, q.to)
 	}
 	if err != nil {
 		return q, nil, err
 	}
-	rows, err := s.store.Report(r.Context(), []store.ReportPeriod{q.period()}, q.filter)
+	rows, err := s.store.Report(r.Context(), []store.ReportPeriod{q.period()}, q.filter, s.clock.Now())
 	if err != nil {
 		return q, nil, s.unavailable(err)
 	}
@@ -185,11 +248,22 @@ func (s *Server) reportSummary(w http.ResponseWriter, r *http.Request) {
 	from, to := q.from.Format(time.DateOnly), q.to.Format(time.DateOnly)
 	agency, procedure := optionalFilter(q.filter.Agency), optionalFilter(q.filter.Procedure)
 	if q.filter.GroupBy == "" {
+		// Awaiting intake at the end of the period, or now if sooner.
+		at := q.period().End
+		if now := s.clock.Now(); now.Before(at) {
+			at = now
+		}
+		waiting, err := s.store.AwaitingIntake(r.Context(), at, q.filter)
+		if err != nil {
+			writeError(w, r, s.log, s.unavailable(err))
+			return
+		}
 		writeJSON(w, http.StatusOK, reportSummaryJSON{From: from, To: to, Agency: agency, Procedure: procedure,
-			figuresJSON: renderFigures(rows[0].ReportFigures)})
+			reportFiltersJSON: filtersJSON(q.filter), figuresJSON: renderFigures(rows[0].ReportFigures), AwaitingIntake: &waiting})
 		return
 	}
-	out := reportGroupedJSON{From: from, To: to, Agency: agency, Procedure: procedure, GroupBy: q.filter.GroupBy,
+	out := reportGroupedJSON{From: from, To: to, Agency: agency, Procedure: procedure,
+		reportFiltersJSON: filtersJSON(q.filter), GroupBy: q.filter.GroupBy,
 		Items: make([]reportGroupJSON, len(rows))}
 	for i, row := range rows {
 		out.Items[i] = reportGroupJSON{Key: row.Key, figuresJSON: renderFigures(row.ReportFigures)}
@@ -203,6 +277,7 @@ var reportCSVHeader = []string{
 	"received_carried_over", "received_new", "received_online", "received_counter", "received_postal",
 	"resolved_total", "resolved_early", "resolved_on_time", "resolved_late",
 	"pending_total", "pending_not_due", "pending_overdue", "on_time_rate",
+	"resolved_result", "resolved_refused", "resolved_withdrawn", "resolved_stopped",
 }
 
 func (s *Server) reportSummaryCSV(w http.ResponseWriter, r *http.Request) {
@@ -239,7 +314,11 @@ func (s *Server) reportSummaryCSV(w http.ResponseWriter, r *http.Request) {
 		if p := f.OnTimeRate(); p != nil {
 			rate = strconv.FormatFloat(*p, 'f', 4, 64)
 		}
-		_ = cw.Write(append(rec, rate))
+		rec = append(rec, rate)
+		for _, n := range []int64{f.Resolved.Result, f.Resolved.Refused, f.Resolved.Withdrawn, f.Resolved.Stopped} {
+			rec = append(rec, strconv.FormatInt(n, 10))
+		}
+		_ = cw.Write(rec)
 	}
 	cw.Flush()
 }
@@ -254,7 +333,10 @@ func (s *Server) reportMonthly(w http.ResponseWriter, r *http.Request) {
 	f := checkReportFilters(&v, r)
 	err = v.Err()
 	if err == nil {
-		err = narrowReport(principal(r), &f.Agency)
+		err = s.narrowReport(r, &f)
+	}
+	if err == nil {
+		err = s.checkReportVocabulary(r.Context(), f, store.LocalDay(year, 1, 1), store.LocalDay(year, 12, 31))
 	}
 	if err != nil {
 		writeError(w, r, s.log, err)
@@ -264,13 +346,13 @@ func (s *Server) reportMonthly(w http.ResponseWriter, r *http.Request) {
 	for i := range periods {
 		periods[i] = store.ReportPeriod{Start: store.LocalDay(year, time.Month(i+1), 1), End: store.LocalDay(year, time.Month(i+2), 1)}
 	}
-	rows, err := s.store.Report(r.Context(), periods, f)
+	rows, err := s.store.Report(r.Context(), periods, f, s.clock.Now())
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
 	out := reportMonthlyJSON{Year: year, Agency: optionalFilter(f.Agency), Procedure: optionalFilter(f.Procedure),
-		Items: make([]reportMonthJSON, len(rows))}
+		reportFiltersJSON: filtersJSON(f), Items: make([]reportMonthJSON, len(rows))}
 	for i, row := range rows {
 		out.Items[i] = reportMonthJSON{Month: periods[i].Start.Format("2006-01"), figuresJSON: renderFigures(row.ReportFigures)}
 	}

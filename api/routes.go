@@ -80,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 			r.Get("/calendar/{year}", s.getCalendarYear)
 			r.With(s.require(auth.ReadReports)).Get("/reports/summary", s.reportSummary)
 			r.With(s.require(auth.ReadReports)).Get("/reports/summary.csv", s.reportSummaryCSV)
+			r.With(s.require(auth.ReadReports)).Get("/reports/summary.xlsx", s.reportSummaryXLSX)
 			r.With(s.require(auth.ReadReports)).Get("/reports/monthly", s.reportMonthly)
 			r.With(s.require(auth.WriteCatalog)).Post("/procedures", s.createProcedure)
 			r.With(s.require(auth.WriteCatalog)).Put("/procedures/{code}", s.replaceProcedure)

@@ -139,11 +139,15 @@ const (
 
 // Procedure is one published administrative procedure.
 type Procedure struct {
-	Code              string   `json:"code" yaml:"code"`
-	Name              string   `json:"name" yaml:"name"`
-	NameVI            string   `json:"name_vi" yaml:"name_vi"`
-	IntakeAgency      string   `json:"intake_agency" yaml:"intake_agency"`
-	OnlineLevel       string   `json:"online_level" yaml:"online_level"`
+	Code         string `json:"code" yaml:"code"`
+	Name         string `json:"name" yaml:"name"`
+	NameVI       string `json:"name_vi" yaml:"name_vi"`
+	IntakeAgency string `json:"intake_agency" yaml:"intake_agency"`
+	OnlineLevel  string `json:"online_level" yaml:"online_level"`
+	// Sector is the field (lĩnh vực) the procedure belongs to in the
+	// national procedure database, for reports by sector; nil in versions
+	// published before sectors existed.
+	Sector            *Sector  `json:"sector,omitempty" yaml:"sector"`
 	Duration          Duration `json:"duration" yaml:"duration"`
 	Steps             []Step   `json:"steps" yaml:"steps"`
 	Fee               Fee      `json:"fee" yaml:"fee"`
@@ -153,6 +157,13 @@ type Procedure struct {
 	// EffectiveFrom is when this version takes effect (nil: when it is
 	// published). Dossiers submitted before it keep the earlier version.
 	EffectiveFrom *time.Time `json:"effective_from,omitempty" yaml:"effective_from"`
+}
+
+// Sector is a field of administration (lĩnh vực), by its code in the
+// national procedure database and its Vietnamese name as printed on reports.
+type Sector struct {
+	Code string `json:"code" yaml:"code"`
+	Name string `json:"name" yaml:"name"`
 }
 
 // The step names that frame every procedure. Steps between intake and
@@ -295,6 +306,9 @@ func (p Procedure) Validate(agencyExists func(code string) bool) error {
 	}
 	if !agencyExists(p.IntakeAgency) {
 		return fail("intake agency %q is not in the catalog", p.IntakeAgency)
+	}
+	if sc := p.Sector; sc != nil && (!procedureCode.MatchString(sc.Code) || strings.TrimSpace(sc.Name) == "") {
+		return fail("sector needs a code (upper-case letters, digits and dashes) and a name")
 	}
 	switch p.Duration.Unit {
 	case UnitWorkingDays, UnitCalendarDays:

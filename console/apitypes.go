@@ -139,12 +139,16 @@ type eventView struct {
 }
 
 type procedureView struct {
-	Code         string         `json:"code"`
-	Name         string         `json:"name"`
-	NameVI       string         `json:"name_vi"`
-	IntakeAgency string         `json:"intake_agency"`
-	Steps        []catalog.Step `json:"steps"`
-	Fee          struct {
+	Code         string `json:"code"`
+	Name         string `json:"name"`
+	NameVI       string `json:"name_vi"`
+	IntakeAgency string `json:"intake_agency"`
+	Sector       *struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	} `json:"sector"`
+	Steps []catalog.Step `json:"steps"`
+	Fee   struct {
 		Kind   string `json:"kind"`
 		Amount int64  `json:"amount"`
 	} `json:"fee"`
@@ -167,10 +171,14 @@ type figuresView struct {
 		Postal      int64 `json:"postal"`
 	} `json:"received"`
 	Resolved struct {
-		Total  int64 `json:"total"`
-		Early  int64 `json:"early"`
-		OnTime int64 `json:"on_time"`
-		Late   int64 `json:"late"`
+		Total     int64 `json:"total"`
+		Early     int64 `json:"early"`
+		OnTime    int64 `json:"on_time"`
+		Late      int64 `json:"late"`
+		Result    int64 `json:"result"`
+		Refused   int64 `json:"refused"`
+		Withdrawn int64 `json:"withdrawn"`
+		Stopped   int64 `json:"stopped"`
 	} `json:"resolved"`
 	Pending struct {
 		Total   int64 `json:"total"`
@@ -178,6 +186,20 @@ type figuresView struct {
 		Overdue int64 `json:"overdue"`
 	} `json:"pending"`
 	OnTimeRate *float64 `json:"on_time_rate"`
+	// AwaitingIntake is in the ungrouped summary only.
+	AwaitingIntake *struct {
+		Total   int64 `json:"total"`
+		Overdue int64 `json:"overdue"`
+	} `json:"awaiting_intake"`
+}
+
+// groupedView is a summary with group_by: one row per key.
+type groupedView struct {
+	GroupBy string `json:"group_by"`
+	Items   []struct {
+		Key string `json:"key"`
+		figuresView
+	} `json:"items"`
 }
 
 type monthlyView struct {

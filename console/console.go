@@ -132,6 +132,7 @@ func (c *Console) Handler() http.Handler {
 		r.Post("/console/dossiers/{code}/{action}", c.decide)
 		r.Get("/console/reports", c.reports)
 		r.Get("/console/reports.csv", c.reportsCSV)
+		r.Get("/console/reports.xlsx", c.reportsXLSX)
 	})
 	r.Get("/track", c.trackPage)
 	r.Post("/track", c.track)

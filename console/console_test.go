@@ -222,11 +222,12 @@ func stubAPI(t *testing.T) http.Handler {
 			"from_stage":"intake","to_stage":"intake","from_status":"submitted","to_status":"submitted","note":"n","on_time":"early"}]}`,
 		"/v1/procedures/P": `{"code":"P","name":"Proc","name_vi":"Thủ tục","intake_agency":"C","fee":{"kind":"assessed","amount":0},
 			"steps":[{"name":"review","department":"J"},{"name":"approval","department":"J"}]}`,
-		"/v1/procedures":          `{"items":[{"code":"P","name":"Proc","name_vi":"Thủ tục","intake_agency":"C","steps":[{"name":"review","department":"J"}]}]}`,
-		"/v1/dossiers":            `{"items":[],"next_cursor":"abc"}`,
-		"/v1/reports/summary":     `{"received":{"new":3},"resolved":{"total":2,"on_time":2},"pending":{},"on_time_rate":1}`,
-		"/v1/reports/monthly":     `{"year":2026,"items":[{"month":"2026-01","on_time_rate":0.5},{"month":"2026-02","on_time_rate":null}]}`,
-		"/v1/public/dossiers/D-1": `{"code":"D-1","procedure_code":"P","status":"awaiting_payment","stage":"payment","fee":{"amount":5,"status":"awaiting_payment","pay_url":"https://pay.example/x"},"return_method":"counter"}`,
+		"/v1/procedures":           `{"items":[{"code":"P","name":"Proc","name_vi":"Thủ tục","intake_agency":"C","sector":{"code":"HT","name":"Hộ tịch"},"steps":[{"name":"review","department":"J"}]}]}`,
+		"/v1/dossiers":             `{"items":[],"next_cursor":"abc"}`,
+		"/v1/reports/summary":      `{"received":{"new":3},"resolved":{"total":2,"on_time":2},"pending":{},"on_time_rate":1,"awaiting_intake":{"total":4,"overdue":1}}`,
+		"/v1/reports/monthly":      `{"year":2026,"items":[{"month":"2026-01","on_time_rate":0.5},{"month":"2026-02","on_time_rate":null}]}`,
+		"/v1/reports/summary.xlsx": "xlsx bytes",
+		"/v1/public/dossiers/D-1":  `{"code":"D-1","procedure_code":"P","status":"awaiting_payment","stage":"payment","fee":{"amount":5,"status":"awaiting_payment","pay_url":"https://pay.example/x"},"return_method":"counter"}`,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := answers[r.URL.Path]
@@ -284,6 +285,27 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 	require.NotContains(t, body, `id="form-approval"`)
 	require.Contains(t, body, "0791******89")
 	require.Contains(t, body, "200.000 ₫")
+
+	// Reports: filters by sector and channel, rows by a dimension, both
+	// exports, and the spreadsheet handed over as the API made it.
+	lt, _ := h.Mint(auth.Principal{Subject: "l", Role: auth.RoleLeader, Agency: "J"}, time.Hour)
+	req = httptest.NewRequest("GET", "https://motcua.example/console/reports?from=01/01/2026&to=31/03/2026&sector=HT&group_by=sector", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: lt})
+	rec = httptest.NewRecorder()
+	site.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	body = rec.Body.String()
+	require.Contains(t, body, `<option value="HT" selected>HT – Hộ tịch</option>`)
+	require.Contains(t, body, `id="grouped"`)
+	require.Contains(t, body, `Chờ tiếp nhận (trực tuyến, bưu chính; ngoài mẫu II.06a): <strong>4</strong>`)
+	require.Contains(t, body, `href="/console/reports.xlsx?from=2026-01-01&amp;group_by=sector&amp;sector=HT&amp;to=2026-03-31"`)
+	require.Contains(t, body, `id="chart"`)
+	req = httptest.NewRequest("GET", "https://motcua.example/console/reports.xlsx?from=01/01/2026&to=31/03/2026", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: lt})
+	rec = httptest.NewRecorder()
+	site.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Equal(t, "xlsx bytes", rec.Body.String())
 
 	// An unknown dossier shows the API's words with its status.
 	req = httptest.NewRequest("GET", "https://motcua.example/console/dossiers/NOPE", nil)

@@ -436,68 +436,109 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request) {
 
 type reportsData struct {
 	From, To, Agency string
+	// Sector, Channel and GroupBy are the other filters and the table's
+	// dimension ("": none).
+	Sector, Channel, GroupBy string
 	// FromShown and ToShown are the period as people write dates.
 	FromShown, ToShown string
 	AllAgencies        bool
 	Agencies           []string
+	Sectors            []sectorOption
+	Channels           []string
+	Groupings          []string
 	Summary            *figuresView
+	Grouped            *groupedView
 	Monthly            *monthlyView
 	Chart              chart
-	CSV                string
+	CSV, XLSX          string
 }
 
-// reportQuery reads the period (dd/mm/yyyy; default this year so far) and
-// the agency (a leader's own, always). from and to are the API's dates.
-func (c *Console) reportQuery(r *http.Request) (from, to, agency string, err error) {
+// sectorOption is a sector (lĩnh vực) of the catalog, for the filter.
+type sectorOption struct{ Code, Name string }
+
+// reportFilters are the report's query parameters besides the period.
+var reportFilters = []string{"agency", "sector", "channel"}
+
+// reportQuery reads the period (dd/mm/yyyy; default this year so far), the
+// filters (agency, sector, channel; a leader's own agency, always) and the
+// table's dimension (group_by). from and to are the API's dates; q holds
+// them and the filters, as the API takes them.
+func (c *Console) reportQuery(r *http.Request) (from, to string, q url.Values, err error) {
 	now := c.o.Now().In(dossier.Location)
-	q := r.URL.Query()
+	in := r.URL.Query()
 	start, end := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, dossier.Location), now
-	if s := q.Get("from"); s != "" {
+	if s := in.Get("from"); s != "" {
 		var ok bool
 		if start, ok = localDay(s); !ok {
 			err = fmt.Errorf("%s: %q (dd/mm/yyyy)", c.lang(r).T("bad_input"), s)
 		}
 	}
-	if s := q.Get("to"); s != "" {
+	if s := in.Get("to"); s != "" {
 		var ok bool
 		if end, ok = localDay(s); !ok {
 			err = fmt.Errorf("%s: %q (dd/mm/yyyy)", c.lang(r).T("bad_input"), s)
 		}
 	}
-	agency = q.Get("agency")
-	if sc := auth.ScopeOf(sessionOf(r).who); !sc.AllAgencies {
-		agency = sc.Agency
+	from, to = start.Format(time.DateOnly), end.Format(time.DateOnly)
+	q = url.Values{"from": {from}, "to": {to}}
+	for _, k := range append(reportFilters, "group_by") {
+		if v := in.Get(k); v != "" {
+			q.Set(k, v)
+		}
 	}
-	return start.Format(time.DateOnly), end.Format(time.DateOnly), agency, err
+	if sc := auth.ScopeOf(sessionOf(r).who); !sc.AllAgencies {
+		// The API narrows a leader to their agency (or department) itself.
+		q.Del("agency")
+	}
+	return from, to, q, err
 }
 
 func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
-	from, to, agency, qerr := c.reportQuery(r)
+	from, to, q, qerr := c.reportQuery(r)
 	who := sessionOf(r).who
-	data := reportsData{From: from, To: to, Agency: agency, AllAgencies: auth.ScopeOf(who).AllAgencies}
+	data := reportsData{From: from, To: to, Agency: q.Get("agency"), Sector: q.Get("sector"), Channel: q.Get("channel"),
+		GroupBy: q.Get("group_by"), AllAgencies: auth.ScopeOf(who).AllAgencies,
+		Channels:  []string{string(dossier.ChannelOnline), string(dossier.ChannelCounter), string(dossier.ChannelPostal)},
+		Groupings: []string{"agency", "sector", "procedure", "channel", "department"}}
+	if !data.AllAgencies {
+		data.Agency = auth.ScopeOf(who).Agency
+	}
 	f, _ := localDay(from)
 	t, _ := localDay(to)
 	data.FromShown, data.ToShown = f.Format("02/01/2006"), t.Format("02/01/2006")
-	q := url.Values{"from": {from}, "to": {to}}
-	if agency != "" {
-		q.Set("agency", agency)
+	filters := url.Values{}
+	for k, v := range q {
+		if k != "group_by" {
+			filters[k] = v
+		}
 	}
 	data.CSV = "/console/reports.csv?" + q.Encode()
+	data.XLSX = "/console/reports.xlsx?" + q.Encode()
 	failed := ""
 	if qerr != nil {
 		c.render(w, r, http.StatusBadRequest, "reports", "reports", data, "", qerr.Error())
 		return
 	}
 	var sum figuresView
-	if err := c.get(r, "/v1/reports/summary?"+q.Encode(), &sum); err != nil {
+	if err := c.get(r, "/v1/reports/summary?"+filters.Encode(), &sum); err != nil {
 		failed = c.failure(r, err)
 	} else {
 		data.Summary = &sum
 	}
-	year := from[:4]
-	mq := url.Values{"year": {year}}
-	if agency != "" {
-		mq.Set("agency", agency)
+	if failed == "" && data.GroupBy != "" {
+		var g groupedView
+		if err := c.get(r, "/v1/reports/summary?"+q.Encode(), &g); err != nil {
+			failed = c.failure(r, err)
+		} else {
+			data.Grouped = &g
+		}
+	}
+	// The monthly on-time chart for the chosen filters.
+	mq := url.Values{"year": {from[:4]}}
+	for _, k := range reportFilters {
+		if v := filters.Get(k); v != "" {
+			mq.Set(k, v)
+		}
 	}
 	var m monthlyView
 	if failed == "" {
@@ -508,13 +549,14 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
 			data.Chart = monthlyChart(m, c.lang(r))
 		}
 	}
-	if data.AllAgencies {
-		var procs struct {
-			Items []procedureView `json:"items"`
-		}
-		if err := c.get(r, "/v1/procedures", &procs); err == nil {
+	var procs struct {
+		Items []procedureView `json:"items"`
+	}
+	if err := c.get(r, "/v1/procedures", &procs); err == nil {
+		if data.AllAgencies {
 			data.Agencies = agencyCodes(procs.Items)
 		}
+		data.Sectors = sectorOptions(procs.Items)
 	}
 	status := http.StatusOK
 	if failed != "" {
@@ -523,18 +565,36 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, status, "reports", "reports", data, "", failed)
 }
 
-// reportsCSV hands over the API's CSV as it is.
+// sectorOptions are the catalog's sectors, by code.
+func sectorOptions(procs []procedureView) []sectorOption {
+	seen := map[string]bool{}
+	var out []sectorOption
+	for _, p := range procs {
+		if p.Sector != nil && !seen[p.Sector.Code] {
+			seen[p.Sector.Code] = true
+			out = append(out, sectorOption{Code: p.Sector.Code, Name: p.Sector.Name})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
+	return out
+}
+
+// reportsCSV and reportsXLSX hand over the API's exports as they are.
 func (c *Console) reportsCSV(w http.ResponseWriter, r *http.Request) {
-	from, to, agency, err := c.reportQuery(r)
+	c.reportExport(w, r, "/v1/reports/summary.csv?")
+}
+
+func (c *Console) reportsXLSX(w http.ResponseWriter, r *http.Request) {
+	c.reportExport(w, r, "/v1/reports/summary.xlsx?")
+}
+
+func (c *Console) reportExport(w http.ResponseWriter, r *http.Request, path string) {
+	_, _, q, err := c.reportQuery(r)
 	if err != nil {
 		c.errorPage(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	q := url.Values{"from": {from}, "to": {to}}
-	if agency != "" {
-		q.Set("agency", agency)
-	}
-	rec, err := c.call(r, sessionOf(r).token, http.MethodGet, "/v1/reports/summary.csv?"+q.Encode(), nil, nil)
+	rec, err := c.call(r, sessionOf(r).token, http.MethodGet, path+q.Encode(), nil, nil)
 	if err != nil {
 		c.errorPage(w, r, http.StatusUnprocessableEntity, c.failure(r, err))
 		return

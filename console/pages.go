@@ -31,6 +31,16 @@ func parsePages() (*pageSet, error) {
 			"join": strings.Join,
 			"ptr":  func(t time.Time) *time.Time { return &t },
 			"list": func(s ...string) []string { return s },
+			// dict passes several values to a shared template: dict "k1" v1 "k2" v2.
+			"dict": func(kv ...any) map[string]any {
+				m := make(map[string]any, len(kv)/2)
+				for i := 0; i+1 < len(kv); i += 2 {
+					if k, ok := kv[i].(string); ok {
+						m[k] = kv[i+1]
+					}
+				}
+				return m
+			},
 		}).ParseFS(templateFS, "templates/layout.html", n)
 		if err != nil {
 			return nil, err

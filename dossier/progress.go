@@ -191,6 +191,12 @@ type Progress struct {
 	AppointmentResets     int         `json:"appointment_resets,omitempty"`
 	ApologyRequired       bool        `json:"apology_required,omitempty"`
 	Supplement            *Supplement `json:"supplement,omitempty"`
+	// DueAt is the appointment the rule for late compares with
+	// (OverdueFrom): the original appointment moved later by supplement
+	// pauses, or the latest one when the rules version says so. Workflows
+	// before VersionReportRule leave it nil; readers then use
+	// OriginalAppointmentAt (see ReportDue).
+	DueAt *time.Time `json:"due_at,omitempty"`
 	// Verdict is early, on_time or late, decided when the result is ready.
 	Verdict string `json:"verdict,omitempty"`
 	// ReturnMethod is how the result will reach the applicant: it can turn
@@ -221,6 +227,7 @@ func (p Progress) Clone() Progress {
 		c.CurrentStep = &s
 	}
 	c.OriginalAppointmentAt = cloneTime(p.OriginalAppointmentAt)
+	c.DueAt = cloneTime(p.DueAt)
 	if p.ResultDocument != nil {
 		d := *p.ResultDocument
 		c.ResultDocument = &d

@@ -46,6 +46,9 @@ type Rules struct {
 	// applicant is reminded PaymentReminderBefore its end (real time).
 	PaymentExpiry         time.Duration `json:"payment_expiry"`
 	PaymentReminderBefore time.Duration `json:"payment_reminder_before"`
+	// IntakeDeadline is how long an online or postal submission may wait
+	// for the intake officer's decision (working time; zero: no deadline).
+	IntakeDeadline calendar.Duration `json:"intake_deadline"`
 }
 
 // Set is every version, oldest first.
@@ -66,6 +69,7 @@ type file struct {
 		PostalOutageFallback string  `yaml:"postal_outage_fallback"`
 		PaymentExpiry        string  `yaml:"payment_expiry"`
 		PaymentReminder      string  `yaml:"payment_reminder_before"`
+		IntakeDeadline       string  `yaml:"intake_deadline"`
 	} `yaml:"versions"`
 }
 
@@ -111,6 +115,13 @@ func Parse(data []byte) (*Set, error) {
 		if errE != nil || errR != nil || expiry <= 0 || reminder < 0 || reminder >= expiry {
 			return nil, fail("payment_expiry and payment_reminder_before must be durations like 72h and 24h, the reminder shorter than the expiry")
 		}
+		var intake calendar.Duration
+		if v.IntakeDeadline != "" {
+			intake, err = calendar.ParseDuration(v.IntakeDeadline)
+			if err != nil || (intake.Unit != calendar.UnitWorkingHours && intake.Unit != calendar.UnitWorkingDays) || intake.N <= 0 {
+				return nil, fail("intake_deadline must be working hours or days, like 8wh")
+			}
+		}
 		switch {
 		case v.Version == "":
 			return nil, fail("version is empty")
@@ -128,7 +139,7 @@ func Parse(data []byte) (*Set, error) {
 			SupplementDeadline: supp, PauseClockForPayment: v.PauseClockForPayment,
 			MaxAppointmentResets: v.MaxAppointmentResets, ApologyLeadTime: leadTime, VerdictAgainst: v.VerdictAgainst,
 			PostalOutageNotice: notice, PostalOutageFallback: fallback,
-			PaymentExpiry: expiry, PaymentReminderBefore: reminder,
+			PaymentExpiry: expiry, PaymentReminderBefore: reminder, IntakeDeadline: intake,
 		})
 	}
 	return &s, nil
@@ -158,5 +169,6 @@ func Default() Rules {
 		PauseClockForPayment: true, MaxAppointmentResets: 1, ApologyLeadTime: 8 * time.Hour,
 		VerdictAgainst: "original", PostalOutageNotice: 24 * time.Hour, PostalOutageFallback: 7 * 24 * time.Hour,
 		PaymentExpiry: 72 * time.Hour, PaymentReminderBefore: 24 * time.Hour,
+		IntakeDeadline: calendar.Duration{Unit: calendar.UnitWorkingHours, N: 8},
 	}
 }

@@ -100,7 +100,7 @@ func localMidnight(t time.Time) time.Time {
 var seedColumns = []string{"code", "procedure_code", "procedure_version", "agency_code", "channel", "status", "stage",
 	"applicant", "documents", "return_method", "return_address", "fee_units", "fee_amount", "fee_status",
 	"submitted_at", "received_at", "appointment_at", "original_appointment_at", "finished_at", "returned_at",
-	"overdue", "supplement", "verdict", "version", "updated_at", "search_name"}
+	"overdue", "supplement", "verdict", "version", "updated_at", "search_name", "ended_at", "ending", "end_verdict", "intake_closed_at"}
 
 type seedGen struct {
 	r        *rand.Rand
@@ -283,10 +283,26 @@ func (g *seedGen) next() ([]any, error) {
 			updated = *t
 		}
 	}
+	// What the recorder writes from the ending event (reportfacts.go).
+	var ended *time.Time
+	var ending, endVerdict any
+	if received != nil && finished != nil {
+		ended, ending, endVerdict = finished, string(dossier.EndingResult), verdict
+		switch status {
+		case dossier.StatusWithdrawn:
+			ending, endVerdict = string(dossier.EndingWithdrawn), dossier.EndingVerdict(dossier.ActionWithdrawn, *finished, *appointment)
+		case dossier.StatusRefused:
+			ending, endVerdict = string(dossier.EndingRefused), dossier.EndingVerdict(dossier.ActionReviewRefuse, *finished, *appointment)
+		}
+	}
+	intakeClosed := received
+	if received == nil && finished != nil { // refused at intake
+		intakeClosed = finished
+	}
 	return []any{code, p.Code, p.Version, p.IntakeAgency, string(ch), string(status), string(stage),
 		applicant, docs, string(ret), retAddr, 1, fee, string(feeStatus),
 		submitted, received, appointment, appointment, finished, returned,
-		overdue, supplement, verdict, 5, updated, SearchName(name)}, nil
+		overdue, supplement, verdict, 5, updated, SearchName(name), ended, ending, endVerdict, intakeClosed}, nil
 }
 
 // SeedDossiers writes opts.N generated dossiers into the read model with one

@@ -171,19 +171,21 @@ func nullable(s string) *string {
 }
 
 func insertEvent(ctx context.Context, tx pgx.Tx, code string, e dossier.Event) error {
-	_, err := insertEventReporting(ctx, tx, code, e)
+	_, err := insertEventReporting(ctx, tx, code, e, nil)
 	return err
 }
 
 // insertEventReporting appends an event and reports whether it was new.
-func insertEventReporting(ctx context.Context, tx pgx.Tx, code string, e dossier.Event) (bool, error) {
+// due is the appointment the rule for late compares with after the event
+// (dossier.Progress.ReportDue), nil before receipt.
+func insertEventReporting(ctx context.Context, tx pgx.Tx, code string, e dossier.Event, due *time.Time) (bool, error) {
 	tag, err := tx.Exec(ctx, `
 		INSERT INTO dossier_events (dossier_code, seq, at, action, actor, from_stage, to_stage, from_status, to_status,
-			step, department, note, on_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			step, department, note, on_time, due_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (dossier_code, seq) DO NOTHING`,
 		code, e.Seq, e.At, e.Action, e.Actor, e.FromStage, e.ToStage, e.FromStatus, e.ToStatus,
-		nullable(e.Step), nullable(e.Department), nullable(e.Note), nullable(e.OnTime))
+		nullable(e.Step), nullable(e.Department), nullable(e.Note), nullable(e.OnTime), due)
 	return tag.RowsAffected() == 1, err
 }
 
@@ -214,7 +216,7 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 		}
 	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		inserted, err := insertEventReporting(ctx, tx, t.Code, t.Event)
+		inserted, err := insertEventReporting(ctx, tx, t.Code, t.Event, p.ReportDue())
 		if err != nil {
 			return err
 		}
@@ -232,6 +234,9 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 			nullable(string(p.ReturnMethod)), result)
 		if err != nil || !inserted {
 			// A retried write: its documents and notifications are in already.
+			return err
+		}
+		if err := recordReportFacts(ctx, tx, t); err != nil {
 			return err
 		}
 		if len(t.Documents) > 0 {

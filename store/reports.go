@@ -5,28 +5,36 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/motcua/motcua/dossier"
 )
 
-// Report form II.06a, computed by SQL aggregates over the read model only.
+// Report form II.06a. Every figure is a fact written once, when it
+// happened, from the append-only control sheet (store/reportfacts.go), so a
+// closed period computed today equals what it was at its end.
 //
-// Definitions, for a period [Start, End) (local midnights, +07:00):
-//   - received.new: received_at (accepted at intake) in the period, split by
-//     channel; dossiers never received (refused at intake, still submitted)
-//     are not counted anywhere.
-//   - received.carried_over: received before Start and not ended (finished_at,
-//     set by every ending: result ready, refused, withdrawn, stopped) before
-//     Start.
-//   - resolved: result ready (verdict set) with finished_at in the period, by
-//     verdict early / on_time / late. Refused, withdrawn and stopped dossiers
-//     are received but never resolved nor pending after they end.
-//   - pending: received before End and not ended before End; overdue when
-//     appointment_at < End and not waiting for a supplement, otherwise not due.
-//     The read model keeps only the current supplement request, so for a past
-//     period "waiting for a supplement" means waiting now.
+// Definitions, for a period [Start, End) (local midnights, +07:00), README
+// "Reports (form II.06a)":
+//   - received: accepted at intake (received_at); never-received dossiers
+//     (refused at intake, still submitted, withdrawn before intake) are not
+//     counted. carried_over: received before Start and not ended before
+//     Start; new: received in the period, by channel.
+//   - resolved: ended in the period (ended_at, from the ending event:
+//     dossier.EndingOf), with a result or without one (refused after
+//     receipt, withdrawn, stopped), by verdict (dossier.EndingVerdict) and
+//     by ending.
+//   - pending: received before End and not ended before End; overdue when,
+//     at the end (or now, for a period not over), the dossier is not waiting
+//     for a supplement and the appointment it is judged against has passed
+//     by the rule for late (dossier.IsOverdue) — both read from the last
+//     control-sheet event before the end, not from today's row.
 //
-// Every figure comes from the dossiers whose [received_at, finished_at]
-// interval overlaps the period, which migration 00006 indexes (GiST).
+// So carried_over + new = resolved.total + pending.total, each dossier once.
+//
+// By department, the rows are the departments' steps (dossier_steps):
+// received = steps entered, resolved = steps finished against the step's
+// due time, pending = steps open at the end.
 
 // ReportPeriod is a half-open interval of time [Start, End).
 type ReportPeriod struct {
@@ -35,10 +43,16 @@ type ReportPeriod struct {
 
 // ReportFilter narrows a report; empty fields do not filter.
 type ReportFilter struct {
-	Agency, Procedure string
-	// GroupBy is "", "procedure" or "agency".
+	Agency, Procedure, Sector, Channel string
+	// Department switches the report to the department's steps.
+	Department string
+	// GroupBy is "", "procedure", "agency", "sector", "channel" or
+	// "department" (steps, by their department).
 	GroupBy string
 }
+
+// ReportGroupings are the values of ReportFilter.GroupBy besides "".
+var ReportGroupings = []string{"procedure", "agency", "sector", "channel", "department"}
 
 // Received is the received part of the report.
 type Received struct {
@@ -49,12 +63,16 @@ type Received struct {
 	Postal      int64 `json:"postal"`
 }
 
-// Resolved is the resolved part of the report.
+// Resolved is the resolved part of the report: by verdict, and by ending.
 type Resolved struct {
-	Total  int64 `json:"total"`
-	Early  int64 `json:"early"`
-	OnTime int64 `json:"on_time"`
-	Late   int64 `json:"late"`
+	Total     int64 `json:"total"`
+	Early     int64 `json:"early"`
+	OnTime    int64 `json:"on_time"`
+	Late      int64 `json:"late"`
+	Result    int64 `json:"result"`
+	Refused   int64 `json:"refused"`
+	Withdrawn int64 `json:"withdrawn"`
+	Stopped   int64 `json:"stopped"`
 }
 
 // Pending is the pending part of the report, at the end of the period.
@@ -80,6 +98,26 @@ func (f ReportFigures) OnTimeRate() *float64 {
 	return &r
 }
 
+// Add adds g's figures to f (totals rows).
+func (f *ReportFigures) Add(g ReportFigures) {
+	f.Received.CarriedOver += g.Received.CarriedOver
+	f.Received.New += g.Received.New
+	f.Received.Online += g.Received.Online
+	f.Received.Counter += g.Received.Counter
+	f.Received.Postal += g.Received.Postal
+	f.Resolved.Total += g.Resolved.Total
+	f.Resolved.Early += g.Resolved.Early
+	f.Resolved.OnTime += g.Resolved.OnTime
+	f.Resolved.Late += g.Resolved.Late
+	f.Resolved.Result += g.Resolved.Result
+	f.Resolved.Refused += g.Resolved.Refused
+	f.Resolved.Withdrawn += g.Resolved.Withdrawn
+	f.Resolved.Stopped += g.Resolved.Stopped
+	f.Pending.Total += g.Pending.Total
+	f.Pending.NotDue += g.Pending.NotDue
+	f.Pending.Overdue += g.Pending.Overdue
+}
+
 // ReportRow is one row: the period's index in the request, the group key
 // ("" when not grouped) and its figures.
 type ReportRow struct {
@@ -88,69 +126,134 @@ type ReportRow struct {
 	ReportFigures
 }
 
-// reportQuery is the SQL of Report (ReportSQL fills in the group key).
-// $1, $2: arrays of period starts and ends; $3 agency, $4 procedure (the
-// empty string: all); the group key replaces %s.
+// reportItems are the rows a report counts, one per received dossier (or
+// per department's step), with the columns the aggregate reads: key, code,
+// channel, rin (received / entered), rout (ended / finished), ending,
+// verdict, due (the appointment when no event says it) and by_event (the
+// last event's due_at applies). $1..$3: periods (starts, ends, overdue
+// cuts); $4 agency, $5 procedure, $6 sector, $7 channel, $8 department
+// (” for all). The group key replaces %[1]s.
+const reportDossiers = `
+	SELECT p.idx, %[1]s AS key, d.code, d.channel, d.received_at AS rin, d.ended_at AS rout, d.ending, d.end_verdict AS verdict,
+		coalesce(d.original_appointment_at, d.appointment_at) AS due, true AS by_event, p.s, p.e, p.cut
+	FROM periods p
+	JOIN dossiers d ON d.received_at IS NOT NULL
+		AND tstzrange(d.received_at, CASE WHEN d.ended_at < d.received_at THEN d.received_at ELSE d.ended_at END, '[]') && tstzrange(p.s, p.e, '[)')
+	%[2]s
+	WHERE ($4 = '' OR d.agency_code = $4) AND ($5 = '' OR d.procedure_code = $5) AND ($7 = '' OR d.channel = $7) AND %[3]s`
+
+const reportSteps = `
+	SELECT p.idx, %[1]s AS key, d.code, d.channel, st.entered_at AS rin, st.finished_at AS rout, st.ending, st.verdict,
+		st.due_at AS due, false AS by_event, p.s, p.e, p.cut
+	FROM periods p
+	JOIN dossier_steps st ON st.entered_at < p.e AND (st.finished_at IS NULL OR st.finished_at >= p.s)
+	JOIN dossiers d ON d.code = st.dossier_code
+	%[2]s
+	WHERE ($8 = '' OR st.department = $8) AND ($4 = '' OR d.agency_code = $4) AND ($5 = '' OR d.procedure_code = $5)
+		AND ($7 = '' OR d.channel = $7) AND %[3]s`
+
+// reportQuery aggregates the items (%s). A pending item is overdue when the
+// dossier's last event before the period's end leaves it not waiting for a
+// supplement and its appointment before the cut (dossier.IsOverdue: the cut
+// is local midnight of the end, or of today for a period not over).
 const reportQuery = `
 WITH periods AS (
-	SELECT (ord - 1)::int AS idx, s, e FROM unnest($1::timestamptz[], $2::timestamptz[]) WITH ORDINALITY AS u(s, e, ord)
+	SELECT (ord - 1)::int AS idx, s, e, cut FROM unnest($1::timestamptz[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS u(s, e, cut, ord)
+), items AS (%s
 )
-SELECT p.idx, %s AS key,
-	count(*) FILTER (WHERE d.received_at < p.s),
-	count(*) FILTER (WHERE d.received_at >= p.s),
-	count(*) FILTER (WHERE d.received_at >= p.s AND d.channel = 'online'),
-	count(*) FILTER (WHERE d.received_at >= p.s AND d.channel = 'counter'),
-	count(*) FILTER (WHERE d.received_at >= p.s AND d.channel = 'postal'),
-	count(*) FILTER (WHERE d.verdict IS NOT NULL AND d.finished_at < p.e),
-	count(*) FILTER (WHERE d.verdict = 'early' AND d.finished_at < p.e),
-	count(*) FILTER (WHERE d.verdict = 'on_time' AND d.finished_at < p.e),
-	count(*) FILTER (WHERE d.verdict = 'late' AND d.finished_at < p.e),
-	count(*) FILTER (WHERE d.finished_at IS NULL OR d.finished_at >= p.e),
-	count(*) FILTER (WHERE (d.finished_at IS NULL OR d.finished_at >= p.e)
-		AND d.appointment_at < p.e AND (d.supplement IS NULL OR jsonb_typeof(d.supplement) = 'null'))
-FROM periods p
-JOIN dossiers d ON d.received_at IS NOT NULL
-	AND tstzrange(d.received_at, CASE WHEN d.finished_at < d.received_at THEN d.received_at ELSE d.finished_at END, '[]') && tstzrange(p.s, p.e, '[)')
-WHERE ($3 = '' OR d.agency_code = $3) AND ($4 = '' OR d.procedure_code = $4)
-GROUP BY p.idx, key
-ORDER BY p.idx, key`
+SELECT i.idx, i.key,
+	count(*) FILTER (WHERE i.rin < i.s),
+	count(*) FILTER (WHERE i.rin >= i.s),
+	count(*) FILTER (WHERE i.rin >= i.s AND i.channel = 'online'),
+	count(*) FILTER (WHERE i.rin >= i.s AND i.channel = 'counter'),
+	count(*) FILTER (WHERE i.rin >= i.s AND i.channel = 'postal'),
+	count(*) FILTER (WHERE i.rout < i.e),
+	count(*) FILTER (WHERE i.rout < i.e AND i.verdict = 'early'),
+	count(*) FILTER (WHERE i.rout < i.e AND i.verdict = 'on_time'),
+	count(*) FILTER (WHERE i.rout < i.e AND i.verdict = 'late'),
+	count(*) FILTER (WHERE i.rout < i.e AND i.ending = 'result'),
+	count(*) FILTER (WHERE i.rout < i.e AND i.ending = 'refused'),
+	count(*) FILTER (WHERE i.rout < i.e AND i.ending = 'withdrawn'),
+	count(*) FILTER (WHERE i.rout < i.e AND i.ending = 'stopped'),
+	count(*) FILTER (WHERE i.rout IS NULL OR i.rout >= i.e),
+	count(*) FILTER (WHERE (i.rout IS NULL OR i.rout >= i.e) AND last.to_status IS DISTINCT FROM 'supplement_requested'
+		AND coalesce(CASE WHEN i.by_event THEN last.due_at END, i.due) < i.cut)
+FROM items i
+LEFT JOIN LATERAL (
+	SELECT ev.to_status, ev.due_at FROM dossier_events ev
+	WHERE ev.dossier_code = i.code AND ev.at < i.e
+	ORDER BY ev.seq DESC LIMIT 1
+) last ON i.rout IS NULL OR i.rout >= i.e
+GROUP BY i.idx, i.key
+ORDER BY i.idx, i.key`
 
-// ReportSQL returns the SQL of Report for a grouping ("", "procedure",
-// "agency"), for EXPLAIN in benchmarks.
-func ReportSQL(groupBy string) (string, error) {
+// sectorJoin finds the sector of the procedure version a dossier was
+// received under.
+const sectorJoin = `LEFT JOIN procedure_versions pv ON pv.code = d.procedure_code AND pv.version = d.procedure_version`
+
+// ReportSQL returns the SQL of Report for a filter's grouping and source
+// (dossiers, or the departments' steps), for EXPLAIN in benchmarks.
+func ReportSQL(f ReportFilter) (string, error) {
+	steps := f.Department != "" || f.GroupBy == "department"
 	var key string
-	switch groupBy {
+	switch f.GroupBy {
 	case "":
 		key = "''"
 	case "procedure":
 		key = "d.procedure_code"
 	case "agency":
 		key = "d.agency_code"
+	case "sector":
+		key = "coalesce(pv.document->'sector'->>'code', '')"
+	case "channel":
+		key = "d.channel"
+	case "department":
+		key = "st.department"
 	default:
-		return "", fmt.Errorf("store: report: unknown grouping %q", groupBy)
+		return "", fmt.Errorf("store: report: unknown grouping %q", f.GroupBy)
 	}
-	return fmt.Sprintf(reportQuery, key), nil
+	join, sector := "", "true"
+	if f.GroupBy == "sector" || f.Sector != "" {
+		join, sector = sectorJoin, "($6 = '' OR pv.document->'sector'->>'code' = $6)"
+	} else {
+		sector = "$6::text = $6::text" // every parameter is referenced
+	}
+	items := reportDossiers
+	if steps {
+		items = reportSteps
+	} else {
+		sector += " AND $8::text = $8::text"
+	}
+	return fmt.Sprintf(reportQuery, fmt.Sprintf(items, key, join, sector)), nil
 }
 
-// ReportArgs are the arguments of ReportSQL's query.
-func ReportArgs(periods []ReportPeriod, f ReportFilter) []any {
+// ReportArgs are the arguments of ReportSQL's query; now is the instant
+// the report is computed at (pending figures of a period not over are as
+// of now).
+func ReportArgs(periods []ReportPeriod, f ReportFilter, now time.Time) []any {
 	starts := make([]time.Time, len(periods))
 	ends := make([]time.Time, len(periods))
+	cuts := make([]time.Time, len(periods))
+	today := LocalDayOf(now)
 	for i, p := range periods {
 		starts[i], ends[i] = p.Start, p.End
+		cuts[i] = p.End
+		if today.Before(p.End) {
+			cuts[i] = today
+		}
 	}
-	return []any{starts, ends, f.Agency, f.Procedure}
+	return []any{starts, ends, cuts, f.Agency, f.Procedure, f.Sector, f.Channel, f.Department}
 }
 
-// Report computes the figures of each period. Without grouping every period
-// has exactly one row (zeros when no dossier touches it); with grouping, one
-// row per key that has any figure, ordered by period then key.
-func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilter) ([]ReportRow, error) {
-	q, err := ReportSQL(f.GroupBy)
+// Report computes the figures of each period, as of now. Without grouping
+// every period has exactly one row (zeros when no dossier touches it); with
+// grouping, one row per key that has any figure, ordered by period then key.
+func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilter, now time.Time) ([]ReportRow, error) {
+	q, err := ReportSQL(f)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, q, ReportArgs(periods, f)...)
+	rows, err := s.pool.Query(ctx, q, ReportArgs(periods, f, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: report: %w", err)
 	}
@@ -161,6 +264,7 @@ func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilt
 		if err := rows.Scan(&r.Period, &r.Key,
 			&r.Received.CarriedOver, &r.Received.New, &r.Received.Online, &r.Received.Counter, &r.Received.Postal,
 			&r.Resolved.Total, &r.Resolved.Early, &r.Resolved.OnTime, &r.Resolved.Late,
+			&r.Resolved.Result, &r.Resolved.Refused, &r.Resolved.Withdrawn, &r.Resolved.Stopped,
 			&r.Pending.Total, &r.Pending.Overdue); err != nil {
 			return nil, fmt.Errorf("store: report: %w", err)
 		}
@@ -184,6 +288,12 @@ func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilt
 	return out, nil
 }
 
+// LocalDayOf is local midnight (+07:00) of the day of t.
+func LocalDayOf(t time.Time) time.Time {
+	y, m, d := t.In(dossier.Location).Date()
+	return LocalDay(y, m, d)
+}
+
 // LocalDay is local midnight (+07:00) of a calendar date.
 func LocalDay(y int, m time.Month, d int) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, dossier.Location)
@@ -191,12 +301,12 @@ func LocalDay(y int, m time.Month, d int) time.Time {
 
 // ExplainReport runs EXPLAIN (ANALYZE, BUFFERS) on Report's query, for
 // benchmarks and docs/PERFORMANCE.md.
-func (s *Store) ExplainReport(ctx context.Context, periods []ReportPeriod, f ReportFilter) (string, error) {
-	q, err := ReportSQL(f.GroupBy)
+func (s *Store) ExplainReport(ctx context.Context, periods []ReportPeriod, f ReportFilter, now time.Time) (string, error) {
+	q, err := ReportSQL(f)
 	if err != nil {
 		return "", err
 	}
-	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, ReportArgs(periods, f)...)
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q, ReportArgs(periods, f, now)...)
 	if err != nil {
 		return "", fmt.Errorf("store: explain report: %w", err)
 	}
@@ -210,4 +320,67 @@ func (s *Store) ExplainReport(ctx context.Context, periods []ReportPeriod, f Rep
 		out += line + "\n"
 	}
 	return out, rows.Err()
+}
+
+// ReportVocabulary is what report filters may name, so a typo is a 400
+// rather than a silently empty report.
+type ReportVocabulary struct {
+	// Agencies maps each agency's code to its kind (center, department,
+	// commune).
+	Agencies   map[string]string
+	Procedures map[string]bool
+	// Sectors maps each sector's code to its name, from every procedure
+	// version that has one.
+	Sectors map[string]string
+	// FirstYear and LastYear are the years the official calendar table
+	// covers (0 when it is empty).
+	FirstYear, LastYear int
+}
+
+// ReportVocabulary reads the agencies, procedures, sectors and calendar
+// years reports may be asked about.
+func (s *Store) ReportVocabulary(ctx context.Context) (ReportVocabulary, error) {
+	v := ReportVocabulary{Agencies: map[string]string{}, Procedures: map[string]bool{}, Sectors: map[string]string{}}
+	read := func(q string, scan func(pgx.Rows) error) error {
+		rows, err := s.pool.Query(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: report vocabulary: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return fmt.Errorf("store: report vocabulary: %w", err)
+			}
+		}
+		return rows.Err()
+	}
+	var code, name string
+	if err := read(`SELECT code, kind FROM agencies`, func(r pgx.Rows) error {
+		err := r.Scan(&code, &name)
+		v.Agencies[code] = name
+		return err
+	}); err != nil {
+		return v, err
+	}
+	if err := read(`SELECT DISTINCT code FROM procedure_versions`, func(r pgx.Rows) error {
+		err := r.Scan(&code)
+		v.Procedures[code] = true
+		return err
+	}); err != nil {
+		return v, err
+	}
+	if err := read(`SELECT DISTINCT document->'sector'->>'code', document->'sector'->>'name' FROM procedure_versions
+		WHERE document->'sector'->>'code' IS NOT NULL`, func(r pgx.Rows) error {
+		err := r.Scan(&code, &name)
+		v.Sectors[code] = name
+		return err
+	}); err != nil {
+		return v, err
+	}
+	err := s.pool.QueryRow(ctx, `SELECT coalesce(min(extract(year FROM day))::int, 0), coalesce(max(extract(year FROM day))::int, 0)
+		FROM calendar_days`).Scan(&v.FirstYear, &v.LastYear)
+	if err != nil {
+		return v, fmt.Errorf("store: report vocabulary: %w", err)
+	}
+	return v, nil
 }

@@ -47,6 +47,7 @@ func RegisterBuild(r interface {
 	r.RegisterActivityWithOptions(acts.RecordTransition, activity.RegisterOptions{Name: activities.NameRecordTransition})
 	r.RegisterActivityWithOptions(acts.DueAfter, activity.RegisterOptions{Name: activities.NameDueAfter})
 	r.RegisterActivityWithOptions(acts.ShiftInstants, activity.RegisterOptions{Name: activities.NameShiftInstants})
+	r.RegisterActivityWithOptions(acts.StartIntakeClock, activity.RegisterOptions{Name: activities.NameStartIntakeClock})
 	r.RegisterActivityWithOptions(acts.RequestPayment, activity.RegisterOptions{Name: activities.NameRequestPayment})
 	r.RegisterActivityWithOptions(acts.RequestShipment, activity.RegisterOptions{Name: activities.NameRequestShipment})
 }

@@ -62,11 +62,41 @@ func dossierUpTo(ctx workflow.Context, in DossierInput, lifecycleMax workflow.Ve
 	r.lifecycle = lifecycle >= 1
 	r.lean = lifecycle >= VersionLifecycleLean
 	r.oneUpsert = lifecycle >= VersionLifecycleOneUpsert
+	r.reportRule = workflow.GetVersion(ctx, VersionReportRule, workflow.DefaultVersion, 1) >= 1
 	r.st.ReturnMethod = in.ReturnMethod
 	if err := r.register(ctx); err != nil {
 		return DossierResult{}, err
 	}
+	if r.reportRule {
+		r.startIntakeClock(ctx)
+	}
 	return r.run(ctx)
+}
+
+// startIntakeClock gives an online or postal submission its intake
+// deadline (Rules.IntakeDeadline): the intake step, warned and escalated
+// like any step, shown in the intake officers' inbox by the activity. A
+// counter submission is decided in front of the applicant: none.
+func (r *run) startIntakeClock(ctx workflow.Context) {
+	d := r.in.Rules.IntakeDeadline
+	if d.N <= 0 || !r.legalTime || r.in.Channel == dossier.ChannelCounter {
+		return
+	}
+	var res activities.IntakeClockResult
+	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
+	err := workflow.ExecuteLocalActivity(lctx, activities.NameStartIntakeClock, activities.IntakeClockInput{
+		Code: r.in.Code, From: r.in.SubmittedAt, Duration: d, WarningFraction: r.in.Rules.WarningFraction,
+		Agency: r.in.Procedure.IntakeAgency}).Get(lctx, &res)
+	if err != nil {
+		// The dossier still runs, without an intake deadline.
+		r.logger.Error("could not start the intake clock", "error", err)
+		return
+	}
+	// Only while nothing happened meanwhile (a decision may have come in
+	// while the clock was computed).
+	if r.st.Version == 1 && r.st.Status == dossier.StatusSubmitted && r.st.CurrentStep == nil {
+		r.st.CurrentStep = activities.IntakeStep(r.in.Procedure.IntakeAgency, res)
+	}
 }
 
 // run holds one dossier workflow's state and bookkeeping.
@@ -91,8 +121,13 @@ type run struct {
 	// (VersionLifecycleOneUpsert); saDirty says a transition changed them,
 	// commits counts transitions still being written.
 	oneUpsert bool
-	saDirty   bool
-	commits   int
+	// reportRule: the one rule for late, endings with a finishing time
+	// (VersionReportRule); overdueAtInstant: the schedule's calendar has no
+	// days (simulated time).
+	reportRule       bool
+	overdueAtInstant bool
+	saDirty          bool
+	commits          int
 	// cancelShipment stops a shipment request still retrying when the
 	// return falls back to the counter; cancelPayment a payment request
 	// still retrying when the dossier is stopped.
@@ -293,6 +328,9 @@ func (r *run) commit(ctx workflow.Context, m mark, ev dossier.Event) error {
 // written in the same transaction as the event.
 func (r *run) commitWith(ctx workflow.Context, m mark, ev dossier.Event, extra dossier.Transition) error {
 	r.st.Version++
+	if r.reportRule {
+		r.st.DueAt = r.due()
+	}
 	ev.Seq = r.st.Version
 	ev.At = m.at
 	ev.FromStage, ev.ToStage = m.stage, r.st.Stage
@@ -405,11 +443,18 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 		ev.Action = dossier.ActionIntakeRefuse
 		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
 		r.st.FinishedAt = &m.at
+		if r.reportRule {
+			r.st.CurrentStep = nil // the intake step is over
+		}
 		err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant,
 			Template: "refused", Message: "Hồ sơ " + r.in.Code + " không được tiếp nhận: " + d.Note}))
 		return r.snapshot(), err
 	case "request_supplement":
 		ev.Action = dossier.ActionIntakeSupplement
+		if r.reportRule {
+			// The applicant acts now: no intake deadline meanwhile.
+			r.st.CurrentStep, r.st.StepOverdue, r.st.StepWarned = nil, false, false
+		}
 		return r.requestSupplement(ctx, m, ev, d.Missing)
 	}
 
@@ -435,9 +480,13 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 	r.st.StepWarnAt = sched.StepWarnAt
 	r.st.ApologyBy = sched.ApologyBy
 	r.st.StepBranchDueAt = sched.BranchDueAt
+	r.overdueAtInstant = sched.OverdueAtInstant
 	r.st.Status = dossier.StatusReceived
 	ev.Action = dossier.ActionIntakeAccept
 	ev.OnTime = dossier.Timeliness(m.at, sched.StepDueAt[0])
+	if s := r.st.CurrentStep; r.reportRule && s != nil && s.Name == catalog.StepIntake {
+		ev.OnTime = dossier.Timeliness(m.at, s.DueAt) // against the intake deadline
+	}
 	r.enterStep(1)
 	err = r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "received",
 		Message: "Hồ sơ " + r.in.Code + " đã được tiếp nhận; hẹn trả kết quả " + formatLocal(sched.AppointmentAt)}))
@@ -1013,8 +1062,8 @@ func (r *run) nextDeadlineNamed() (next time.Time, what deadlineLabel) {
 		if r.apologyPending() {
 			consider(r.st.ApologyBy, deadlineLabel{text: "apology deadline: a leader must issue an apology letter (form 04) with a new appointment"})
 		}
-		if a := r.st.AppointmentAt; a != nil && !r.st.Overdue {
-			consider(*a, deadlineLabel{text: deadlineAppointment})
+		if a, ok := r.overdueAt(); ok && !r.st.Overdue {
+			consider(a, deadlineLabel{text: deadlineAppointment})
 		}
 	}
 	return next, what
@@ -1171,7 +1220,11 @@ func (r *run) handleDeadlines(ctx workflow.Context) {
 			r.toAgencies([]string{r.approvalDepartment()}, dossier.ToLeader, "apology_required",
 				"Hồ sơ "+r.in.Code+" sẽ trễ hẹn "+formatLocal(*r.st.AppointmentAt)+": cần thư xin lỗi và hẹn lại"))
 	}
-	if a := r.st.AppointmentAt; a != nil && !r.st.Overdue && r.st.FinishedAt == nil && !a.After(now) {
+	if at, ok := r.overdueAt(); ok && !r.st.Overdue && r.st.FinishedAt == nil && !at.After(now) {
+		a := r.st.AppointmentAt
+		if r.reportRule {
+			a = r.due()
+		}
 		m := r.mark(ctx)
 		r.st.Overdue = true
 		note := "appointment was " + a.In(dossier.Location).Format(time.RFC3339)
@@ -1204,13 +1257,40 @@ func (r *run) approvalDepartment() string {
 	return r.in.Procedure.IntakeAgency
 }
 
-// verdict is early, on time or late for a result ready at done, against
-// the original appointment or the latest one, as the rules say.
-func (r *run) verdict(done time.Time) string {
+// due is the appointment the rule for late judges against: the original
+// one or the latest one, as the rules say (dossier.OverdueFrom).
+func (r *run) due() *time.Time {
 	against := r.st.OriginalAppointmentAt
 	if r.in.Rules.VerdictAgainst == "latest" || against == nil {
 		against = r.st.AppointmentAt
 	}
+	return against
+}
+
+// overdueAt is when the unfinished dossier becomes overdue: by the one rule
+// for late from VersionReportRule, before it at the latest appointment's
+// instant; ok is false before receipt.
+func (r *run) overdueAt() (time.Time, bool) {
+	if !r.reportRule {
+		if a := r.st.AppointmentAt; a != nil {
+			return *a, true
+		}
+		return time.Time{}, false
+	}
+	due := r.due()
+	if due == nil {
+		return time.Time{}, false
+	}
+	if r.overdueAtInstant {
+		return *due, true
+	}
+	return dossier.OverdueFrom(*due), true
+}
+
+// verdict is early, on time or late for a result ready at done, against
+// the original appointment or the latest one, as the rules say.
+func (r *run) verdict(done time.Time) string {
+	against := r.due()
 	if against == nil {
 		return ""
 	}
@@ -1329,6 +1409,12 @@ func (r *run) resumeClock(ctx workflow.Context, at time.Time) error {
 			instants = append(instants, b.DueAt)
 		}
 	}
+	// The paused time is not counted against the agency: the original
+	// appointment, which the verdict judges against, moves too (last).
+	shiftOriginal := r.reportRule && !appt.IsZero() && r.st.OriginalAppointmentAt != nil
+	if shiftOriginal {
+		instants = append(instants, *r.st.OriginalAppointmentAt)
+	}
 	var res activities.ShiftResult
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	err := workflow.ExecuteLocalActivity(lctx, activities.NameShiftInstants,
@@ -1338,6 +1424,11 @@ func (r *run) resumeClock(ctx workflow.Context, at time.Time) error {
 		return err
 	}
 	sh := res.Shifted
+	if shiftOriginal {
+		orig := sh[len(sh)-1]
+		r.st.OriginalAppointmentAt = &orig
+		sh = sh[:len(sh)-1]
+	}
 	r.st.StepDueAt = sh[:n]
 	if len(r.st.StepWarnAt) == n {
 		r.st.StepWarnAt = sh[n : 2*n]
@@ -1525,10 +1616,15 @@ func (r *run) outageWatch() bool {
 		r.st.Shipment == nil && !r.st.ShipmentSince.IsZero() && !r.st.Status.Final()
 }
 
-// end closes the dossier in a terminal status: timers stop, an owed
-// supplement or a paused clock no longer matters, a paid fee is owed back.
-func (r *run) end(status dossier.Status) {
+// end closes the dossier in a terminal status at `at`: timers stop, an owed
+// supplement or a paused clock no longer matters, a paid fee is owed back;
+// the finishing time is set unless the result was ready before
+// (VersionReportRule).
+func (r *run) end(status dossier.Status, at time.Time) {
 	r.st.Status, r.st.Stage = status, dossier.StageDone
+	if r.reportRule && r.st.FinishedAt == nil {
+		r.st.FinishedAt = &at
+	}
 	r.st.CurrentStep, r.st.Supplement, r.st.PausedAt, r.st.ResumeStatus = nil, nil, nil, ""
 	if r.st.Fee.Status == dossier.FeePaid {
 		r.st.Fee.Status = dossier.FeeRefundDue
@@ -1563,7 +1659,7 @@ func (r *run) onWithdrawal(ctx workflow.Context, w Withdrawal) (State, error) {
 	if s := r.st.CurrentStep; s != nil {
 		extra = r.toAgencies(s.Departments, dossier.ToDepartment, "withdrawn", "Hồ sơ "+r.in.Code+" đã được rút: "+w.Reason)
 	}
-	r.end(dossier.StatusWithdrawn)
+	r.end(dossier.StatusWithdrawn, m.at)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionWithdrawn, Actor: w.Actor, Note: w.Reason}, extra)
 	return r.snapshot(), err
 }
@@ -1583,7 +1679,7 @@ func (r *run) validateStop(st Stop) error {
 
 func (r *run) onStop(ctx workflow.Context, st Stop) (State, error) {
 	m := r.mark(ctx)
-	r.end(dossier.StatusStopped)
+	r.end(dossier.StatusStopped, m.at)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionStopped, Actor: st.Actor, Note: st.Reason},
 		notify(dossier.Notification{To: dossier.ToApplicant, Template: "stopped",
 			Message: "Thông báo dừng xử lý hồ sơ " + r.in.Code + ": " + st.Reason}))

@@ -86,6 +86,9 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.DueAfterInput) (time.Time, error) {
 		return cal.Due(in.From, in.Duration, calendar.DefaultSameDayCutoff)
 	}, activity.RegisterOptions{Name: activities.NameDueAfter})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.IntakeClockInput) (activities.IntakeClockResult, error) {
+		return activities.IntakeClock(cal, in)
+	}, activity.RegisterOptions{Name: activities.NameStartIntakeClock})
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.ShiftInput) (activities.ShiftResult, error) {
 		return activities.Shift(cal, in)
 	}, activity.RegisterOptions{Name: activities.NameShiftInstants})

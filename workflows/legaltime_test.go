@@ -120,7 +120,9 @@ func TestSlowStepIsWarnedThenEscalated(t *testing.T) {
 	require.Equal(t, "000.00.19.H39", o.Notifications[0].Agency)
 	st := ok(t, late)
 	require.Equal(t, dossier.Late, h.transition(dossier.ActionReviewApprove).Event.OnTime)
-	require.True(t, st.Overdue, "the whole dossier is late too")
+	// Decided on Thursday, the appointment's day (09:01): the step is late,
+	// the dossier is not overdue (the rule for late goes by the day).
+	require.False(t, st.Overdue, "due Thursday, decided Thursday")
 }
 
 func TestLateDossierWithApologyGetsANewDate(t *testing.T) {
@@ -150,12 +152,16 @@ func TestLateDossierWithApologyGetsANewDate(t *testing.T) {
 	requireRejected(t, second, workflows.ErrStageConflict) // only one reset
 	acts := h.actions()
 	require.Less(t, slices.Index(acts, dossier.ActionApologyRequired), slices.Index(acts, dossier.ActionApologyIssued))
-	require.NotContains(t, acts, dossier.ActionAppointmentOverdue, "the new date was kept")
+	// The apology moves the appointment given to the applicant, not the one
+	// the rule for late judges against (verdict_against: original): the
+	// dossier is overdue from the day after the original date, like its verdict.
+	o := h.transition(dossier.ActionAppointmentOverdue)
+	require.Equal(t, dossier.OverdueFrom(ict(2026, 11, 26, 9, 1)), o.Event.At.In(dossier.Location))
 	require.Len(t, h.notifications("apology"), 1, "the applicant gets the letter")
 	require.Equal(t, dossier.ToLeader, h.notifications("apology_required")[0].To)
 	ready := h.transition(dossier.ActionApprovalApprove).Progress
 	require.Equal(t, dossier.Late, ready.Verdict, "late against the original appointment (the default rule)")
-	require.False(t, ready.Overdue)
+	require.True(t, ready.Overdue, "overdue and late agree")
 }
 
 func TestLateWithoutApologyEscalatesToTheLeader(t *testing.T) {
@@ -205,7 +211,10 @@ func TestSupplementPausesTheClockAcrossTet(t *testing.T) {
 	// Paused Tue 10 Feb 09:00 → Mon 23 Feb 09:00 = 6 h + 8 + 8 + 8 (Fri 13) + 2 h
 	// = 32 working hours; Thu 12 Feb 09:00 + 32 h = Wed 25 Feb 09:00.
 	require.Equal(t, ict(2026, 2, 25, 9, 0), st.AppointmentAt.In(dossier.Location))
-	require.Equal(t, ict(2026, 2, 12, 9, 0), st.OriginalAppointmentAt.In(dossier.Location))
+	// The paused time is not counted against the agency: the appointment
+	// the verdict judges against moves too.
+	require.Equal(t, ict(2026, 2, 25, 9, 0), st.OriginalAppointmentAt.In(dossier.Location))
+	require.Equal(t, ict(2026, 2, 25, 9, 0), st.DueAt.In(dossier.Location))
 	require.Equal(t, dossier.StatusReceived, st.Status, "back to where it was")
 	require.Nil(t, st.Supplement)
 	require.NotContains(t, h.actions(), dossier.ActionStepOverdue, "no deadline fired while the clock was stopped")

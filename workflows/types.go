@@ -71,6 +71,16 @@ const VersionLifecycleOneUpsert workflow.Version = 3
 // recorded before it replay without them.
 const VersionLegalTime = "legal-time"
 
+// VersionReportRule is the workflow.GetVersion change that made the
+// workflow agree with the reports (issue 16): a withdrawal or a stop sets
+// the finishing time; a supplement pause moves the original appointment
+// too; the dossier becomes overdue by the one rule for late
+// (dossier.OverdueFrom: from the day after the appointment the rules judge
+// against, not at the latest appointment's instant); every transition
+// carries that appointment (Progress.DueAt). Histories recorded before it
+// replay without it.
+const VersionReportRule = "report-rule"
+
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
 const (

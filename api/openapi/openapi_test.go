@@ -54,6 +54,7 @@ var contractRoutes = []Route{
 	{"GET", "/v1/reports/monthly"},
 	{"GET", "/v1/reports/summary"},
 	{"GET", "/v1/reports/summary.csv"},
+	{"GET", "/v1/reports/summary.xlsx"},
 }
 
 // Operations that answer without a problem body.
@@ -183,6 +184,7 @@ func TestContractResponses(t *testing.T) {
 		{"GET", "/v1/public/dossiers/{code}"}:     {"200", "400", "404", "429", "503"},
 		{"GET", "/v1/reports/summary"}:            {"200", "400", "503"},
 		{"GET", "/v1/reports/summary.csv"}:        {"200", "400", "503"},
+		{"GET", "/v1/reports/summary.xlsx"}:       {"200", "400", "503"},
 		{"GET", "/v1/reports/monthly"}:            {"200", "400", "503"},
 	}
 	for r, codes := range want {

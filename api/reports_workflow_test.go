@@ -1,0 +1,50 @@
+package api_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/dossier"
+)
+
+// TestEndingsCountAsResolved: a dossier withdrawn or stopped after receipt
+// ends with its finishing time and is counted as resolved, by its ending,
+// never left pending (issue 16). Records the histories of both endings for
+// the replay tests (v5: VersionReportRule).
+func TestEndingsCountAsResolved(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	ops := as(t, auth.Principal{Subject: "ops", Role: auth.RoleOps})
+	period := func(d map[string]any) string {
+		from, err := time.Parse(time.RFC3339, d["received_at"].(string))
+		require.NoError(t, err)
+		to, err := time.Parse(time.RFC3339, d["finished_at"].(string))
+		require.NoError(t, err)
+		return "from=" + from.In(dossier.Location).Format(time.DateOnly) + "&to=" + to.In(dossier.Location).Format(time.DateOnly)
+	}
+	resolved := func(q, ending string) float64 {
+		got := s.must(200, "GET", "/v1/reports/summary?"+q, nil, ops...)
+		return got["resolved"].(map[string]any)[ending].(float64)
+	}
+	for _, tc := range []struct{ action, body, status, ending, history string }{
+		{"/withdrawal", "không còn nhu cầu", "withdrawn", "withdrawn", "withdrawn-after-receipt"},
+		{"/stop", "giấy tờ giả mạo", "stopped", "stopped", "stopped-after-receipt"},
+	} {
+		d := s.must(201, "POST", "/v1/dossiers", submission("KH-HKD-01", "online", "electronic"))
+		code := d["code"].(string)
+		d = s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "accept"})
+		require.NotNil(t, d["received_at"])
+		d["finished_at"] = d["received_at"]
+		before := resolved(period(d), tc.ending)
+		d = s.must(200, "POST", "/v1/dossiers/"+code+tc.action, map[string]any{"reason": tc.body})
+		require.Equal(t, tc.status, d["status"])
+		require.NotNil(t, d["finished_at"], "%s sets the finishing time", tc.status)
+		// Counted as resolved by its ending (other tests share the
+		// database, so the count is at least one more, never less).
+		require.GreaterOrEqual(t, resolved(period(d), tc.ending), before+1, tc.status)
+		s.recordHistory(code, tc.history)
+	}
+}

@@ -14,7 +14,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
@@ -37,6 +39,7 @@ type Server struct {
 	// paymentSecret and postalSecret verify the callbacks' signatures.
 	paymentSecret, postalSecret string
 	submitRate, lookupRate      int
+	docs                        *document.Service
 }
 
 // Options configure a Server.
@@ -74,6 +77,10 @@ type Options struct {
 	// holds the Temporal client's metrics); nil: a registry of the
 	// server's own.
 	Metrics *prometheus.Registry
+	// Documents stores documents' files; nil: the embedded storage
+	// (PostgreSQL) with the public development key and default limits,
+	// for tests and tools (cmd/motcua always sets it).
+	Documents *document.Service
 }
 
 // New returns a Server.
@@ -111,7 +118,11 @@ func New(o Options) *Server {
 		log.Warn("a webhook secret is not configured: callbacks of that integration are refused",
 			"payment", o.PaymentWebhookSecret != "", "postal", o.PostalWebhookSecret != "")
 	}
-	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
+	docs := o.Documents
+	if docs == nil {
+		docs = document.New(document.Options{Store: o.Store, Objects: document.Embedded(o.Store), Keys: codec.Development(), Log: log})
+	}
+	return &Server{docs: docs, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
 		submitRate: submitRate, lookupRate: lookupRate}

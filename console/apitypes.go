@@ -201,4 +201,10 @@ type publicView struct {
 	} `json:"fee"`
 	Shipment     *shipmentView `json:"shipment"`
 	ReturnMethod string        `json:"return_method"`
+	// ResultDocument is set once approved with a result; DownloadPath
+	// once its file is stored.
+	ResultDocument *struct {
+		Name         string  `json:"name"`
+		DownloadPath *string `json:"download_path"`
+	} `json:"result_document"`
 }

@@ -97,7 +97,7 @@ func Wrap(api http.Handler, c *Console) http.Handler {
 	h := c.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" {
+		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" || p == "/track/result" {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -135,6 +135,7 @@ func (c *Console) Handler() http.Handler {
 	})
 	r.Get("/track", c.trackPage)
 	r.Post("/track", c.track)
+	r.Post("/track/result", c.trackResult)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		c.errorPage(w, r, http.StatusNotFound, c.lang(r).T("not_found"))
 	})

@@ -578,6 +578,34 @@ func monthlyChart(m monthlyView, l lang) chart {
 
 // ---- public tracking ----
 
+// trackResult sends the applicant the result document's file, fetched
+// through the public API with the code and key posted by the download
+// button of the tracking page.
+func (c *Console) trackResult(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		c.render(w, r, http.StatusBadRequest, "track", "track_title", trackData{}, "", err.Error())
+		return
+	}
+	code := strings.TrimSpace(r.PostForm.Get("code"))
+	path := "/v1/public/dossiers/" + url.PathEscape(code) + "/result?" + url.Values{"key": {r.PostForm.Get("key")}}.Encode()
+	rec, err := c.call(r, "", http.MethodGet, path, nil, nil)
+	if err != nil {
+		status := http.StatusBadGateway
+		var p *problem
+		if errors.As(err, &p) {
+			status = p.Status
+		}
+		c.render(w, r, status, "track", "track_title", trackData{Code: code}, "", c.failure(r, err))
+		return
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition", "Content-Length", "ETag"} {
+		w.Header().Set(h, rec.header.Get(h))
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(rec.body.Bytes())
+}
+
 type trackData struct {
 	Code, Key string
 	D         *publicView
@@ -635,6 +663,11 @@ func (c *Console) track(w http.ResponseWriter, r *http.Request) {
 	}
 	data.D = &d
 	data.Next = nextStep(d)
+	if rd := d.ResultDocument; rd != nil && rd.DownloadPath != nil {
+		// The download posts the key again (a hidden field of this
+		// answer, which is never cached), not in a link.
+		data.Key = key
+	}
 	if d.Fee.PayURL != nil && d.Fee.Status == "awaiting_payment" {
 		if u, err := url.Parse(*d.Fee.PayURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 			data.PayURL = u.String()

@@ -104,8 +104,9 @@ func backends(t *testing.T) map[string]func(t *testing.T) (*store.Store, backend
 			}}
 		},
 		"s3": func(t *testing.T) (*store.Store, backend) {
-			s3, err := document.NewS3(context.Background(), testenv.S3(t))
+			s3, err := document.NewS3(testenv.S3(t))
 			require.NoError(t, err)
+			require.NoError(t, s3.Check(context.Background()))
 			return testenv.NewStore(t), backend{objects: s3, count: func(t *testing.T) int {
 				n, err := s3.Count(context.Background())
 				require.NoError(t, err)

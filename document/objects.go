@@ -55,9 +55,9 @@ type S3 struct {
 	prefix string
 }
 
-// NewS3 connects to the bucket and checks that it exists; it does not
-// create it (a bucket's policy and lifecycle are the operator's).
-func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
+// NewS3 returns the bucket's client. It does not connect: Check does (the
+// API starts while its dependencies are down, and answers 503 meanwhile).
+func NewS3(cfg S3Config) (*S3, error) {
 	if cfg.Endpoint == "" || cfg.Bucket == "" {
 		return nil, errors.New("document: S3 storage needs MOTCUA_S3_ENDPOINT and MOTCUA_S3_BUCKET")
 	}
@@ -72,14 +72,20 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if err != nil {
 		return nil, fmt.Errorf("document: S3 client: %w", err)
 	}
-	ok, err := c.BucketExists(ctx, cfg.Bucket)
+	return &S3{c: c, bucket: cfg.Bucket, prefix: cfg.Prefix}, nil
+}
+
+// Check connects and checks that the bucket exists; it does not create it
+// (a bucket's policy, versioning and lifecycle are the operator's).
+func (s *S3) Check(ctx context.Context) error {
+	ok, err := s.c.BucketExists(ctx, s.bucket)
 	if err != nil {
-		return nil, fmt.Errorf("document: S3 bucket %s at %s: %w", cfg.Bucket, cfg.Endpoint, err)
+		return fmt.Errorf("document: S3 bucket %s at %s: %w", s.bucket, s.c.EndpointURL().Host, err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("document: S3 bucket %s does not exist at %s; create it first", cfg.Bucket, cfg.Endpoint)
+		return fmt.Errorf("document: S3 bucket %s does not exist at %s; create it first", s.bucket, s.c.EndpointURL().Host)
 	}
-	return &S3{c: c, bucket: cfg.Bucket, prefix: cfg.Prefix}, nil
+	return nil
 }
 
 // Put uploads an object (one PUT: objects are at most a file's limit).

@@ -266,7 +266,14 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	codecHandler := newCodecHandler(pc, cfg, v, log)
-	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler,
+	docs, err := newDocuments(ctx, cfg, db, pc, time.Now, log)
+	if err != nil {
+		return err
+	}
+	// Uploads never attached to a dossier are removed by the API (every
+	// replica may: each upload is removed once).
+	go docs.RunCleanup(ctx, cleanupInterval(cfg.UploadRetention))
+	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
@@ -280,9 +287,11 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Addr:              cfg.HTTPAddr,
 		Handler:           tel.HTTP(handler, "motcua-api"),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// Long enough for a document of the size limit (20 MiB) over a
+		// slow link, both ways.
+		ReadTimeout:  2 * time.Minute,
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
 	}
 	return serve(ctx, srv, cfg.ShutdownTimeout, log, "api")
 }

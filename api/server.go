@@ -119,7 +119,7 @@ func New(o Options) *Server {
 			"payment", o.PaymentWebhookSecret != "", "postal", o.PostalWebhookSecret != "")
 	}
 	docs := o.Documents
-	if docs == nil {
+	if docs == nil && o.Store != nil {
 		docs = document.New(document.Options{Store: o.Store, Objects: document.Embedded(o.Store), Keys: codec.Development(), Log: log})
 	}
 	return &Server{docs: docs, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),

@@ -255,3 +255,25 @@ func TestKeyRotation(t *testing.T) {
 	_, _, err = dropped.Get(ctx, code, sum(pdf))
 	require.ErrorContains(t, err, `"k1", which is not in MOTCUA_PAYLOAD_KEYS`)
 }
+
+// The cleanup loop the API runs removes expired uploads by itself.
+func TestRunCleanup(t *testing.T) {
+	t.Parallel()
+	st := testenv.NewStore(t) // of its own: the short retention would remove other tests' uploads
+	svc := document.New(document.Options{Store: st, Objects: document.Embedded(st), Keys: codec.Development(),
+		Retention: 200 * time.Millisecond})
+	up, err := svc.Upload(context.Background(), "cleanup-"+testenv.RandomSuffix(), "a.png", "", samplePNG(t))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { svc.RunCleanup(ctx, 50*time.Millisecond); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	_, err = st.DocumentFileByID(context.Background(), up.ID)
+	require.NoError(t, err, "not expired at once")
+	require.Eventually(t, func() bool {
+		_, err := st.DocumentFileByID(context.Background(), up.ID)
+		return dossier.ErrorCodeOf(err) == dossier.ENotFound
+	}, 10*time.Second, 50*time.Millisecond)
+	_, err = st.GetBlob(context.Background(), up.ID)
+	require.Equal(t, dossier.ENotFound, dossier.ErrorCodeOf(err), "its content is gone too")
+}

@@ -191,7 +191,7 @@ func (s *Service) store(ctx context.Context, f store.DocumentFile, declared stri
 		at := f.CreatedAt
 		f.AttachedAt = &at
 	}
-	keyID, sealed, err := s.o.Keys.Seal(content, []byte(f.ID))
+	keyID, sealed, err := s.seal(f.ID, content)
 	if err != nil {
 		return Document{}, err
 	}
@@ -219,18 +219,82 @@ func (s *Service) Get(ctx context.Context, dossierCode, sha256 string, kinds ...
 	if err != nil {
 		return Document{}, nil, err
 	}
-	sealed, err := s.o.Objects.Get(ctx, f.ID)
+	plain, _, err := s.read(ctx, f.ID)
 	if err != nil {
-		return Document{}, nil, fmt.Errorf("document: read object %s: %w", f.ID, err)
-	}
-	plain, err := s.o.Keys.Open(f.KeyID, sealed, []byte(f.ID))
-	if err != nil {
-		return Document{}, nil, fmt.Errorf("document %s: %w", f.ID, err)
+		return Document{}, nil, err
 	}
 	if hexSHA256(plain) != f.SHA256 {
 		return Document{}, nil, fmt.Errorf("document %s: the stored content does not have its recorded SHA-256", f.ID)
 	}
 	return s.document(f), plain, nil
+}
+
+// An object is the key id's length (one byte), the key id, then what
+// codec.Seal made of the content with the object's id as additional data:
+// an object says which key opens it, so re-encrypting one (Rekey) never
+// leaves it unreadable, whatever happens to its record meanwhile.
+
+func (s *Service) seal(id string, content []byte) (string, []byte, error) {
+	keyID, sealed, err := s.o.Keys.Seal(content, []byte(id))
+	if err != nil {
+		return "", nil, err
+	}
+	return keyID, append(append([]byte{byte(len(keyID))}, keyID...), sealed...), nil
+}
+
+// read reads and decrypts the object id; it returns the key id it was
+// sealed with.
+func (s *Service) read(ctx context.Context, id string) ([]byte, string, error) {
+	obj, err := s.o.Objects.Get(ctx, id)
+	if err != nil {
+		return nil, "", fmt.Errorf("document: read object %s: %w", id, err)
+	}
+	if len(obj) == 0 || len(obj) < 1+int(obj[0]) {
+		return nil, "", fmt.Errorf("document: object %s is not a sealed document", id)
+	}
+	keyID := string(obj[1 : 1+int(obj[0])])
+	plain, err := s.o.Keys.Open(keyID, obj[1+int(obj[0]):], []byte(id))
+	if err != nil {
+		return nil, keyID, fmt.Errorf("document %s: %w", id, err)
+	}
+	return plain, keyID, nil
+}
+
+// Rekey re-encrypts every stored file sealed with a key other than the
+// active one, so that retired keys can leave the ring; it returns how many
+// it re-encrypted. Safe to interrupt and to run again, beside a running
+// API.
+func (s *Service) Rekey(ctx context.Context) (int, error) {
+	active := s.o.Keys.ActiveKeyID()
+	n := 0
+	for {
+		ids, err := s.o.Store.DocumentFilesNotSealedWith(ctx, active, 100)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			plain, keyID, err := s.read(ctx, id)
+			if err != nil {
+				return n, err
+			}
+			if keyID != active {
+				_, sealed, err := s.seal(id, plain)
+				if err != nil {
+					return n, err
+				}
+				if err := s.o.Objects.Put(ctx, id, sealed); err != nil {
+					return n, fmt.Errorf("document: rewrite object %s: %w", id, err)
+				}
+				n++
+			}
+			if err := s.o.Store.SetDocumentFileKey(ctx, id, active); err != nil {
+				return n, err
+			}
+		}
+		if len(ids) < 100 {
+			return n, nil
+		}
+	}
 }
 
 // Files are the records of a dossier's stored files.

@@ -226,7 +226,7 @@ func TestStorage(t *testing.T) {
 func TestKeyRotation(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := testenv.SharedStore(t)
+	st := testenv.NewStore(t) // of its own: it counts every file by key
 	objects := document.Embedded(st)
 	k1, k2 := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
 	ring := func(active string, keys map[string][]byte) *codec.Codec {
@@ -254,6 +254,23 @@ func TestKeyRotation(t *testing.T) {
 	require.Equal(t, png, got)
 	_, _, err = dropped.Get(ctx, code, sum(pdf))
 	require.ErrorContains(t, err, `"k1", which is not in MOTCUA_PAYLOAD_KEYS`)
+
+	// Re-encrypted with the active key, the old one can leave the ring.
+	use, err := st.DocumentKeyUse(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, use["k1"])
+	n, err := rotated.Rekey(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	n, err = rotated.Rekey(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing left to re-encrypt")
+	use, err = st.DocumentKeyUse(ctx)
+	require.NoError(t, err)
+	require.Zero(t, use["k1"])
+	_, got, err = dropped.Get(ctx, code, sum(pdf))
+	require.NoError(t, err)
+	require.Equal(t, pdf, got)
 }
 
 // The cleanup loop the API runs removes expired uploads by itself.

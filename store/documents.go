@@ -286,6 +286,47 @@ func (s *Store) DeleteDocumentFile(ctx context.Context, id string) error {
 	return nil
 }
 
+// DocumentFilesNotSealedWith lists up to limit files whose record names a
+// key other than keyID (the files a key rotation must re-encrypt).
+func (s *Store) DocumentFilesNotSealedWith(ctx context.Context, keyID string, limit int) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT id FROM document_files WHERE key_id <> $1 ORDER BY id LIMIT $2`, keyID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: files to re-encrypt: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("store: files to re-encrypt: %w", err)
+	}
+	return ids, nil
+}
+
+// SetDocumentFileKey records the key a file is now sealed with.
+func (s *Store) SetDocumentFileKey(ctx context.Context, id, keyID string) error {
+	if _, err := s.pool.Exec(ctx, `UPDATE document_files SET key_id = $2 WHERE id = $1`, id, keyID); err != nil {
+		return fmt.Errorf("store: set document key: %w", err)
+	}
+	return nil
+}
+
+// DocumentKeyUse counts stored files by the key they are sealed with.
+func (s *Store) DocumentKeyUse(ctx context.Context) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, `SELECT key_id, count(*) FROM document_files GROUP BY key_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: document keys: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("store: document keys: %w", err)
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+
 // PutBlob stores an object of the embedded object storage (package
 // document's default backend), replacing one of the same key.
 func (s *Store) PutBlob(ctx context.Context, key string, data []byte) error {

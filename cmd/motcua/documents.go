@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/motcua/motcua/codec"
@@ -39,4 +44,48 @@ func newDocuments(ctx context.Context, cfg config.Config, db *store.Store, pc *c
 // or a quarter of the retention when that is shorter.
 func cleanupInterval(retention time.Duration) time.Duration {
 	return min(time.Hour, max(retention/4, time.Second))
+}
+
+// runDocuments is `motcua documents keys|rekey`: which payload keys the
+// stored files are sealed with, and re-encrypting them with the active key
+// (after a rotation, before a retired key leaves MOTCUA_PAYLOAD_KEYS).
+func runDocuments(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	if len(args) != 1 || (args[0] != "keys" && args[0] != "rekey") {
+		return errors.New("usage: motcua documents keys | motcua documents rekey")
+	}
+	if err := cfg.RequireDatabase(); err != nil {
+		return err
+	}
+	pc, err := codec.FromConfig(cfg, log)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if args[0] == "rekey" {
+		docs, err := newDocuments(ctx, cfg, db, pc, time.Now, log)
+		if err != nil {
+			return err
+		}
+		n, err := docs.Rekey(ctx)
+		fmt.Fprintf(stdout, "documents rekey: %d file(s) re-encrypted with key %q\n", n, pc.ActiveKeyID())
+		if err != nil {
+			return err
+		}
+	}
+	use, err := db.DocumentKeyUse(ctx)
+	if err != nil {
+		return err
+	}
+	ids := slices.Sorted(maps.Keys(use))
+	for _, id := range ids {
+		fmt.Fprintf(stdout, "key %s: %d file(s)\n", id, use[id])
+	}
+	if len(ids) == 0 {
+		fmt.Fprintln(stdout, "no stored files")
+	}
+	return nil
 }

@@ -83,6 +83,9 @@ Commands:
              (development: make prod-local; proxy -listen ADDR URL...)
   bench      the engine ceiling: no-op workflows shaped like a dossier
              (bench -h; TEMPORAL_ADDRESS); make bench compares it with loadgen
+  documents  documents keys: stored files by the payload key they are
+             sealed with; documents rekey: re-encrypt them with the active
+             key (after a rotation; DATABASE_URL, MOTCUA_PAYLOAD_KEYS)
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -137,6 +140,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, cfg, log, args[1:], stdout, stderr)
 	case "chaos-check":
 		return runChaosCheck(ctx, cfg, log, args[1:], stdout, stderr)
+	case "documents":
+		return runDocuments(ctx, cfg, log, args[1:], stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])

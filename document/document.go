@@ -246,6 +246,11 @@ func (s *Service) seal(id string, content []byte) (string, []byte, error) {
 // sealed with.
 func (s *Service) read(ctx context.Context, id string) ([]byte, string, error) {
 	obj, err := s.o.Objects.Get(ctx, id)
+	if dossier.ErrorCodeOf(err) == dossier.ENotFound {
+		// The record exists: a missing object is the storage's fault, not
+		// the client's (never a 404 that hides it).
+		return nil, "", fmt.Errorf("document: the object of stored file %s is missing from the object storage", id)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("document: read object %s: %w", id, err)
 	}

@@ -173,6 +173,9 @@ func (s *Service) store(ctx context.Context, f store.DocumentFile, declared stri
 	if err := checkName(f.Name); err != nil {
 		return Document{}, err
 	}
+	if len(content) == 0 {
+		return Document{}, dossier.Errorf(dossier.EInvalid, "the file is empty")
+	}
 	if int64(len(content)) > s.o.MaxFileBytes {
 		return Document{}, dossier.Errorf(dossier.ETooLarge, "the file is %d bytes, over the limit of %d bytes per file", len(content), s.o.MaxFileBytes)
 	}
@@ -401,6 +404,16 @@ func Sniff(content []byte) (string, error) {
 			return "", dossier.Errorf(dossier.EUnprocessable, "the PDF is truncated or corrupt: it has no %%%%EOF marker at its end")
 		}
 	case TypeJPEG, TypePNG:
+		// The header first: a small file can claim a huge image, whose
+		// decoding would take gigabytes.
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(content))
+		if err != nil {
+			return "", dossier.Errorf(dossier.EUnprocessable, "the %s image is corrupt: %v", strings.TrimPrefix(ct, "image/"), err)
+		}
+		if cfg.Width*cfg.Height > maxPixels {
+			return "", dossier.Errorf(dossier.EUnprocessable, "the image is %d×%d pixels, over the %d megapixels accepted; scan at a lower resolution (300 dpi is plenty)",
+				cfg.Width, cfg.Height, maxPixels/1_000_000)
+		}
 		if _, _, err := image.Decode(bytes.NewReader(content)); err != nil {
 			return "", dossier.Errorf(dossier.EUnprocessable, "the %s image is truncated or corrupt: %v", strings.TrimPrefix(ct, "image/"), err)
 		}
@@ -409,6 +422,10 @@ func Sniff(content []byte) (string, error) {
 	}
 	return ct, nil
 }
+
+// maxPixels bounds a scan's size in pixels: an A4 page at 600 dpi is 35
+// megapixels.
+const maxPixels = 80_000_000
 
 // checkDeclared compares the declared SHA-256 (if any) with the content's.
 func checkDeclared(declared, actual string) error {

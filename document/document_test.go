@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -41,6 +43,17 @@ func samplePNG(t *testing.T) []byte {
 	return b.Bytes()
 }
 
+// hugePNG is a valid PNG header claiming 20000×20000 pixels, without the
+// data: what a decompression bomb starts with.
+func hugePNG(t *testing.T) []byte {
+	b := samplePNG(t)
+	out := bytes.Clone(b[:33]) // signature + IHDR chunk (length, type, 13 bytes, CRC)
+	binary.BigEndian.PutUint32(out[16:], 20000)
+	binary.BigEndian.PutUint32(out[20:], 20000)
+	binary.BigEndian.PutUint32(out[29:], crc32.ChecksumIEEE(out[12:29]))
+	return append(out, b[33:]...)
+}
+
 func sampleJPEG(t *testing.T) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
 	var b bytes.Buffer
@@ -71,6 +84,7 @@ func TestSniff(t *testing.T) {
 		{"text", []byte("just some text"), "", dossier.EUnsupported},
 		{"zip (a .docx)", []byte("PK\x03\x04\x14\x00\x00\x00"), "", dossier.EUnsupported},
 		{"empty", nil, "", dossier.EInvalid},
+		{"huge png header", hugePNG(t), "", dossier.EUnprocessable},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := document.Sniff(c.content)
@@ -82,6 +96,8 @@ func TestSniff(t *testing.T) {
 			require.Equal(t, c.code, dossier.ErrorCodeOf(err), "%v", err)
 		})
 	}
+	_, err := document.Sniff(hugePNG(t))
+	require.ErrorContains(t, err, "20000×20000 pixels, over the 80 megapixels", "refused by its header, before decoding")
 }
 
 // backend is one object storage under test, with a way to count what it
@@ -293,4 +309,21 @@ func TestRunCleanup(t *testing.T) {
 	}, 10*time.Second, 50*time.Millisecond)
 	_, err = st.GetBlob(context.Background(), up.ID)
 	require.Equal(t, dossier.ENotFound, dossier.ErrorCodeOf(err), "its content is gone too")
+}
+
+// FuzzSniff: whatever bytes arrive, the type check answers a type or a
+// client error (4xx), never a panic.
+func FuzzSniff(f *testing.F) {
+	f.Add(samplePDF("x"))
+	f.Add([]byte("GIF89a"))
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Add([]byte("\xff\xd8\xff\xe0"))
+	f.Fuzz(func(t *testing.T, content []byte) {
+		ct, err := document.Sniff(content)
+		if err == nil {
+			require.Contains(t, []string{document.TypePDF, document.TypeJPEG, document.TypePNG}, ct)
+			return
+		}
+		require.Contains(t, []dossier.ErrorCode{dossier.EInvalid, dossier.EUnsupported, dossier.EUnprocessable}, dossier.ErrorCodeOf(err), "%v", err)
+	})
 }

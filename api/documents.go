@@ -90,7 +90,6 @@ func (s *Server) postUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, s.unavailable(err))
 		return
 	}
-	w.Header().Set("Location", "/v1/uploads/"+d.ID)
 	writeJSON(w, http.StatusCreated, uploadJSON{ID: d.ID, Name: d.Name, SHA256: d.SHA256, ContentType: d.ContentType,
 		Size: d.Size, ExpiresAt: d.ExpiresAt.In(dossier.Location)})
 }

@@ -39,7 +39,7 @@ func need(t testing.TB, name string) string {
 	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
-		t.Fatalf("%s is not set: integration tests need the PostgreSQL and Temporal that `make test` starts", name)
+		t.Fatalf("%s is not set: integration tests need the servers that `make test` starts (PostgreSQL, Temporal, S3: scripts/test.sh)", name)
 	}
 	return v
 }

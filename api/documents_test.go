@@ -159,6 +159,7 @@ func TestDocumentsEndToEnd(t *testing.T) {
 		require.NoError(t, err)
 		h.Events = append(h.Events, ev)
 	}
+	t.Logf("history events: %d", len(h.Events))
 	require.LessOrEqual(t, len(h.Events), 60, "history events of the happy path")
 	decoded, err := testenv.Codec().Decode(payloadsOf(&h))
 	require.NoError(t, err)

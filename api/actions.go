@@ -8,7 +8,9 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
 
@@ -142,7 +144,13 @@ type approvalRequest struct {
 }
 
 func (s *Server) approval() http.HandlerFunc {
-	return action(s, auth.Approval, workflows.UpdateApproval, checkApproval)
+	return actionWithFiles(s, auth.Approval, workflows.UpdateApproval, document.KindResult, checkApproval,
+		func(req *approvalRequest) []store.UploadRef {
+			if req.ResultDocument == nil {
+				return nil
+			}
+			return uploadRefs("result_document", []documentJSON{*req.ResultDocument})
+		})
 }
 
 func checkApproval(r *http.Request, req *approvalRequest, v *dossier.Invalid) (any, error) {
@@ -153,6 +161,9 @@ func checkApproval(r *http.Request, req *approvalRequest, v *dossier.Invalid) (a
 		checkText(v, "result_document.name", rd.Name, true)
 		if !sha256Re.MatchString(rd.SHA256) {
 			v.Add("result_document.sha256", "must be 64 hexadecimal characters (a SHA-256 digest)")
+		}
+		if len(rd.UploadID) > 100 {
+			v.Add("result_document.upload_id", "must be at most 100 characters (an id POST /v1/uploads returned)")
 		}
 		d.ResultDocument = &dossier.Document{Name: rd.Name, SHA256: strings.ToLower(rd.SHA256)}
 	}
@@ -179,7 +190,8 @@ type supplementRequest struct {
 
 // supplement is the applicant's supplement: it resumes the legal clock.
 func (s *Server) supplement() http.HandlerFunc {
-	return action(s, auth.Supplement, workflows.UpdateSupplement, checkSupplement)
+	return actionWithFiles(s, auth.Supplement, workflows.UpdateSupplement, document.KindSupplement, checkSupplement,
+		func(req *supplementRequest) []store.UploadRef { return uploadRefs("documents", req.Documents) })
 }
 
 func checkSupplement(r *http.Request, req *supplementRequest, v *dossier.Invalid) (any, error) {

@@ -297,8 +297,9 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 	require.Nil(t, d["appointment_at"])
 	require.Contains(t, d, "shipment")
 	require.Nil(t, d["shipment"])
-	// The documents filed (the console's dossier page lists them).
-	require.Equal(t, []any{map[string]any{"name": "to-khai.pdf", "sha256": strings.Repeat("ab", 32)}}, d["documents"])
+	// The documents filed (the console's dossier page lists them): named by
+	// hash only, so declared (their files never sent).
+	require.Equal(t, []any{map[string]any{"name": "to-khai.pdf", "sha256": strings.Repeat("ab", 32), "status": "declared"}}, d["documents"])
 
 	d = s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "accept"})
 	require.Equal(t, "received", d["status"])

@@ -216,6 +216,11 @@ func TestAuthorizationTable(t *testing.T) {
 		{"GET", D + "/events", nil, []int{200, no, 200, no, 200, no, 200, no, 200, 200}},
 		{"GET", D + "/events.csv", nil, []int{200, no, 200, no, 200, no, 200, no, 200, 200}},
 		{"GET", D + "/result", nil, []int{404, no, 404, no, 404, no, 404, no, 404, 404}},
+		// Documents' files: read like the dossier (the declared document
+		// has no file: 404); a declared document's file is sent by whoever
+		// may supplement (an empty body stops at validation).
+		{"GET", D + "/documents/" + strings.Repeat("ab", 32), nil, []int{404, no, 404, no, 404, no, 404, no, 404, 404}},
+		{"PUT", D + "/documents/" + strings.Repeat("ab", 32), "", []int{ok, no, ok, no, no, no, no, no, no, no}},
 		{"GET", "/v1/dossiers?limit=5", nil, []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/v1/reports/summary?from=2026-01-01&to=2026-01-31", nil, []int{no, no, no, no, no, no, 200, 200, 200, 200}},
 		{"GET", "/v1/reports/summary.csv?from=2026-01-01&to=2026-01-31", nil, []int{no, no, no, no, no, no, 200, 200, 200, 200}},

@@ -31,9 +31,13 @@ type applicantJSON struct {
 	Address  string `json:"address"`
 }
 
+// documentJSON is a document in a request: by name and SHA-256, and with
+// the id of its upload when its file was uploaded first (POST /v1/uploads);
+// without one the document is "declared" until its file is sent.
 type documentJSON struct {
-	Name   string `json:"name"`
-	SHA256 string `json:"sha256"`
+	Name     string `json:"name"`
+	SHA256   string `json:"sha256"`
+	UploadID string `json:"upload_id,omitempty"`
 }
 
 type submitRequest struct {
@@ -175,6 +179,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		ReturnAddress: req.ReturnAddress, PostalReceipt: req.PostalReceipt, FeeUnits: units,
 		FeeAmount: proc.FeeFor(ch, units), SubmittedAt: now, Actor: actorOf(r), SubmittedBy: principal(r).Subject,
 		LookupKeyHash: store.HashLookupKey(lookupKey),
+		Uploads:       uploadRefs("documents", req.Documents), MaxDocumentBytes: s.docs.MaxDossierBytes(),
 	}, key, hash[:])
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
@@ -207,7 +212,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/v1/dossiers/"+d.Code)
-	out := submittedJSON{dossierJSON: renderDossier(d, true), LookupKey: &lookupKey}
+	view, err := s.renderWithFiles(r, d, true)
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	out := submittedJSON{dossierJSON: view, LookupKey: &lookupKey}
 	status := http.StatusCreated
 	if !sub.Created {
 		status, out.LookupKey = http.StatusOK, nil
@@ -261,7 +271,12 @@ func (s *Server) getDossier(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, renderDossier(d, seesIdentityNumber(r, d)))
+	out, err := s.renderWithFiles(r, d, seesIdentityNumber(r, d))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getEvents(w http.ResponseWriter, r *http.Request) {
@@ -315,12 +330,7 @@ func (s *Server) update(w http.ResponseWriter, r *http.Request, code, name strin
 		writeError(w, r, s.log, err)
 		return
 	}
-	d, err := s.store.Dossier(ctx, code)
-	if err != nil {
-		writeError(w, r, s.log, s.unavailable(err))
-		return
-	}
-	writeJSON(w, http.StatusOK, renderDossier(d, seesIdentityNumber(r, d)))
+	s.respondDossier(w, r, code)
 }
 
 // updateID makes a retried request with the same Idempotency-Key the same
@@ -390,6 +400,7 @@ func checkDocuments(v *dossier.Invalid, docs []documentJSON) {
 			v.Add("documents["+itoa(i)+"].sha256", "must be 64 hexadecimal characters (a SHA-256 digest)")
 		}
 	}
+	checkUploadIDs(v, "documents", docs)
 }
 
 // getResult is the result document's record.

@@ -28,6 +28,7 @@ var statusOf = map[dossier.ErrorCode]int{
 	dossier.EConflict:        http.StatusConflict,
 	dossier.ETooLarge:        http.StatusRequestEntityTooLarge,
 	dossier.EUnprocessable:   http.StatusUnprocessableEntity,
+	dossier.EUnsupported:     http.StatusUnsupportedMediaType,
 	dossier.EUnavailable:     http.StatusServiceUnavailable,
 	dossier.EInternal:        http.StatusInternalServerError,
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/store"
 )
@@ -69,6 +70,15 @@ type publicDossierJSON struct {
 	Fee           publicFeeJSON `json:"fee"`
 	Shipment      *shipmentJSON `json:"shipment"`
 	ReturnMethod  string        `json:"return_method"`
+	// ResultDocument is the result's name and hash once approved with
+	// one; DownloadPath is set when its file is stored (add ?key=…).
+	ResultDocument *publicResultJSON `json:"result_document,omitempty"`
+}
+
+type publicResultJSON struct {
+	Name         string  `json:"name"`
+	SHA256       string  `json:"sha256"`
+	DownloadPath *string `json:"download_path"`
 }
 
 func renderPublic(d store.Dossier) publicDossierJSON {
@@ -87,20 +97,41 @@ func renderPublic(d store.Dossier) publicDossierJSON {
 // publicDossier answers GET /v1/public/dossiers/{code}?key=…; an unknown
 // code and a wrong key get the same 404.
 func (s *Server) publicDossier(w http.ResponseWriter, r *http.Request) {
+	d, ok := s.publicLookup(w, r)
+	if !ok {
+		return
+	}
+	out := renderPublic(d)
+	if rd := d.ResultDocument; rd != nil {
+		out.ResultDocument = &publicResultJSON{Name: rd.Name, SHA256: rd.SHA256}
+		if _, err := s.store.DossierFile(r.Context(), d.Code, rd.SHA256, document.KindResult); err == nil {
+			out.ResultDocument.DownloadPath = optional("/v1/public/dossiers/" + d.Code + "/result")
+		} else if dossier.ErrorCodeOf(err) != dossier.ENotFound {
+			writeError(w, r, s.log, s.unavailable(err))
+			return
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, out)
+}
+
+// publicLookup reads the dossier in the path with the lookup key in the
+// query (key=…), answering 400 without a key and 404 for an unknown code
+// or a wrong key alike.
+func (s *Server) publicLookup(w http.ResponseWriter, r *http.Request) (store.Dossier, bool) {
 	key := normalizeLookupKey(r.URL.Query().Get("key"))
 	if key == "" || len(key) > 100 {
 		writeError(w, r, s.log, &dossier.Error{Code: dossier.EInvalid,
 			Message: "key is required: the lookup key printed on the submission receipt",
 			Fields:  []dossier.FieldError{{Field: "key", Reason: "is required (at most 100 characters)"}}})
-		return
+		return store.Dossier{}, false
 	}
 	d, err := s.store.PublicDossier(r.Context(), chi.URLParam(r, "code"), store.HashLookupKey(key))
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
-		return
+		return store.Dossier{}, false
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, renderPublic(d))
+	return d, true
 }
 
 // rateLimiter allows each key (a client IP, a token subject) n requests

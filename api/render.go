@@ -50,6 +50,23 @@ type resultDocumentJSON struct {
 	Name     string    `json:"name"`
 	SHA256   string    `json:"sha256"`
 	IssuedAt time.Time `json:"issued_at"`
+	fileFields
+}
+
+// fileFields say whether a document's file is stored (on a single
+// dossier's answers; absent in lists): status "stored" with its type and
+// size, or "declared" (named by hash, file not received yet).
+type fileFields struct {
+	Status      string  `json:"status,omitempty"`
+	ContentType *string `json:"content_type,omitempty"`
+	Size        *int64  `json:"size,omitempty"`
+}
+
+// documentView is a document in a dossier's answer.
+type documentView struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	fileFields
 }
 
 func renderResult(d *dossier.ResultDocument) *resultDocumentJSON {
@@ -70,7 +87,7 @@ type dossierJSON struct {
 	ProcedureCode string          `json:"procedure_code"`
 	AgencyCode    string          `json:"agency_code"`
 	Channel       string          `json:"channel"`
-	Documents     []documentJSON  `json:"documents"`
+	Documents     []documentView  `json:"documents"`
 	Status        string          `json:"status"`
 	StatusCode    int             `json:"status_code"`
 	Stage         string          `json:"stage"`
@@ -138,7 +155,7 @@ func renderDossier(d store.Dossier, fullID bool) dossierJSON {
 		ProcedureCode: d.ProcedureCode,
 		AgencyCode:    d.AgencyCode,
 		Channel:       string(d.Channel),
-		Documents:     make([]documentJSON, len(d.Documents)),
+		Documents:     make([]documentView, len(d.Documents)),
 		Status:        string(d.Status),
 		StatusCode:    d.Status.Code(),
 		Stage:         string(d.Stage),
@@ -189,7 +206,7 @@ func renderDossier(d store.Dossier, fullID bool) dossierJSON {
 		}
 	}
 	for i, doc := range d.Documents {
-		out.Documents[i] = documentJSON{Name: doc.Name, SHA256: doc.SHA256}
+		out.Documents[i] = documentView{Name: doc.Name, SHA256: doc.SHA256}
 	}
 	return out
 }

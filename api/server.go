@@ -14,8 +14,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/internal/clock"
+	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
@@ -41,6 +43,7 @@ type Server struct {
 	// clock is business time (internal/clock); its offset goes to every
 	// workflow the server starts.
 	clock clock.Clock
+	docs                        *document.Service
 }
 
 // Options configure a Server.
@@ -81,6 +84,10 @@ type Options struct {
 	// Clock is business time: the wall clock unless development or a test
 	// shifts it (internal/clock).
 	Clock clock.Clock
+	// Documents stores documents' files; nil: the embedded storage
+	// (PostgreSQL) with the public development key and default limits,
+	// for tests and tools (cmd/motcua always sets it).
+	Documents *document.Service
 }
 
 // New returns a Server.
@@ -118,7 +125,11 @@ func New(o Options) *Server {
 		log.Warn("a webhook secret is not configured: callbacks of that integration are refused",
 			"payment", o.PaymentWebhookSecret != "", "postal", o.PostalWebhookSecret != "")
 	}
-	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
+	docs := o.Documents
+	if docs == nil && o.Store != nil {
+		docs = document.New(document.Options{Store: o.Store, Objects: document.Embedded(o.Store), Keys: codec.Development(), Log: log})
+	}
+	return &Server{docs: docs, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
 		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock}

@@ -273,3 +273,38 @@ func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error
 	}
 	return out, nil
 }
+
+// Seal encrypts plain with the active key, binding ad (additional data the
+// caller gives again to Open, e.g. a document's id) and the key id to the
+// result. It is the same key ring and AES-256-GCM as the payloads: stored
+// documents (package document) rotate with MOTCUA_PAYLOAD_KEYS.
+func (c *Codec) Seal(plain, ad []byte) (keyID string, sealed []byte, err error) {
+	aead := c.aeads[c.active]
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", nil, fmt.Errorf("seal: random nonce: %w", err)
+	}
+	return c.active, aead.Seal(nonce, nonce, plain, sealAD(c.active, ad)), nil
+}
+
+// Open decrypts what Seal returned, with the key it names.
+func (c *Codec) Open(keyID string, sealed, ad []byte) ([]byte, error) {
+	aead, ok := c.aeads[keyID]
+	if !ok {
+		return nil, fmt.Errorf("sealed with key %q, which is not in MOTCUA_PAYLOAD_KEYS (known: %s); keep retired keys in the ring until nothing needs them",
+			keyID, strings.Join(c.ids, ", "))
+	}
+	if len(sealed) < aead.NonceSize()+aead.Overhead() {
+		return nil, fmt.Errorf("sealed data (key %q) is too short", keyID)
+	}
+	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], sealAD(keyID, ad))
+	if err != nil {
+		return nil, fmt.Errorf("sealed data does not decrypt with key %q: the key is wrong or the data was altered", keyID)
+	}
+	return plain, nil
+}
+
+// sealAD is the additional data of Seal: the key id, then the caller's.
+func sealAD(keyID string, ad []byte) []byte {
+	return append([]byte(keyID+"\x00"), ad...)
+}

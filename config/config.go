@@ -112,6 +112,29 @@ type Config struct {
 	// and per IP; LookupRatePerMinute limits public lookups per IP.
 	SubmitRatePerMinute int `env:"MOTCUA_SUBMIT_RATE_PER_MINUTE" envDefault:"1200"`
 	LookupRatePerMinute int `env:"MOTCUA_LOOKUP_RATE_PER_MINUTE" envDefault:"30"`
+
+	// DocumentStorage is where documents' files are kept (package
+	// document): postgres, the application's database (default: nothing
+	// more to run), or s3, an S3-compatible bucket (MOTCUA_S3_*). Either
+	// way the contents are encrypted with the payload key ring.
+	DocumentStorage string `env:"MOTCUA_DOCUMENT_STORAGE" envDefault:"postgres"`
+	// S3Endpoint is host:port of the S3-compatible service (no scheme);
+	// S3Insecure talks plain HTTP to it. S3Region, S3Bucket and the
+	// access key pair name the bucket; S3Prefix starts every object key.
+	S3Endpoint  string `env:"MOTCUA_S3_ENDPOINT"`
+	S3Insecure  bool   `env:"MOTCUA_S3_INSECURE" envDefault:"false"`
+	S3Region    string `env:"MOTCUA_S3_REGION"`
+	S3Bucket    string `env:"MOTCUA_S3_BUCKET"`
+	S3AccessKey string `env:"MOTCUA_S3_ACCESS_KEY"`
+	S3SecretKey string `env:"MOTCUA_S3_SECRET_KEY"`
+	S3Prefix    string `env:"MOTCUA_S3_PREFIX"`
+	// DocumentMaxFileBytes and DocumentMaxDossierBytes bound one file and
+	// all files of one dossier (20 MiB and 100 MiB).
+	DocumentMaxFileBytes    int64 `env:"MOTCUA_DOCUMENT_MAX_FILE_BYTES" envDefault:"20971520"`
+	DocumentMaxDossierBytes int64 `env:"MOTCUA_DOCUMENT_MAX_DOSSIER_BYTES" envDefault:"104857600"`
+	// UploadRetention is how long an upload waits to be attached to a
+	// dossier before the API's cleanup removes it.
+	UploadRetention time.Duration `env:"MOTCUA_UPLOAD_RETENTION" envDefault:"24h"`
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map in
@@ -161,7 +184,33 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.SubmitRatePerMinute <= 0 || c.LookupRatePerMinute <= 0 {
 		return Config{}, fmt.Errorf("config: MOTCUA_SUBMIT_RATE_PER_MINUTE and MOTCUA_LOOKUP_RATE_PER_MINUTE must be positive")
 	}
+	if err := c.checkDocuments(); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// checkDocuments validates the document storage settings.
+func (c Config) checkDocuments() error {
+	switch c.DocumentStorage {
+	case "postgres":
+	case "s3":
+		if c.S3Endpoint == "" || c.S3Bucket == "" {
+			return fmt.Errorf("config: MOTCUA_DOCUMENT_STORAGE=s3 needs MOTCUA_S3_ENDPOINT and MOTCUA_S3_BUCKET")
+		}
+		if strings.Contains(c.S3Endpoint, "://") {
+			return fmt.Errorf("config: MOTCUA_S3_ENDPOINT is host:port without a scheme, not %q (MOTCUA_S3_INSECURE=true for plain HTTP)", c.S3Endpoint)
+		}
+	default:
+		return fmt.Errorf("config: MOTCUA_DOCUMENT_STORAGE must be postgres or s3, not %q", c.DocumentStorage)
+	}
+	if c.DocumentMaxFileBytes <= 0 || c.DocumentMaxDossierBytes < c.DocumentMaxFileBytes {
+		return fmt.Errorf("config: MOTCUA_DOCUMENT_MAX_FILE_BYTES must be positive and at most MOTCUA_DOCUMENT_MAX_DOSSIER_BYTES")
+	}
+	if c.UploadRetention <= 0 {
+		return fmt.Errorf("config: MOTCUA_UPLOAD_RETENTION must be positive")
+	}
+	return nil
 }
 
 // Variables lists the names of every environment variable Config reads.

@@ -23,7 +23,7 @@ func TestREADMEDocumentsEveryVariable(t *testing.T) {
 	section := regexp.MustCompile("(?s)## Configuration(.*?)\n## ").FindSubmatch(readme)
 	require.NotNil(t, section, "README has a Configuration section")
 	var documented []string
-	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)` \\|").FindAllSubmatch(section[1], -1) {
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\|").FindAllSubmatch(section[1], -1) {
 		documented = append(documented, string(m[1]))
 	}
 	vars := config.Variables()

@@ -44,6 +44,8 @@ type stepView struct {
 type documentView struct {
 	Name   string `json:"name"`
 	SHA256 string `json:"sha256"`
+	// Status is stored (the file can be opened) or declared.
+	Status string `json:"status"`
 }
 
 // applicantView is the applicant as the API returns it to this caller: the
@@ -84,6 +86,7 @@ type dossierView struct {
 		Name     string    `json:"name"`
 		SHA256   string    `json:"sha256"`
 		IssuedAt time.Time `json:"issued_at"`
+		Status   string    `json:"status"`
 	} `json:"result_document"`
 	ApologyRequired bool `json:"apology_required"`
 }
@@ -223,4 +226,10 @@ type publicView struct {
 	} `json:"fee"`
 	Shipment     *shipmentView `json:"shipment"`
 	ReturnMethod string        `json:"return_method"`
+	// ResultDocument is set once approved with a result; DownloadPath
+	// once its file is stored.
+	ResultDocument *struct {
+		Name         string  `json:"name"`
+		DownloadPath *string `json:"download_path"`
+	} `json:"result_document"`
 }

@@ -378,9 +378,14 @@ func TestConsoleTakesADossierFromSubmissionToReturn(t *testing.T) {
 	require.True(t, b.has("#form-approval"))
 	require.True(t, b.has("#form-extension"))
 	b.screenshot("dossier.png")
+	// The signed result, uploaded with the approval and stored.
+	result := filepath.Join(t.TempDir(), "phieu-ly-lich-tu-phap.pdf")
+	require.NoError(t, os.WriteFile(result, []byte("%PDF-1.4 kết quả "+code+"\n%%EOF\n"), 0o644))
+	b.run(chromedp.SetUploadFiles(css("#approval-result"), []string{result}))
 	b.submitForm("#form-approval")
 	require.Contains(t, b.text("#flash"), "Đã ghi nhận")
 	require.Contains(t, b.text("#timeline"), "approval.approve")
+	require.Contains(t, b.text("#result-link"), "phieu-ly-lich-tu-phap.pdf")
 	b.signOut()
 
 	// Intake officer: the fee at the counter, then the result handed over.
@@ -393,6 +398,13 @@ func TestConsoleTakesADossierFromSubmissionToReturn(t *testing.T) {
 
 	b.track(code, key)
 	require.Contains(t, b.text("#track-next"), "mời đến bộ phận một cửa nhận kết quả")
+	// The applicant downloads the result from /track (the button posts the
+	// code and key again).
+	require.Contains(t, b.text("#track-download"), "phieu-ly-lich-tu-phap.pdf")
+	got := value(b, chromedp.Evaluate[string](`fetch('/track/result', {method: 'POST',
+		body: new URLSearchParams(new FormData(document.querySelector('#track-download-form')))}).then(r => r.text())`,
+		chromedp.EvalAwaitPromise))
+	require.Equal(t, "%PDF-1.4 kết quả "+code+"\n%%EOF\n", got)
 
 	b.signIn("can.bo.tiep.nhan", auth.RoleIntakeOfficer, center)
 	b.waitForForm(code, "#form-handover")
@@ -488,12 +500,22 @@ func TestConsoleSupplementExtensionAndApology(t *testing.T) {
 	require.Contains(t, b.text("#status"), "Yêu cầu bổ sung")
 	require.Contains(t, b.text("main"), "Bản sao CCCD, Xác nhận cư trú")
 
+	// A file that is not PDF, JPEG or PNG is refused with the API's reason.
+	notes := filepath.Join(t.TempDir(), "ghi-chu.pdf")
+	require.NoError(t, os.WriteFile(notes, []byte("chỉ là văn bản"), 0o644))
+	b.run(chromedp.SetUploadFiles(css("#supplement-doc"), []string{notes}))
+	b.submitForm("#form-supplement")
+	require.Contains(t, b.text("#failed"), "only PDF, JPEG and PNG")
+	require.NotContains(t, b.text("#timeline"), "supplement.received")
+
 	file := filepath.Join(t.TempDir(), "ban-sao-cccd.pdf")
-	require.NoError(t, os.WriteFile(file, []byte("%PDF-1.4 bản sao"), 0o644))
+	require.NoError(t, os.WriteFile(file, []byte("%PDF-1.4 bản sao\n%%EOF\n"), 0o644))
 	b.run(chromedp.SetUploadFiles(css("#supplement-doc"), []string{file}))
 	b.submitForm("#form-supplement")
 	require.Contains(t, b.text("#flash"), "Đã ghi nhận")
 	require.Contains(t, b.text("#timeline"), "supplement.received")
+	// The file is stored: the dossier page links it.
+	require.Contains(t, b.text("#documents a"), "ban-sao-cccd.pdf")
 	b.waitForForm(code, "#form-intake")
 	b.submitForm("#form-intake")
 	require.Contains(t, b.text("#stage"), "Thẩm định")

@@ -97,7 +97,7 @@ func Wrap(api http.Handler, c *Console) http.Handler {
 	h := c.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" {
+		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" || p == "/track/result" {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -129,6 +129,7 @@ func (c *Console) Handler() http.Handler {
 		r.Use(c.requireSession)
 		r.Get("/console/inbox", c.inbox)
 		r.Get("/console/dossiers/{code}", c.dossierPage)
+		r.Get("/console/dossiers/{code}/documents/{sha256}", c.documentFile)
 		r.Post("/console/dossiers/{code}/{action}", c.decide)
 		r.Get("/console/reports", c.reports)
 		r.Get("/console/reports.csv", c.reportsCSV)
@@ -136,6 +137,7 @@ func (c *Console) Handler() http.Handler {
 	})
 	r.Get("/track", c.trackPage)
 	r.Post("/track", c.track)
+	r.Post("/track/result", c.trackResult)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		c.errorPage(w, r, http.StatusNotFound, c.lang(r).T("not_found"))
 	})
@@ -261,7 +263,12 @@ func (w *recorder) Write(b []byte) (int, error) {
 // API error comes back as a *problem with the API's detail.
 func (c *Console) call(r *http.Request, token, method, path string, body, out any) (*recorder, error) {
 	var rd io.Reader
-	if body != nil {
+	contentType := "application/json"
+	switch b := body.(type) {
+	case nil:
+	case []byte: // a file (POST /v1/uploads): the raw bytes
+		rd, contentType = bytes.NewReader(b), "application/octet-stream"
+	default:
 		raw, err := json.Marshal(body)
 		if err != nil {
 			return nil, err
@@ -278,7 +285,7 @@ func (c *Console) call(r *http.Request, token, method, path string, body, out an
 	req.RemoteAddr = r.RemoteAddr
 	req.Host = r.Host
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -324,6 +324,8 @@ var messages = map[string][2]string{
 	"on_time_rate":                {"Tỷ lệ đúng hạn", "On-time rate"},
 	"monthly_rate":                {"Tỷ lệ đúng hạn theo tháng, năm", "Monthly on-time rate,"},
 	"month":                       {"Tháng", "Month"},
+	"download_result":             {"Tải kết quả", "Download the result"},
+	"document_declared":           {"chưa nộp tệp", "file not sent yet"},
 	"track_intro":                 {"Nhập mã hồ sơ và mã tra cứu in trên giấy tiếp nhận.", "Enter the dossier code and the lookup key printed on your receipt."},
 	"lookup_key":                  {"Mã tra cứu", "Lookup key"},
 	"look_up":                     {"Tra cứu", "Look up"},

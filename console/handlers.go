@@ -279,26 +279,66 @@ func (c *Console) showDossier(w http.ResponseWriter, r *http.Request, flash, fai
 	c.render(w, r, status, "dossier", "app", data, flash, failed)
 }
 
-// maxUpload bounds a document uploaded to be fingerprinted (it is hashed,
-// not stored: dossiers carry document hashes).
+// maxUpload bounds a multipart form with a document (the API refuses
+// files over MOTCUA_DOCUMENT_MAX_FILE_BYTES itself, saying so).
 const maxUpload = 32 << 20
 
-// fileDigest reads an uploaded file's name and SHA-256; ok is false when
-// none was sent.
-func fileDigest(r *http.Request, field string) (name, digest string, ok bool, err error) {
+// uploadFile uploads the form's file through the API (POST /v1/uploads) as
+// the signed-in person and returns the document to name in the decision:
+// name, SHA-256 and upload id. ok is false when no file was sent; a file
+// the API refuses is err, a *problem with its reason.
+func (c *Console) uploadFile(r *http.Request, field string) (doc map[string]any, ok bool, err error) {
 	f, hdr, err := r.FormFile(field)
 	if errors.Is(err, http.ErrMissingFile) {
-		return "", "", false, nil
+		return nil, false, nil
 	}
 	if err != nil {
-		return "", "", false, err
+		return nil, false, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", "", false, err
+	content, err := io.ReadAll(f)
+	if err != nil {
+		return nil, false, err
 	}
-	return hdr.Filename, hex.EncodeToString(h.Sum(nil)), true, nil
+	sum := sha256.Sum256(content)
+	digest := hex.EncodeToString(sum[:])
+	var up struct {
+		ID string `json:"id"`
+	}
+	path := "/v1/uploads?" + url.Values{"name": {hdr.Filename}, "sha256": {digest}}.Encode()
+	if _, err := c.call(r, sessionOf(r).token, http.MethodPost, path, content, &up); err != nil {
+		return nil, true, err
+	}
+	return map[string]any{"name": hdr.Filename, "sha256": digest, "upload_id": up.ID}, true, nil
+}
+
+// documentFile sends a dossier's stored file, read through the API as the
+// signed-in person (so exactly who may read the dossier may open it).
+func (c *Console) documentFile(w http.ResponseWriter, r *http.Request) {
+	path := "/v1/dossiers/" + url.PathEscape(chi.URLParam(r, "code")) + "/documents/" + url.PathEscape(chi.URLParam(r, "sha256"))
+	rec, err := c.call(r, sessionOf(r).token, http.MethodGet, path, nil, nil)
+	if err != nil {
+		status := http.StatusBadGateway
+		var p *problem
+		if errors.As(err, &p) {
+			status = p.Status
+		}
+		c.errorPage(w, r, status, c.failure(r, err))
+		return
+	}
+	sendFile(w, rec)
+}
+
+// sendFile passes a file the API answered on to the browser.
+func sendFile(w http.ResponseWriter, rec *recorder) {
+	for _, h := range []string{"Content-Type", "Content-Disposition", "Content-Length", "ETag", "X-Content-Type-Options"} {
+		if v := rec.header.Get(h); v != "" {
+			w.Header().Set(h, v)
+		}
+	}
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(rec.body.Bytes())
 }
 
 // localTime reads a date and time typed as dd/mm/yyyy hh:mm (a date alone
@@ -379,18 +419,24 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request) {
 		}
 	case "approval":
 		body = map[string]any{"decision": f.Get("decision"), "note": f.Get("note")}
-		name, digest, ok, ferr := fileDigest(r, "result")
-		if ferr != nil {
-			bad = "result"
-		} else if ok {
-			body["result_document"] = map[string]any{"name": name, "sha256": digest}
+		doc, ok, ferr := c.uploadFile(r, "result")
+		switch {
+		case ferr != nil:
+			c.showDossier(w, r, "", c.failure(r, ferr))
+			return
+		case ok:
+			body["result_document"] = doc
 		}
 	case "supplement":
-		name, digest, ok, ferr := fileDigest(r, "document")
-		if ferr != nil || !ok {
+		doc, ok, ferr := c.uploadFile(r, "document")
+		switch {
+		case ferr != nil:
+			c.showDossier(w, r, "", c.failure(r, ferr))
+			return
+		case !ok:
 			bad = "document"
 		}
-		body = map[string]any{"documents": []map[string]any{{"name": name, "sha256": digest}}, "note": f.Get("note")}
+		body = map[string]any{"documents": []map[string]any{doc}, "note": f.Get("note")}
 	case "payment":
 		n, perr := strconv.ParseInt(strings.NewReplacer(".", "", ",", "", " ", "").Replace(f.Get("amount")), 10, 64)
 		if perr != nil {
@@ -638,6 +684,29 @@ func monthlyChart(m monthlyView, l lang) chart {
 
 // ---- public tracking ----
 
+// trackResult sends the applicant the result document's file, fetched
+// through the public API with the code and key posted by the download
+// button of the tracking page.
+func (c *Console) trackResult(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		c.render(w, r, http.StatusBadRequest, "track", "track_title", trackData{}, "", err.Error())
+		return
+	}
+	code := strings.TrimSpace(r.PostForm.Get("code"))
+	path := "/v1/public/dossiers/" + url.PathEscape(code) + "/result?" + url.Values{"key": {r.PostForm.Get("key")}}.Encode()
+	rec, err := c.call(r, "", http.MethodGet, path, nil, nil)
+	if err != nil {
+		status := http.StatusBadGateway
+		var p *problem
+		if errors.As(err, &p) {
+			status = p.Status
+		}
+		c.render(w, r, status, "track", "track_title", trackData{Code: code}, "", c.failure(r, err))
+		return
+	}
+	sendFile(w, rec)
+}
+
 type trackData struct {
 	Code, Key string
 	D         *publicView
@@ -695,6 +764,11 @@ func (c *Console) track(w http.ResponseWriter, r *http.Request) {
 	}
 	data.D = &d
 	data.Next = nextStep(d)
+	if rd := d.ResultDocument; rd != nil && rd.DownloadPath != nil {
+		// The download posts the key again (a hidden field of this
+		// answer, which is never cached), not in a link.
+		data.Key = key
+	}
 	if d.Fee.PayURL != nil && d.Fee.Status == "awaiting_payment" {
 		if u, err := url.Parse(*d.Fee.PayURL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 			data.PayURL = u.String()

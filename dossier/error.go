@@ -16,6 +16,7 @@ const (
 	EConflict        ErrorCode = "conflict"        // does not fit the current state: 409
 	ETooLarge        ErrorCode = "too_large"       // body over the limit: 413
 	EUnprocessable   ErrorCode = "unprocessable"   // well-formed but refused (amount mismatch): 422
+	EUnsupported     ErrorCode = "unsupported"     // a file of a type not accepted: 415
 	EUnavailable     ErrorCode = "unavailable"     // a dependency is down: 503
 	EInternal        ErrorCode = "internal"        // a bug or an unexpected failure: 500
 	EUnauthenticated ErrorCode = "unauthenticated" // 401

@@ -9,6 +9,9 @@
 #   ensure_temporal            build bin/temporal when missing
 #   ensure_temporal_server     build bin/temporal-server, bin/temporal-sql-tool (v1.29.1)
 #   ensure_temporal_ui         build bin/temporal-ui-server when missing
+#   ensure_versitygw           build bin/versitygw (S3-compatible server for tests) when missing
+#   s3_start DIR PORT LOGFILE ACCESS SECRET BUCKET   sets S3_PID
+#   wait_for_s3 PORT [SECONDS]
 #   temporal_schema_dir        print the schema/postgresql/v12 dir of the server module
 #   render_template SRC DST NAME=VALUE...   replace @NAME@ in SRC, write DST
 #   ensure_pg_binaries         find (or apt-get install) initdb/pg_ctl; sets PG_BINDIR
@@ -47,6 +50,7 @@ SEARCH_ATTRIBUTES_FILE="$MOTCUA_ROOT/deploy/temporal/search-attributes"
 TEMPORAL_PID=""
 TEMPORAL_LOG=""
 SPAWNED_PID=""
+S3_PID=""
 PG_BINDIR=""
 PG_STARTED_BY_US=0
 PG_PORT=""
@@ -155,6 +159,60 @@ ensure_temporal_ui() {
 	[[ -x "$MOTCUA_ROOT/bin/temporal-ui-server" ]] && return 0
 	log "building the Temporal UI server $TEMPORAL_UI_VERSION into bin/temporal-ui-server"
 	_go_install_as "$TEMPORAL_UI_MODULE/cmd/server@$TEMPORAL_UI_VERSION" temporal-ui-server
+}
+
+# ---------------------------------------------------------------- S3-compatible storage (tests)
+
+# The Versity S3 Gateway (Apache-2.0): an S3-compatible server over a local
+# directory, built from its Go module like the Temporal CLI. The tests store
+# documents in it to exercise the S3 backend (package document) for real.
+# (MinIO's server is AGPL and is not used; SeaweedFS's module is much larger.)
+VERSITYGW_MODULE="github.com/versity/versitygw"
+VERSITYGW_VERSION="v1.8.0"
+
+# ensure_versitygw: build bin/versitygw when missing (first time on 2
+# cores: about 4 minutes).
+ensure_versitygw() {
+	[[ -x "$MOTCUA_ROOT/bin/versitygw" ]] && return 0
+	log "building versitygw $VERSITYGW_VERSION into bin/versitygw (S3-compatible server for the tests; first time: about 4 minutes)"
+	_go_install_as "$VERSITYGW_MODULE/cmd/versitygw@$VERSITYGW_VERSION" versitygw
+}
+
+# s3_start DIR PORT LOGFILE ACCESS SECRET BUCKET: start versitygw on
+# 127.0.0.1:PORT with root credentials ACCESS/SECRET, serving DIR/data
+# (one directory per bucket; BUCKET is created) with object metadata in
+# DIR/meta (no extended attributes needed from the file system). Sets
+# S3_PID. Follow it with wait_for_s3.
+s3_start() {
+	local dir=$1 port=$2 logfile=$3 access=$4 secret=$5 bucket=$6
+	ensure_versitygw
+	mkdir -p "$dir/data/$bucket" "$dir/meta"
+	spawn "$logfile" "$MOTCUA_ROOT/bin/versitygw" --access "$access" --secret "$secret" \
+		--port "127.0.0.1:$port" --quiet posix --sidecar "$dir/meta" "$dir/data"
+	S3_PID=$SPAWNED_PID
+	log "started versitygw (pid $S3_PID, 127.0.0.1:$port, log $logfile)"
+}
+
+# wait_for_s3 PORT [SECONDS]: wait until the server started by s3_start
+# listens (default 30 s); fails early when it died.
+wait_for_s3() {
+	local port=$1 timeout=${2:-30} deadline
+	deadline=$((SECONDS + timeout))
+	while ((SECONDS < deadline)); do
+		port_in_use "$port" && return 0
+		if [[ -n "$S3_PID" ]] && ! kill -0 "$S3_PID" 2>/dev/null; then
+			die "versitygw exited before it listened on port $port"
+		fi
+		sleep 0.2
+	done
+	die "versitygw does not listen on port $port after ${timeout}s"
+}
+
+# s3_stop: stop the server started by s3_start.
+s3_stop() {
+	[[ -n "$S3_PID" ]] || return 0
+	stop_pid "$S3_PID" versitygw 10
+	S3_PID=""
 }
 
 # temporal_schema_dir: print <module dir>/schema/postgresql/v12 of the

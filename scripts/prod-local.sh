@@ -10,6 +10,8 @@
 #     deploy/temporal/server.yaml.tmpl, the namespace with 30-day retention
 #     and the search attributes of deploy/temporal/search-attributes,
 #   - the Temporal UI server (github.com/temporalio/ui-server),
+#   - versitygw, the S3-compatible server the APIs keep documents' files in
+#     (MOTCUA_DOCUMENT_STORAGE=s3, bucket motcua),
 #   - motcua migrate + seed, motcua sim, TWO `motcua api` and TWO
 #     `motcua worker` processes, and `motcua proxy` in front of the two APIs:
 #     clients see one address.
@@ -123,6 +125,7 @@ ensure_temporal # the CLI: namespace and search-attribute administration
 ensure_temporal_server
 ensure_temporal_ui
 ensure_pg_binaries
+ensure_versitygw
 SCHEMA_DIR=$(temporal_schema_dir)
 
 if [[ "$MODE" == test ]]; then
@@ -177,6 +180,8 @@ else
 fi
 sim_port=$(port)
 taken+=("$sim_port")
+s3_port=$(port)
+taken+=("$s3_port")
 api_ports=()
 worker_metrics_ports=()
 for i in 1 2; do
@@ -280,6 +285,14 @@ if [[ $MODE == test ]]; then
 	export MOTCUA_CLOCK_OFFSET
 fi
 
+# Documents' files in S3-compatible storage, as in production.
+s3_start "$STATE/s3" "$s3_port" "$STATE/logs/s3.log" motcua-prod-local motcua-prod-local-secret motcua
+PIDS+=("$S3_PID")
+NAMES+=(s3)
+wait_for_s3 "$s3_port" 30
+export MOTCUA_DOCUMENT_STORAGE=s3 MOTCUA_S3_ENDPOINT=127.0.0.1:$s3_port MOTCUA_S3_INSECURE=true
+export MOTCUA_S3_BUCKET=motcua MOTCUA_S3_ACCESS_KEY=motcua-prod-local MOTCUA_S3_SECRET_KEY=motcua-prod-local-secret
+
 "$MOTCUA_BIN" migrate >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "migrate failed"; }
 "$MOTCUA_BIN" seed >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "seed failed"; }
 
@@ -335,8 +348,13 @@ fi
 export MOTCUA_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export MOTCUA_TEST_TEMPORAL_ADDRESS=$FRONTEND
 export MOTCUA_TEMPORAL_BIN=$TEMPORAL_BIN
+# The suite's S3 tests use a bucket of their own on the same server.
+mkdir -p "$STATE/s3/data/motcua-test"
+export MOTCUA_TEST_S3_ENDPOINT=127.0.0.1:$s3_port MOTCUA_TEST_S3_BUCKET=motcua-test
+export MOTCUA_TEST_S3_ACCESS_KEY=motcua-prod-local MOTCUA_TEST_S3_SECRET_KEY=motcua-prod-local-secret
 ensure_chromium # the console's browser tests are part of the suite
-unset DATABASE_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE
+unset DATABASE_URL TEMPORAL_ADDRESS TEMPORAL_NAMESPACE MOTCUA_DOCUMENT_STORAGE MOTCUA_S3_ENDPOINT MOTCUA_S3_INSECURE \
+	MOTCUA_S3_BUCKET MOTCUA_S3_ACCESS_KEY MOTCUA_S3_SECRET_KEY
 gotest=(go test -count=1 -timeout 30m)
 if ((${#TEST_ARGS[@]} == 0)); then TEST_ARGS=(./...); fi
 log "1/2: integration suite on temporal-server + PostgreSQL: go test ${TEST_ARGS[*]}"

@@ -15,6 +15,9 @@
 #   MOTCUA_TEMPORAL_BIN            <repo>/bin/temporal, for tests that start their own dev server
 #   MOTCUA_CHROMIUM                the Chromium the console's browser tests drive (installed
 #                                  with apt-get when missing)
+#   MOTCUA_TEST_S3_ENDPOINT        127.0.0.1:PORT of an S3-compatible server (versitygw, built
+#                                  into bin/ when missing), plain HTTP; with
+#   MOTCUA_TEST_S3_ACCESS_KEY, MOTCUA_TEST_S3_SECRET_KEY, MOTCUA_TEST_S3_BUCKET
 #
 # Environment read:
 #   GOTEST_ARGS      extra go test arguments (word-split), before the command-line ones
@@ -62,6 +65,7 @@ fi
 
 ensure_pg_binaries
 ensure_temporal
+ensure_versitygw
 # Only the console's browser tests drive Chromium: install it when the
 # packages tested can include ./console (not for fuzzing or bench-read).
 needs_chromium=false
@@ -83,6 +87,7 @@ cleanup() {
 	trap '' INT TERM HUP
 	set +e
 	temporal_stop 30
+	s3_stop
 	if [[ -n "$TEST_DIR" ]]; then
 		pg_stop "$TEST_DIR/postgres"
 		rm -rf "$TEST_DIR"
@@ -111,12 +116,21 @@ temporal_start "$TEST_DIR/temporal.log" \
 wait_for_temporal "127.0.0.1:$t_port" 60
 ensure_search_attributes "127.0.0.1:$t_port" default
 
+s3_port=$(free_port "$pg_port" "$t_port" "$t_http_port" "$t_metrics_port")
+s3_start "$TEST_DIR/s3" "$s3_port" "$TEST_DIR/s3.log" motcua-test motcua-test-secret motcua-test
+wait_for_s3 "$s3_port" 30
+
+export MOTCUA_TEST_S3_ENDPOINT="127.0.0.1:$s3_port"
+export MOTCUA_TEST_S3_ACCESS_KEY=motcua-test
+export MOTCUA_TEST_S3_SECRET_KEY=motcua-test-secret
+export MOTCUA_TEST_S3_BUCKET=motcua-test
 export MOTCUA_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export MOTCUA_TEST_TEMPORAL_ADDRESS="127.0.0.1:$t_port"
 export MOTCUA_TEMPORAL_BIN="$ROOT/bin/temporal"
 log "MOTCUA_TEST_DATABASE_URL=$MOTCUA_TEST_DATABASE_URL"
 log "MOTCUA_TEST_TEMPORAL_ADDRESS=$MOTCUA_TEST_TEMPORAL_ADDRESS"
 log "MOTCUA_CHROMIUM=${MOTCUA_CHROMIUM:-(not needed)}"
+log "MOTCUA_TEST_S3_ENDPOINT=$MOTCUA_TEST_S3_ENDPOINT"
 
 rc=0
 if [[ -n "${MOTCUA_TEST_CMD:-}" ]]; then

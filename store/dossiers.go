@@ -48,6 +48,12 @@ type NewDossier struct {
 	// LookupKeyHash is the SHA-256 of the public lookup key (HashLookupKey);
 	// nil: the dossier cannot be looked up publicly.
 	LookupKeyHash []byte
+	// Uploads are files uploaded by SubmittedBy to attach to the dossier as
+	// its submitted documents, in the same transaction (AttachUploads'
+	// checks; a refused one creates no dossier). MaxDocumentBytes bounds
+	// the total size of the dossier's files (0: no bound).
+	Uploads          []UploadRef
+	MaxDocumentBytes int64
 }
 
 // Dossier is a row of the read model.
@@ -146,6 +152,9 @@ func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string,
 			FromStatus: dossier.StatusSubmitted, ToStatus: dossier.StatusSubmitted,
 			Note: "channel " + string(d.Channel),
 		}); err != nil {
+			return err
+		}
+		if err := attachUploads(ctx, tx, code, "submission", d.SubmittedBy, d.Uploads, d.MaxDocumentBytes, d.SubmittedAt); err != nil {
 			return err
 		}
 		if idemKey != "" {

@@ -84,6 +84,9 @@ Commands:
              (development: make prod-local; proxy -listen ADDR URL...)
   bench      the engine ceiling: no-op workflows shaped like a dossier
              (bench -h; TEMPORAL_ADDRESS); make bench compares it with loadgen
+  documents  documents keys: stored files by the payload key they are
+             sealed with; documents rekey: re-encrypt them with the active
+             key (after a rotation; DATABASE_URL, MOTCUA_PAYLOAD_KEYS)
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -138,6 +141,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, cfg, log, args[1:], stdout, stderr)
 	case "chaos-check":
 		return runChaosCheck(ctx, cfg, log, args[1:], stdout, stderr)
+	case "documents":
+		return runDocuments(ctx, cfg, log, args[1:], stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -267,7 +272,14 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer tc.Close()
 	codecHandler := newCodecHandler(pc, cfg, v, log)
-	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler,
+	docs, err := newDocuments(ctx, cfg, db, pc, time.Now, log)
+	if err != nil {
+		return err
+	}
+	// Uploads never attached to a dossier are removed by the API (every
+	// replica may: each upload is removed once).
+	go docs.RunCleanup(ctx, cleanupInterval(cfg.UploadRetention))
+	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
@@ -285,9 +297,11 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		Addr:              cfg.HTTPAddr,
 		Handler:           tel.HTTP(handler, "motcua-api"),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		// Long enough for a document of the size limit (20 MiB) over a
+		// slow link, both ways.
+		ReadTimeout:  2 * time.Minute,
+		WriteTimeout: 2 * time.Minute,
+		IdleTimeout:  2 * time.Minute,
 	}
 	return serve(ctx, srv, cfg.ShutdownTimeout, log, "api")
 }

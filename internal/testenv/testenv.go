@@ -30,6 +30,7 @@ import (
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
@@ -38,7 +39,7 @@ func need(t testing.TB, name string) string {
 	t.Helper()
 	v := os.Getenv(name)
 	if v == "" {
-		t.Fatalf("%s is not set: integration tests need the PostgreSQL and Temporal that `make test` starts", name)
+		t.Fatalf("%s is not set: integration tests need the servers that `make test` starts (PostgreSQL, Temporal, S3: scripts/test.sh)", name)
 	}
 	return v
 }
@@ -289,4 +290,20 @@ func SharedStoreIfOpen() *store.Store {
 // serves only its workflows.
 func TaskQueue(t testing.TB) string {
 	return fmt.Sprintf("test-%s-%s", strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()), RandomSuffix())
+}
+
+// S3 is the S3-compatible server `make test` starts (versitygw, see
+// scripts/test.sh): its endpoint, credentials and bucket, with a prefix of
+// the test's own so that tests sharing the bucket never see each other's
+// objects. Missing: the test fails.
+func S3(t testing.TB) document.S3Config {
+	t.Helper()
+	return document.S3Config{
+		Insecure:  true,
+		Endpoint:  need(t, "MOTCUA_TEST_S3_ENDPOINT"),
+		AccessKey: need(t, "MOTCUA_TEST_S3_ACCESS_KEY"),
+		SecretKey: need(t, "MOTCUA_TEST_S3_SECRET_KEY"),
+		Bucket:    need(t, "MOTCUA_TEST_S3_BUCKET"),
+		Prefix:    "test-" + RandomSuffix() + "/",
+	}
 }

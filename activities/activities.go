@@ -179,6 +179,13 @@ func Schedule(cal WorkingTime, in ScheduleInput) (ScheduleResult, error) {
 			res.ApologyBy = by
 		}
 	}
+	if in.SupplementRequestWithin.N > 0 {
+		by, err := cal.Due(in.ReceivedAt, in.SupplementRequestWithin, cutoff)
+		if err != nil {
+			return ScheduleResult{}, calendarError(err)
+		}
+		res.SupplementRequestBy = by
+	}
 	return res, nil
 }
 

@@ -37,6 +37,9 @@ type ScheduleInput struct {
 	// ApologyLeadTime is the working time before the appointment by which
 	// an apology letter is due; 0 computes no such deadline.
 	ApologyLeadTime time.Duration
+	// SupplementRequestWithin is the working time from receipt within which
+	// a supplement may be requested; zero computes no such limit.
+	SupplementRequestWithin calendar.Duration
 }
 
 // ScheduleResult is a dossier's legal schedule: the appointment (ngày hẹn
@@ -54,6 +57,9 @@ type ScheduleResult struct {
 	// BranchDueAt is, for every step, each department's due time, in the
 	// order of Step.Departments(): in a parallel step each has its own share.
 	BranchDueAt [][]time.Time
+	// SupplementRequestBy is the last instant a supplement may be requested
+	// (zero: no limit; schedules computed before the rule have none).
+	SupplementRequestBy time.Time
 }
 
 // DueAfterInput asks when a duration counted from an instant ends.

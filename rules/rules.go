@@ -46,6 +46,25 @@ type Rules struct {
 	// applicant is reminded PaymentReminderBefore its end (real time).
 	PaymentExpiry         time.Duration `json:"payment_expiry"`
 	PaymentReminderBefore time.Duration `json:"payment_reminder_before"`
+
+	// Source is where the version's rules come from (its decree and
+	// circular), quoted when a decision is refused under one of them.
+	Source string `json:"source,omitempty"`
+	// MaxSupplementRequests is how many written supplement requests (form
+	// 02) one agency may send for one dossier; afterwards it completes the
+	// dossier or refuses it. 0 (versions before the rule): no limit.
+	MaxSupplementRequests int `json:"max_supplement_requests,omitempty"`
+	// SupplementRequestWithin is the working time from receipt within
+	// which a supplement may be requested; zero: no limit.
+	SupplementRequestWithin calendar.Duration `json:"supplement_request_within,omitzero"`
+}
+
+// Cite names the version and its source, for messages that quote a rule.
+func (r Rules) Cite() string {
+	if r.Source == "" {
+		return "rules " + r.Version
+	}
+	return "rules " + r.Version + ": " + r.Source
 }
 
 // Set is every version, oldest first.
@@ -66,6 +85,9 @@ type file struct {
 		PostalOutageFallback string  `yaml:"postal_outage_fallback"`
 		PaymentExpiry        string  `yaml:"payment_expiry"`
 		PaymentReminder      string  `yaml:"payment_reminder_before"`
+		// Optional: versions written before these rules leave them out.
+		MaxSupplementRequests   int    `yaml:"max_supplement_requests"`
+		SupplementRequestWithin string `yaml:"supplement_request_within"`
 	} `yaml:"versions"`
 }
 
@@ -111,7 +133,16 @@ func Parse(data []byte) (*Set, error) {
 		if errE != nil || errR != nil || expiry <= 0 || reminder < 0 || reminder >= expiry {
 			return nil, fail("payment_expiry and payment_reminder_before must be durations like 72h and 24h, the reminder shorter than the expiry")
 		}
+		var within calendar.Duration
+		if v.SupplementRequestWithin != "" {
+			within, err = calendar.ParseDuration(v.SupplementRequestWithin)
+			if err != nil || (within.Unit != calendar.UnitWorkingHours && within.Unit != calendar.UnitWorkingDays) {
+				return nil, fail("supplement_request_within must be working hours or days, like 3wd")
+			}
+		}
 		switch {
+		case v.MaxSupplementRequests < 0:
+			return nil, fail("max_supplement_requests must not be negative")
 		case v.Version == "":
 			return nil, fail("version is empty")
 		case v.WarningFraction <= 0 || v.WarningFraction >= 1:
@@ -129,6 +160,7 @@ func Parse(data []byte) (*Set, error) {
 			MaxAppointmentResets: v.MaxAppointmentResets, ApologyLeadTime: leadTime, VerdictAgainst: v.VerdictAgainst,
 			PostalOutageNotice: notice, PostalOutageFallback: fallback,
 			PaymentExpiry: expiry, PaymentReminderBefore: reminder,
+			Source: v.Note, MaxSupplementRequests: v.MaxSupplementRequests, SupplementRequestWithin: within,
 		})
 	}
 	return &s, nil
@@ -158,5 +190,7 @@ func Default() Rules {
 		PauseClockForPayment: true, MaxAppointmentResets: 1, ApologyLeadTime: 8 * time.Hour,
 		VerdictAgainst: "original", PostalOutageNotice: 24 * time.Hour, PostalOutageFallback: 7 * 24 * time.Hour,
 		PaymentExpiry: 72 * time.Hour, PaymentReminderBefore: 24 * time.Hour,
+		MaxSupplementRequests:   1,
+		SupplementRequestWithin: calendar.Duration{Unit: calendar.UnitWorkingDays, N: 3},
 	}
 }

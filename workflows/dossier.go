@@ -247,6 +247,7 @@ func (r *run) snapshot() State {
 	s.StepDueAt = slices.Clone(r.st.StepDueAt)
 	s.StepWarnAt = slices.Clone(r.st.StepWarnAt)
 	s.Transactions = slices.Clone(r.st.Transactions)
+	s.SupplementRequests = slices.Clone(r.st.SupplementRequests)
 	if r.st.PausedAt != nil {
 		p := *r.st.PausedAt
 		s.PausedAt = &p
@@ -369,7 +370,7 @@ func invalid(format string, args ...any) error {
 
 // ---- Intake ----------------------------------------------------------------
 
-func (r *run) validateIntake(d IntakeDecision) error {
+func (r *run) validateIntake(ctx workflow.Context, d IntakeDecision) error {
 	if err := r.notDeciding(); err != nil {
 		return err
 	}
@@ -379,7 +380,7 @@ func (r *run) validateIntake(d IntakeDecision) error {
 	switch d.Decision {
 	case "accept":
 	case "request_supplement":
-		if err := r.validateSupplementRequest(d.Missing); err != nil {
+		if err := r.validateSupplementRequest(ctx, r.in.Procedure.Steps[0].Department, d.Missing); err != nil {
 			return err
 		}
 	case "refuse":
@@ -418,6 +419,7 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 	in := activities.ScheduleInput{ReceivedAt: m.at, Procedure: r.in.Procedure, Channel: r.in.Channel}
 	if r.legalTime {
 		in.WarningFraction, in.ApologyLeadTime = r.in.Rules.WarningFraction, r.in.Rules.ApologyLeadTime
+		in.SupplementRequestWithin = r.in.Rules.SupplementRequestWithin
 	}
 	err := workflow.ExecuteLocalActivity(lctx, activities.NameComputeSchedule, in).Get(lctx, &sched)
 	if err != nil {
@@ -431,6 +433,7 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 	r.st.StepWarnAt = sched.StepWarnAt
 	r.st.ApologyBy = sched.ApologyBy
 	r.st.StepBranchDueAt = sched.BranchDueAt
+	r.st.SupplementRequestBy = sched.SupplementRequestBy
 	r.st.Status = dossier.StatusReceived
 	ev.Action = dossier.ActionIntakeAccept
 	ev.OnTime = dossier.Timeliness(m.at, sched.StepDueAt[0])
@@ -504,7 +507,7 @@ func (r *run) branch(dept string) *dossier.Branch {
 
 // ---- Review ----------------------------------------------------------------
 
-func (r *run) validateReview(d ReviewDecision) error {
+func (r *run) validateReview(ctx workflow.Context, d ReviewDecision) error {
 	if err := r.notDeciding(); err != nil {
 		return err
 	}
@@ -514,7 +517,11 @@ func (r *run) validateReview(d ReviewDecision) error {
 	switch d.Decision {
 	case "approve", "refuse":
 	case "request_supplement":
-		if err := r.validateSupplementRequest(d.Missing); err != nil {
+		dept := d.Department
+		if dept == "" {
+			dept = r.st.CurrentStep.Departments[0]
+		}
+		if err := r.validateSupplementRequest(ctx, dept, d.Missing); err != nil {
 			return err
 		}
 	case "return":
@@ -1215,9 +1222,28 @@ func (r *run) verdict(done time.Time) string {
 
 // ---- Paused clock: supplements ---------------------------------------------
 
-func (r *run) validateSupplementRequest(missing []string) error {
+// validateSupplementRequest checks a request for missing documents from
+// agency: listed, and within the rules (one written request per agency;
+// after receipt, only within the legal time from receipt).
+func (r *run) validateSupplementRequest(ctx workflow.Context, agency string, missing []string) error {
 	if !r.legalTime {
 		return invalid("request_supplement is not available for dossiers started before it existed")
+	}
+	if limit := r.in.Rules.MaxSupplementRequests; limit > 0 {
+		var sent []SupplementRequest
+		for _, q := range r.st.SupplementRequests {
+			if q.Agency == agency {
+				sent = append(sent, q)
+			}
+		}
+		if len(sent) >= limit {
+			return r.conflict("%s already sent a written supplement request on %s; the rules allow %d per dossier per agency (%s): complete the dossier or refuse it",
+				agency, formatLocal(sent[len(sent)-1].At), limit, r.in.Rules.Cite())
+		}
+	}
+	if by := r.st.SupplementRequestBy; !by.IsZero() && workflow.Now(ctx).After(by) {
+		return r.conflict("a supplement may be requested only within %s of receipt, by %s (%s): complete the dossier or refuse it",
+			r.in.Rules.SupplementRequestWithin, formatLocal(by), r.in.Rules.Cite())
 	}
 	if len(missing) == 0 {
 		return invalid("missing is required: list what the applicant must supplement")
@@ -1243,6 +1269,7 @@ func (r *run) requestSupplement(ctx workflow.Context, m mark, ev dossier.Event, 
 		return State{}, err
 	}
 	r.st.Supplement = &dossier.Supplement{RequestedAt: m.at, DueAt: due, Missing: slices.Clone(missing)}
+	r.st.SupplementRequests = append(r.st.SupplementRequests, SupplementRequest{Agency: ev.Department, At: m.at})
 	r.st.ResumeStatus = r.st.Status
 	r.st.Status = dossier.StatusSupplementRequested
 	if r.st.ReceivedAt != nil && r.st.PausedAt == nil {
@@ -1393,7 +1420,8 @@ func (r *run) validateApology(ctx workflow.Context, a Apology) error {
 			r.st.AppointmentResets, r.in.Rules.MaxAppointmentResets)
 	}
 	if !workflow.Now(ctx).Before(*r.st.AppointmentAt) {
-		return r.conflict("the appointment of %s has passed: an apology letter must be issued before it", formatLocal(*r.st.AppointmentAt))
+		return r.conflict("the appointment of %s has passed: an apology letter must be issued before it, at least %s of working time before (%s)",
+			formatLocal(*r.st.AppointmentAt), r.in.Rules.ApologyLeadTime, r.in.Rules.Cite())
 	}
 	if strings.TrimSpace(a.Reason) == "" {
 		return invalid("reason is required: the apology letter tells the applicant why")
@@ -1407,6 +1435,7 @@ func (r *run) validateApology(ctx workflow.Context, a Apology) error {
 func (r *run) onApology(ctx workflow.Context, a Apology) (State, error) {
 	m := r.mark(ctx)
 	old := *r.st.AppointmentAt
+	late, lateNote := r.apologyLate(m.at)
 	appt := a.NewAppointmentAt
 	r.st.AppointmentAt = &appt
 	r.st.AppointmentResets++
@@ -1415,10 +1444,36 @@ func (r *run) onApology(ctx workflow.Context, a Apology) (State, error) {
 	// the workflow reminds only before the first.
 	r.st.ApologyBy = time.Time{}
 	ev := dossier.Event{Action: dossier.ActionApologyIssued, Actor: a.Actor,
-		Note: a.Reason + " — appointment moved from " + formatLocal(old) + " to " + formatLocal(appt)}
+		Note: a.Reason + " — appointment moved from " + formatLocal(old) + " to " + formatLocal(appt) + lateNote}
+	if late != "" {
+		// Reports count the letters issued late (apology.issued, on_time late).
+		ev.OnTime = late
+	}
 	err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "apology",
 		Message: "Thư xin lỗi: hồ sơ " + r.in.Code + " được hẹn lại " + formatLocal(appt) + ". Lý do: " + a.Reason}))
 	return r.snapshot(), err
+}
+
+// apologyLate judges a first apology letter issued at `at` against its
+// deadline, the rules' lead time before the appointment (computed at
+// receipt, moved by paused clocks): on_time, or late with what the rule
+// says for the control sheet. A letter after the appointment is refused
+// instead. A further letter, where the rules allow one, has no deadline
+// of its own and is not judged ("").
+func (r *run) apologyLate(at time.Time) (verdict, note string) {
+	if !r.legalTime || r.in.Rules.ApologyLeadTime <= 0 || r.st.AppointmentResets > 0 {
+		return "", ""
+	}
+	by := r.st.ApologyBy
+	if !r.st.ApologyRequired && !by.IsZero() && at.Before(by) {
+		return dossier.OnTime, ""
+	}
+	due := "before receipt (the processing time is shorter than the lead time)"
+	if !by.IsZero() {
+		due = formatLocal(by)
+	}
+	return dossier.Late, fmt.Sprintf(" — issued late: due by %s, %s of working time before the appointment (%s)",
+		due, r.in.Rules.ApologyLeadTime, r.in.Rules.Cite())
 }
 
 func (r *run) validateExtension(ctx workflow.Context, e Extension) error {

@@ -180,6 +180,20 @@ type State struct {
 	PaymentExpiresAt time.Time
 	PaymentReminded  bool
 	PaymentExpired   bool
+
+	// SupplementRequests are the written supplement requests sent so far;
+	// the rules allow each agency a limited number (one).
+	SupplementRequests []SupplementRequest
+	// SupplementRequestBy is the last instant a supplement may be requested
+	// after receipt (zero: no limit, as for dossiers received before it).
+	SupplementRequestBy time.Time
+}
+
+// SupplementRequest is one written supplement request (form 02): which
+// agency sent it, when.
+type SupplementRequest struct {
+	Agency string
+	At     time.Time
 }
 
 // IntakeDecision is the intake officer's decision (tiếp nhận).

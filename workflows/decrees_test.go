@@ -1,0 +1,123 @@
+package workflows_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/workflows"
+)
+
+// rejectedWith checks an update was refused as a stage conflict whose
+// message quotes the rule and where it comes from.
+func rejectedWith(t *testing.T, r *updateResult, contains ...string) {
+	t.Helper()
+	requireRejected(t, r, workflows.ErrStageConflict)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, r.rejected, &appErr)
+	for _, c := range contains {
+		require.Contains(t, appErr.Error(), c)
+	}
+}
+
+var cdd = []dossier.Document{{Name: "cccd.pdf", SHA256: "ab"}}
+
+// One written supplement request per dossier per agency (rules,
+// max_supplement_requests): the intake desk once before receipt, the
+// reviewing department once after; a second request from either is refused
+// and changes nothing, and the dossier is then completed or refused.
+func TestOneSupplementRequestPerAgency(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, loadCatalog(t)["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+	first := h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "request_supplement", Missing: []string{"tờ khai"}})
+	h.send(time.Hour, workflows.UpdateSupplement, workflows.SupplementIn{Documents: cdd})
+	again := h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "request_supplement", Missing: []string{"ảnh"}})
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	review := h.send(time.Hour, workflows.UpdateReview, workflows.ReviewDecision{Decision: "request_supplement", Missing: []string{"bản sao CCCD"}})
+	h.send(time.Hour, workflows.UpdateSupplement, workflows.SupplementIn{Documents: cdd})
+	reviewAgain := h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "request_supplement", Missing: []string{"x"}})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "refuse", Note: "không đủ điều kiện"})
+	h.run()
+
+	ok(t, first)
+	rejectedWith(t, again, "000.00.17.H39 already sent a written supplement request", "allow 1 per dossier per agency", "rules default")
+	st := ok(t, review)
+	require.Len(t, st.SupplementRequests, 2)
+	require.Equal(t, "000.00.17.H39", st.SupplementRequests[0].Agency)
+	require.True(t, st.SupplementRequests[0].At.Equal(start.Add(time.Minute)))
+	require.Equal(t, "000.00.19.H39", st.SupplementRequests[1].Agency, "the reviewing department has its own request")
+	rejectedWith(t, reviewAgain, "000.00.19.H39 already sent")
+	require.Equal(t, []string{"intake.request_supplement", "supplement.received", "intake.accept",
+		"review.request_supplement", "supplement.received", "review.refuse"}, h.actions(), "the refused requests recorded nothing")
+}
+
+// A supplement may be requested after receipt only within the rules'
+// time from receipt (supplement_request_within, 3 working days).
+func TestSupplementRequestOnlyWithinItsTime(t *testing.T) {
+	t.Parallel()
+	// Received Monday 23 Nov 09:01: requests allowed until Thursday 09:01.
+	h := newHarness(t, loadCatalog(t)["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+	acc := h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	late := h.send(ict(2026, 11, 26, 10, 0).Sub(start.Add(time.Minute)), workflows.UpdateReview,
+		workflows.ReviewDecision{Decision: "request_supplement", Missing: []string{"bản sao CCCD"}})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "refuse", Note: "kết thúc"})
+	h.run()
+	require.Equal(t, ict(2026, 11, 26, 9, 1), ok(t, acc).SupplementRequestBy.In(dossier.Location))
+	rejectedWith(t, late, "only within 3wd of receipt, by 09:01 26/11/2026")
+	require.NotContains(t, h.actions(), dossier.ActionReviewSupplement)
+}
+
+// An apology letter is due one working day before the appointment: on
+// time it is recorded on_time; later, still before the appointment, it is
+// accepted and recorded late with the rule; after the appointment it is
+// refused and nothing is recorded.
+func TestApologyInTimeLateAndTooLate(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	// KH-HKD-01 received Monday 09:01: appointment Thursday 09:01, the
+	// apology due by Wednesday 09:01.
+	letter := func(at time.Time) workflows.Apology {
+		return workflows.Apology{NewAppointmentAt: ict(2026, 12, 4, 17, 0), Reason: "chờ xác minh", Actor: "leader"}
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+		want string
+	}{
+		{"in time", ict(2026, 11, 24, 10, 0), dossier.OnTime},
+		{"late", ict(2026, 11, 25, 15, 0), dossier.Late},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+			acc := h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+			ap := h.send(tc.at.Sub(start.Add(time.Minute)), workflows.UpdateApology, letter(tc.at))
+			h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "refuse", Note: "kết thúc"})
+			h.run()
+			require.Equal(t, ict(2026, 11, 25, 9, 1), ok(t, acc).ApologyBy.In(dossier.Location))
+			require.Equal(t, 1, ok(t, ap).AppointmentResets)
+			ev := h.transition(dossier.ActionApologyIssued).Event
+			require.Equal(t, tc.want, ev.OnTime)
+			if tc.want == dossier.Late {
+				require.Contains(t, ev.Note, "issued late: due by 09:01 25/11/2026, 8h0m0s of working time before the appointment (rules default)")
+				require.Contains(t, h.actions(), dossier.ActionApologyRequired, "the leader was reminded first")
+			} else {
+				require.NotContains(t, ev.Note, "late")
+			}
+		})
+	}
+	t.Run("after the appointment", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+		h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+		at := ict(2026, 11, 26, 10, 0)
+		ap := h.send(at.Sub(start.Add(time.Minute)), workflows.UpdateApology, letter(at))
+		h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "refuse", Note: "kết thúc"})
+		h.run()
+		rejectedWith(t, ap, "the appointment of 09:01 26/11/2026 has passed", "at least 8h0m0s of working time before (rules default)")
+		require.NotContains(t, h.actions(), dossier.ActionApologyIssued)
+	})
+}

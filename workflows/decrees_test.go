@@ -121,3 +121,49 @@ func TestApologyInTimeLateAndTooLate(t *testing.T) {
 		require.NotContains(t, h.actions(), dossier.ActionApologyIssued)
 	})
 }
+
+// A dossier refused after receipt is declined (11), not "not received"
+// (3): the applicant is told the reasons, by the dossier's return channel.
+func TestRefusalAfterReceiptIsDeclined(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	for _, tc := range []struct {
+		method  dossier.ReturnMethod
+		channel string
+	}{
+		{dossier.ReturnCounter, "tại bộ phận một cửa"},
+		{dossier.ReturnPostal, "qua bưu chính"},
+		{dossier.ReturnElectronic, "phương thức điện tử"},
+	} {
+		t.Run(string(tc.method), func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, tc.method)
+			h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+			h.send(time.Hour, workflows.UpdateReview, workflows.ReviewDecision{Decision: "refuse", Note: "ngành nghề không được kinh doanh"})
+			res := h.run()
+			require.Equal(t, dossier.StatusDeclined, res.Status)
+			require.Equal(t, 11, res.Status.Code())
+			require.NotEqual(t, dossier.StatusRefused.Code(), res.Status.Code())
+			tr := h.transition(dossier.ActionReviewRefuse)
+			require.Equal(t, dossier.StatusDeclined, tr.Event.ToStatus)
+			require.Equal(t, dossier.StageDone, tr.Progress.Stage)
+			require.Contains(t, tr.Event.Note, "refusal notice returned by "+string(tc.method))
+			n := h.notifications("declined")
+			require.Len(t, n, 1)
+			require.Equal(t, dossier.ToApplicant, n[0].To)
+			require.Contains(t, n[0].Message, "Lý do: ngành nghề không được kinh doanh")
+			require.Contains(t, n[0].Message, tc.channel)
+		})
+	}
+	t.Run("supplement never came", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+		h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+		h.send(time.Hour, workflows.UpdateReview, workflows.ReviewDecision{Decision: "request_supplement", Missing: []string{"bản sao CCCD"}})
+		res := h.run()
+		require.Equal(t, dossier.StatusDeclined, res.Status)
+		e := h.transition(dossier.ActionSupplementExpired)
+		require.Contains(t, e.Event.Note, "missing: bản sao CCCD")
+		require.Contains(t, h.notifications("declined")[0].Message, "còn thiếu: bản sao CCCD")
+	})
+}

@@ -580,11 +580,8 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 	}
 	if d.Decision == "refuse" {
 		ev.Action = dossier.ActionReviewRefuse
-		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
-		r.st.CurrentStep = nil
 		r.st.FinishedAt = &m.at
-		err := r.commit(ctx, m, ev)
-		return r.snapshot(), err
+		return r.decline(ctx, m, ev, d.Note)
 	}
 	ev.Action = dossier.ActionReviewApprove
 	r.st.Status = dossier.StatusProcessing
@@ -639,10 +636,7 @@ func (r *run) onApproval(ctx workflow.Context, d ApprovalDecision) (State, error
 	r.st.FinishedAt = &m.at
 	if d.Decision == "reject" {
 		ev.Action = dossier.ActionApprovalReject
-		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
-		r.st.CurrentStep = nil
-		err := r.commit(ctx, m, ev)
-		return r.snapshot(), err
+		return r.decline(ctx, m, ev, d.Note)
 	}
 	ev.Action = dossier.ActionApprovalApprove
 	r.st.Status = dossier.StatusResultReady
@@ -1392,10 +1386,18 @@ func (r *run) resumeClock(ctx workflow.Context, at time.Time) error {
 	return nil
 }
 
-// expireSupplement refuses a dossier whose supplement did not come in time.
+// expireSupplement refuses a dossier whose supplement did not come in time:
+// before receipt it is not received; after, it is declined.
 func (r *run) expireSupplement(ctx workflow.Context) {
 	m := r.mark(ctx)
 	sp := r.st.Supplement
+	if r.st.ReceivedAt != nil {
+		r.st.FinishedAt = &m.at
+		_, _ = r.decline(ctx, m, dossier.Event{Action: dossier.ActionSupplementExpired,
+			Note: "no supplement by " + formatLocal(sp.DueAt) + "; missing: " + strings.Join(sp.Missing, "; ")},
+			"không bổ sung trước "+formatLocal(sp.DueAt)+"; còn thiếu: "+strings.Join(sp.Missing, "; "))
+		return
+	}
 	r.st.Supplement, r.st.PausedAt, r.st.ResumeStatus = nil, nil, ""
 	r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
 	r.st.FinishedAt = &m.at
@@ -1590,6 +1592,33 @@ func (r *run) end(status dossier.Status) {
 	if r.cancelPayment != nil {
 		r.cancelPayment()
 	}
+}
+
+// decline ends a received dossier that will not be resolved (từ chối giải
+// quyết): its own status, not "not received"; the applicant is told the
+// reasons through the dossier's return channel; a paid fee is owed back
+// (end). The refusal notice travels as the applicant's notification: by
+// the return method's channel, electronic, at the counter or by post.
+func (r *run) decline(ctx workflow.Context, m mark, ev dossier.Event, reasons string) (State, error) {
+	r.end(dossier.StatusDeclined)
+	msg := "Hồ sơ " + r.in.Code + " bị từ chối giải quyết. Lý do: " + reasons
+	switch r.st.ReturnMethod {
+	case dossier.ReturnCounter:
+		msg += ". Mời nhận thông báo từ chối và hồ sơ tại bộ phận một cửa"
+	case dossier.ReturnPostal:
+		msg += ". Thông báo từ chối được gửi qua bưu chính đến địa chỉ đã đăng ký"
+	default:
+		msg += ". Thông báo từ chối được trả bằng phương thức điện tử"
+	}
+	if ev.Note != "" {
+		ev.Note += " — "
+	}
+	ev.Note += "refusal notice returned by " + string(r.st.ReturnMethod)
+	if r.st.Fee.Status == dossier.FeeRefundDue {
+		ev.Note += fmt.Sprintf("; the fee of %d VND is refunded", r.st.Fee.Amount)
+	}
+	err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "declined", Message: msg}))
+	return r.snapshot(), err
 }
 
 func (r *run) validateWithdrawal(w Withdrawal) error {

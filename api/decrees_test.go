@@ -1,0 +1,117 @@
+package api_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// requireRuleRefusal checks a refusal is a problem+json 409 that quotes
+// the rule and its source, and that nothing was recorded.
+func (s *system) requireRuleRefusal(res response, contains ...string) {
+	s.t.Helper()
+	require.Equal(s.t, 409, res.status, string(res.body))
+	require.Equal(s.t, "application/problem+json", res.header.Get("Content-Type"))
+	detail, _ := res.json(s.t)["detail"].(string)
+	for _, c := range contains {
+		require.Contains(s.t, detail, c)
+	}
+}
+
+// One written supplement request per agency, then complete or refuse; a
+// refusal after receipt is declined (11), and the applicant is told why.
+func TestSupplementOnceThenDeclinedThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	d := s.must(201, "POST", "/v1/dossiers", submission("KH-HKD-01", "online", "electronic"))
+	code := d["code"].(string)
+	path := "/v1/dossiers/" + code
+	s.must(200, "POST", path+"/intake", map[string]any{"decision": "request_supplement", "missing": []string{"tờ khai có chữ ký"}})
+	s.must(200, "POST", path+"/supplement", map[string]any{
+		"documents": []map[string]any{{"name": "to-khai-ky.pdf", "sha256": strings.Repeat("cd", 32)}}})
+	before := s.actions(code)
+	res := s.call("POST", path+"/intake", map[string]any{"decision": "request_supplement", "missing": []string{"ảnh 4x6"}})
+	s.requireRuleRefusal(res, "already sent a written supplement request", "allow 1 per dossier per agency",
+		"ND118-2025: Decree 118/2025/ND-CP", "complete the dossier or refuse it")
+	require.Equal(t, before, s.actions(code), "nothing recorded")
+
+	d = s.must(200, "POST", path+"/intake", map[string]any{"decision": "accept"})
+	require.Equal(t, "received", d["status"])
+	// The reviewing department has a request of its own, within 3 working
+	// days of receipt (just received: always within).
+	d = s.must(200, "POST", path+"/review", map[string]any{"decision": "request_supplement", "missing": []string{"bản sao CCCD"}})
+	require.Equal(t, "supplement_requested", d["status"])
+	s.must(200, "POST", path+"/supplement", map[string]any{
+		"documents": []map[string]any{{"name": "cccd.pdf", "sha256": strings.Repeat("ef", 32)}}})
+	res = s.call("POST", path+"/review", map[string]any{"decision": "request_supplement", "missing": []string{"x"}})
+	s.requireRuleRefusal(res, "000.00.19.H39 already sent")
+
+	d = s.must(200, "POST", path+"/review", map[string]any{"decision": "refuse", "note": "ngành nghề không được đăng ký"})
+	require.Equal(t, "declined", d["status"])
+	require.Equal(t, float64(11), d["status_code"], "not 3: the dossier was received")
+	require.Equal(t, "done", d["stage"])
+	require.Equal(t, []string{"submitted", "intake.request_supplement", "supplement.received", "intake.accept",
+		"review.request_supplement", "supplement.received", "review.refuse"}, s.actions(code))
+	ns, err := s.store.Notifications(context.Background(), code)
+	require.NoError(t, err)
+	var declined []string
+	for _, n := range ns {
+		if n.Template == "declined" {
+			declined = append(declined, n.Message)
+		}
+	}
+	require.Len(t, declined, 1)
+	require.Contains(t, declined[0], "Lý do: ngành nghề không được đăng ký")
+	require.Equal(t, 409, s.call("POST", path+"/withdrawal", map[string]any{"reason": "x"}).status, "declined is final")
+	s.requireReadModelMatchesWorkflow(code)
+	s.recordHistory(code, "decrees-supplement-once-then-declined")
+}
+
+// Business time runs 3,600 times faster (a working day in 8 s): KH-HKD-01
+// is due 24 s after receipt, its apology letter 16 s after. A letter after
+// the apology deadline is accepted and recorded late; after the
+// appointment a letter, and a supplement request after its 3 working days,
+// are refused and record nothing.
+func TestApologyLateAndTooLateThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystemWith(t, 3600)
+	late := s.must(201, "POST", "/v1/dossiers", submission("KH-HKD-01", "counter", "counter"))["code"].(string)
+	tooLate := s.must(201, "POST", "/v1/dossiers", submission("KH-HKD-01", "counter", "counter"))["code"].(string)
+	for _, code := range []string{late, tooLate} {
+		s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "accept"})
+	}
+	waitFor := func(code, action string) {
+		deadline := time.Now().Add(60 * time.Second)
+		for !slices.Contains(s.actions(code), action) {
+			require.True(t, time.Now().Before(deadline), "no %s within 60 s: %v", action, s.actions(code))
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	letter := map[string]any{"new_appointment_at": time.Now().Add(time.Hour).Format(time.RFC3339), "reason": "chờ xác minh"}
+
+	waitFor(late, "deadline.apology_required")
+	d := s.must(200, "POST", "/v1/dossiers/"+late+"/apology", letter)
+	require.Equal(t, float64(1), d["appointment_resets"])
+	ev := s.must(200, "GET", "/v1/dossiers/"+late+"/events", nil)["items"].([]any)
+	last := ev[len(ev)-1].(map[string]any)
+	require.Equal(t, "apology.issued", last["action"])
+	require.Equal(t, "late", last["on_time"], "recorded late on the control sheet")
+	require.Contains(t, last["note"], "issued late")
+
+	waitFor(tooLate, "deadline.appointment_overdue")
+	before := s.actions(tooLate)
+	s.requireRuleRefusal(s.call("POST", "/v1/dossiers/"+tooLate+"/apology", letter),
+		"has passed: an apology letter must be issued before it", "ND118-2025")
+	s.requireRuleRefusal(s.call("POST", "/v1/dossiers/"+tooLate+"/review",
+		map[string]any{"decision": "request_supplement", "missing": []string{"x"}}), "only within 3wd of receipt", "ND118-2025")
+	require.Equal(t, before, s.actions(tooLate), "nothing recorded")
+
+	for _, code := range []string{late, tooLate} {
+		s.must(200, "POST", "/v1/dossiers/"+code+"/review", map[string]any{"decision": "refuse", "note": "kết thúc"})
+	}
+	s.recordHistory(late, "decrees-apology-late-declined")
+}

@@ -25,7 +25,6 @@ func summer(tb testing.TB) *calendar.Calendar {
 	return c
 }
 
-
 func TestPeriodsChangeOfficeHours(t *testing.T) {
 	t.Parallel()
 	c := summer(t)

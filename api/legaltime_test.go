@@ -93,7 +93,9 @@ func TestSupplementExtensionAndApologyThroughTheAPI(t *testing.T) {
 	require.Equal(t, 409, res.status, string(res.body))
 
 	// An apology letter moves the appointment once; the original stays.
-	newAppt := parseTime(t, original).Add(72 * time.Hour)
+	// Whole seconds: the request carries RFC 3339 without a fraction, and
+	// an appointment counted from a receipt inside office hours has one.
+	newAppt := parseTime(t, original).Add(72 * time.Hour).Truncate(time.Second)
 	res = s.call("POST", path+"/apology", map[string]any{"new_appointment_at": newAppt.Format(time.RFC3339)})
 	require.Equal(t, 400, res.status, "a reason is required")
 	d = s.must(200, "POST", path+"/apology", map[string]any{"new_appointment_at": newAppt.Format(time.RFC3339), "reason": "cần xác minh tại địa phương"})

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/workflows"
 )
@@ -166,4 +167,39 @@ func TestRefusalAfterReceiptIsDeclined(t *testing.T) {
 		require.Contains(t, e.Event.Note, "missing: bản sao CCCD")
 		require.Contains(t, h.notifications("declined")[0].Message, "còn thiếu: bản sao CCCD")
 	})
+}
+
+// A procedure's cut-off applies to working-day procedures too: received
+// after it, the dossier's clock starts the next working day; its office's
+// winter hours make shorter days.
+func TestCutoffAndOfficeHoursInTheSchedule(t *testing.T) {
+	t.Parallel()
+	proc := loadCatalog(t)["KH-HKD-01"]
+	proc.Duration.Cutoff = "15:00"
+	winter, err := calendar.NewWithPeriods(calendar.DefaultWindows(), []calendar.Period{{
+		From: calendar.Date{Year: 2026, Month: 11, Day: 1}, To: calendar.Date{Year: 2027, Month: 2, Day: 28},
+		Windows: []calendar.Window{{Start: 7*time.Hour + 30*time.Minute, End: 11*time.Hour + 30*time.Minute}, {Start: 13 * time.Hour, End: 16 * time.Hour}},
+	}}, official(t).Table())
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name     string
+		cal      *calendar.Calendar
+		received time.Time
+		want     time.Time
+	}{
+		{"before the cut-off", official(t), ict(2026, 11, 23, 14, 30), ict(2026, 11, 26, 14, 30)},
+		{"after the cut-off", official(t), ict(2026, 11, 23, 15, 30), ict(2026, 11, 26, 17, 0)},
+		{"after the cut-off, winter hours", winter, ict(2026, 12, 1, 15, 30), ict(2026, 12, 4, 16, 0)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarnessAt(t, proc, dossier.ChannelCounter, dossier.ReturnCounter, tc.received.Add(-time.Minute), tc.cal)
+			acc := h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+			h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "refuse", Note: "kết thúc"})
+			h.run()
+			st := ok(t, acc)
+			require.Equal(t, tc.want, st.AppointmentAt.In(dossier.Location))
+			require.False(t, st.StepDueAt[0].Before(*st.ReceivedAt), "no step is due before receipt")
+		})
+	}
 }

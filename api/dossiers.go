@@ -358,7 +358,7 @@ func (s *Server) updateError(code string, err error) error {
 			return &dossier.Error{Code: dossier.EConflict, Message: msg}
 		case workflows.ErrInvalidDecision:
 			return &dossier.Error{Code: dossier.EInvalid, Message: msg}
-		case workflows.ErrAmountMismatch:
+		case workflows.ErrAmountMismatch, workflows.ErrNotAllowed:
 			return &dossier.Error{Code: dossier.EUnprocessable, Message: msg}
 		case workflows.ErrDuplicate:
 			return errDuplicate

@@ -72,6 +72,7 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/dossiers/{code}/stop", s.stop())
 				r.Post("/dossiers/{code}/payment", s.counterPayment())
 				r.Post("/dossiers/{code}/assignment", s.assignment())
+				r.Post("/dossiers/{code}/return-method", s.returnMethod)
 			})
 			r.Get("/dossiers/{code}/result", s.getResult)
 			r.Get("/procedures", s.listProcedures)

@@ -22,6 +22,7 @@ const (
 	CounterPayment Action = "counter_payment" // fee taken at the counter
 	Supplement     Action = "supplement"      // the applicant's supplement
 	Withdrawal     Action = "withdrawal"      // the applicant withdraws
+	ReturnMethod   Action = "return_method"   // change how the result is returned
 	Apology        Action = "apology"         // apology letter with a new appointment
 	Extension      Action = "extension"       // extend the current step
 	Stop           Action = "stop"            // stop processing (form 05)
@@ -37,7 +38,7 @@ const (
 
 // Actions lists every action, in the README table's order.
 var Actions = []Action{Submit, Intake, Review, Approval, Handover, CounterPayment, Supplement, Withdrawal,
-	Apology, Extension, Stop, Assignment, ReadDossier, ListDossiers, ReadReports, ReadCatalog,
+	ReturnMethod, Apology, Extension, Stop, Assignment, ReadDossier, ListDossiers, ReadReports, ReadCatalog,
 	WriteCatalog, WriteCalendar, DecodePayloads}
 
 // Facts are what the policy needs to know about the dossier acted on (the
@@ -119,7 +120,7 @@ func Authorize(p Principal, a Action, f Facts) error {
 		}
 		return nil
 
-	case Supplement, Withdrawal:
+	case Supplement, Withdrawal, ReturnMethod:
 		switch {
 		case submitter:
 			return nil

@@ -60,6 +60,10 @@ const (
 	ActionStepAssigned    = "step.assigned"
 	ActionPaymentReminder = "payment.reminder"
 	ActionPaymentExpired  = "payment.expired"
+
+	// ActionReturnMethodChanged: the applicant or the intake officer chose
+	// another return method before the result was ready.
+	ActionReturnMethodChanged = "return.method_changed"
 )
 
 // Timeliness classes for reports and step completions.

@@ -350,3 +350,10 @@ func (s *Store) Events(ctx context.Context, code string) ([]dossier.Event, error
 	}
 	return out, rows.Err()
 }
+
+// SetReturnAddress records where a result sent by post goes, after the
+// applicant switched to postal return.
+func (s *Store) SetReturnAddress(ctx context.Context, code, address string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE dossiers SET return_address = $2, updated_at = now() WHERE code = $1`, code, address)
+	return err
+}

@@ -203,3 +203,37 @@ func TestCutoffAndOfficeHoursInTheSchedule(t *testing.T) {
 		})
 	}
 }
+
+// The return method changes before the result is ready, among those the
+// procedure allows; a method it does not allow, the same method, or a
+// change after the result is ready records nothing.
+func TestReturnMethodChange(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	// TP-LLTP-01 returns at the counter or by post only.
+	h := newHarness(t, procs["TP-LLTP-01"], dossier.ChannelOnline, dossier.ReturnPostal)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	electronic := h.send(time.Minute, workflows.UpdateReturnMethod, workflows.ReturnMethodChange{Method: dossier.ReturnElectronic})
+	same := h.send(time.Minute, workflows.UpdateReturnMethod, workflows.ReturnMethodChange{Method: dossier.ReturnPostal})
+	counter := h.send(time.Minute, workflows.UpdateReturnMethod, workflows.ReturnMethodChange{Method: dossier.ReturnCounter, Reason: "nhận tại quầy", Actor: "portal"})
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	tooLate := h.send(time.Minute, workflows.UpdateReturnMethod, workflows.ReturnMethodChange{Method: dossier.ReturnPostal})
+	h.send(time.Minute, workflows.UpdatePayment, workflows.PaymentNotice{PaymentRef: "PAY-" + h.in.Code, TransactionID: "T", Amount: h.in.FeeAmount, Status: "succeeded"})
+	h.send(time.Minute, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+	res := h.run()
+
+	requireRejected(t, electronic, workflows.ErrNotAllowed)
+	require.Contains(t, electronic.rejected.Error(), "returns its result by counter, postal only, not by electronic")
+	requireRejected(t, same, workflows.ErrInvalidDecision)
+	require.Equal(t, dossier.ReturnCounter, ok(t, counter).ReturnMethod)
+	rejectedWith(t, tooLate, "the result is ready")
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	require.Zero(t, h.shipments, "nothing was sent by post")
+	tr := h.transition(dossier.ActionReturnMethodChanged)
+	require.Equal(t, "postal → counter: nhận tại quầy", tr.Event.Note)
+	require.Equal(t, "portal", tr.Event.Actor)
+	require.Len(t, h.notifications("return_method_changed"), 1)
+	require.Equal(t, []string{"intake.accept", "return.method_changed", "review.approve", "approval.approve",
+		"payment.requested", "payment.succeeded", "handover"}, h.actions())
+}

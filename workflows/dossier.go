@@ -149,6 +149,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateStop, r.onStop, r.validateStop},
 		{UpdateCounterPayment, r.onCounterPayment, r.validateCounterPayment},
 		{UpdateAssignment, r.onAssignment, r.validateAssignment},
+		{UpdateReturnMethod, r.onReturnMethod, r.validateReturnMethod},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -1753,4 +1754,54 @@ func (r *run) onAssignment(ctx workflow.Context, a Assignment) (State, error) {
 	err := r.commit(ctx, m, dossier.Event{Action: dossier.ActionStepAssigned, Actor: a.Actor,
 		Step: r.st.CurrentStep.Name, Department: dept, Note: note})
 	return r.snapshot(), err
+}
+
+// ---- Return method ----------------------------------------------------------
+
+func (r *run) validateReturnMethod(c ReturnMethodChange) error {
+	if err := r.available(r.lifecycle, "changing the return method"); err != nil {
+		return err
+	}
+	if r.st.Status.Final() {
+		return r.conflict("the dossier is finished")
+	}
+	if r.st.FinishedAt != nil {
+		return r.conflict("the result is ready: the return method can change only before it is")
+	}
+	if !c.Method.Valid() {
+		return invalid("method must be postal, counter or electronic")
+	}
+	if c.Method == r.st.ReturnMethod {
+		return invalid("the result already goes back by %s", c.Method)
+	}
+	if !slices.Contains(r.in.Procedure.ReturnMethods, string(c.Method)) {
+		return temporal.NewApplicationError(fmt.Sprintf("procedure %s (version %d, the catalog) returns its result by %s only, not by %s",
+			r.in.Procedure.Code, r.in.Procedure.Version, strings.Join(r.in.Procedure.ReturnMethods, ", "), c.Method), ErrNotAllowed)
+	}
+	return nil
+}
+
+func (r *run) onReturnMethod(ctx workflow.Context, c ReturnMethodChange) (State, error) {
+	m := r.mark(ctx)
+	from := r.st.ReturnMethod
+	r.st.ReturnMethod = c.Method
+	note := string(from) + " → " + string(c.Method)
+	if c.Reason != "" {
+		note += ": " + c.Reason
+	}
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionReturnMethodChanged, Actor: c.Actor, Note: note},
+		notify(dossier.Notification{To: dossier.ToApplicant, Template: "return_method_changed",
+			Message: "Hồ sơ " + r.in.Code + ": kết quả sẽ được trả " + returnMethodVi(c.Method)}))
+	return r.snapshot(), err
+}
+
+// returnMethodVi says how the result is returned, for the applicant.
+func returnMethodVi(m dossier.ReturnMethod) string {
+	switch m {
+	case dossier.ReturnPostal:
+		return "qua bưu chính"
+	case dossier.ReturnCounter:
+		return "tại bộ phận một cửa"
+	}
+	return "bằng phương thức điện tử"
 }

@@ -42,7 +42,9 @@ const (
 	UpdateStop           = "stop"
 	UpdateCounterPayment = "counter_payment"
 	UpdateAssignment     = "assignment"
-	QueryState           = "state"
+	// UpdateReturnMethod changes how the result reaches the applicant.
+	UpdateReturnMethod = "return_method"
+	QueryState         = "state"
 )
 
 // VersionLifecycle is the workflow.GetVersion change that added
@@ -78,6 +80,7 @@ const (
 	ErrInvalidDecision = "InvalidDecision" // malformed decision: 400
 	ErrAmountMismatch  = "AmountMismatch"  // paid amount differs from the fee: 422
 	ErrDuplicate       = "Duplicate"       // a callback already applied: harmless
+	ErrNotAllowed      = "NotAllowed"      // the procedure does not allow it: 422
 )
 
 // Search attributes the workflow upserts on every transition, so ops can
@@ -296,6 +299,15 @@ type CounterPayment struct {
 	ReceiptNumber string
 	Amount        int64
 	Actor         string
+}
+
+// ReturnMethodChange is the applicant's (through the portal) or the intake
+// officer's change of how the result reaches the applicant, before it is
+// ready, among the methods the procedure allows.
+type ReturnMethodChange struct {
+	Method dossier.ReturnMethod
+	Reason string
+	Actor  string
 }
 
 // Assignment gives the current step (a department's part of it) to another

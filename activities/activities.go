@@ -284,6 +284,23 @@ func (a *Activities) RequestPayment(ctx context.Context, in PaymentInput) (Payme
 	return PaymentResult{PaymentRef: res.PaymentRef, PayURL: res.PayURL}, nil
 }
 
+// RequestRefund asks the gateway to refund a dossier's paid fee. The
+// payment reference is the gateway's idempotency key, so a retry returns
+// the same refund; it settles later, by a signed callback.
+func (a *Activities) RequestRefund(ctx context.Context, in RefundInput) (RefundResult, error) {
+	res, err := a.Payments.RequestRefund(ctx, payment.RefundRequest{
+		PaymentRef: in.PaymentRef, Amount: in.Amount, Reason: in.Reason,
+		NotifyURL: a.PublicURL + "/v1/payments/refund-notifications",
+	})
+	if err != nil {
+		if payment.IsPermanent(err) {
+			return RefundResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "RefundRefused", err)
+		}
+		return RefundResult{}, err
+	}
+	return RefundResult{RefundRef: res.RefundRef}, nil
+}
+
 // RequestShipment asks the postal service to pick up a result. The dossier
 // code is the order number; "already exists" is success with the same
 // waybill. During an outage it fails and Temporal retries it with backoff.

@@ -24,6 +24,7 @@ const (
 	// Regular activities: calls to third parties, with their own retries.
 	NameRequestPayment  = "RequestPayment"
 	NameRequestShipment = "RequestShipment"
+	NameRequestRefund   = "RequestRefund"
 )
 
 // ScheduleInput asks for a dossier's appointment and step due times.
@@ -100,6 +101,19 @@ type PaymentInput struct {
 type PaymentResult struct {
 	PaymentRef string
 	PayURL     string
+}
+
+// RefundInput asks the gateway to pay a paid fee back.
+type RefundInput struct {
+	Code       string
+	PaymentRef string
+	Amount     int64
+	Reason     string
+}
+
+// RefundResult is the gateway's refund, pending until its callback.
+type RefundResult struct {
+	RefundRef string
 }
 
 // ShipmentInput asks the postal service to pick up a result.

@@ -115,3 +115,79 @@ func TestApologyLateAndTooLateThroughTheAPI(t *testing.T) {
 	}
 	s.recordHistory(late, "decrees-apology-late-declined")
 }
+
+// A fee paid online for a dossier stopped before its result goes back
+// through the gateway: the refund request, the simulator's signed callback,
+// and the dossier's refund{amount, status}.
+func TestStoppedAfterPaymentIsRefundedThroughTheGateway(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	d := s.must(201, "POST", "/v1/dossiers", submission("KH-HKD-01", "online", "counter"))
+	code := d["code"].(string)
+	path := "/v1/dossiers/" + code
+	s.must(200, "POST", path+"/intake", map[string]any{"decision": "accept"})
+	s.must(200, "POST", path+"/review", map[string]any{"decision": "approve"})
+	s.must(200, "POST", path+"/approval", map[string]any{"decision": "approve"})
+	d = s.eventually(code, "a payment request", func(d map[string]any) bool { return fee(d)["payment_ref"] != nil })
+	s.simPost("/payment/v1/payment-requests/"+fee(d)["payment_ref"].(string)+"/pay", map[string]any{"outcome": "succeeded"})
+	s.eventually(code, "the fee paid", func(d map[string]any) bool { return fee(d)["status"] == "paid" })
+
+	d = s.must(200, "POST", path+"/stop", map[string]any{"reason": "phát hiện giả mạo giấy tờ"})
+	require.Equal(t, "stopped", d["status"])
+	require.Equal(t, "refund_due", fee(d)["status"])
+	d = s.eventually(code, "the refund settled", func(d map[string]any) bool {
+		rf, _ := d["refund"].(map[string]any)
+		return rf != nil && rf["status"] == "succeeded"
+	})
+	rf := d["refund"].(map[string]any)
+	require.Equal(t, float64(100000), rf["amount"])
+	require.NotEmpty(t, rf["refund_ref"])
+	require.Equal(t, "refunded", fee(d)["status"])
+	acts := s.actions(code)
+	require.Equal(t, []string{"stopped", "refund.requested", "refund.succeeded"}, acts[len(acts)-3:])
+
+	// The gateway repeating its callback changes nothing; a forged one is 401.
+	body := map[string]any{"refund_ref": rf["refund_ref"], "merchant_ref": code, "payment_ref": fee(d)["payment_ref"],
+		"amount": 100000, "status": "succeeded"}
+	res := s.callback("/v1/payments/refund-notifications", body)
+	require.Equal(t, 200, res.status, string(res.body))
+	require.Equal(t, "duplicate", res.json(t)["result"])
+	res = s.call("POST", "/v1/payments/refund-notifications", body)
+	require.Equal(t, 401, res.status)
+	require.Equal(t, acts, s.actions(code))
+	s.requireReadModelMatchesWorkflow(code)
+	s.recordHistory(code, "decrees-stopped-after-payment-refunded")
+}
+
+// The return method changes before the result is ready, among those the
+// procedure allows; anything else is refused and records nothing.
+func TestReturnMethodChangeThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	d := s.must(201, "POST", "/v1/dossiers", submission("TP-LLTP-01", "online", "counter"))
+	code := d["code"].(string)
+	path := "/v1/dossiers/" + code
+	s.must(200, "POST", path+"/intake", map[string]any{"decision": "accept"})
+	before := s.actions(code)
+	res := s.call("POST", path+"/return-method", map[string]any{"method": "electronic"})
+	require.Equal(t, 422, res.status, string(res.body))
+	require.Contains(t, res.json(t)["detail"], "returns its result by counter, postal only")
+	res = s.call("POST", path+"/return-method", map[string]any{"method": "postal"})
+	require.Equal(t, 400, res.status, "no address on file: %s", res.body)
+	require.Contains(t, string(res.body), "return_address")
+	require.Equal(t, before, s.actions(code), "nothing recorded")
+
+	d = s.must(200, "POST", path+"/return-method", map[string]any{"method": "postal", "reason": "gửi về nhà",
+		"return_address": "12 Nguyễn Huệ, Tân An, Long An"})
+	require.Equal(t, "postal", d["return_method"])
+	got, err := s.store.Dossier(context.Background(), code)
+	require.NoError(t, err)
+	require.Equal(t, "12 Nguyễn Huệ, Tân An, Long An", got.ReturnAddress)
+	require.Equal(t, "return.method_changed", s.actions(code)[len(before)])
+
+	s.must(200, "POST", path+"/review", map[string]any{"decision": "approve"})
+	s.must(200, "POST", path+"/approval", map[string]any{"decision": "approve"})
+	res = s.call("POST", path+"/return-method", map[string]any{"method": "counter"})
+	require.Equal(t, 409, res.status, "the result is ready: %s", res.body)
+	s.must(200, "POST", path+"/stop", map[string]any{"reason": "kết thúc"})
+}

@@ -42,6 +42,8 @@ func (s *Server) Handler() http.Handler {
 		// The signature first: a forged callback is 401 whatever is down.
 		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
 			Post("/payments/notifications", s.paymentNotification)
+		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
+			Post("/payments/refund-notifications", s.refundNotification)
 		r.With(s.signed("postal service", s.postalSecret), s.requireTemporal).
 			Post("/postal/notifications", s.postalNotification)
 

@@ -113,6 +113,16 @@ const (
 	// FeeRefundDue: the fee was paid but the dossier was withdrawn or
 	// stopped; the center owes it back.
 	FeeRefundDue FeeStatus = "refund_due"
+	// FeeRefunded: the gateway paid the fee back (refund.status succeeded).
+	FeeRefunded FeeStatus = "refunded"
+)
+
+// Refund statuses (Progress.Refund.Status).
+const (
+	RefundPending   = "pending"    // asked of the gateway, not settled yet
+	RefundSucceeded = "succeeded"  // paid back
+	RefundFailed    = "failed"     // the gateway could not pay it back: staff take over
+	RefundAtCounter = "at_counter" // paid at the counter: paid back there
 )
 
 // ShipmentStatus is the postal service's view of a result sent by post.

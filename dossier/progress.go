@@ -64,6 +64,11 @@ const (
 	// ActionReturnMethodChanged: the applicant or the intake officer chose
 	// another return method before the result was ready.
 	ActionReturnMethodChanged = "return.method_changed"
+
+	// Refunds of a paid fee, after the dossier ended without its result.
+	ActionRefundRequested = "refund.requested"
+	ActionRefundSucceeded = "refund.succeeded"
+	ActionRefundFailed    = "refund.failed"
 )
 
 // Timeliness classes for reports and step completions.
@@ -202,6 +207,16 @@ type Progress struct {
 	ReturnMethod ReturnMethod `json:"return_method,omitempty"`
 	// ResultDocument is set when the leader approves with one.
 	ResultDocument *ResultDocument `json:"result_document,omitempty"`
+	// Refund is the paying back of a fee paid for a dossier that ended
+	// without its result (withdrawn, stopped, declined).
+	Refund *Refund `json:"refund,omitempty"`
+}
+
+// Refund is a paid fee being paid back.
+type Refund struct {
+	Amount    int64  `json:"amount"`
+	Status    string `json:"status"` // pending | succeeded | failed | at_counter
+	RefundRef string `json:"refund_ref,omitempty"`
 }
 
 // Clone returns a deep copy, so a snapshot handed to an activity never
@@ -228,6 +243,10 @@ func (p Progress) Clone() Progress {
 	if p.ResultDocument != nil {
 		d := *p.ResultDocument
 		c.ResultDocument = &d
+	}
+	if p.Refund != nil {
+		r := *p.Refund
+		c.Refund = &r
 	}
 	if p.Supplement != nil {
 		s := *p.Supplement

@@ -49,4 +49,5 @@ func RegisterBuild(r interface {
 	r.RegisterActivityWithOptions(acts.ShiftInstants, activity.RegisterOptions{Name: activities.NameShiftInstants})
 	r.RegisterActivityWithOptions(acts.RequestPayment, activity.RegisterOptions{Name: activities.NameRequestPayment})
 	r.RegisterActivityWithOptions(acts.RequestShipment, activity.RegisterOptions{Name: activities.NameRequestShipment})
+	r.RegisterActivityWithOptions(acts.RequestRefund, activity.RegisterOptions{Name: activities.NameRequestRefund})
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/workflows"
@@ -236,4 +237,47 @@ func TestReturnMethodChange(t *testing.T) {
 	require.Len(t, h.notifications("return_method_changed"), 1)
 	require.Equal(t, []string{"intake.accept", "return.method_changed", "review.approve", "approval.approve",
 		"payment.requested", "payment.succeeded", "handover"}, h.actions())
+}
+
+// A fee paid online for a dossier that ends without its result is paid back
+// through the gateway: the workflow asks for the refund, stays open until
+// the gateway's callback settles it, and the dossier shows refund{amount,
+// status}. Paid at the counter, it is paid back there.
+func TestPaidFeeIsRefunded(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	t.Run("online", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnCounter)
+		h.throughApproval()
+		h.send(time.Minute, workflows.UpdatePayment, workflows.PaymentNotice{PaymentRef: "PAY-" + h.in.Code, TransactionID: "T", Amount: 100000, Status: "succeeded"})
+		stop := h.send(time.Minute, workflows.UpdateStop, workflows.Stop{Reason: "cơ quan cấp trên đình chỉ", Actor: "leader"})
+		wrong := h.send(time.Minute, workflows.UpdateRefund, workflows.RefundNotice{RefundRef: "REF-other", Amount: 100000, Status: "succeeded"})
+		short := h.send(time.Second, workflows.UpdateRefund, workflows.RefundNotice{RefundRef: "REF-" + h.in.Code, Amount: 1, Status: "succeeded"})
+		settled := h.send(time.Second, workflows.UpdateRefund, workflows.RefundNotice{RefundRef: "REF-" + h.in.Code, Amount: 100000, Status: "succeeded"})
+		res := h.run()
+
+		require.Equal(t, dossier.StatusStopped, res.Status)
+		require.Equal(t, dossier.FeeRefundDue, ok(t, stop).Fee.Status, "owed back until the gateway pays")
+		requireRejected(t, wrong, workflows.ErrStageConflict)
+		requireRejected(t, short, workflows.ErrAmountMismatch)
+		st := ok(t, settled)
+		require.Equal(t, &dossier.Refund{Amount: 100000, Status: dossier.RefundSucceeded, RefundRef: "REF-" + h.in.Code}, st.Refund)
+		require.Equal(t, dossier.FeeRefunded, st.Fee.Status)
+		require.Equal(t, []activities.RefundInput{{Code: h.in.Code, PaymentRef: "PAY-" + h.in.Code, Amount: 100000, Reason: "hồ sơ stopped"}}, h.refunds)
+		acts := h.actions()
+		require.Equal(t, []string{"stopped", "refund.requested", "refund.succeeded"}, acts[len(acts)-3:])
+		require.Len(t, h.notifications("refunded"), 1)
+	})
+	t.Run("at the counter", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelCounter, dossier.ReturnCounter)
+		h.throughApproval()
+		h.send(time.Minute, workflows.UpdateCounterPayment, workflows.CounterPayment{ReceiptNumber: "BL-1", Amount: 100000})
+		stop := h.send(time.Minute, workflows.UpdateStop, workflows.Stop{Reason: "đình chỉ"})
+		res := h.run()
+		require.Equal(t, dossier.StatusStopped, res.Status)
+		require.Equal(t, &dossier.Refund{Amount: 100000, Status: dossier.RefundAtCounter}, ok(t, stop).Refund)
+		require.Empty(t, h.refunds, "nothing asked of the gateway")
+	})
 }

@@ -113,6 +113,11 @@ type run struct {
 	// still fire during a long outage.
 	paymentBusy  bool
 	shipmentBusy bool
+	// refund: a paid fee is paid back through the gateway when the dossier
+	// ends without its result (VersionRefund; 0 not asked yet, 1 yes, -1
+	// a run from before it); refundBusy while the request is in flight.
+	refund     int
+	refundBusy bool
 	// localAttempts counts third-party calls whose local first attempt
 	// (lean version) has not returned yet; counted up before the call's
 	// goroutine starts, down by thirdParty.
@@ -150,6 +155,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateCounterPayment, r.onCounterPayment, r.validateCounterPayment},
 		{UpdateAssignment, r.onAssignment, r.validateAssignment},
 		{UpdateReturnMethod, r.onReturnMethod, r.validateReturnMethod},
+		{UpdateRefund, r.onRefund, r.validateRefund},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -221,13 +227,16 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 
 // ended reports whether the dossier reached its end and nothing is in flight.
 func (r *run) ended() bool {
-	return r.st.Status.Final() && !r.paymentBusy && !r.shipmentBusy
+	return r.st.Status.Final() && !r.paymentBusy && !r.shipmentBusy && !r.refundOpen()
 }
 
 // pendingCall returns the work the current stage needs from the main loop,
 // or nil when the dossier waits for a person or a callback.
 func (r *run) pendingCall() func(workflow.Context) {
 	if r.st.Status.Final() {
+		if r.refund > 0 && r.st.Refund == nil && !r.refundBusy {
+			return r.requestRefund
+		}
 		return nil
 	}
 	switch {
@@ -1602,6 +1611,7 @@ func (r *run) end(status dossier.Status) {
 // the return method's channel, electronic, at the counter or by post.
 func (r *run) decline(ctx workflow.Context, m mark, ev dossier.Event, reasons string) (State, error) {
 	r.end(dossier.StatusDeclined)
+	r.planRefund(ctx)
 	msg := "Hồ sơ " + r.in.Code + " bị từ chối giải quyết. Lý do: " + reasons
 	switch r.st.ReturnMethod {
 	case dossier.ReturnCounter:
@@ -1616,7 +1626,7 @@ func (r *run) decline(ctx workflow.Context, m mark, ev dossier.Event, reasons st
 	}
 	ev.Note += "refusal notice returned by " + string(r.st.ReturnMethod)
 	if r.st.Fee.Status == dossier.FeeRefundDue {
-		ev.Note += fmt.Sprintf("; the fee of %d VND is refunded", r.st.Fee.Amount)
+		ev.Note += fmt.Sprintf("; the fee of %d VND is owed back", r.st.Fee.Amount)
 	}
 	err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "declined", Message: msg}))
 	return r.snapshot(), err
@@ -1645,6 +1655,7 @@ func (r *run) onWithdrawal(ctx workflow.Context, w Withdrawal) (State, error) {
 		extra = r.toAgencies(s.Departments, dossier.ToDepartment, "withdrawn", "Hồ sơ "+r.in.Code+" đã được rút: "+w.Reason)
 	}
 	r.end(dossier.StatusWithdrawn)
+	r.planRefund(ctx)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionWithdrawn, Actor: w.Actor, Note: w.Reason}, extra)
 	return r.snapshot(), err
 }
@@ -1665,6 +1676,7 @@ func (r *run) validateStop(st Stop) error {
 func (r *run) onStop(ctx workflow.Context, st Stop) (State, error) {
 	m := r.mark(ctx)
 	r.end(dossier.StatusStopped)
+	r.planRefund(ctx)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionStopped, Actor: st.Actor, Note: st.Reason},
 		notify(dossier.Notification{To: dossier.ToApplicant, Template: "stopped",
 			Message: "Thông báo dừng xử lý hồ sơ " + r.in.Code + ": " + st.Reason}))
@@ -1804,4 +1816,104 @@ func returnMethodVi(m dossier.ReturnMethod) string {
 		return "tại bộ phận một cửa"
 	}
 	return "bằng phương thức điện tử"
+}
+
+// ---- Refunds ------------------------------------------------------------------
+
+// planRefund decides, as a dossier ends with its fee paid (end made it
+// refund_due), how the fee goes back: paid at the counter, it is paid back
+// there (refund at_counter, nothing to wait for); paid online, the main
+// loop asks the gateway (VersionRefund) and the workflow stays open until
+// the gateway's signed callback settles it. Runs from before the change
+// keep the fee refund_due, as they did.
+func (r *run) planRefund(ctx workflow.Context) {
+	if r.st.Fee.Status != dossier.FeeRefundDue || r.st.Refund != nil || r.refund != 0 {
+		return
+	}
+	if slices.ContainsFunc(r.st.Transactions, func(t string) bool { return strings.HasPrefix(t, "counter:") }) ||
+		r.st.Fee.PaymentRef == "" {
+		r.st.Refund = &dossier.Refund{Amount: r.st.Fee.Amount, Status: dossier.RefundAtCounter}
+		return
+	}
+	if workflow.GetVersion(ctx, VersionRefund, workflow.DefaultVersion, 1) < 1 {
+		r.refund = -1
+		return
+	}
+	r.refund = 1
+}
+
+// refundOpen: a refund through the gateway is still to ask for or settle.
+func (r *run) refundOpen() bool {
+	if r.refund <= 0 {
+		return false
+	}
+	return r.refundBusy || r.st.Refund == nil || r.st.Refund.Status == dossier.RefundPending
+}
+
+func (r *run) requestRefund(ctx workflow.Context) {
+	r.refundBusy = true
+	if r.lean {
+		r.localAttempts++
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { r.refundBusy = false }()
+		in := activities.RefundInput{Code: r.in.Code, PaymentRef: r.st.Fee.PaymentRef, Amount: r.st.Fee.Amount,
+			Reason: "hồ sơ " + string(r.st.Status)}
+		var res activities.RefundResult
+		err := r.thirdParty(ctx, activities.NameRequestRefund, in, &res)
+		m := r.mark(ctx)
+		if err != nil {
+			// Refused outright (retryable errors retry for as long as it
+			// takes): staff pay it back by hand.
+			r.logger.Error("refund request refused", "error", err)
+			r.st.Refund = &dossier.Refund{Amount: in.Amount, Status: dossier.RefundFailed}
+			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionRefundFailed, Actor: actorGateway,
+				Note: "the gateway refused the refund: " + err.Error()},
+				r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "refund_failed",
+					fmt.Sprintf("Hồ sơ %s: cổng thanh toán không hoàn được phí %d đồng; cần hoàn trả thủ công", r.in.Code, in.Amount)))
+			return
+		}
+		r.st.Refund = &dossier.Refund{Amount: in.Amount, Status: dossier.RefundPending, RefundRef: res.RefundRef}
+		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionRefundRequested,
+			Note: fmt.Sprintf("%d VND of payment_ref %s, refund_ref %s", in.Amount, in.PaymentRef, res.RefundRef)})
+	})
+}
+
+func (r *run) validateRefund(n RefundNotice) error {
+	rf := r.st.Refund
+	if rf == nil || rf.RefundRef == "" || rf.RefundRef != n.RefundRef {
+		return r.conflict("refund_ref %s is not this dossier's refund", n.RefundRef)
+	}
+	if rf.Status != dossier.RefundPending {
+		return temporal.NewApplicationError("the refund is already "+rf.Status, ErrDuplicate)
+	}
+	if n.Status != dossier.RefundSucceeded && n.Status != dossier.RefundFailed {
+		return invalid("status must be succeeded or failed")
+	}
+	if n.Status == dossier.RefundSucceeded && n.Amount != rf.Amount {
+		return temporal.NewApplicationError(
+			fmt.Sprintf("refunded amount %d VND does not match the %d VND owed back", n.Amount, rf.Amount), ErrAmountMismatch)
+	}
+	return nil
+}
+
+func (r *run) onRefund(ctx workflow.Context, n RefundNotice) (State, error) {
+	m := r.mark(ctx)
+	r.st.Refund.Status = n.Status
+	ev := dossier.Event{Action: dossier.ActionRefundSucceeded, Actor: actorGateway,
+		Note: fmt.Sprintf("%d VND, refund_ref %s", n.Amount, n.RefundRef)}
+	extra := notify(dossier.Notification{To: dossier.ToApplicant, Template: "refunded",
+		Message: fmt.Sprintf("Hồ sơ %s: đã hoàn trả phí %d đồng", r.in.Code, n.Amount)})
+	if n.Status == dossier.RefundSucceeded {
+		r.st.Fee.Status = dossier.FeeRefunded
+	} else {
+		ev.Action = dossier.ActionRefundFailed
+		if n.Reason != "" {
+			ev.Note += ": " + n.Reason
+		}
+		extra = r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "refund_failed",
+			fmt.Sprintf("Hồ sơ %s: hoàn phí %d đồng không thành công; cần hoàn trả thủ công", r.in.Code, r.st.Refund.Amount))
+	}
+	err := r.commitWith(ctx, m, ev, extra)
+	return r.snapshot(), err
 }

@@ -47,6 +47,7 @@ type harness struct {
 	transitions []dossier.Transition
 	payments    int
 	shipments   int
+	refunds     []activities.RefundInput
 	// shipmentFails makes the postal stand-in refuse this many requests
 	// (as during an outage) before it accepts; -1: it never accepts.
 	shipmentFails int
@@ -110,6 +111,12 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 		}
 		return activities.ShipmentResult{Waybill: "EV000000001VN"}, nil
 	}, activity.RegisterOptions{Name: activities.NameRequestShipment})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.RefundInput) (activities.RefundResult, error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.refunds = append(h.refunds, in)
+		return activities.RefundResult{RefundRef: "REF-" + in.Code}, nil
+	}, activity.RegisterOptions{Name: activities.NameRequestRefund})
 	return h
 }
 

@@ -28,10 +28,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 	// Histories of every workflow version must stay: v0 (before
 	// VersionLegalTime), v1 (before VersionLifecycle), v2 (lifecycle 1),
 	// v3 (lifecycle 2, VersionLifecycleLean), v4 (lifecycle 3,
-	// VersionLifecycleOneUpsert; the postal pickup carried by the delivery).
+	// VersionLifecycleOneUpsert; the postal pickup carried by the delivery),
+	// v5 (VersionRefund: a fee paid online paid back through the gateway).
 	// Record new ones under a new prefix; never overwrite old ones, which
 	// are what running dossiers look like.
-	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-"} {
+	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-", "v5-"} {
 		require.True(t, slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }),
 			"no %s history to replay", prefix)
 	}

@@ -44,7 +44,9 @@ const (
 	UpdateAssignment     = "assignment"
 	// UpdateReturnMethod changes how the result reaches the applicant.
 	UpdateReturnMethod = "return_method"
-	QueryState         = "state"
+	// UpdateRefund is the gateway's word on a refund.
+	UpdateRefund = "refund"
+	QueryState   = "state"
 )
 
 // VersionLifecycle is the workflow.GetVersion change that added
@@ -72,6 +74,13 @@ const VersionLifecycleOneUpsert workflow.Version = 3
 // escalations, apology letters, paused clocks and extensions. Histories
 // recorded before it replay without them.
 const VersionLegalTime = "legal-time"
+
+// VersionRefund is the workflow.GetVersion change that pays a paid fee back
+// through the gateway when a dossier ends without its result (withdrawn,
+// stopped, declined), and keeps the workflow open until the refund settles.
+// It is asked only when such a dossier ends with a fee paid online, so no
+// other dossier's history carries it.
+const VersionRefund = "refund"
 
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
@@ -253,6 +262,14 @@ type PostalNotice struct {
 	// fewer per postal return), and the workflow records it here, before
 	// what followed it. Absent from notices sent before that change.
 	PickedUpAt *time.Time `json:",omitempty"`
+}
+
+// RefundNotice is the payment gateway's word on a refund.
+type RefundNotice struct {
+	RefundRef string
+	Amount    int64
+	Status    string // succeeded | failed
+	Reason    string
 }
 
 // Handover records the result handed over at the counter.

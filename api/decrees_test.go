@@ -191,3 +191,68 @@ func TestReturnMethodChangeThroughTheAPI(t *testing.T) {
 	require.Equal(t, 409, res.status, "the result is ready: %s", res.body)
 	s.must(200, "POST", path+"/stop", map[string]any{"reason": "kết thúc"})
 }
+
+// Ops suspend the postal service for a district: open dossiers returning by
+// post to it (its communes included) are offered the other methods at once,
+// new submissions there are told, and bad suspensions record nothing.
+func TestPostalSuspensionByAreaThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	sub := submission("TP-LLTP-01", "online", "postal")
+	sub["return_area"] = "27991" // Thị trấn Bến Lức, in district 803
+	code := s.must(201, "POST", "/v1/dossiers", sub)["code"].(string)
+	s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "accept"})
+	unknown := submission("TP-LLTP-01", "online", "postal")
+	unknown["return_area"] = "99999"
+	require.Equal(t, 400, s.call("POST", "/v1/dossiers", unknown).status, "an unknown area at submission")
+
+	today := time.Now().In(time.FixedZone("ICT", 7*3600))
+	from, to := today.Format(time.DateOnly), today.AddDate(0, 0, 30).Format(time.DateOnly)
+	list := func() int { return len(s.must(200, "GET", "/v1/postal/suspensions", nil)["items"].([]any)) }
+	before := list()
+	for name, body := range map[string]map[string]any{
+		"unknown area":       {"area_code": "999", "from": from, "to": to, "reason": "x"},
+		"end before start":   {"area_code": "803", "from": to, "to": from, "reason": "x"},
+		"without a reason":   {"area_code": "803", "from": from, "to": to},
+		"not a date":         {"area_code": "803", "from": "28/07/2026", "to": to, "reason": "x"},
+		"an unknown field":   {"area_code": "803", "from": from, "to": to, "reason": "x", "colour": "red"},
+		"a district by name": {"area_code": "Bến Lức", "from": from, "to": to, "reason": "x"},
+	} {
+		res := s.call("POST", "/v1/postal/suspensions", body)
+		require.Contains(t, []int{400, 422}, res.status, "%s: %s", name, res.body)
+		require.Equal(t, "application/problem+json", res.header.Get("Content-Type"), name)
+	}
+	require.Equal(t, before, list(), "nothing recorded")
+	res := s.call("POST", "/v1/postal/suspensions", map[string]any{"area_code": "803", "from": from, "to": to, "reason": "x"},
+		as(t, testPortal)...)
+	require.Equal(t, 403, res.status, "only ops and admins suspend")
+
+	created := s.must(201, "POST", "/v1/postal/suspensions", map[string]any{
+		"area_code": "803", "from": from, "to": to, "reason": "bưu cục Bến Lức ngập lụt"})
+	require.Equal(t, "Huyện Bến Lức", created["area_name"])
+	require.Equal(t, []any{code}, created["notified"])
+	acts := s.actions(code)
+	require.Equal(t, "return.postal_suspended", acts[len(acts)-1])
+	ns, err := s.store.Notifications(context.Background(), code)
+	require.NoError(t, err)
+	var offered string
+	for _, n := range ns {
+		if n.Template == "postal_suspended" && n.To == "applicant" {
+			offered = n.Message
+		}
+	}
+	require.Contains(t, offered, "tại bộ phận một cửa")
+
+	// A new submission there is told at once.
+	again := submission("TP-LLTP-01", "online", "postal")
+	again["return_area"] = "27994"
+	d := s.must(201, "POST", "/v1/dossiers", again)
+	ps := d["postal_suspension"].(map[string]any)
+	require.Equal(t, "803", ps["area_code"])
+	require.Equal(t, to, ps["to"])
+	// The applicant takes the offer.
+	d = s.must(200, "POST", "/v1/dossiers/"+code+"/return-method", map[string]any{"method": "counter", "reason": "bưu chính tạm ngừng"})
+	require.Equal(t, "counter", d["return_method"])
+	s.must(200, "POST", "/v1/dossiers/"+code+"/review", map[string]any{"decision": "refuse", "note": "kết thúc"})
+	s.recordHistory(code, "decrees-postal-suspension-offer-counter")
+}

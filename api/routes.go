@@ -87,6 +87,8 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.require(auth.WriteCatalog)).Post("/procedures", s.createProcedure)
 			r.With(s.require(auth.WriteCatalog)).Put("/procedures/{code}", s.replaceProcedure)
 			r.With(s.require(auth.WriteCalendar)).Put("/calendar/{year}", s.putCalendarYear)
+			r.With(s.require(auth.SuspendPostal), s.requireTemporal).Post("/postal/suspensions", s.createPostalSuspension)
+			r.With(s.require(auth.ReadCatalog)).Get("/postal/suspensions", s.listPostalSuspensions)
 		})
 	})
 

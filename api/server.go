@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
@@ -22,6 +23,8 @@ import (
 
 // Server serves the API.
 type Server struct {
+	// areas are the administrative areas postal service is suspended by.
+	areas *catalog.Areas
 	store    *store.Store
 	temporal client.Client
 	log      *slog.Logger
@@ -111,7 +114,11 @@ func New(o Options) *Server {
 		log.Warn("a webhook secret is not configured: callbacks of that integration are refused",
 			"payment", o.PaymentWebhookSecret != "", "postal", o.PostalWebhookSecret != "")
 	}
-	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
+	areas, err := catalog.ParseAreas(data.Areas)
+	if err != nil {
+		panic("the areas built into the binary do not parse: " + err.Error())
+	}
+	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics), areas: areas,
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
 		submitRate: submitRate, lookupRate: lookupRate}

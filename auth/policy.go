@@ -23,6 +23,7 @@ const (
 	Supplement     Action = "supplement"      // the applicant's supplement
 	Withdrawal     Action = "withdrawal"      // the applicant withdraws
 	ReturnMethod   Action = "return_method"   // change how the result is returned
+	SuspendPostal  Action = "suspend_postal"  // suspend postal service for an area
 	Apology        Action = "apology"         // apology letter with a new appointment
 	Extension      Action = "extension"       // extend the current step
 	Stop           Action = "stop"            // stop processing (form 05)
@@ -39,7 +40,7 @@ const (
 // Actions lists every action, in the README table's order.
 var Actions = []Action{Submit, Intake, Review, Approval, Handover, CounterPayment, Supplement, Withdrawal,
 	ReturnMethod, Apology, Extension, Stop, Assignment, ReadDossier, ListDossiers, ReadReports, ReadCatalog,
-	WriteCatalog, WriteCalendar, DecodePayloads}
+	WriteCatalog, WriteCalendar, SuspendPostal, DecodePayloads}
 
 // Facts are what the policy needs to know about the dossier acted on (the
 // zero value for actions on no dossier).
@@ -163,6 +164,12 @@ func Authorize(p Principal, a Action, f Facts) error {
 			return nil
 		}
 		return deny("only admins change the catalog and the calendar")
+
+	case SuspendPostal:
+		if role(RoleOps, RoleAdmin) {
+			return nil
+		}
+		return deny("only ops and admins suspend postal service for an area")
 
 	case DecodePayloads:
 		if role(RoleOps) {

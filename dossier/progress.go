@@ -69,6 +69,10 @@ const (
 	ActionRefundRequested = "refund.requested"
 	ActionRefundSucceeded = "refund.succeeded"
 	ActionRefundFailed    = "refund.failed"
+
+	// ActionPostalSuspended: the postal service is suspended in the area
+	// the result goes to; the applicant is offered the other methods.
+	ActionPostalSuspended = "return.postal_suspended"
 )
 
 // Timeliness classes for reports and step completions.

@@ -281,3 +281,27 @@ func TestPaidFeeIsRefunded(t *testing.T) {
 		require.Empty(t, h.refunds, "nothing asked of the gateway")
 	})
 }
+
+// A postal suspension offers a dossier returning by post the procedure's
+// other methods; one that no longer returns by post, or whose result the
+// post office has, is not told.
+func TestPostalSuspensionOffersTheOtherMethods(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	notice := workflows.PostalSuspension{Area: "Huyện Bến Lức (803)", From: "2026-11-24", To: "2026-12-15", Reason: "ngập lụt", Actor: "ops"}
+	h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnPostal)
+	h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	told := h.send(time.Minute, workflows.UpdatePostalSuspension, notice)
+	h.send(time.Minute, workflows.UpdateReturnMethod, workflows.ReturnMethodChange{Method: dossier.ReturnElectronic})
+	again := h.send(time.Minute, workflows.UpdatePostalSuspension, notice)
+	h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "refuse", Note: "kết thúc"})
+	h.run()
+	ok(t, told)
+	rejectedWith(t, again, "not by post")
+	tr := h.transition(dossier.ActionPostalSuspended)
+	require.Equal(t, "postal service suspended in Huyện Bến Lức (803) from 2026-11-24 to 2026-12-15: ngập lụt; offered: counter, electronic", tr.Event.Note)
+	n := h.notifications("postal_suspended")
+	require.Len(t, n, 2, "the applicant and the intake desk")
+	require.Contains(t, n[0].Message, "tại bộ phận một cửa hoặc bằng phương thức điện tử")
+	require.Equal(t, "000.00.17.H39", n[1].Agency)
+}

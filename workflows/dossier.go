@@ -156,6 +156,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateAssignment, r.onAssignment, r.validateAssignment},
 		{UpdateReturnMethod, r.onReturnMethod, r.validateReturnMethod},
 		{UpdateRefund, r.onRefund, r.validateRefund},
+		{UpdatePostalSuspension, r.onPostalSuspension, r.validatePostalSuspension},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -1915,5 +1916,48 @@ func (r *run) onRefund(ctx workflow.Context, n RefundNotice) (State, error) {
 			fmt.Sprintf("Hồ sơ %s: hoàn phí %d đồng không thành công; cần hoàn trả thủ công", r.in.Code, r.st.Refund.Amount))
 	}
 	err := r.commitWith(ctx, m, ev, extra)
+	return r.snapshot(), err
+}
+
+// ---- Postal suspension --------------------------------------------------------
+
+func (r *run) validatePostalSuspension(p PostalSuspension) error {
+	if err := r.available(r.lifecycle, "a postal suspension notice"); err != nil {
+		return err
+	}
+	if r.st.Status.Final() {
+		return r.conflict("the dossier is finished")
+	}
+	if r.st.ReturnMethod != dossier.ReturnPostal {
+		return r.conflict("the result goes back by %s, not by post", r.st.ReturnMethod)
+	}
+	if sh := r.st.Shipment; sh != nil && sh.Status != dossier.ShipmentRequested {
+		return r.conflict("the postal service already has the result (shipment %s)", sh.Status)
+	}
+	return nil
+}
+
+// onPostalSuspension offers the applicant the procedure's other return
+// methods: the dossier keeps postal return until they (or the intake
+// officer) choose one (return_method), and the intake desk is told.
+func (r *run) onPostalSuspension(ctx workflow.Context, p PostalSuspension) (State, error) {
+	m := r.mark(ctx)
+	var others, othersVi []string
+	for _, x := range r.in.Procedure.ReturnMethods {
+		if x != string(dossier.ReturnPostal) {
+			others = append(others, x)
+			othersVi = append(othersVi, returnMethodVi(dossier.ReturnMethod(x)))
+		}
+	}
+	note := "postal service suspended in " + p.Area + " from " + p.From + " to " + p.To + ": " + p.Reason
+	msg := "Dịch vụ bưu chính tại " + p.Area + " tạm ngừng từ " + p.From + " đến " + p.To + "."
+	if len(others) > 0 {
+		note += "; offered: " + strings.Join(others, ", ")
+		msg += " Hồ sơ " + r.in.Code + " có thể chuyển sang nhận kết quả " + strings.Join(othersVi, " hoặc ") + "."
+	}
+	extra := notify(dossier.Notification{To: dossier.ToApplicant, Template: "postal_suspended", Message: msg})
+	extra.Notifications = append(extra.Notifications, r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment,
+		"postal_suspended", "Hồ sơ "+r.in.Code+": bưu chính tại "+p.Area+" tạm ngừng; đã đề nghị người nộp đổi cách nhận").Notifications...)
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPostalSuspended, Actor: p.Actor, Note: note}, extra)
 	return r.snapshot(), err
 }

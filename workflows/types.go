@@ -46,6 +46,9 @@ const (
 	UpdateReturnMethod = "return_method"
 	// UpdateRefund is the gateway's word on a refund.
 	UpdateRefund = "refund"
+	// UpdatePostalSuspension tells a dossier returning by post that the
+	// postal service is suspended in its area.
+	UpdatePostalSuspension = "postal_suspension"
 	QueryState   = "state"
 )
 
@@ -270,6 +273,16 @@ type RefundNotice struct {
 	Amount    int64
 	Status    string // succeeded | failed
 	Reason    string
+}
+
+// PostalSuspension is postal service suspended in the area a dossier's
+// result goes to, from one date to another (both included, local dates).
+type PostalSuspension struct {
+	Area   string // the area's name and code
+	From   string // 2026-07-28
+	To     string
+	Reason string
+	Actor  string
 }
 
 // Handover records the result handed over at the counter.

@@ -48,6 +48,8 @@ var contractRoutes = []Route{
 	{"POST", "/v1/payments/notifications"},
 	{"POST", "/v1/payments/refund-notifications"},
 	{"POST", "/v1/postal/notifications"},
+	{"GET", "/v1/postal/suspensions"},
+	{"POST", "/v1/postal/suspensions"},
 	{"GET", "/v1/procedures"},
 	{"POST", "/v1/procedures"},
 	{"GET", "/v1/procedures/{code}"},

@@ -24,7 +24,7 @@ import (
 // Server serves the API.
 type Server struct {
 	// areas are the administrative areas postal service is suspended by.
-	areas *catalog.Areas
+	areas    *catalog.Areas
 	store    *store.Store
 	temporal client.Client
 	log      *slog.Logger

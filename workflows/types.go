@@ -49,7 +49,7 @@ const (
 	// UpdatePostalSuspension tells a dossier returning by post that the
 	// postal service is suspended in its area.
 	UpdatePostalSuspension = "postal_suspension"
-	QueryState   = "state"
+	QueryState             = "state"
 )
 
 // VersionLifecycle is the workflow.GetVersion change that added

@@ -256,3 +256,26 @@ func TestPostalSuspensionByAreaThroughTheAPI(t *testing.T) {
 	s.must(200, "POST", "/v1/dossiers/"+code+"/review", map[string]any{"decision": "refuse", "note": "kết thúc"})
 	s.recordHistory(code, "decrees-postal-suspension-offer-counter")
 }
+
+// The intake officer exempts a dossier from its fee with the reason and
+// legal basis; without them it is 422 and nothing is recorded.
+func TestFeeExemptionThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	code := s.must(201, "POST", "/v1/dossiers", submission("KH-HKD-01", "online", "electronic"))["code"].(string)
+	path := "/v1/dossiers/" + code
+	before := s.actions(code)
+	res := s.call("POST", path+"/fee-exemption", map[string]any{"amount": 0})
+	require.Equal(t, 422, res.status, string(res.body))
+	require.Contains(t, res.json(t)["detail"], "97/2015/QH13")
+	require.Equal(t, before, s.actions(code), "nothing recorded")
+	d := s.must(200, "POST", path+"/fee-exemption", map[string]any{"amount": 0, "reason": "hộ nghèo", "legal_basis": "Quyết định 12/2026/QĐ-UBND"})
+	require.Equal(t, float64(0), fee(d)["amount"])
+	s.must(200, "POST", path+"/intake", map[string]any{"decision": "accept"})
+	s.must(200, "POST", path+"/review", map[string]any{"decision": "approve"})
+	s.must(200, "POST", path+"/approval", map[string]any{"decision": "approve"})
+	d = s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
+	require.Equal(t, "none", fee(d)["status"], "nothing was asked")
+	require.Equal(t, []string{"submitted", "fee.exempted", "intake.accept", "review.approve", "approval.approve",
+		"result.issued_electronically"}, s.actions(code))
+}

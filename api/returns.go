@@ -67,3 +67,26 @@ func (s *Server) returnMethod(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, renderDossier(after, seesIdentityNumber(r, after)))
 }
+
+type feeExemptionRequest struct {
+	Amount     *int64 `json:"amount"`
+	Reason     string `json:"reason"`
+	LegalBasis string `json:"legal_basis"`
+}
+
+// feeExemption is the intake officer's exemption or reduction of one
+// dossier's fee, before it is asked for; the workflow refuses one without
+// its reason and legal basis (422) and records nothing.
+func (s *Server) feeExemption() http.HandlerFunc {
+	return action(s, auth.FeeExemption, workflows.UpdateFeeExemption, checkFeeExemption)
+}
+
+func checkFeeExemption(r *http.Request, req *feeExemptionRequest, v *dossier.Invalid) (any, error) {
+	checkText(v, "reason", req.Reason, false)
+	checkText(v, "legal_basis", req.LegalBasis, false)
+	if req.Amount == nil || *req.Amount < 0 {
+		v.Add("amount", "is required: the fee after the exemption (0) or reduction, whole VND")
+		return nil, nil
+	}
+	return workflows.FeeExemption{Amount: *req.Amount, Reason: req.Reason, LegalBasis: req.LegalBasis, Actor: actorOf(r)}, nil
+}

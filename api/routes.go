@@ -75,6 +75,7 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/dossiers/{code}/payment", s.counterPayment())
 				r.Post("/dossiers/{code}/assignment", s.assignment())
 				r.Post("/dossiers/{code}/return-method", s.returnMethod)
+				r.Post("/dossiers/{code}/fee-exemption", s.feeExemption())
 			})
 			r.Get("/dossiers/{code}/result", s.getResult)
 			r.Get("/procedures", s.listProcedures)

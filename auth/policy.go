@@ -24,6 +24,7 @@ const (
 	Withdrawal     Action = "withdrawal"      // the applicant withdraws
 	ReturnMethod   Action = "return_method"   // change how the result is returned
 	SuspendPostal  Action = "suspend_postal"  // suspend postal service for an area
+	FeeExemption   Action = "fee_exemption"   // exempt or reduce one dossier's fee
 	Apology        Action = "apology"         // apology letter with a new appointment
 	Extension      Action = "extension"       // extend the current step
 	Stop           Action = "stop"            // stop processing (form 05)
@@ -38,7 +39,7 @@ const (
 )
 
 // Actions lists every action, in the README table's order.
-var Actions = []Action{Submit, Intake, Review, Approval, Handover, CounterPayment, Supplement, Withdrawal,
+var Actions = []Action{Submit, Intake, Review, Approval, Handover, CounterPayment, FeeExemption, Supplement, Withdrawal,
 	ReturnMethod, Apology, Extension, Stop, Assignment, ReadDossier, ListDossiers, ReadReports, ReadCatalog,
 	WriteCatalog, WriteCalendar, SuspendPostal, DecodePayloads}
 
@@ -85,7 +86,7 @@ func Authorize(p Principal, a Action, f Facts) error {
 		}
 		return deny("only portals and intake officers of the receiving agency submit dossiers")
 
-	case Intake, Handover, CounterPayment:
+	case Intake, Handover, CounterPayment, FeeExemption:
 		if !role(RoleIntakeOfficer) {
 			return deny("only intake officers of the receiving agency may do %s", a)
 		}

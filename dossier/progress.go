@@ -73,6 +73,10 @@ const (
 	// ActionPostalSuspended: the postal service is suspended in the area
 	// the result goes to; the applicant is offered the other methods.
 	ActionPostalSuspended = "return.postal_suspended"
+
+	// Fee exemptions and reductions for one dossier (miễn, giảm phí).
+	ActionFeeExempted = "fee.exempted"
+	ActionFeeReduced  = "fee.reduced"
 )
 
 // Timeliness classes for reports and step completions.

@@ -305,3 +305,39 @@ func TestPostalSuspensionOffersTheOtherMethods(t *testing.T) {
 	require.Contains(t, n[0].Message, "tại bộ phận một cửa hoặc bằng phương thức điện tử")
 	require.Equal(t, "000.00.17.H39", n[1].Agency)
 }
+
+// The intake officer exempts one dossier from its fee or reduces it, with
+// the reason and legal basis on the control sheet, before the fee is asked
+// for; without them, or after, it is refused and changes nothing.
+func TestFeeExemptionAndReduction(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	t.Run("exempt", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+		bare := h.send(time.Minute, workflows.UpdateFeeExemption, workflows.FeeExemption{Amount: 0})
+		exempt := h.send(time.Minute, workflows.UpdateFeeExemption, workflows.FeeExemption{Amount: 0,
+			Reason: "hộ nghèo", LegalBasis: "Quyết định 12/2026/QĐ-UBND", Actor: "officer"})
+		h.throughApproval()
+		res := h.run()
+		requireRejected(t, bare, workflows.ErrNotAllowed)
+		require.Contains(t, bare.rejected.Error(), "97/2015/QH13")
+		require.Zero(t, ok(t, exempt).Fee.Amount)
+		require.Equal(t, dossier.StatusReturned, res.Status)
+		require.Zero(t, h.payments, "nothing to pay")
+		require.Equal(t, "100000 → 0 VND: hộ nghèo (legal basis: Quyết định 12/2026/QĐ-UBND)", h.transition(dossier.ActionFeeExempted).Event.Note)
+	})
+	t.Run("reduced, then too late", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+		reduce := h.send(time.Minute, workflows.UpdateFeeExemption, workflows.FeeExemption{Amount: 50000, Reason: "giảm 50%", LegalBasis: "Thông tư 85/2019/TT-BTC"})
+		h.throughApproval()
+		late := h.send(time.Minute, workflows.UpdateFeeExemption, workflows.FeeExemption{Amount: 0, Reason: "x", LegalBasis: "y"})
+		h.send(time.Minute, workflows.UpdatePayment, workflows.PaymentNotice{PaymentRef: "PAY-" + h.in.Code, TransactionID: "T", Amount: 50000, Status: "succeeded"})
+		res := h.run()
+		require.Equal(t, int64(50000), ok(t, reduce).Fee.Amount)
+		rejectedWith(t, late, "already asked for")
+		require.Equal(t, dossier.StatusReturned, res.Status)
+		require.Contains(t, h.actions(), dossier.ActionFeeReduced)
+	})
+}

@@ -157,6 +157,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateReturnMethod, r.onReturnMethod, r.validateReturnMethod},
 		{UpdateRefund, r.onRefund, r.validateRefund},
 		{UpdatePostalSuspension, r.onPostalSuspension, r.validatePostalSuspension},
+		{UpdateFeeExemption, r.onFeeExemption, r.validateFeeExemption},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -1959,5 +1960,39 @@ func (r *run) onPostalSuspension(ctx workflow.Context, p PostalSuspension) (Stat
 	extra.Notifications = append(extra.Notifications, r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment,
 		"postal_suspended", "Hồ sơ "+r.in.Code+": bưu chính tại "+p.Area+" tạm ngừng; đã đề nghị người nộp đổi cách nhận").Notifications...)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPostalSuspended, Actor: p.Actor, Note: note}, extra)
+	return r.snapshot(), err
+}
+
+// ---- Fee exemption and reduction --------------------------------------------
+
+func (r *run) validateFeeExemption(e FeeExemption) error {
+	if err := r.available(r.lifecycle, "a fee exemption"); err != nil {
+		return err
+	}
+	if r.st.Status.Final() {
+		return r.conflict("the dossier is finished")
+	}
+	if r.st.Fee.Status != dossier.FeeNone || r.st.Stage == dossier.StagePayment {
+		return r.conflict("the fee was already asked for (%s): an exemption or reduction comes before", r.st.Fee.Status)
+	}
+	if strings.TrimSpace(e.Reason) == "" || strings.TrimSpace(e.LegalBasis) == "" {
+		return temporal.NewApplicationError("an exemption or reduction needs its reason and its legal basis, recorded on the control sheet: the Law on Fees and Charges (97/2015/QH13) exempts or reduces only where a legal document grants it", ErrNotAllowed)
+	}
+	if e.Amount < 0 || e.Amount >= r.st.Fee.Amount {
+		return invalid("amount must be from 0 (exempt) to less than the fee of %d VND", r.st.Fee.Amount)
+	}
+	return nil
+}
+
+func (r *run) onFeeExemption(ctx workflow.Context, e FeeExemption) (State, error) {
+	m := r.mark(ctx)
+	from := r.st.Fee.Amount
+	r.st.Fee.Amount = e.Amount
+	ev := dossier.Event{Action: dossier.ActionFeeReduced, Actor: e.Actor,
+		Note: fmt.Sprintf("%d → %d VND: %s (legal basis: %s)", from, e.Amount, e.Reason, e.LegalBasis)}
+	if e.Amount == 0 {
+		ev.Action = dossier.ActionFeeExempted
+	}
+	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
 }

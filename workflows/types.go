@@ -49,7 +49,9 @@ const (
 	// UpdatePostalSuspension tells a dossier returning by post that the
 	// postal service is suspended in its area.
 	UpdatePostalSuspension = "postal_suspension"
-	QueryState             = "state"
+	// UpdateFeeExemption exempts a dossier from its fee or reduces it.
+	UpdateFeeExemption = "fee_exemption"
+	QueryState         = "state"
 )
 
 // VersionLifecycle is the workflow.GetVersion change that added
@@ -283,6 +285,16 @@ type PostalSuspension struct {
 	To     string
 	Reason string
 	Actor  string
+}
+
+// FeeExemption is the intake officer's exemption (Amount 0) or reduction
+// of one dossier's fee, with the reason and its legal basis, before the fee
+// is asked for.
+type FeeExemption struct {
+	Amount     int64
+	Reason     string
+	LegalBasis string
+	Actor      string
 }
 
 // Handover records the result handed over at the counter.

@@ -36,6 +36,7 @@ var contractRoutes = []Route{
 	{"GET", "/v1/dossiers/{code}/events"},
 	{"GET", "/v1/dossiers/{code}/events.csv"},
 	{"POST", "/v1/dossiers/{code}/extension"},
+	{"POST", "/v1/dossiers/{code}/fee-exemption"},
 	{"POST", "/v1/dossiers/{code}/handover"},
 	{"POST", "/v1/dossiers/{code}/intake"},
 	{"POST", "/v1/dossiers/{code}/payment"},

@@ -56,6 +56,7 @@ func LoadCalendar(ctx context.Context, s *store.Store) (*calendar.Calendar, erro
 // (the default hours when it has none of its own, or agency is "").
 func LoadAgencyCalendar(ctx context.Context, s *store.Store, agency string) (*calendar.Calendar, error) {
 	windows := calendar.DefaultWindows()
+	var periods []calendar.Period
 	if agency != "" {
 		own, err := s.AgencyWindows(ctx, agency)
 		if err != nil {
@@ -65,6 +66,13 @@ func LoadAgencyCalendar(ctx context.Context, s *store.Store, agency string) (*ca
 			if windows, err = catalog.ParseWindows(own); err != nil {
 				return nil, fmt.Errorf("agency %s: %w", agency, err)
 			}
+		}
+		raw, err := s.AgencyPeriods(ctx, agency)
+		if err != nil {
+			return nil, err
+		}
+		if periods, err = catalog.ParsePeriods(raw); err != nil {
+			return nil, fmt.Errorf("agency %s: %w", agency, err)
 		}
 	}
 	days, err := s.CalendarDays(ctx)
@@ -94,7 +102,7 @@ func LoadAgencyCalendar(ctx context.Context, s *store.Store, agency string) (*ca
 	if err != nil {
 		return nil, fmt.Errorf("the holiday table in the database is inconsistent: %w", err)
 	}
-	return calendar.New(windows, table)
+	return calendar.NewWithPeriods(windows, periods, table)
 }
 
 // ComputeSchedule computes a dossier's appointment and each step's due time
@@ -125,17 +133,26 @@ func Schedule(cal WorkingTime, in ScheduleInput) (ScheduleResult, error) {
 	if d.Unit == calendar.UnitSameDay {
 		d.N = 0
 	}
-	appointment, err := cal.Due(in.ReceivedAt, d, cutoff)
+	// After the procedure's cut-off the count starts the next working day
+	// (same_day applies its cut-off itself, 15:00 unless set).
+	from := in.ReceivedAt
+	if p.Duration.Cutoff != "" && d.Unit != calendar.UnitSameDay {
+		var err error
+		if from, err = cal.CountFrom(in.ReceivedAt, cutoff); err != nil {
+			return ScheduleResult{}, calendarError(err)
+		}
+	}
+	appointment, err := cal.Due(from, d, cutoff)
 	if err != nil {
 		return ScheduleResult{}, calendarError(err)
 	}
 	res := ScheduleResult{AppointmentAt: appointment,
 		StepDueAt: make([]time.Time, len(p.Steps)), StepWarnAt: make([]time.Time, len(p.Steps))}
 	hours := 0
-	start := in.ReceivedAt
+	start := from
 	for i, s := range p.Steps {
 		hours += s.Hours()
-		due, err := cal.Add(in.ReceivedAt, time.Duration(hours)*time.Hour)
+		due, err := cal.Add(from, time.Duration(hours)*time.Hour)
 		if err != nil {
 			return ScheduleResult{}, calendarError(err)
 		}
@@ -180,6 +197,13 @@ func Schedule(cal WorkingTime, in ScheduleInput) (ScheduleResult, error) {
 		}
 	}
 	_, res.OverdueAtInstant = cal.(Simulated)
+	if in.SupplementRequestWithin.N > 0 {
+		by, err := cal.Due(from, in.SupplementRequestWithin, cutoff)
+		if err != nil {
+			return ScheduleResult{}, calendarError(err)
+		}
+		res.SupplementRequestBy = by
+	}
 	return res, nil
 }
 
@@ -312,6 +336,23 @@ func (a *Activities) RequestPayment(ctx context.Context, in PaymentInput) (Payme
 		return PaymentResult{}, err
 	}
 	return PaymentResult{PaymentRef: res.PaymentRef, PayURL: res.PayURL}, nil
+}
+
+// RequestRefund asks the gateway to refund a dossier's paid fee. The
+// payment reference is the gateway's idempotency key, so a retry returns
+// the same refund; it settles later, by a signed callback.
+func (a *Activities) RequestRefund(ctx context.Context, in RefundInput) (RefundResult, error) {
+	res, err := a.Payments.RequestRefund(ctx, payment.RefundRequest{
+		PaymentRef: in.PaymentRef, Amount: in.Amount, Reason: in.Reason,
+		NotifyURL: a.PublicURL + "/v1/payments/refund-notifications",
+	})
+	if err != nil {
+		if payment.IsPermanent(err) {
+			return RefundResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "RefundRefused", err)
+		}
+		return RefundResult{}, err
+	}
+	return RefundResult{RefundRef: res.RefundRef}, nil
 }
 
 // RequestShipment asks the postal service to pick up a result. The dossier

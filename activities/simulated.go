@@ -13,6 +13,7 @@ type WorkingTime interface {
 	Due(from time.Time, d calendar.Duration, sameDayCutoff time.Duration) (time.Time, error)
 	Add(from time.Time, d time.Duration) (time.Time, error)
 	Between(a, b time.Time) (time.Duration, error)
+	CountFrom(from time.Time, cutoff time.Duration) (time.Time, error)
 }
 
 var _ WorkingTime = (*calendar.Calendar)(nil)
@@ -42,6 +43,10 @@ func (s Simulated) Due(from time.Time, d calendar.Duration, _ time.Duration) (ti
 	}
 	return time.Time{}, fmt.Errorf("simulated time: unknown unit %q", d.Unit)
 }
+
+// CountFrom starts the count at once: simulated time has no office hours,
+// so no cut-off.
+func (s Simulated) CountFrom(from time.Time, _ time.Duration) (time.Time, error) { return from, nil }
 
 // Add adds working time in simulated time.
 func (s Simulated) Add(from time.Time, d time.Duration) (time.Time, error) {

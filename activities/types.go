@@ -25,6 +25,7 @@ const (
 	// Regular activities: calls to third parties, with their own retries.
 	NameRequestPayment  = "RequestPayment"
 	NameRequestShipment = "RequestShipment"
+	NameRequestRefund   = "RequestRefund"
 )
 
 // ScheduleInput asks for a dossier's appointment and step due times.
@@ -38,6 +39,9 @@ type ScheduleInput struct {
 	// ApologyLeadTime is the working time before the appointment by which
 	// an apology letter is due; 0 computes no such deadline.
 	ApologyLeadTime time.Duration
+	// SupplementRequestWithin is the working time from receipt within which
+	// a supplement may be requested; zero computes no such limit.
+	SupplementRequestWithin calendar.Duration
 }
 
 // ScheduleResult is a dossier's legal schedule: the appointment (ngày hẹn
@@ -59,6 +63,9 @@ type ScheduleResult struct {
 	// so a dossier is overdue at its appointment's instant rather than
 	// from the next local day (dossier.OverdueFrom).
 	OverdueAtInstant bool `json:",omitempty"`
+	// SupplementRequestBy is the last instant a supplement may be requested
+	// (zero: no limit; schedules computed before the rule have none).
+	SupplementRequestBy time.Time
 }
 
 // IntakeClockInput starts the intake deadline of an online or postal
@@ -117,6 +124,19 @@ type PaymentInput struct {
 type PaymentResult struct {
 	PaymentRef string
 	PayURL     string
+}
+
+// RefundInput asks the gateway to pay a paid fee back.
+type RefundInput struct {
+	Code       string
+	PaymentRef string
+	Amount     int64
+	Reason     string
+}
+
+// RefundResult is the gateway's refund, pending until its callback.
+type RefundResult struct {
+	RefundRef string
 }
 
 // ShipmentInput asks the postal service to pick up a result.

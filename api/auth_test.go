@@ -91,7 +91,7 @@ func (s *system) actorFor(method, path string, body any) auth.Principal {
 		named, _ = m["department"].(string)
 	}
 	switch parts[3] {
-	case "intake", "handover", "payment":
+	case "intake", "handover", "payment", "fee-exemption":
 		return auth.Principal{Subject: "test-intake", Role: auth.RoleIntakeOfficer, Agency: d.agency}
 	case "review":
 		return auth.Principal{Subject: "test-reviewer", Role: auth.RoleReviewer, Agency: firstOr(named, d.pending)}

@@ -49,6 +49,10 @@ type submitRequest struct {
 	ReturnAddress string         `json:"return_address"`
 	PostalReceipt string         `json:"postal_receipt"`
 	FeeUnits      *int           `json:"fee_units"`
+	// ReturnArea is the administrative area (ward/commune or district code,
+	// data/areas.yaml) a result sent by post goes to. Omitted when empty,
+	// so the idempotency hash of submissions without it is unchanged.
+	ReturnArea string `json:"return_area,omitempty"`
 }
 
 var (
@@ -105,6 +109,7 @@ func (req *submitRequest) validate() error {
 	} else {
 		checkText(&v, "postal_receipt", req.PostalReceipt, false)
 	}
+	checkText(&v, "return_area", req.ReturnArea, false)
 	if req.FeeUnits != nil && (*req.FeeUnits < 1 || *req.FeeUnits > 10000) {
 		v.Add("fee_units", "must be a whole number from 1 to 10000")
 	}
@@ -158,6 +163,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 			Fields:  []dossier.FieldError{{Field: "return_method", Reason: "must be one of " + strings.Join(proc.ReturnMethods, ", ")}}})
 		return
 	}
+	if _, ok := s.areas.Lookup(req.ReturnArea); req.ReturnArea != "" && !ok {
+		writeError(w, r, s.log, &dossier.Error{Code: dossier.EInvalid,
+			Message: "return_area " + req.ReturnArea + " is not a known administrative area (data/areas.yaml)",
+			Fields:  []dossier.FieldError{{Field: "return_area", Reason: "is not a known area"}}})
+		return
+	}
 	units := 1
 	if req.FeeUnits != nil {
 		units = *req.FeeUnits
@@ -184,6 +195,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
 		return
+	}
+	if req.ReturnArea != "" && sub.Created {
+		if err := s.store.SetReturnArea(ctx, sub.Code, req.ReturnArea); err != nil {
+			writeError(w, r, s.log, s.unavailable(err))
+			return
+		}
 	}
 	d, err := s.store.Dossier(ctx, sub.Code)
 	if err != nil {
@@ -218,6 +235,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := submittedJSON{dossierJSON: view, LookupKey: &lookupKey}
+	if d.ReturnMethod == dossier.ReturnPostal && req.ReturnArea != "" {
+		if out.PostalSuspension, err = s.suspensionFor(ctx, req.ReturnArea, now); err != nil {
+			writeError(w, r, s.log, s.unavailable(err))
+			return
+		}
+	}
 	status := http.StatusCreated
 	if !sub.Created {
 		status, out.LookupKey = http.StatusOK, nil
@@ -368,7 +391,7 @@ func (s *Server) updateError(code string, err error) error {
 			return &dossier.Error{Code: dossier.EConflict, Message: msg}
 		case workflows.ErrInvalidDecision:
 			return &dossier.Error{Code: dossier.EInvalid, Message: msg}
-		case workflows.ErrAmountMismatch:
+		case workflows.ErrAmountMismatch, workflows.ErrNotAllowed:
 			return &dossier.Error{Code: dossier.EUnprocessable, Message: msg}
 		case workflows.ErrDuplicate:
 			return errDuplicate

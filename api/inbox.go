@@ -17,7 +17,8 @@ import (
 var (
 	knownStatuses = []dossier.Status{dossier.StatusSubmitted, dossier.StatusReceived, dossier.StatusRefused,
 		dossier.StatusProcessing, dossier.StatusSupplementRequested, dossier.StatusAwaitingPayment,
-		dossier.StatusWithdrawn, dossier.StatusStopped, dossier.StatusResultReady, dossier.StatusReturned}
+		dossier.StatusWithdrawn, dossier.StatusStopped, dossier.StatusResultReady, dossier.StatusReturned,
+		dossier.StatusDeclined}
 	knownStages = []dossier.Stage{dossier.StageIntake, dossier.StageReview, dossier.StageApproval,
 		dossier.StagePayment, dossier.StageReturn, dossier.StageDone}
 )

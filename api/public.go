@@ -50,6 +50,9 @@ func normalizeLookupKey(k string) string {
 type submittedJSON struct {
 	dossierJSON
 	LookupKey *string `json:"lookup_key"`
+	// PostalSuspension tells a submission returning by post to an area
+	// where the postal service is (or will be) suspended.
+	PostalSuspension *suspensionJSON `json:"postal_suspension,omitempty"`
 }
 
 type publicFeeJSON struct {

@@ -110,6 +110,14 @@ type dossierJSON struct {
 	ResultDocument        *resultDocumentJSON `json:"result_document"`
 	PostalReceipt         *string             `json:"postal_receipt"`
 	Applicant             applicantView       `json:"applicant"`
+	// Refund is the paying back of a paid fee (absent when none is owed).
+	Refund *refundJSON `json:"refund,omitempty"`
+}
+
+type refundJSON struct {
+	Amount    int64   `json:"amount"`
+	Status    string  `json:"status"`
+	RefundRef *string `json:"refund_ref"`
 }
 
 // applicantView is who the dossier is for. The identity number is masked
@@ -174,6 +182,9 @@ func renderDossier(d store.Dossier, fullID bool) dossierJSON {
 		ApologyRequired:       d.ApologyRequired,
 		ResultDocument:        renderResult(d.ResultDocument),
 		PostalReceipt:         optional(d.PostalReceipt),
+	}
+	if rf := d.Refund; rf != nil {
+		out.Refund = &refundJSON{Amount: rf.Amount, Status: rf.Status, RefundRef: optional(rf.RefundRef)}
 	}
 	if sp := d.Supplement; sp != nil {
 		out.Supplement = &supplementJSON{RequestedAt: sp.RequestedAt.In(dossier.Location),

@@ -45,6 +45,8 @@ func (s *Server) Handler() http.Handler {
 		// The signature first: a forged callback is 401 whatever is down.
 		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
 			Post("/payments/notifications", s.paymentNotification)
+		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
+			Post("/payments/refund-notifications", s.refundNotification)
 		r.With(s.signed("postal service", s.postalSecret), s.requireTemporal).
 			Post("/postal/notifications", s.postalNotification)
 
@@ -75,6 +77,8 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/dossiers/{code}/stop", s.stop())
 				r.Post("/dossiers/{code}/payment", s.counterPayment())
 				r.Post("/dossiers/{code}/assignment", s.assignment())
+				r.Post("/dossiers/{code}/return-method", s.returnMethod)
+				r.Post("/dossiers/{code}/fee-exemption", s.feeExemption())
 			})
 			r.Get("/dossiers/{code}/result", s.getResult)
 			// Documents' files (api/documents.go).
@@ -92,6 +96,8 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.require(auth.WriteCatalog)).Post("/procedures", s.createProcedure)
 			r.With(s.require(auth.WriteCatalog)).Put("/procedures/{code}", s.replaceProcedure)
 			r.With(s.require(auth.WriteCalendar)).Put("/calendar/{year}", s.putCalendarYear)
+			r.With(s.require(auth.SuspendPostal), s.requireTemporal).Post("/postal/suspensions", s.createPostalSuspension)
+			r.With(s.require(auth.ReadCatalog)).Get("/postal/suspensions", s.listPostalSuspensions)
 		})
 	})
 

@@ -14,10 +14,11 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/data"
-	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
@@ -25,6 +26,8 @@ import (
 
 // Server serves the API.
 type Server struct {
+	// areas are the administrative areas postal service is suspended by.
+	areas    *catalog.Areas
 	store    *store.Store
 	temporal client.Client
 	log      *slog.Logger
@@ -43,7 +46,7 @@ type Server struct {
 	// clock is business time (internal/clock); its offset goes to every
 	// workflow the server starts.
 	clock clock.Clock
-	docs                        *document.Service
+	docs  *document.Service
 }
 
 // Options configure a Server.
@@ -129,7 +132,11 @@ func New(o Options) *Server {
 	if docs == nil && o.Store != nil {
 		docs = document.New(document.Options{Store: o.Store, Objects: document.Embedded(o.Store), Keys: codec.Development(), Log: log})
 	}
-	return &Server{docs: docs, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
+	areas, err := catalog.ParseAreas(data.Areas)
+	if err != nil {
+		panic("the areas built into the binary do not parse: " + err.Error())
+	}
+	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics), areas: areas, docs: docs,
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
 		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock}

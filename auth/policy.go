@@ -22,6 +22,9 @@ const (
 	CounterPayment Action = "counter_payment" // fee taken at the counter
 	Supplement     Action = "supplement"      // the applicant's supplement
 	Withdrawal     Action = "withdrawal"      // the applicant withdraws
+	ReturnMethod   Action = "return_method"   // change how the result is returned
+	SuspendPostal  Action = "suspend_postal"  // suspend postal service for an area
+	FeeExemption   Action = "fee_exemption"   // exempt or reduce one dossier's fee
 	Apology        Action = "apology"         // apology letter with a new appointment
 	Extension      Action = "extension"       // extend the current step
 	Stop           Action = "stop"            // stop processing (form 05)
@@ -36,9 +39,9 @@ const (
 )
 
 // Actions lists every action, in the README table's order.
-var Actions = []Action{Submit, Intake, Review, Approval, Handover, CounterPayment, Supplement, Withdrawal,
-	Apology, Extension, Stop, Assignment, ReadDossier, ListDossiers, ReadReports, ReadCatalog,
-	WriteCatalog, WriteCalendar, DecodePayloads}
+var Actions = []Action{Submit, Intake, Review, Approval, Handover, CounterPayment, FeeExemption, Supplement, Withdrawal,
+	ReturnMethod, Apology, Extension, Stop, Assignment, ReadDossier, ListDossiers, ReadReports, ReadCatalog,
+	WriteCatalog, WriteCalendar, SuspendPostal, DecodePayloads}
 
 // Facts are what the policy needs to know about the dossier acted on (the
 // zero value for actions on no dossier).
@@ -83,7 +86,7 @@ func Authorize(p Principal, a Action, f Facts) error {
 		}
 		return deny("only portals and intake officers of the receiving agency submit dossiers")
 
-	case Intake, Handover, CounterPayment:
+	case Intake, Handover, CounterPayment, FeeExemption:
 		if !role(RoleIntakeOfficer) {
 			return deny("only intake officers of the receiving agency may do %s", a)
 		}
@@ -119,7 +122,7 @@ func Authorize(p Principal, a Action, f Facts) error {
 		}
 		return nil
 
-	case Supplement, Withdrawal:
+	case Supplement, Withdrawal, ReturnMethod:
 		switch {
 		case submitter:
 			return nil
@@ -162,6 +165,12 @@ func Authorize(p Principal, a Action, f Facts) error {
 			return nil
 		}
 		return deny("only admins change the catalog and the calendar")
+
+	case SuspendPostal:
+		if role(RoleOps, RoleAdmin) {
+			return nil
+		}
+		return deny("only ops and admins suspend postal service for an area")
 
 	case DecodePayloads:
 		if role(RoleOps) {

@@ -52,6 +52,9 @@ func (e *YearNotInTableError) Is(target error) bool { return target == ErrYearNo
 type Calendar struct {
 	windows []Window
 	table   *Table
+	// periods are date ranges with office hours of their own (summer and
+	// winter hours; NewWithPeriods), in date order, not overlapping.
+	periods []Period
 }
 
 // New returns a calendar with the given working windows (offsets from local
@@ -81,7 +84,8 @@ func Default() *Calendar {
 	return c
 }
 
-// Windows returns a copy of the calendar's working windows.
+// Windows returns a copy of the calendar's usual working windows (periods
+// aside; see [Calendar.WindowsOn]).
 func (c *Calendar) Windows() []Window {
 	c.mustHaveWindows()
 	return slices.Clone(c.windows)
@@ -174,7 +178,7 @@ func (c *Calendar) addWorkingTime(from time.Time, d time.Duration) (time.Time, e
 	idle := 0 // days in a row without a working window
 	for day := DateOf(t); ; day = day.AddDays(1) {
 		midnight := day.Midnight()
-		if !c.lastEnd(midnight).After(t) {
+		if !c.lastEnd(day).After(t) {
 			continue // the day's windows are over before the count starts
 		}
 		working, err := c.isWorkingDate(day)
@@ -188,7 +192,7 @@ func (c *Calendar) addWorkingTime(from time.Time, d time.Duration) (time.Time, e
 			continue
 		}
 		idle = 0
-		for _, w := range c.windows {
+		for _, w := range c.windowsOn(day) {
 			end := midnight.Add(w.End)
 			if !end.After(t) {
 				continue // over before the count starts
@@ -211,7 +215,8 @@ func (c *Calendar) subtractWorkingTime(to time.Time, d time.Duration) (time.Time
 	idle := 0
 	for day := DateOf(t); ; day = day.AddDays(-1) {
 		midnight := day.Midnight()
-		if !midnight.Add(c.windows[0].Start).Before(t) {
+		ws := c.windowsOn(day)
+		if !midnight.Add(ws[0].Start).Before(t) {
 			continue // the day's windows start after the count's end
 		}
 		working, err := c.isWorkingDate(day)
@@ -225,8 +230,8 @@ func (c *Calendar) subtractWorkingTime(to time.Time, d time.Duration) (time.Time
 			continue
 		}
 		idle = 0
-		for i := len(c.windows) - 1; i >= 0; i-- {
-			w := c.windows[i]
+		for i := len(ws) - 1; i >= 0; i-- {
+			w := ws[i]
 			start := midnight.Add(w.Start)
 			if !start.Before(t) {
 				continue // starts after the count's end
@@ -272,7 +277,7 @@ func (c *Calendar) Between(a, b time.Time) (time.Duration, error) {
 	for day := DateOf(a); day.Compare(last) <= 0; day = day.AddDays(1) {
 		midnight := day.Midnight()
 		var sum time.Duration // this day's share, if it is worked
-		for _, w := range c.windows {
+		for _, w := range c.windowsOn(day) {
 			start := later(midnight.Add(w.Start), a)
 			end := earlier(midnight.Add(w.End), b)
 			if end.After(start) {
@@ -319,7 +324,7 @@ func (c *Calendar) nextWorkingInstant(t time.Time) (time.Time, error) {
 	idle := 0
 	for day := DateOf(t); ; day = day.AddDays(1) {
 		midnight := day.Midnight()
-		if !c.lastEnd(midnight).After(t) {
+		if !c.lastEnd(day).After(t) {
 			continue // nothing left of this day
 		}
 		working, err := c.isWorkingDate(day)
@@ -333,7 +338,7 @@ func (c *Calendar) nextWorkingInstant(t time.Time) (time.Time, error) {
 			continue
 		}
 		idle = 0
-		for _, w := range c.windows {
+		for _, w := range c.windowsOn(day) {
 			if midnight.Add(w.End).After(t) {
 				return later(midnight.Add(w.Start), t), nil
 			}
@@ -350,13 +355,13 @@ func (c *Calendar) EndOfWorkingDay(t time.Time) time.Time {
 }
 
 func (c *Calendar) endOfDay(d Date) time.Time {
-	c.mustHaveWindows()
-	return c.lastEnd(d.Midnight())
+	return c.lastEnd(d)
 }
 
-// lastEnd is the end of the day's last window, given the day's midnight.
-func (c *Calendar) lastEnd(midnight time.Time) time.Time {
-	return midnight.Add(c.windows[len(c.windows)-1].End)
+// lastEnd is the end of the day's last window.
+func (c *Calendar) lastEnd(d Date) time.Time {
+	ws := c.windowsOn(d)
+	return d.Midnight().Add(ws[len(ws)-1].End)
 }
 
 // nextWorkingDate returns the first working day strictly after d.

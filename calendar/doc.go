@@ -25,8 +25,14 @@
 //   - Working time is only counted inside the windows of a working day
 //     (default 07:00–11:30 and 13:30–17:00). Windows are half-open: 11:30 is
 //     not inside the morning window.
-//   - One working day is always 8 working hours ([WorkingDay]), as the law
-//     counts it, whatever the windows add up to.
+//   - Office hours may change for a date range (summer and winter hours,
+//     [NewWithPeriods]). A working day is as long as its windows add up to
+//     ([Calendar.DayLength]; 8 hours with the default windows), so N working
+//     days are N of the office's days whatever its hours. Working hours are
+//     hours; [WorkingDay] (8 h) converts only where a rule is written in
+//     hours.
+//   - A cut-off clock time (giờ chốt, [Calendar.CountFrom]): received on a
+//     working day at or after it, the count starts the next working day.
 //   - A due time is the earliest instant at which the legal time has elapsed,
 //     so a deadline can fall exactly at a window's end (17:00).
 package calendar

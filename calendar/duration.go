@@ -148,7 +148,11 @@ func ParseDuration(s string) (Duration, error) {
 // Due returns the due time of a legal processing time d counted from the
 // instant from (the receipt time, or a step's start), in the local zone:
 //
-//   - working_days: AddWorkingTime(from, N × 8h).
+//   - working_days: N working days, each as long as its own windows add up
+//     to ([Calendar.DayLength]): as far into the N-th working day after the
+//     count starts as the start was into its own day. With the same windows
+//     every day that is AddWorkingTime(from, N × the day's length): N × 8h
+//     with the default windows.
 //   - working_hours: AddWorkingTime(from, N × 1h).
 //   - calendar_days: counting starts at NextWorkingInstant(from), so a
 //     dossier received on a Saturday counts from Monday morning; the due
@@ -177,7 +181,12 @@ func (c *Calendar) Due(from time.Time, d Duration, sameDayCutoff time.Duration) 
 		return time.Time{}, err
 	}
 	switch d.Unit {
-	case UnitWorkingDays, UnitWorkingHours:
+	case UnitWorkingDays:
+		if d.N == 0 {
+			return from, nil
+		}
+		return c.addWorkingDays(from, d.N)
+	case UnitWorkingHours:
 		return c.addWorkingTime(from, time.Duration(d.N)*d.unitLength())
 	case UnitCalendarDays:
 		return c.dueCalendarDays(from, d.N)
@@ -213,7 +222,8 @@ func (c *Calendar) dueCalendarDays(from time.Time, n int) (time.Time, error) {
 // from AddWorkingTime, a due time may be the last instant of a window.
 func (c *Calendar) clampIntoWindows(day Date, clock time.Duration) time.Time {
 	midnight := day.Midnight()
-	for _, w := range c.windows {
+	ws := c.windowsOn(day)
+	for _, w := range ws {
 		if clock < w.Start {
 			return midnight.Add(w.Start)
 		}
@@ -221,7 +231,7 @@ func (c *Calendar) clampIntoWindows(day Date, clock time.Duration) time.Time {
 			return midnight.Add(clock)
 		}
 	}
-	return midnight.Add(c.windows[len(c.windows)-1].End)
+	return midnight.Add(ws[len(ws)-1].End)
 }
 
 func (c *Calendar) dueSameDay(from time.Time, cutoff time.Duration) (time.Time, error) {

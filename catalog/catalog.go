@@ -30,6 +30,41 @@ type Agency struct {
 	// "13:00-17:00"]; empty means the default 07:00–11:30 and 13:30–17:00.
 	// A dossier's deadlines follow its receiving agency's hours.
 	Windows []string `json:"windows,omitempty" yaml:"windows"`
+	// Periods are office hours of their own for date ranges: summer and
+	// winter hours. On a date of a period its windows count instead.
+	Periods []AgencyPeriod `json:"periods,omitempty" yaml:"periods"`
+}
+
+// AgencyPeriod is an agency's office hours for a date range, both dates
+// included: {from: 2026-04-15, to: 2026-10-14, windows: ["07:00-11:00",
+// "13:30-17:30"]}.
+type AgencyPeriod struct {
+	From    string   `json:"from" yaml:"from"`
+	To      string   `json:"to" yaml:"to"`
+	Windows []string `json:"windows" yaml:"windows"`
+}
+
+// ParsePeriods reads an agency's periods into calendar periods, checked by
+// the calendar (dates that exist, the end not before the start, valid
+// windows, no two periods overlapping).
+func ParsePeriods(in []AgencyPeriod) ([]calendar.Period, error) {
+	out := make([]calendar.Period, 0, len(in))
+	for _, p := range in {
+		from, errF := calendar.ParseDate(p.From)
+		to, errT := calendar.ParseDate(p.To)
+		if errF != nil || errT != nil {
+			return nil, fmt.Errorf("period %s..%s: from and to must be dates written like 2026-04-15", p.From, p.To)
+		}
+		ws, err := ParseWindows(p.Windows)
+		if err != nil {
+			return nil, fmt.Errorf("period %s..%s: %w", p.From, p.To, err)
+		}
+		out = append(out, calendar.Period{From: from, To: to, Windows: ws})
+	}
+	if _, err := calendar.NewWithPeriods(calendar.DefaultWindows(), out, nil); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ParseWindows reads office hours written "HH:MM-HH:MM" into calendar
@@ -59,7 +94,10 @@ type Duration struct {
 	Unit    string `json:"unit" yaml:"unit"` // working_days | calendar_days | same_day
 	Counter int    `json:"counter" yaml:"counter"`
 	Online  int    `json:"online" yaml:"online"`
-	Cutoff  string `json:"cutoff,omitempty" yaml:"cutoff"` // "15:00" for same_day
+	// Cutoff is the clock time (giờ chốt) after which a dossier received on
+	// a working day counts from the next one: "15:00" (same_day's default
+	// when unset); for other units none when unset.
+	Cutoff string `json:"cutoff,omitempty" yaml:"cutoff"`
 }
 
 // The duration units a catalog uses.
@@ -272,6 +310,9 @@ func Parse(data []byte) (*Catalog, error) {
 				return nil, fmt.Errorf("catalog: agency %s: %w", a.Code, err)
 			}
 		}
+		if _, err := ParsePeriods(a.Periods); err != nil {
+			return nil, fmt.Errorf("catalog: agency %s: %w", a.Code, err)
+		}
 		agencies[a.Code] = true
 	}
 	seen := map[string]bool{}
@@ -319,11 +360,11 @@ func (p Procedure) Validate(agencyExists func(code string) bool) error {
 			return fail("duration.online must be between 0 and duration.counter")
 		}
 	case UnitSameDay:
-		if p.Duration.Cutoff != "" && !cutoffClock.MatchString(p.Duration.Cutoff) {
-			return fail("duration.cutoff must be a clock time like 15:00")
-		}
 	default:
 		return fail("duration.unit must be working_days, calendar_days or same_day")
+	}
+	if p.Duration.Cutoff != "" && !cutoffClock.MatchString(p.Duration.Cutoff) {
+		return fail("duration.cutoff must be a clock time like 15:00")
 	}
 	if len(p.Steps) < 3 || p.Steps[0].Name != StepIntake || p.Steps[len(p.Steps)-1].Name != StepReturn {
 		return fail("steps must start with intake and end with return")

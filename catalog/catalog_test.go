@@ -86,3 +86,38 @@ func TestParseRejectsBrokenProcedures(t *testing.T) {
 		})
 	}
 }
+
+// An agency's office hours by date range (summer and winter hours) are read
+// and checked with the catalog; a working-day procedure may have a cut-off.
+func TestAgencyPeriodsAndCutoff(t *testing.T) {
+	t.Parallel()
+	ps, err := catalog.ParsePeriods([]catalog.AgencyPeriod{
+		{From: "2026-04-15", To: "2026-10-14", Windows: []string{"07:00-11:00", "13:30-17:30"}},
+		{From: "2026-12-01", To: "2027-02-28", Windows: []string{"07:30-11:30", "13:00-16:00"}},
+	})
+	require.NoError(t, err)
+	require.Len(t, ps, 2)
+	require.Equal(t, "2026-12-01..2027-02-28 07:30-11:30,13:00-16:00", ps[1].String())
+	for _, bad := range []struct {
+		periods []catalog.AgencyPeriod
+		err     string
+	}{
+		{[]catalog.AgencyPeriod{{From: "2026-10-14", To: "2026-04-15", Windows: []string{"07:00-11:00"}}}, "must run from an existing date to the same or a later one"},
+		{[]catalog.AgencyPeriod{{From: "15/04/2026", To: "2026-10-14", Windows: []string{"07:00-11:00"}}}, "dates written like 2026-04-15"},
+		{[]catalog.AgencyPeriod{{From: "2026-04-15", To: "2026-10-14", Windows: []string{"7h-11h"}}}, "written like 07:30-11:30"},
+		{[]catalog.AgencyPeriod{{From: "2026-04-15", To: "2026-10-14", Windows: []string{"07:00-11:00"}},
+			{From: "2026-10-01", To: "2026-12-31", Windows: []string{"07:00-11:00"}}}, "overlap"},
+	} {
+		_, err := catalog.ParsePeriods(bad.periods)
+		require.ErrorContains(t, err, bad.err)
+	}
+
+	c, err := catalog.Parse(data.Procedures)
+	require.NoError(t, err)
+	p := c.Procedures[0]
+	require.Equal(t, catalog.UnitWorkingDays, p.Duration.Unit)
+	p.Duration.Cutoff = "15:00"
+	require.NoError(t, p.Validate(func(string) bool { return true }))
+	p.Duration.Cutoff = "3pm"
+	require.ErrorContains(t, p.Validate(func(string) bool { return true }), "duration.cutoff must be a clock time like 15:00")
+}

@@ -89,7 +89,7 @@ func (r Result) Failed() bool {
 // finalStatuses are the statuses a dossier ends in, for SQL (in Go:
 // dossier.Status.Final).
 var finalStatuses = []string{string(dossier.StatusReturned), string(dossier.StatusRefused),
-	string(dossier.StatusWithdrawn), string(dossier.StatusStopped)}
+	string(dossier.StatusWithdrawn), string(dossier.StatusStopped), string(dossier.StatusDeclined)}
 
 // Check waits up to o.Wait for every dossier to reach a final status and
 // its workflow to close, then runs every check.
@@ -218,7 +218,8 @@ var onceOnly = []string{
 // of: what closed it.
 var closingEvents = map[dossier.Status][]string{
 	dossier.StatusReturned:  {dossier.ActionHandover, dossier.ActionShipmentDelivered, dossier.ActionIssuedElectronic},
-	dossier.StatusRefused:   {dossier.ActionIntakeRefuse, dossier.ActionReviewRefuse, dossier.ActionApprovalReject},
+	dossier.StatusRefused:   {dossier.ActionIntakeRefuse, dossier.ActionReviewRefuse, dossier.ActionApprovalReject, dossier.ActionSupplementExpired},
+	dossier.StatusDeclined:  {dossier.ActionReviewRefuse, dossier.ActionApprovalReject, dossier.ActionSupplementExpired},
 	dossier.StatusWithdrawn: {dossier.ActionWithdrawn},
 	dossier.StatusStopped:   {dossier.ActionStopped},
 }

@@ -348,6 +348,7 @@ var messages = map[string][2]string{
 	"status.submitted":            {"Mới đăng ký", "Submitted"},
 	"status.received":             {"Được tiếp nhận", "Received"},
 	"status.refused":              {"Không được tiếp nhận", "Refused"},
+	"status.declined":             {"Từ chối giải quyết", "Declined after receipt"},
 	"status.processing":           {"Đang xử lý", "Processing"},
 	"status.supplement_requested": {"Yêu cầu bổ sung", "Supplement requested"},
 	"status.awaiting_payment":     {"Chờ nộp phí", "Awaiting payment"},

@@ -19,3 +19,9 @@ var Holidays []byte
 //
 //go:embed rules.yaml
 var Rules []byte
+
+// Areas is areas.yaml: the administrative areas postal service is
+// suspended by.
+//
+//go:embed areas.yaml
+var Areas []byte

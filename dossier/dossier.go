@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// Status is a dossier's status as portals exchange it (the national status codes 1–10).
+// Status is a dossier's status as portals exchange it (codes 1–10, and 11
+// for a refusal after receipt).
 type Status string
 
 // The statuses, in the order of their portal codes.
@@ -26,6 +27,10 @@ const (
 	StatusStopped             Status = "stopped"              // 8 dừng xử lý
 	StatusResultReady         Status = "result_ready"         // 9 đã xử lý xong
 	StatusReturned            Status = "returned"             // 10 đã trả kết quả
+	// StatusDeclined: received, then refused (a department's refusal, a
+	// leader's rejection, a supplement that never came): từ chối giải quyết,
+	// distinct from "not received" (3), which is the intake desk's refusal.
+	StatusDeclined Status = "declined" // 11 từ chối giải quyết
 )
 
 var statusCodes = map[Status]int{
@@ -39,15 +44,16 @@ var statusCodes = map[Status]int{
 	StatusStopped:             8,
 	StatusResultReady:         9,
 	StatusReturned:            10,
+	StatusDeclined:            11,
 }
 
-// Code is the numeric status code (1–10) portals exchange; 0 if unknown.
+// Code is the numeric status code (1–11) portals exchange; 0 if unknown.
 func (s Status) Code() int { return statusCodes[s] }
 
 // Final reports whether no further transition can follow.
 func (s Status) Final() bool {
 	switch s {
-	case StatusRefused, StatusWithdrawn, StatusStopped, StatusReturned:
+	case StatusRefused, StatusDeclined, StatusWithdrawn, StatusStopped, StatusReturned:
 		return true
 	}
 	return false
@@ -107,6 +113,16 @@ const (
 	// FeeRefundDue: the fee was paid but the dossier was withdrawn or
 	// stopped; the center owes it back.
 	FeeRefundDue FeeStatus = "refund_due"
+	// FeeRefunded: the gateway paid the fee back (refund.status succeeded).
+	FeeRefunded FeeStatus = "refunded"
+)
+
+// Refund statuses (Progress.Refund.Status).
+const (
+	RefundPending   = "pending"    // asked of the gateway, not settled yet
+	RefundSucceeded = "succeeded"  // paid back
+	RefundFailed    = "failed"     // the gateway could not pay it back: staff take over
+	RefundAtCounter = "at_counter" // paid at the counter: paid back there
 )
 
 // ShipmentStatus is the postal service's view of a result sent by post.

@@ -60,6 +60,23 @@ const (
 	ActionStepAssigned    = "step.assigned"
 	ActionPaymentReminder = "payment.reminder"
 	ActionPaymentExpired  = "payment.expired"
+
+	// ActionReturnMethodChanged: the applicant or the intake officer chose
+	// another return method before the result was ready.
+	ActionReturnMethodChanged = "return.method_changed"
+
+	// Refunds of a paid fee, after the dossier ended without its result.
+	ActionRefundRequested = "refund.requested"
+	ActionRefundSucceeded = "refund.succeeded"
+	ActionRefundFailed    = "refund.failed"
+
+	// ActionPostalSuspended: the postal service is suspended in the area
+	// the result goes to; the applicant is offered the other methods.
+	ActionPostalSuspended = "return.postal_suspended"
+
+	// Fee exemptions and reductions for one dossier (miễn, giảm phí).
+	ActionFeeExempted = "fee.exempted"
+	ActionFeeReduced  = "fee.reduced"
 )
 
 // Timeliness classes for reports and step completions.
@@ -204,6 +221,16 @@ type Progress struct {
 	ReturnMethod ReturnMethod `json:"return_method,omitempty"`
 	// ResultDocument is set when the leader approves with one.
 	ResultDocument *ResultDocument `json:"result_document,omitempty"`
+	// Refund is the paying back of a fee paid for a dossier that ended
+	// without its result (withdrawn, stopped, declined).
+	Refund *Refund `json:"refund,omitempty"`
+}
+
+// Refund is a paid fee being paid back.
+type Refund struct {
+	Amount    int64  `json:"amount"`
+	Status    string `json:"status"` // pending | succeeded | failed | at_counter
+	RefundRef string `json:"refund_ref,omitempty"`
 }
 
 // Clone returns a deep copy, so a snapshot handed to an activity never
@@ -231,6 +258,10 @@ func (p Progress) Clone() Progress {
 	if p.ResultDocument != nil {
 		d := *p.ResultDocument
 		c.ResultDocument = &d
+	}
+	if p.Refund != nil {
+		r := *p.Refund
+		c.Refund = &r
 	}
 	if p.Supplement != nil {
 		s := *p.Supplement

@@ -312,7 +312,7 @@ type dossierView struct {
 // Final statuses.
 func final(status string) bool {
 	switch status {
-	case "returned", "refused", "withdrawn", "stopped":
+	case "returned", "refused", "declined", "withdrawn", "stopped":
 		return true
 	}
 	return false

@@ -160,3 +160,63 @@ func (c *Client) RequestPayment(ctx context.Context, req PaymentRequest) (Paymen
 	}
 	return out, nil
 }
+
+// Refund statuses, as the gateway reports them: a refund is pending until
+// the gateway settles it and calls back.
+const (
+	RefundPending   = "pending"
+	RefundSucceeded = "succeeded"
+	RefundFailed    = "failed"
+)
+
+// RefundRequest asks the gateway to pay back a paid fee. The json tags are
+// the wire format of POST /v1/refunds; payment_ref is the idempotency key
+// (one refund per payment).
+type RefundRequest struct {
+	PaymentRef string `json:"payment_ref"`
+	// Amount is what is paid back, in whole VND: at most what was paid.
+	Amount int64  `json:"amount"`
+	Reason string `json:"reason"`
+	// NotifyURL is where the gateway POSTs the [RefundNotification].
+	NotifyURL string `json:"notify_url"`
+}
+
+// RefundRequested is the gateway's view of a refund.
+type RefundRequested struct {
+	RefundRef string `json:"refund_ref"`
+	Status    string `json:"status"`
+	Amount    int64  `json:"amount"`
+}
+
+// RefundNotification is the signed callback the gateway POSTs when a refund
+// settles. MerchantRef is the dossier code of the payment.
+type RefundNotification struct {
+	RefundRef   string `json:"refund_ref"`
+	PaymentRef  string `json:"payment_ref"`
+	MerchantRef string `json:"merchant_ref"`
+	Amount      int64  `json:"amount"`
+	Status      string `json:"status"` // RefundSucceeded or RefundFailed
+	Reason      string `json:"reason,omitempty"`
+}
+
+// RequestRefund asks the gateway to refund a paid request, or returns the
+// refund already asked for it.
+func (c *Client) RequestRefund(ctx context.Context, req RefundRequest) (RefundRequested, error) {
+	switch {
+	case strings.TrimSpace(req.PaymentRef) == "":
+		return RefundRequested{}, fmt.Errorf("%w: payment_ref is required", ErrInvalid)
+	case req.Amount <= 0:
+		return RefundRequested{}, fmt.Errorf("%w: amount must be positive, got %d", ErrInvalid, req.Amount)
+	case strings.TrimSpace(req.NotifyURL) == "":
+		return RefundRequested{}, fmt.Errorf("%w: notify_url is required", ErrInvalid)
+	}
+	op := "refund " + req.PaymentRef
+	var out RefundRequested
+	if err := c.api.PostJSON(ctx, op, "/v1/refunds", req, &out); err != nil {
+		return RefundRequested{}, err
+	}
+	if out.RefundRef == "" {
+		return RefundRequested{}, fmt.Errorf("payment gateway: %s: answer has no refund_ref", op)
+	}
+	return out, nil
+}

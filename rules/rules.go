@@ -49,6 +49,25 @@ type Rules struct {
 	// IntakeDeadline is how long an online or postal submission may wait
 	// for the intake officer's decision (working time; zero: no deadline).
 	IntakeDeadline calendar.Duration `json:"intake_deadline"`
+
+	// Source is where the version's rules come from (its decree and
+	// circular), quoted when a decision is refused under one of them.
+	Source string `json:"source,omitempty"`
+	// MaxSupplementRequests is how many written supplement requests (form
+	// 02) one agency may send for one dossier; afterwards it completes the
+	// dossier or refuses it. 0 (versions before the rule): no limit.
+	MaxSupplementRequests int `json:"max_supplement_requests,omitempty"`
+	// SupplementRequestWithin is the working time from receipt within
+	// which a supplement may be requested; zero: no limit.
+	SupplementRequestWithin calendar.Duration `json:"supplement_request_within,omitzero"`
+}
+
+// Cite names the version and its source, for messages that quote a rule.
+func (r Rules) Cite() string {
+	if r.Source == "" {
+		return "rules " + r.Version
+	}
+	return "rules " + r.Version + ": " + r.Source
 }
 
 // Set is every version, oldest first.
@@ -70,6 +89,9 @@ type file struct {
 		PaymentExpiry        string  `yaml:"payment_expiry"`
 		PaymentReminder      string  `yaml:"payment_reminder_before"`
 		IntakeDeadline       string  `yaml:"intake_deadline"`
+		// Optional: versions written before these rules leave them out.
+		MaxSupplementRequests   int    `yaml:"max_supplement_requests"`
+		SupplementRequestWithin string `yaml:"supplement_request_within"`
 	} `yaml:"versions"`
 }
 
@@ -122,7 +144,16 @@ func Parse(data []byte) (*Set, error) {
 				return nil, fail("intake_deadline must be working hours or days, like 8wh")
 			}
 		}
+		var within calendar.Duration
+		if v.SupplementRequestWithin != "" {
+			within, err = calendar.ParseDuration(v.SupplementRequestWithin)
+			if err != nil || (within.Unit != calendar.UnitWorkingHours && within.Unit != calendar.UnitWorkingDays) {
+				return nil, fail("supplement_request_within must be working hours or days, like 3wd")
+			}
+		}
 		switch {
+		case v.MaxSupplementRequests < 0:
+			return nil, fail("max_supplement_requests must not be negative")
 		case v.Version == "":
 			return nil, fail("version is empty")
 		case v.WarningFraction <= 0 || v.WarningFraction >= 1:
@@ -140,6 +171,7 @@ func Parse(data []byte) (*Set, error) {
 			MaxAppointmentResets: v.MaxAppointmentResets, ApologyLeadTime: leadTime, VerdictAgainst: v.VerdictAgainst,
 			PostalOutageNotice: notice, PostalOutageFallback: fallback,
 			PaymentExpiry: expiry, PaymentReminderBefore: reminder, IntakeDeadline: intake,
+			Source: v.Note, MaxSupplementRequests: v.MaxSupplementRequests, SupplementRequestWithin: within,
 		})
 	}
 	return &s, nil
@@ -169,6 +201,8 @@ func Default() Rules {
 		PauseClockForPayment: true, MaxAppointmentResets: 1, ApologyLeadTime: 8 * time.Hour,
 		VerdictAgainst: "original", PostalOutageNotice: 24 * time.Hour, PostalOutageFallback: 7 * 24 * time.Hour,
 		PaymentExpiry: 72 * time.Hour, PaymentReminderBefore: 24 * time.Hour,
-		IntakeDeadline: calendar.Duration{Unit: calendar.UnitWorkingHours, N: 8},
+		IntakeDeadline:          calendar.Duration{Unit: calendar.UnitWorkingHours, N: 8},
+		MaxSupplementRequests:   1,
+		SupplementRequestWithin: calendar.Duration{Unit: calendar.UnitWorkingDays, N: 3},
 	}
 }

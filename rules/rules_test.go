@@ -26,6 +26,9 @@ func TestShippedRulesByEffectiveDate(t *testing.T) {
 	require.Equal(t, 10, r.SupplementDeadline.N)
 	require.Equal(t, 7*24*time.Hour, r.PostalOutageFallback)
 	require.Equal(t, 72*time.Hour, r.PaymentExpiry)
+	require.Equal(t, 1, r.MaxSupplementRequests, "one written supplement request per agency")
+	require.Equal(t, "3wd", r.SupplementRequestWithin.String())
+	require.Contains(t, r.Cite(), "ND118-2025: Decree 118/2025/ND-CP")
 }
 
 func TestParseRejectsBadRules(t *testing.T) {
@@ -40,6 +43,8 @@ func TestParseRejectsBadRules(t *testing.T) {
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, colour: red}]",
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 24h, payment_reminder_before: 48h}]",
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 200h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, max_supplement_requests: -1}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, supplement_request_within: 3d}]",
 	} {
 		_, err := rules.Parse([]byte(bad))
 		require.Error(t, err, bad)

@@ -61,6 +61,8 @@ type PaymentOptions struct {
 //	POST /v1/payment-requests/{ref}/redeliver  post the last callback again, unchanged
 //	GET  /pay/{ref}                        HTML payment page for humans
 //	POST /pay/{ref}                        its form handler
+//	POST /v1/refunds                       refund a paid request; settles by itself and calls back
+//	GET  /v1/refunds/{ref}                 one refund
 type PaymentGateway struct {
 	simulator
 	autoPayAfter time.Duration
@@ -68,7 +70,8 @@ type PaymentGateway struct {
 	mu         sync.Mutex
 	byRef      map[string]*paymentRecord
 	byMerchant map[string]*paymentRecord
-	all        []*paymentRecord // creation order, for listing
+	all        []*paymentRecord         // creation order, for listing
+	refunds    map[string]*refundRecord // by payment_ref: one refund per payment
 }
 
 // paymentRecord is one payment request: its wire representation plus the
@@ -128,6 +131,7 @@ func NewPaymentGateway(opts PaymentOptions) *PaymentGateway {
 	r.Post("/v1/payment-requests/{ref}/redeliver", g.redeliver)
 	r.Get("/pay/{ref}", g.payPage)
 	r.Post("/pay/{ref}", g.payForm)
+	g.routeRefunds()
 	return g
 }
 

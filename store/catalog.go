@@ -22,14 +22,18 @@ func (s *Store) ImportCatalog(ctx context.Context, c *catalog.Catalog) (int, err
 	added := 0
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, a := range c.Agencies {
-			var windows []byte
+			var windows, periods []byte
 			if len(a.Windows) > 0 {
 				windows, _ = json.Marshal(a.Windows)
 			}
+			if len(a.Periods) > 0 {
+				periods, _ = json.Marshal(a.Periods)
+			}
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO agencies (code, name, kind, windows) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, windows = EXCLUDED.windows`,
-				a.Code, a.Name, a.Kind, windows); err != nil {
+				INSERT INTO agencies (code, name, kind, windows, periods) VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, windows = EXCLUDED.windows,
+					periods = EXCLUDED.periods`,
+				a.Code, a.Name, a.Kind, windows, periods); err != nil {
 				return err
 			}
 		}
@@ -217,6 +221,21 @@ func (s *Store) ImportHolidays(ctx context.Context, table *calendar.Table) error
 		}
 	}
 	return nil
+}
+
+// AgencyPeriods returns an agency's office hours by date range as written
+// in the catalog; none for an agency without or unknown.
+func (s *Store) AgencyPeriods(ctx context.Context, code string) ([]catalog.AgencyPeriod, error) {
+	var raw []byte
+	err := s.pool.QueryRow(ctx, `SELECT periods FROM agencies WHERE code = $1`, code).Scan(&raw)
+	if err == pgx.ErrNoRows || (err == nil && raw == nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []catalog.AgencyPeriod
+	return out, json.Unmarshal(raw, &out)
 }
 
 // AgencyWindows returns an agency's office hours as written in the catalog

@@ -213,7 +213,12 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 	if p.Shipment != nil {
 		waybill, shipmentStatus = &p.Shipment.Waybill, (*string)(&p.Shipment.Status)
 	}
-	var supplement, result []byte
+	var supplement, result, refund []byte
+	if p.Refund != nil {
+		if refund, err = json.Marshal(p.Refund); err != nil {
+			return err
+		}
+	}
 	if p.Supplement != nil {
 		if supplement, err = json.Marshal(p.Supplement); err != nil {
 			return err
@@ -234,13 +239,14 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 				returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
 				waybill = $13, shipment_status = $14, current_step = $15, version = $16,
 				original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
-				verdict = $21, return_method = coalesce($22, return_method), result_document = $23, updated_at = now()
+				verdict = $21, return_method = coalesce($22, return_method), result_document = $23, refund = $24,
+				updated_at = now()
 			WHERE code = $1 AND version < $16`,
 			t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
 			p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
 			waybill, shipmentStatus, step, p.Version,
 			p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict),
-			nullable(string(p.ReturnMethod)), result)
+			nullable(string(p.ReturnMethod)), result, refund)
 		if err != nil || !inserted {
 			// A retried write: its documents and notifications are in already.
 			return err
@@ -289,18 +295,18 @@ const dossierColumns = `code, procedure_code, procedure_version, agency_code, ch
 		WHERE s.dossier_code = dossiers.code AND s.picked_up_at IS NOT NULL) THEN 'picked_up' ELSE shipment_status END,
 	current_step,
 	original_appointment_at, appointment_resets, apology_required, supplement, coalesce(verdict, ''), result_document,
-	coalesce(submitted_by, '')`
+	coalesce(submitted_by, ''), refund`
 
 func scanDossier(row pgx.Row) (Dossier, error) {
 	var d Dossier
-	var applicant, docs, step, supplement, result []byte
+	var applicant, docs, step, supplement, result, refund []byte
 	var waybill, shipmentStatus *string
 	err := row.Scan(&d.Code, &d.ProcedureCode, &d.ProcedureVersion, &d.AgencyCode, &d.Channel, &applicant, &docs,
 		&d.ReturnMethod, &d.ReturnAddress, &d.PostalReceipt, &d.FeeUnits, &d.SubmittedAt,
 		&d.Version, &d.Status, &d.Stage, &d.ReceivedAt, &d.AppointmentAt, &d.FinishedAt, &d.ReturnedAt, &d.Overdue,
 		&d.Fee.Amount, &d.Fee.Status, &d.Fee.PaymentRef, &d.Fee.PayURL, &waybill, &shipmentStatus, &step,
 		&d.OriginalAppointmentAt, &d.AppointmentResets, &d.ApologyRequired, &supplement, &d.Verdict, &result,
-		&d.SubmittedBy)
+		&d.SubmittedBy, &refund)
 	if err != nil {
 		return Dossier{}, err
 	}
@@ -316,6 +322,12 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 	if result != nil {
 		d.ResultDocument = new(dossier.ResultDocument)
 		if err := json.Unmarshal(result, d.ResultDocument); err != nil {
+			return Dossier{}, err
+		}
+	}
+	if refund != nil {
+		d.Refund = new(dossier.Refund)
+		if err := json.Unmarshal(refund, d.Refund); err != nil {
 			return Dossier{}, err
 		}
 	}
@@ -363,4 +375,11 @@ func (s *Store) Events(ctx context.Context, code string) ([]dossier.Event, error
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// SetReturnAddress records where a result sent by post goes, after the
+// applicant switched to postal return.
+func (s *Store) SetReturnAddress(ctx context.Context, code, address string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE dossiers SET return_address = $2, updated_at = now() WHERE code = $1`, code, address)
+	return err
 }

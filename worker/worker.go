@@ -50,4 +50,5 @@ func RegisterBuild(r interface {
 	r.RegisterActivityWithOptions(acts.StartIntakeClock, activity.RegisterOptions{Name: activities.NameStartIntakeClock})
 	r.RegisterActivityWithOptions(acts.RequestPayment, activity.RegisterOptions{Name: activities.NameRequestPayment})
 	r.RegisterActivityWithOptions(acts.RequestShipment, activity.RegisterOptions{Name: activities.NameRequestShipment})
+	r.RegisterActivityWithOptions(acts.RequestRefund, activity.RegisterOptions{Name: activities.NameRequestRefund})
 }

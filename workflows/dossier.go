@@ -148,6 +148,11 @@ type run struct {
 	// still fire during a long outage.
 	paymentBusy  bool
 	shipmentBusy bool
+	// refund: a paid fee is paid back through the gateway when the dossier
+	// ends without its result (VersionRefund; 0 not asked yet, 1 yes, -1
+	// a run from before it); refundBusy while the request is in flight.
+	refund     int
+	refundBusy bool
 	// localAttempts counts third-party calls whose local first attempt
 	// (lean version) has not returned yet; counted up before the call's
 	// goroutine starts, down by thirdParty.
@@ -184,6 +189,10 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateStop, r.onStop, r.validateStop},
 		{UpdateCounterPayment, r.onCounterPayment, r.validateCounterPayment},
 		{UpdateAssignment, r.onAssignment, r.validateAssignment},
+		{UpdateReturnMethod, r.onReturnMethod, r.validateReturnMethod},
+		{UpdateRefund, r.onRefund, r.validateRefund},
+		{UpdatePostalSuspension, r.onPostalSuspension, r.validatePostalSuspension},
+		{UpdateFeeExemption, r.onFeeExemption, r.validateFeeExemption},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -255,13 +264,16 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 
 // ended reports whether the dossier reached its end and nothing is in flight.
 func (r *run) ended() bool {
-	return r.st.Status.Final() && !r.paymentBusy && !r.shipmentBusy
+	return r.st.Status.Final() && !r.paymentBusy && !r.shipmentBusy && !r.refundOpen()
 }
 
 // pendingCall returns the work the current stage needs from the main loop,
 // or nil when the dossier waits for a person or a callback.
 func (r *run) pendingCall() func(workflow.Context) {
 	if r.st.Status.Final() {
+		if r.refund > 0 && r.st.Refund == nil && !r.refundBusy {
+			return r.requestRefund
+		}
 		return nil
 	}
 	switch {
@@ -282,6 +294,7 @@ func (r *run) snapshot() State {
 	s.StepDueAt = slices.Clone(r.st.StepDueAt)
 	s.StepWarnAt = slices.Clone(r.st.StepWarnAt)
 	s.Transactions = slices.Clone(r.st.Transactions)
+	s.SupplementRequests = slices.Clone(r.st.SupplementRequests)
 	if r.st.PausedAt != nil {
 		p := *r.st.PausedAt
 		s.PausedAt = &p
@@ -411,7 +424,7 @@ func invalid(format string, args ...any) error {
 
 // ---- Intake ----------------------------------------------------------------
 
-func (r *run) validateIntake(d IntakeDecision) error {
+func (r *run) validateIntake(ctx workflow.Context, d IntakeDecision) error {
 	if err := r.notDeciding(); err != nil {
 		return err
 	}
@@ -421,7 +434,7 @@ func (r *run) validateIntake(d IntakeDecision) error {
 	switch d.Decision {
 	case "accept":
 	case "request_supplement":
-		if err := r.validateSupplementRequest(d.Missing); err != nil {
+		if err := r.validateSupplementRequest(ctx, r.in.Procedure.Steps[0].Department, d.Missing); err != nil {
 			return err
 		}
 	case "refuse":
@@ -467,6 +480,7 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 	in := activities.ScheduleInput{ReceivedAt: m.at, Procedure: r.in.Procedure, Channel: r.in.Channel}
 	if r.legalTime {
 		in.WarningFraction, in.ApologyLeadTime = r.in.Rules.WarningFraction, r.in.Rules.ApologyLeadTime
+		in.SupplementRequestWithin = r.in.Rules.SupplementRequestWithin
 	}
 	err := workflow.ExecuteLocalActivity(lctx, activities.NameComputeSchedule, in).Get(lctx, &sched)
 	if err != nil {
@@ -481,6 +495,7 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 	r.st.ApologyBy = sched.ApologyBy
 	r.st.StepBranchDueAt = sched.BranchDueAt
 	r.overdueAtInstant = sched.OverdueAtInstant
+	r.st.SupplementRequestBy = sched.SupplementRequestBy
 	r.st.Status = dossier.StatusReceived
 	ev.Action = dossier.ActionIntakeAccept
 	ev.OnTime = dossier.Timeliness(m.at, sched.StepDueAt[0])
@@ -557,7 +572,7 @@ func (r *run) branch(dept string) *dossier.Branch {
 
 // ---- Review ----------------------------------------------------------------
 
-func (r *run) validateReview(d ReviewDecision) error {
+func (r *run) validateReview(ctx workflow.Context, d ReviewDecision) error {
 	if err := r.notDeciding(); err != nil {
 		return err
 	}
@@ -567,7 +582,11 @@ func (r *run) validateReview(d ReviewDecision) error {
 	switch d.Decision {
 	case "approve", "refuse":
 	case "request_supplement":
-		if err := r.validateSupplementRequest(d.Missing); err != nil {
+		dept := d.Department
+		if dept == "" {
+			dept = r.st.CurrentStep.Departments[0]
+		}
+		if err := r.validateSupplementRequest(ctx, dept, d.Missing); err != nil {
 			return err
 		}
 	case "return":
@@ -626,11 +645,8 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 	}
 	if d.Decision == "refuse" {
 		ev.Action = dossier.ActionReviewRefuse
-		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
-		r.st.CurrentStep = nil
 		r.st.FinishedAt = &m.at
-		err := r.commit(ctx, m, ev)
-		return r.snapshot(), err
+		return r.decline(ctx, m, ev, d.Note)
 	}
 	ev.Action = dossier.ActionReviewApprove
 	r.st.Status = dossier.StatusProcessing
@@ -685,10 +701,7 @@ func (r *run) onApproval(ctx workflow.Context, d ApprovalDecision) (State, error
 	r.st.FinishedAt = &m.at
 	if d.Decision == "reject" {
 		ev.Action = dossier.ActionApprovalReject
-		r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
-		r.st.CurrentStep = nil
-		err := r.commit(ctx, m, ev)
-		return r.snapshot(), err
+		return r.decline(ctx, m, ev, d.Note)
 	}
 	ev.Action = dossier.ActionApprovalApprove
 	r.st.Status = dossier.StatusResultReady
@@ -1299,9 +1312,28 @@ func (r *run) verdict(done time.Time) string {
 
 // ---- Paused clock: supplements ---------------------------------------------
 
-func (r *run) validateSupplementRequest(missing []string) error {
+// validateSupplementRequest checks a request for missing documents from
+// agency: listed, and within the rules (one written request per agency;
+// after receipt, only within the legal time from receipt).
+func (r *run) validateSupplementRequest(ctx workflow.Context, agency string, missing []string) error {
 	if !r.legalTime {
 		return invalid("request_supplement is not available for dossiers started before it existed")
+	}
+	if limit := r.in.Rules.MaxSupplementRequests; limit > 0 {
+		var sent []SupplementRequest
+		for _, q := range r.st.SupplementRequests {
+			if q.Agency == agency {
+				sent = append(sent, q)
+			}
+		}
+		if len(sent) >= limit {
+			return r.conflict("%s already sent a written supplement request on %s; the rules allow %d per dossier per agency (%s): complete the dossier or refuse it",
+				agency, formatLocal(sent[len(sent)-1].At), limit, r.in.Rules.Cite())
+		}
+	}
+	if by := r.st.SupplementRequestBy; !by.IsZero() && workflow.Now(ctx).After(by) {
+		return r.conflict("a supplement may be requested only within %s of receipt, by %s (%s): complete the dossier or refuse it",
+			r.in.Rules.SupplementRequestWithin, formatLocal(by), r.in.Rules.Cite())
 	}
 	if len(missing) == 0 {
 		return invalid("missing is required: list what the applicant must supplement")
@@ -1327,6 +1359,7 @@ func (r *run) requestSupplement(ctx workflow.Context, m mark, ev dossier.Event, 
 		return State{}, err
 	}
 	r.st.Supplement = &dossier.Supplement{RequestedAt: m.at, DueAt: due, Missing: slices.Clone(missing)}
+	r.st.SupplementRequests = append(r.st.SupplementRequests, SupplementRequest{Agency: ev.Department, At: m.at})
 	r.st.ResumeStatus = r.st.Status
 	r.st.Status = dossier.StatusSupplementRequested
 	if r.st.ReceivedAt != nil && r.st.PausedAt == nil {
@@ -1460,10 +1493,18 @@ func (r *run) resumeClock(ctx workflow.Context, at time.Time) error {
 	return nil
 }
 
-// expireSupplement refuses a dossier whose supplement did not come in time.
+// expireSupplement refuses a dossier whose supplement did not come in time:
+// before receipt it is not received; after, it is declined.
 func (r *run) expireSupplement(ctx workflow.Context) {
 	m := r.mark(ctx)
 	sp := r.st.Supplement
+	if r.st.ReceivedAt != nil {
+		r.st.FinishedAt = &m.at
+		_, _ = r.decline(ctx, m, dossier.Event{Action: dossier.ActionSupplementExpired,
+			Note: "no supplement by " + formatLocal(sp.DueAt) + "; missing: " + strings.Join(sp.Missing, "; ")},
+			"không bổ sung trước "+formatLocal(sp.DueAt)+"; còn thiếu: "+strings.Join(sp.Missing, "; "))
+		return
+	}
 	r.st.Supplement, r.st.PausedAt, r.st.ResumeStatus = nil, nil, ""
 	r.st.Status, r.st.Stage = dossier.StatusRefused, dossier.StageDone
 	r.st.FinishedAt = &m.at
@@ -1488,7 +1529,8 @@ func (r *run) validateApology(ctx workflow.Context, a Apology) error {
 			r.st.AppointmentResets, r.in.Rules.MaxAppointmentResets)
 	}
 	if !r.now(ctx).Before(*r.st.AppointmentAt) {
-		return r.conflict("the appointment of %s has passed: an apology letter must be issued before it", formatLocal(*r.st.AppointmentAt))
+		return r.conflict("the appointment of %s has passed: an apology letter must be issued before it, at least %s of working time before (%s)",
+			formatLocal(*r.st.AppointmentAt), r.in.Rules.ApologyLeadTime, r.in.Rules.Cite())
 	}
 	if strings.TrimSpace(a.Reason) == "" {
 		return invalid("reason is required: the apology letter tells the applicant why")
@@ -1502,6 +1544,7 @@ func (r *run) validateApology(ctx workflow.Context, a Apology) error {
 func (r *run) onApology(ctx workflow.Context, a Apology) (State, error) {
 	m := r.mark(ctx)
 	old := *r.st.AppointmentAt
+	late, lateNote := r.apologyLate(m.at)
 	appt := a.NewAppointmentAt
 	r.st.AppointmentAt = &appt
 	r.st.AppointmentResets++
@@ -1510,10 +1553,36 @@ func (r *run) onApology(ctx workflow.Context, a Apology) (State, error) {
 	// the workflow reminds only before the first.
 	r.st.ApologyBy = time.Time{}
 	ev := dossier.Event{Action: dossier.ActionApologyIssued, Actor: a.Actor,
-		Note: a.Reason + " — appointment moved from " + formatLocal(old) + " to " + formatLocal(appt)}
+		Note: a.Reason + " — appointment moved from " + formatLocal(old) + " to " + formatLocal(appt) + lateNote}
+	if late != "" {
+		// Reports count the letters issued late (apology.issued, on_time late).
+		ev.OnTime = late
+	}
 	err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "apology",
 		Message: "Thư xin lỗi: hồ sơ " + r.in.Code + " được hẹn lại " + formatLocal(appt) + ". Lý do: " + a.Reason}))
 	return r.snapshot(), err
+}
+
+// apologyLate judges a first apology letter issued at `at` against its
+// deadline, the rules' lead time before the appointment (computed at
+// receipt, moved by paused clocks): on_time, or late with what the rule
+// says for the control sheet. A letter after the appointment is refused
+// instead. A further letter, where the rules allow one, has no deadline
+// of its own and is not judged ("").
+func (r *run) apologyLate(at time.Time) (verdict, note string) {
+	if !r.legalTime || r.in.Rules.ApologyLeadTime <= 0 || r.st.AppointmentResets > 0 {
+		return "", ""
+	}
+	by := r.st.ApologyBy
+	if !r.st.ApologyRequired && !by.IsZero() && at.Before(by) {
+		return dossier.OnTime, ""
+	}
+	due := "before receipt (the processing time is shorter than the lead time)"
+	if !by.IsZero() {
+		due = formatLocal(by)
+	}
+	return dossier.Late, fmt.Sprintf(" — issued late: due by %s, %s of working time before the appointment (%s)",
+		due, r.in.Rules.ApologyLeadTime, r.in.Rules.Cite())
 }
 
 func (r *run) validateExtension(ctx workflow.Context, e Extension) error {
@@ -1637,6 +1706,34 @@ func (r *run) end(status dossier.Status, at time.Time) {
 	}
 }
 
+// decline ends a received dossier that will not be resolved (từ chối giải
+// quyết): its own status, not "not received"; the applicant is told the
+// reasons through the dossier's return channel; a paid fee is owed back
+// (end). The refusal notice travels as the applicant's notification: by
+// the return method's channel, electronic, at the counter or by post.
+func (r *run) decline(ctx workflow.Context, m mark, ev dossier.Event, reasons string) (State, error) {
+	r.end(dossier.StatusDeclined, m.at)
+	r.planRefund(ctx)
+	msg := "Hồ sơ " + r.in.Code + " bị từ chối giải quyết. Lý do: " + reasons
+	switch r.st.ReturnMethod {
+	case dossier.ReturnCounter:
+		msg += ". Mời nhận thông báo từ chối và hồ sơ tại bộ phận một cửa"
+	case dossier.ReturnPostal:
+		msg += ". Thông báo từ chối được gửi qua bưu chính đến địa chỉ đã đăng ký"
+	default:
+		msg += ". Thông báo từ chối được trả bằng phương thức điện tử"
+	}
+	if ev.Note != "" {
+		ev.Note += " — "
+	}
+	ev.Note += "refusal notice returned by " + string(r.st.ReturnMethod)
+	if r.st.Fee.Status == dossier.FeeRefundDue {
+		ev.Note += fmt.Sprintf("; the fee of %d VND is owed back", r.st.Fee.Amount)
+	}
+	err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "declined", Message: msg}))
+	return r.snapshot(), err
+}
+
 func (r *run) validateWithdrawal(w Withdrawal) error {
 	if err := r.available(r.lifecycle, "withdrawal"); err != nil {
 		return err
@@ -1660,6 +1757,7 @@ func (r *run) onWithdrawal(ctx workflow.Context, w Withdrawal) (State, error) {
 		extra = r.toAgencies(s.Departments, dossier.ToDepartment, "withdrawn", "Hồ sơ "+r.in.Code+" đã được rút: "+w.Reason)
 	}
 	r.end(dossier.StatusWithdrawn, m.at)
+	r.planRefund(ctx)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionWithdrawn, Actor: w.Actor, Note: w.Reason}, extra)
 	return r.snapshot(), err
 }
@@ -1680,6 +1778,7 @@ func (r *run) validateStop(st Stop) error {
 func (r *run) onStop(ctx workflow.Context, st Stop) (State, error) {
 	m := r.mark(ctx)
 	r.end(dossier.StatusStopped, m.at)
+	r.planRefund(ctx)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionStopped, Actor: st.Actor, Note: st.Reason},
 		notify(dossier.Notification{To: dossier.ToApplicant, Template: "stopped",
 			Message: "Thông báo dừng xử lý hồ sơ " + r.in.Code + ": " + st.Reason}))
@@ -1768,5 +1867,232 @@ func (r *run) onAssignment(ctx workflow.Context, a Assignment) (State, error) {
 	}
 	err := r.commit(ctx, m, dossier.Event{Action: dossier.ActionStepAssigned, Actor: a.Actor,
 		Step: r.st.CurrentStep.Name, Department: dept, Note: note})
+	return r.snapshot(), err
+}
+
+// ---- Return method ----------------------------------------------------------
+
+func (r *run) validateReturnMethod(c ReturnMethodChange) error {
+	if err := r.available(r.lifecycle, "changing the return method"); err != nil {
+		return err
+	}
+	if r.st.Status.Final() {
+		return r.conflict("the dossier is finished")
+	}
+	if r.st.FinishedAt != nil {
+		return r.conflict("the result is ready: the return method can change only before it is")
+	}
+	if !c.Method.Valid() {
+		return invalid("method must be postal, counter or electronic")
+	}
+	if c.Method == r.st.ReturnMethod {
+		return invalid("the result already goes back by %s", c.Method)
+	}
+	if !slices.Contains(r.in.Procedure.ReturnMethods, string(c.Method)) {
+		return temporal.NewApplicationError(fmt.Sprintf("procedure %s (version %d, the catalog) returns its result by %s only, not by %s",
+			r.in.Procedure.Code, r.in.Procedure.Version, strings.Join(r.in.Procedure.ReturnMethods, ", "), c.Method), ErrNotAllowed)
+	}
+	return nil
+}
+
+func (r *run) onReturnMethod(ctx workflow.Context, c ReturnMethodChange) (State, error) {
+	m := r.mark(ctx)
+	from := r.st.ReturnMethod
+	r.st.ReturnMethod = c.Method
+	note := string(from) + " → " + string(c.Method)
+	if c.Reason != "" {
+		note += ": " + c.Reason
+	}
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionReturnMethodChanged, Actor: c.Actor, Note: note},
+		notify(dossier.Notification{To: dossier.ToApplicant, Template: "return_method_changed",
+			Message: "Hồ sơ " + r.in.Code + ": kết quả sẽ được trả " + returnMethodVi(c.Method)}))
+	return r.snapshot(), err
+}
+
+// returnMethodVi says how the result is returned, for the applicant.
+func returnMethodVi(m dossier.ReturnMethod) string {
+	switch m {
+	case dossier.ReturnPostal:
+		return "qua bưu chính"
+	case dossier.ReturnCounter:
+		return "tại bộ phận một cửa"
+	}
+	return "bằng phương thức điện tử"
+}
+
+// ---- Refunds ------------------------------------------------------------------
+
+// planRefund decides, as a dossier ends with its fee paid (end made it
+// refund_due), how the fee goes back: paid at the counter, it is paid back
+// there (refund at_counter, nothing to wait for); paid online, the main
+// loop asks the gateway (VersionRefund) and the workflow stays open until
+// the gateway's signed callback settles it. Runs from before the change
+// keep the fee refund_due, as they did.
+func (r *run) planRefund(ctx workflow.Context) {
+	if r.st.Fee.Status != dossier.FeeRefundDue || r.st.Refund != nil || r.refund != 0 {
+		return
+	}
+	if slices.ContainsFunc(r.st.Transactions, func(t string) bool { return strings.HasPrefix(t, "counter:") }) ||
+		r.st.Fee.PaymentRef == "" {
+		r.st.Refund = &dossier.Refund{Amount: r.st.Fee.Amount, Status: dossier.RefundAtCounter}
+		return
+	}
+	if workflow.GetVersion(ctx, VersionRefund, workflow.DefaultVersion, 1) < 1 {
+		r.refund = -1
+		return
+	}
+	r.refund = 1
+}
+
+// refundOpen: a refund through the gateway is still to ask for or settle.
+func (r *run) refundOpen() bool {
+	if r.refund <= 0 {
+		return false
+	}
+	return r.refundBusy || r.st.Refund == nil || r.st.Refund.Status == dossier.RefundPending
+}
+
+func (r *run) requestRefund(ctx workflow.Context) {
+	r.refundBusy = true
+	if r.lean {
+		r.localAttempts++
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { r.refundBusy = false }()
+		in := activities.RefundInput{Code: r.in.Code, PaymentRef: r.st.Fee.PaymentRef, Amount: r.st.Fee.Amount,
+			Reason: "hồ sơ " + string(r.st.Status)}
+		var res activities.RefundResult
+		err := r.thirdParty(ctx, activities.NameRequestRefund, in, &res)
+		m := r.mark(ctx)
+		if err != nil {
+			// Refused outright (retryable errors retry for as long as it
+			// takes): staff pay it back by hand.
+			r.logger.Error("refund request refused", "error", err)
+			r.st.Refund = &dossier.Refund{Amount: in.Amount, Status: dossier.RefundFailed}
+			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionRefundFailed, Actor: actorGateway,
+				Note: "the gateway refused the refund: " + err.Error()},
+				r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "refund_failed",
+					fmt.Sprintf("Hồ sơ %s: cổng thanh toán không hoàn được phí %d đồng; cần hoàn trả thủ công", r.in.Code, in.Amount)))
+			return
+		}
+		r.st.Refund = &dossier.Refund{Amount: in.Amount, Status: dossier.RefundPending, RefundRef: res.RefundRef}
+		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionRefundRequested,
+			Note: fmt.Sprintf("%d VND of payment_ref %s, refund_ref %s", in.Amount, in.PaymentRef, res.RefundRef)})
+	})
+}
+
+func (r *run) validateRefund(n RefundNotice) error {
+	rf := r.st.Refund
+	if rf == nil || rf.RefundRef == "" || rf.RefundRef != n.RefundRef {
+		return r.conflict("refund_ref %s is not this dossier's refund", n.RefundRef)
+	}
+	if rf.Status != dossier.RefundPending {
+		return temporal.NewApplicationError("the refund is already "+rf.Status, ErrDuplicate)
+	}
+	if n.Status != dossier.RefundSucceeded && n.Status != dossier.RefundFailed {
+		return invalid("status must be succeeded or failed")
+	}
+	if n.Status == dossier.RefundSucceeded && n.Amount != rf.Amount {
+		return temporal.NewApplicationError(
+			fmt.Sprintf("refunded amount %d VND does not match the %d VND owed back", n.Amount, rf.Amount), ErrAmountMismatch)
+	}
+	return nil
+}
+
+func (r *run) onRefund(ctx workflow.Context, n RefundNotice) (State, error) {
+	m := r.mark(ctx)
+	r.st.Refund.Status = n.Status
+	ev := dossier.Event{Action: dossier.ActionRefundSucceeded, Actor: actorGateway,
+		Note: fmt.Sprintf("%d VND, refund_ref %s", n.Amount, n.RefundRef)}
+	extra := notify(dossier.Notification{To: dossier.ToApplicant, Template: "refunded",
+		Message: fmt.Sprintf("Hồ sơ %s: đã hoàn trả phí %d đồng", r.in.Code, n.Amount)})
+	if n.Status == dossier.RefundSucceeded {
+		r.st.Fee.Status = dossier.FeeRefunded
+	} else {
+		ev.Action = dossier.ActionRefundFailed
+		if n.Reason != "" {
+			ev.Note += ": " + n.Reason
+		}
+		extra = r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "refund_failed",
+			fmt.Sprintf("Hồ sơ %s: hoàn phí %d đồng không thành công; cần hoàn trả thủ công", r.in.Code, r.st.Refund.Amount))
+	}
+	err := r.commitWith(ctx, m, ev, extra)
+	return r.snapshot(), err
+}
+
+// ---- Postal suspension --------------------------------------------------------
+
+func (r *run) validatePostalSuspension(p PostalSuspension) error {
+	if err := r.available(r.lifecycle, "a postal suspension notice"); err != nil {
+		return err
+	}
+	if r.st.Status.Final() {
+		return r.conflict("the dossier is finished")
+	}
+	if r.st.ReturnMethod != dossier.ReturnPostal {
+		return r.conflict("the result goes back by %s, not by post", r.st.ReturnMethod)
+	}
+	if sh := r.st.Shipment; sh != nil && sh.Status != dossier.ShipmentRequested {
+		return r.conflict("the postal service already has the result (shipment %s)", sh.Status)
+	}
+	return nil
+}
+
+// onPostalSuspension offers the applicant the procedure's other return
+// methods: the dossier keeps postal return until they (or the intake
+// officer) choose one (return_method), and the intake desk is told.
+func (r *run) onPostalSuspension(ctx workflow.Context, p PostalSuspension) (State, error) {
+	m := r.mark(ctx)
+	var others, othersVi []string
+	for _, x := range r.in.Procedure.ReturnMethods {
+		if x != string(dossier.ReturnPostal) {
+			others = append(others, x)
+			othersVi = append(othersVi, returnMethodVi(dossier.ReturnMethod(x)))
+		}
+	}
+	note := "postal service suspended in " + p.Area + " from " + p.From + " to " + p.To + ": " + p.Reason
+	msg := "Dịch vụ bưu chính tại " + p.Area + " tạm ngừng từ " + p.From + " đến " + p.To + "."
+	if len(others) > 0 {
+		note += "; offered: " + strings.Join(others, ", ")
+		msg += " Hồ sơ " + r.in.Code + " có thể chuyển sang nhận kết quả " + strings.Join(othersVi, " hoặc ") + "."
+	}
+	extra := notify(dossier.Notification{To: dossier.ToApplicant, Template: "postal_suspended", Message: msg})
+	extra.Notifications = append(extra.Notifications, r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment,
+		"postal_suspended", "Hồ sơ "+r.in.Code+": bưu chính tại "+p.Area+" tạm ngừng; đã đề nghị người nộp đổi cách nhận").Notifications...)
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPostalSuspended, Actor: p.Actor, Note: note}, extra)
+	return r.snapshot(), err
+}
+
+// ---- Fee exemption and reduction --------------------------------------------
+
+func (r *run) validateFeeExemption(e FeeExemption) error {
+	if err := r.available(r.lifecycle, "a fee exemption"); err != nil {
+		return err
+	}
+	if r.st.Status.Final() {
+		return r.conflict("the dossier is finished")
+	}
+	if r.st.Fee.Status != dossier.FeeNone || r.st.Stage == dossier.StagePayment {
+		return r.conflict("the fee was already asked for (%s): an exemption or reduction comes before", r.st.Fee.Status)
+	}
+	if strings.TrimSpace(e.Reason) == "" || strings.TrimSpace(e.LegalBasis) == "" {
+		return temporal.NewApplicationError("an exemption or reduction needs its reason and its legal basis, recorded on the control sheet: the Law on Fees and Charges (97/2015/QH13) exempts or reduces only where a legal document grants it", ErrNotAllowed)
+	}
+	if e.Amount < 0 || e.Amount >= r.st.Fee.Amount {
+		return invalid("amount must be from 0 (exempt) to less than the fee of %d VND", r.st.Fee.Amount)
+	}
+	return nil
+}
+
+func (r *run) onFeeExemption(ctx workflow.Context, e FeeExemption) (State, error) {
+	m := r.mark(ctx)
+	from := r.st.Fee.Amount
+	r.st.Fee.Amount = e.Amount
+	ev := dossier.Event{Action: dossier.ActionFeeReduced, Actor: e.Actor,
+		Note: fmt.Sprintf("%d → %d VND: %s (legal basis: %s)", from, e.Amount, e.Reason, e.LegalBasis)}
+	if e.Amount == 0 {
+		ev.Action = dossier.ActionFeeExempted
+	}
+	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
 }

@@ -47,6 +47,7 @@ type harness struct {
 	transitions []dossier.Transition
 	payments    int
 	shipments   int
+	refunds     []activities.RefundInput
 	// shipmentFails makes the postal stand-in refuse this many requests
 	// (as during an outage) before it accepts; -1: it never accepts.
 	shipmentFails int
@@ -113,6 +114,12 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 		}
 		return activities.ShipmentResult{Waybill: "EV000000001VN"}, nil
 	}, activity.RegisterOptions{Name: activities.NameRequestShipment})
+	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.RefundInput) (activities.RefundResult, error) {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.refunds = append(h.refunds, in)
+		return activities.RefundResult{RefundRef: "REF-" + in.Code}, nil
+	}, activity.RegisterOptions{Name: activities.NameRequestRefund})
 	return h
 }
 
@@ -364,26 +371,28 @@ func TestRefusals(t *testing.T) {
 		name   string
 		steps  func(h *harness)
 		action string
+		status dossier.Status
 	}{
 		{"at intake", func(h *harness) {
 			h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "refuse", Note: "thiếu tờ khai"})
-		}, "intake.refuse"},
+		}, "intake.refuse", dossier.StatusRefused},
 		{"at review", func(h *harness) {
 			h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
 			h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "refuse", Note: "không đủ điều kiện"})
-		}, "review.refuse"},
+		}, "review.refuse", dossier.StatusDeclined},
 		{"at approval", func(h *harness) {
 			h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
 			h.send(time.Minute, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve"})
 			h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "reject", Note: "sai thẩm quyền"})
-		}, "approval.reject"},
+		}, "approval.reject", dossier.StatusDeclined},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, procs["TP-LLTP-01"], dossier.ChannelOnline, dossier.ReturnCounter)
 			tc.steps(h)
 			res := h.run()
-			require.Equal(t, dossier.StatusRefused, res.Status)
+			// Refused at intake: not received (3); after receipt: declined (11).
+			require.Equal(t, tc.status, res.Status)
 			acts := h.actions()
 			require.Equal(t, tc.action, acts[len(acts)-1])
 			require.Zero(t, h.payments)

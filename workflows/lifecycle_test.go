@@ -90,10 +90,13 @@ func TestStopAtAnyStageMarksAPaidFeeForRefund(t *testing.T) {
 	h.throughApproval()
 	h.send(time.Minute, workflows.UpdatePayment, workflows.PaymentNotice{PaymentRef: "PAY-" + h.in.Code, TransactionID: "T", Amount: 200000, Status: "succeeded"})
 	stop := h.send(time.Minute, workflows.UpdateStop, workflows.Stop{Reason: "phát hiện giả mạo giấy tờ", Actor: "leader"})
+	// The fee paid online goes back through the gateway (TestPaidFeeIsRefunded).
+	refunded := h.send(time.Minute, workflows.UpdateRefund, workflows.RefundNotice{RefundRef: "REF-" + h.in.Code, Amount: 200000, Status: "succeeded"})
 	res := h.run()
 	st := ok(t, stop)
 	require.Equal(t, dossier.StatusStopped, st.Status)
 	require.Equal(t, dossier.FeeRefundDue, st.Fee.Status)
+	require.Equal(t, dossier.FeeRefunded, ok(t, refunded).Fee.Status)
 	require.Equal(t, dossier.StatusStopped, res.Status)
 	require.Len(t, h.notifications("stopped"), 1, "the applicant gets the notice (form 05)")
 }

@@ -42,7 +42,16 @@ const (
 	UpdateStop           = "stop"
 	UpdateCounterPayment = "counter_payment"
 	UpdateAssignment     = "assignment"
-	QueryState           = "state"
+	// UpdateReturnMethod changes how the result reaches the applicant.
+	UpdateReturnMethod = "return_method"
+	// UpdateRefund is the gateway's word on a refund.
+	UpdateRefund = "refund"
+	// UpdatePostalSuspension tells a dossier returning by post that the
+	// postal service is suspended in its area.
+	UpdatePostalSuspension = "postal_suspension"
+	// UpdateFeeExemption exempts a dossier from its fee or reduces it.
+	UpdateFeeExemption = "fee_exemption"
+	QueryState         = "state"
 )
 
 // VersionLifecycle is the workflow.GetVersion change that added
@@ -81,6 +90,13 @@ const VersionLegalTime = "legal-time"
 // replay without it.
 const VersionReportRule = "report-rule"
 
+// VersionRefund is the workflow.GetVersion change that pays a paid fee back
+// through the gateway when a dossier ends without its result (withdrawn,
+// stopped, declined), and keeps the workflow open until the refund settles.
+// It is asked only when such a dossier ends with a fee paid online, so no
+// other dossier's history carries it.
+const VersionRefund = "refund"
+
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
 const (
@@ -88,6 +104,7 @@ const (
 	ErrInvalidDecision = "InvalidDecision" // malformed decision: 400
 	ErrAmountMismatch  = "AmountMismatch"  // paid amount differs from the fee: 422
 	ErrDuplicate       = "Duplicate"       // a callback already applied: harmless
+	ErrNotAllowed      = "NotAllowed"      // the procedure does not allow it: 422
 )
 
 // Search attributes the workflow upserts on every transition, so ops can
@@ -195,6 +212,20 @@ type State struct {
 	PaymentExpiresAt time.Time
 	PaymentReminded  bool
 	PaymentExpired   bool
+
+	// SupplementRequests are the written supplement requests sent so far;
+	// the rules allow each agency a limited number (one).
+	SupplementRequests []SupplementRequest
+	// SupplementRequestBy is the last instant a supplement may be requested
+	// after receipt (zero: no limit, as for dossiers received before it).
+	SupplementRequestBy time.Time
+}
+
+// SupplementRequest is one written supplement request (form 02): which
+// agency sent it, when.
+type SupplementRequest struct {
+	Agency string
+	At     time.Time
 }
 
 // IntakeDecision is the intake officer's decision (tiếp nhận).
@@ -253,6 +284,34 @@ type PostalNotice struct {
 	PickedUpAt *time.Time `json:",omitempty"`
 }
 
+// RefundNotice is the payment gateway's word on a refund.
+type RefundNotice struct {
+	RefundRef string
+	Amount    int64
+	Status    string // succeeded | failed
+	Reason    string
+}
+
+// PostalSuspension is postal service suspended in the area a dossier's
+// result goes to, from one date to another (both included, local dates).
+type PostalSuspension struct {
+	Area   string // the area's name and code
+	From   string // 2026-07-28
+	To     string
+	Reason string
+	Actor  string
+}
+
+// FeeExemption is the intake officer's exemption (Amount 0) or reduction
+// of one dossier's fee, with the reason and its legal basis, before the fee
+// is asked for.
+type FeeExemption struct {
+	Amount     int64
+	Reason     string
+	LegalBasis string
+	Actor      string
+}
+
 // Handover records the result handed over at the counter.
 type Handover struct {
 	ReceivedBy string
@@ -297,6 +356,15 @@ type CounterPayment struct {
 	ReceiptNumber string
 	Amount        int64
 	Actor         string
+}
+
+// ReturnMethodChange is the applicant's (through the portal) or the intake
+// officer's change of how the result reaches the applicant, before it is
+// ready, among the methods the procedure allows.
+type ReturnMethodChange struct {
+	Method dossier.ReturnMethod
+	Reason string
+	Actor  string
 }
 
 // Assignment gives the current step (a department's part of it) to another

@@ -38,16 +38,21 @@ var contractRoutes = []Route{
 	{"GET", "/v1/dossiers/{code}/events"},
 	{"GET", "/v1/dossiers/{code}/events.csv"},
 	{"POST", "/v1/dossiers/{code}/extension"},
+	{"POST", "/v1/dossiers/{code}/fee-exemption"},
 	{"POST", "/v1/dossiers/{code}/handover"},
 	{"POST", "/v1/dossiers/{code}/intake"},
 	{"POST", "/v1/dossiers/{code}/payment"},
 	{"GET", "/v1/dossiers/{code}/result"},
+	{"POST", "/v1/dossiers/{code}/return-method"},
 	{"POST", "/v1/dossiers/{code}/review"},
 	{"POST", "/v1/dossiers/{code}/stop"},
 	{"POST", "/v1/dossiers/{code}/supplement"},
 	{"POST", "/v1/dossiers/{code}/withdrawal"},
 	{"POST", "/v1/payments/notifications"},
+	{"POST", "/v1/payments/refund-notifications"},
 	{"POST", "/v1/postal/notifications"},
+	{"GET", "/v1/postal/suspensions"},
+	{"POST", "/v1/postal/suspensions"},
 	{"GET", "/v1/procedures"},
 	{"POST", "/v1/procedures"},
 	{"GET", "/v1/procedures/{code}"},
@@ -159,17 +164,19 @@ func TestContractResponses(t *testing.T) {
 		{"POST", "/v1/dossiers/{code}/supplement"}: {
 			"200", "400", "404", "409", "413", "503",
 		},
-		{"POST", "/v1/dossiers/{code}/apology"}:   {"200", "400", "404", "409", "413", "503"},
-		{"POST", "/v1/dossiers/{code}/extension"}: {"200", "400", "404", "409", "413", "503"},
-		{"GET", "/v1/calendar/{year}"}:            {"200", "400", "404", "503"},
-		{"PUT", "/v1/calendar/{year}"}:            {"200", "400", "413", "503"},
-		{"GET", "/v1/calendar/appointment"}:       {"200", "400", "422", "503"},
-		{"POST", "/v1/payments/notifications"}:    {"200", "400", "401", "404", "413", "422", "503"},
-		{"POST", "/v1/postal/notifications"}:      {"200", "400", "401", "404", "413", "503"},
-		{"GET", "/v1/procedures"}:                 {"200", "503"},
-		{"GET", "/v1/procedures/{code}"}:          {"200", "404", "503"},
-		{"POST", "/v1/procedures"}:                {"201", "400", "409", "413", "503"},
-		{"PUT", "/v1/procedures/{code}"}:          {"200", "400", "404", "413", "503"},
+		{"POST", "/v1/dossiers/{code}/apology"}:       {"200", "400", "404", "409", "413", "503"},
+		{"POST", "/v1/dossiers/{code}/extension"}:     {"200", "400", "404", "409", "413", "503"},
+		{"GET", "/v1/calendar/{year}"}:                {"200", "400", "404", "503"},
+		{"PUT", "/v1/calendar/{year}"}:                {"200", "400", "413", "503"},
+		{"GET", "/v1/calendar/appointment"}:           {"200", "400", "422", "503"},
+		{"POST", "/v1/payments/notifications"}:        {"200", "400", "401", "404", "413", "422", "503"},
+		{"POST", "/v1/postal/notifications"}:          {"200", "400", "401", "404", "413", "503"},
+		{"POST", "/v1/payments/refund-notifications"}: {"200", "400", "401", "409", "413", "422", "503"},
+		{"POST", "/v1/dossiers/{code}/return-method"}: {"200", "400", "404", "409", "413", "422", "503"},
+		{"GET", "/v1/procedures"}:                     {"200", "503"},
+		{"GET", "/v1/procedures/{code}"}:              {"200", "404", "503"},
+		{"POST", "/v1/procedures"}:                    {"201", "400", "409", "413", "503"},
+		{"PUT", "/v1/procedures/{code}"}:              {"200", "400", "404", "413", "503"},
 		{"POST", "/v1/dossiers/{code}/withdrawal"}: {
 			"200", "400", "404", "409", "413", "503",
 		},
@@ -629,7 +636,17 @@ func TestSchemasRejectBadValues(t *testing.T) {
 	d["fee"].(map[string]any)["status"] = "refund_due"
 	require.NoError(t, schema("Dossier").VisitJSON(d), "a paid fee becomes refund_due")
 	d["fee"].(map[string]any)["status"] = "refunded"
+	d["refund"] = map[string]any{"amount": 100000.0, "status": "succeeded", "refund_ref": "REF-1"}
+	require.NoError(t, schema("Dossier").VisitJSON(d), "the gateway paid it back")
+	d["fee"].(map[string]any)["status"] = "reimbursed"
 	require.Error(t, schema("Dossier").VisitJSON(d))
+	d["fee"].(map[string]any)["status"] = "refunded"
+	d["refund"] = map[string]any{"amount": 100000.0, "status": "lost", "refund_ref": nil}
+	require.Error(t, schema("Dossier").VisitJSON(d), "unknown refund status")
+	delete(d, "refund")
+	require.NoError(t, schema("ReturnMethodRequest").VisitJSON(map[string]any{"method": "counter"}))
+	require.Error(t, schema("ReturnMethodRequest").VisitJSON(map[string]any{"method": "drone"}))
+	require.Error(t, schema("ReturnMethodRequest").VisitJSON(map[string]any{}))
 	d = example("DossierHandedOverAfterPostalFallback")
 	require.NoError(t, schema("Dossier").VisitJSON(d))
 	require.Equal(t, "counter", d["return_method"])

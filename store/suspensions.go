@@ -1,0 +1,68 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PostalSuspension is postal service suspended for an administrative area
+// from one date to another, both included (dates at midnight, local time).
+type PostalSuspension struct {
+	ID        int64
+	AreaCode  string
+	From, To  time.Time
+	Reason    string
+	CreatedBy string
+	CreatedAt time.Time
+}
+
+// CreatePostalSuspension records a suspension and returns it with its id.
+func (s *Store) CreatePostalSuspension(ctx context.Context, p PostalSuspension) (PostalSuspension, error) {
+	err := s.pool.QueryRow(ctx, `
+		INSERT INTO postal_suspensions (area_code, from_date, to_date, reason, created_by)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id, created_at`,
+		p.AreaCode, p.From, p.To, p.Reason, p.CreatedBy).Scan(&p.ID, &p.CreatedAt)
+	return p, err
+}
+
+// PostalSuspensions returns the suspensions of the given areas (all areas
+// when none are given) that have not ended before day, earliest first.
+func (s *Store) PostalSuspensions(ctx context.Context, areas []string, day time.Time) ([]PostalSuspension, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, area_code, from_date, to_date, reason, created_by, created_at FROM postal_suspensions
+		WHERE to_date >= $1::date AND (cardinality($2::text[]) = 0 OR area_code = ANY($2))
+		ORDER BY from_date, id`, day.Format(time.DateOnly), areas)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (PostalSuspension, error) {
+		var p PostalSuspension
+		err := row.Scan(&p.ID, &p.AreaCode, &p.From, &p.To, &p.Reason, &p.CreatedBy, &p.CreatedAt)
+		return p, err
+	})
+}
+
+// SetReturnArea records the administrative area a dossier's result goes to.
+func (s *Store) SetReturnArea(ctx context.Context, code, area string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE dossiers SET return_area = $2 WHERE code = $1`, code, area)
+	return err
+}
+
+// OpenPostalReturnsIn returns the codes of open dossiers returning by post
+// to one of the areas whose result has not been handed to the postal
+// service yet (no shipment, or one requested and not picked up).
+func (s *Store) OpenPostalReturnsIn(ctx context.Context, areas []string) ([]string, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT d.code FROM dossiers d
+		WHERE d.return_area = ANY($1) AND d.return_method = 'postal'
+		  AND d.status NOT IN ('returned', 'refused', 'declined', 'withdrawn', 'stopped')
+		  AND (d.shipment_status IS NULL OR (d.shipment_status = 'requested' AND NOT EXISTS (
+		       SELECT 1 FROM shipments s WHERE s.dossier_code = d.code AND s.picked_up_at IS NOT NULL)))
+		ORDER BY d.code`, areas)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

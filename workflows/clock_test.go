@@ -45,6 +45,8 @@ func TestClockOffsetIsBusinessTime(t *testing.T) {
 	require.Contains(t, fired, "deadline.step_warning")
 	require.True(t, fired["deadline.step_warning"].Equal(*st.CurrentStep.WarnAt),
 		"the warning fired at %s, want its business instant %s", fired["deadline.step_warning"], st.CurrentStep.WarnAt)
-	require.True(t, fired["deadline.appointment_overdue"].Equal(due),
-		"overdue at %s, want the appointment %s", fired["deadline.appointment_overdue"], due)
+	// Overdue by the one rule for late: from the local day after the
+	// appointment (dossier.OverdueFrom), in business time.
+	require.True(t, fired["deadline.appointment_overdue"].Equal(dossier.OverdueFrom(due)),
+		"overdue at %s, want the day after the appointment %s", fired["deadline.appointment_overdue"], due)
 }

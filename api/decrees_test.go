@@ -91,7 +91,7 @@ func TestApologyLateAndTooLateThroughTheAPI(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	letter := map[string]any{"new_appointment_at": time.Now().Add(time.Hour).Format(time.RFC3339), "reason": "chờ xác minh"}
+	letter := map[string]any{"new_appointment_at": testenv.Now().Add(time.Hour).Format(time.RFC3339), "reason": "chờ xác minh"}
 
 	waitFor(late, "deadline.apology_required")
 	d := s.must(200, "POST", "/v1/dossiers/"+late+"/apology", letter)

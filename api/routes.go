@@ -74,6 +74,8 @@ func (s *Server) Handler() http.Handler {
 				r.Post("/dossiers/{code}/assignment", s.assignment())
 			})
 			r.Get("/dossiers/{code}/result", s.getResult)
+			r.Get("/dossiers/{code}/forms/{number}", s.getForm)
+			r.With(s.require(auth.ReadReports)).Get("/agencies/{code}/logbook", s.getLogbook)
 			r.Get("/procedures", s.listProcedures)
 			r.Get("/procedures/{code}", s.getProcedure)
 			r.Get("/calendar/appointment", s.appointment)

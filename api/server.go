@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,10 @@ type Server struct {
 	// paymentSecret and postalSecret verify the callbacks' signatures.
 	paymentSecret, postalSecret string
 	submitRate, lookupRate      int
+	// publicURL is where applicants reach /track (the receipt's QR code).
+	publicURL string
+	// files keeps the forms and results issued for dossiers.
+	files FileStore
 }
 
 // Options configure a Server.
@@ -74,6 +79,13 @@ type Options struct {
 	// holds the Temporal client's metrics); nil: a registry of the
 	// server's own.
 	Metrics *prometheus.Registry
+	// PublicURL is the base URL applicants reach the tracking page at: the
+	// receipt's (form 01) QR code opens PublicURL/track?code=…; default
+	// http://127.0.0.1:8080.
+	PublicURL string
+	// Files keeps the forms and results issued for dossiers; default
+	// StoreFiles on Store.
+	Files FileStore
 }
 
 // New returns a Server.
@@ -111,7 +123,15 @@ func New(o Options) *Server {
 		log.Warn("a webhook secret is not configured: callbacks of that integration are refused",
 			"payment", o.PaymentWebhookSecret != "", "postal", o.PostalWebhookSecret != "")
 	}
-	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
+	publicURL := strings.TrimRight(o.PublicURL, "/")
+	if publicURL == "" {
+		publicURL = "http://127.0.0.1:8080"
+	}
+	files := o.Files
+	if files == nil {
+		files = StoreFiles{Store: o.Store}
+	}
+	return &Server{publicURL: publicURL, files: files, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
 		submitRate: submitRate, lookupRate: lookupRate}

@@ -65,7 +65,7 @@ func Receipt01(r Receipt) ([]byte, error) {
 	}
 	d.para("Thành phần hồ sơ nộp gồm:")
 	d.list(r.Documents)
-	d.field("Số lượng hồ sơ", strconv.Itoa(len(r.Documents))+" bộ phận")
+	d.field("Số lượng hồ sơ", strconv.Itoa(len(r.Documents))+" thành phần")
 	d.field("Thời gian nhận hồ sơ", DateTime(r.ReceivedAt))
 	d.field("Thời gian trả kết quả giải quyết hồ sơ", DateTime(r.AppointmentAt))
 	d.field("Phí, lệ phí", Money(r.Fee))

@@ -3,7 +3,6 @@ package forms_test
 import (
 	"crypto/sha256"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/forms"
+	"github.com/motcua/motcua/internal/testenv"
 )
 
 // ict is a fixed local instant: the forms are tested at fixed instants,
@@ -24,24 +24,7 @@ func ict(y int, m time.Month, d, h, min int) time.Time {
 var sample = forms.Dossier{Code: "UBND-XA-AN-KHANH-260209-0007", Agency: "Ủy ban nhân dân xã An Khánh",
 	Procedure: "Đăng ký khai sinh", Applicant: "Nguyễn Thị Hương", Address: "Số 12 đường Lê Lợi, phường Bến Nghé", Phone: "0901234567"}
 
-// pdfText extracts a PDF's text with poppler's pdftotext, as a reader
-// would see it, and checks that pdftoppm renders its first page.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	dir := t.TempDir()
-	in := filepath.Join(dir, "form.pdf")
-	require.NoError(t, os.WriteFile(in, pdf, 0o600))
-	out, err := exec.Command("pdftotext", "-layout", in, "-").CombinedOutput()
-	require.NoError(t, err, "pdftotext: %s", out)
-	png, err := exec.Command("pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", in, filepath.Join(dir, "page")).CombinedOutput()
-	require.NoError(t, err, "pdftoppm: %s", png)
-	pages, _ := filepath.Glob(filepath.Join(dir, "page*.png"))
-	require.Len(t, pages, 1, "pdftoppm renders page 1")
-	st, err := os.Stat(pages[0])
-	require.NoError(t, err)
-	require.Greater(t, st.Size(), int64(1000), "page 1 is an image with something on it")
-	return string(out)
-}
+func pdfText(t *testing.T, pdf []byte) string { return testenv.PDFText(t, pdf) }
 
 func TestReceiptPrintsDatesAmountsAndDiacritics(t *testing.T) {
 	r := forms.Receipt{Dossier: sample, Documents: []string{"Tờ khai đăng ký khai sinh", "Giấy chứng sinh"},

@@ -130,6 +130,8 @@ func (c *Console) Handler() http.Handler {
 		r.Get("/console/inbox", c.inbox)
 		r.Get("/console/dossiers/{code}", c.dossierPage)
 		r.Post("/console/dossiers/{code}/{action}", c.decide)
+		r.Get("/console/dossiers/{code}/forms/{number}", c.form)
+		r.Get("/console/logbook", c.logbook)
 		r.Get("/console/reports", c.reports)
 		r.Get("/console/reports.csv", c.reportsCSV)
 	})

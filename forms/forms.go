@@ -315,3 +315,40 @@ func Logbook07(l Logbook) ([]byte, error) {
 	d.field("Tổng số hồ sơ", strconv.Itoa(len(l.Rows)))
 	return d.bytes()
 }
+
+// ResultNotice is the result notice (thông báo kết quả giải quyết hồ sơ)
+// the system issues when a leader approves: the document signed with the
+// agency's certificate and returned electronically. When the leader
+// approved with a result document of their own, the notice names it and
+// its SHA-256, so the signature vouches for that file too.
+type ResultNotice struct {
+	Dossier
+	At           time.Time
+	Signer       string
+	Note         string
+	ResultName   string
+	ResultSHA256 string
+}
+
+// Result renders the result notice.
+func Result(n ResultNotice) ([]byte, error) {
+	d := newDoc("Thông báo kết quả giải quyết hồ sơ "+n.Code, n.At, false)
+	d.header(n.Agency, n.Code+"/KQ", n.At)
+	d.title("THÔNG BÁO KẾT QUẢ GIẢI QUYẾT HỒ SƠ", "")
+	d.para(n.Agency + " thông báo kết quả giải quyết hồ sơ của:")
+	d.applicant(n.Dossier)
+	d.field("Nội dung yêu cầu giải quyết", n.Procedure)
+	d.field("Mã hồ sơ", n.Code)
+	d.field("Kết quả", "Hồ sơ đã được giải quyết và phê duyệt")
+	d.field("Thời điểm phê duyệt", DateTime(n.At))
+	if n.ResultName != "" {
+		d.field("Văn bản kết quả", n.ResultName)
+		d.field("Mã băm SHA-256", n.ResultSHA256)
+	}
+	if n.Note != "" {
+		d.field("Ghi chú", n.Note)
+	}
+	d.para("Văn bản này được ký số bằng chứng thư số của cơ quan. Kiểm tra tính toàn vẹn và nguồn gốc tại trang xác thực văn bản của Trung tâm.")
+	d.signature("THỦ TRƯỞNG CƠ QUAN", n.Signer)
+	return d.bytes()
+}

@@ -141,10 +141,6 @@ type approvalRequest struct {
 	ResultDocument *documentJSON `json:"result_document"`
 }
 
-func (s *Server) approval() http.HandlerFunc {
-	return action(s, auth.Approval, workflows.UpdateApproval, checkApproval)
-}
-
 func checkApproval(r *http.Request, req *approvalRequest, v *dossier.Invalid) (any, error) {
 	checkDecision(v, req.Decision, "approve", "reject", "return")
 	checkText(v, "note", req.Note, req.Decision == "reject" || req.Decision == "return")

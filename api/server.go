@@ -17,6 +17,7 @@ import (
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/rules"
+	"github.com/motcua/motcua/signing"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
@@ -42,6 +43,10 @@ type Server struct {
 	publicURL string
 	// files keeps the forms and results issued for dossiers.
 	files FileStore
+	// signer signs results with the agencies' certificates; nil: none.
+	signer signing.Keys
+	// now is the business clock: when a result is signed.
+	now func() time.Time
 }
 
 // Options configure a Server.
@@ -86,6 +91,13 @@ type Options struct {
 	// Files keeps the forms and results issued for dossiers; default
 	// StoreFiles on Store.
 	Files FileStore
+	// Signing holds the agencies' signing keys (signing.Keystore or
+	// signing.Remote); nil: results are not signed, and an approval that
+	// would return a result electronically is refused (409).
+	Signing signing.Keys
+	// Now is the clock of business time (when a result is signed);
+	// default time.Now.
+	Now func() time.Time
 }
 
 // New returns a Server.
@@ -131,7 +143,11 @@ func New(o Options) *Server {
 	if files == nil {
 		files = StoreFiles{Store: o.Store}
 	}
-	return &Server{publicURL: publicURL, files: files, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Server{publicURL: publicURL, files: files, signer: o.Signing, now: now, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
 		submitRate: submitRate, lookupRate: lookupRate}

@@ -97,7 +97,7 @@ func Wrap(api http.Handler, c *Console) http.Handler {
 	h := c.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" {
+		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" || p == "/verify" {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -137,6 +137,8 @@ func (c *Console) Handler() http.Handler {
 	})
 	r.Get("/track", c.trackPage)
 	r.Post("/track", c.track)
+	r.Get("/verify", c.verifyPage)
+	r.Post("/verify", c.verify)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		c.errorPage(w, r, http.StatusNotFound, c.lang(r).T("not_found"))
 	})

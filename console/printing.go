@@ -1,10 +1,15 @@
 package console
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -105,4 +110,71 @@ func (c *Console) passPDF(w http.ResponseWriter, r *http.Request, path string) {
 	}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(rec.body.Bytes())
+}
+
+// verification is the API's answer to POST /v1/public/verify.
+type verification struct {
+	SHA256      string     `json:"sha256"`
+	AgencyName  *string    `json:"agency_name"`
+	DossierCode *string    `json:"dossier_code"`
+	SignedAt    *time.Time `json:"signed_at"`
+	Verdict     string     `json:"verdict"`
+	Message     string     `json:"message"`
+	MessageVI   string     `json:"message_vi"`
+}
+
+type verifyData struct {
+	V *verification
+}
+
+// maxVerifyUpload bounds the PDF a visitor sends to the verification page.
+const maxVerifyUpload = 20 << 20
+
+func (c *Console) verifyPage(w http.ResponseWriter, r *http.Request) {
+	c.render(w, r, http.StatusOK, "verify", "verify_title", verifyData{}, "", "")
+}
+
+// verify is the public verification page: the visitor uploads a result
+// and the page shows what POST /v1/public/verify says of it, asked from
+// the visitor's address (its rate limit applies here too).
+func (c *Console) verify(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxVerifyUpload+1<<20)
+	f, _, err := r.FormFile("document")
+	if err != nil {
+		c.render(w, r, http.StatusBadRequest, "verify", "verify_title", verifyData{}, "", c.lang(r).T("verify_file"))
+		return
+	}
+	defer f.Close()
+	body, err := io.ReadAll(io.LimitReader(f, maxVerifyUpload+1))
+	if err != nil {
+		c.render(w, r, http.StatusBadRequest, "verify", "verify_title", verifyData{}, "", err.Error())
+		return
+	}
+	ctx := context.WithValue(r.Context(), chi.RouteCtxKey, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/v1/public/verify", bytes.NewReader(body))
+	if err != nil {
+		c.errorPage(w, r, http.StatusInternalServerError, err.Error())
+		return
+	}
+	req.RemoteAddr, req.Host = r.RemoteAddr, r.Host
+	req.Header.Set("Content-Type", "application/pdf")
+	rec := &recorder{header: http.Header{}}
+	c.o.API.ServeHTTP(rec, req)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if rec.status >= 300 {
+		p := &problem{Status: rec.status}
+		if json.Unmarshal(rec.body.Bytes(), p) != nil || p.Detail == "" {
+			p.Detail = http.StatusText(rec.status)
+		}
+		c.render(w, r, rec.status, "verify", "verify_title", verifyData{}, "", c.failure(r, p))
+		return
+	}
+	var v verification
+	if err := json.Unmarshal(rec.body.Bytes(), &v); err != nil {
+		c.errorPage(w, r, http.StatusBadGateway, err.Error())
+		return
+	}
+	c.render(w, r, http.StatusOK, "verify", "verify_title", verifyData{V: &v}, "", "")
 }

@@ -1,7 +1,10 @@
 package console
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -81,4 +84,33 @@ func TestTrackPageTakesTheCodeFromTheReceiptsQRCode(t *testing.T) {
 	c.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "https://motcua.example/track?code=000.00.17.H39-260209-0007", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Contains(t, rec.Body.String(), `value="000.00.17.H39-260209-0007"`)
+}
+
+func TestVerificationPageShowsTheAPIsVerdict(t *testing.T) {
+	t.Parallel()
+	var got []byte
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.Equal(t, "/v1/public/verify", r.URL.Path)
+		require.Empty(t, r.Header.Get("Authorization"), "public: no token")
+		got, _ = io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"sha256":"ab","verdict":"valid","agency_name":"Sở Tư pháp","dossier_code":"X-1","message":"ok","message_vi":"Do Sở Tư pháp phát hành, nguyên vẹn."}`))
+	})
+	c, _ := unitConsole(t, true, api)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("document", "ket-qua.pdf")
+	require.NoError(t, err)
+	_, _ = part.Write([]byte("%PDF-1.7 signed"))
+	require.NoError(t, mw.Close())
+	req := httptest.NewRequest("POST", "https://motcua.example/verify", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", "https://motcua.example")
+	rec := httptest.NewRecorder()
+	Wrap(http.NotFoundHandler(), c).ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	require.Equal(t, "%PDF-1.7 signed", string(got), "the file goes to the API as it is")
+	require.Contains(t, rec.Body.String(), `data-verdict="valid"`)
+	require.Contains(t, rec.Body.String(), "Do Sở Tư pháp phát hành, nguyên vẹn.")
+	require.Contains(t, rec.Body.String(), "X-1")
 }

@@ -310,7 +310,7 @@ func Logbook07(l Logbook) ([]byte, error) {
 		rows[i] = []string{strconv.Itoa(i + 1), r.Code, r.Applicant, r.Procedure,
 			optDateTime(r.ReceivedAt), optDateTime(r.AppointmentAt), optDateTime(r.ReturnedAt), r.Status}
 	}
-	d.table([]float64{10, 38, 38, 53, 30, 30, 30, 28},
+	d.table([]float64{10, 48, 36, 50, 28, 28, 28, 29},
 		[]string{"STT", "Mã hồ sơ", "Tổ chức, cá nhân", "Thủ tục", "Ngày nhận", "Hẹn trả", "Ngày trả", "Tình trạng"}, rows)
 	d.field("Tổng số hồ sơ", strconv.Itoa(len(l.Rows)))
 	return d.bytes()
@@ -328,6 +328,8 @@ type ResultNotice struct {
 	Note         string
 	ResultName   string
 	ResultSHA256 string
+	// VerifyURL is the public verification page.
+	VerifyURL string
 }
 
 // Result renders the result notice.
@@ -348,7 +350,7 @@ func Result(n ResultNotice) ([]byte, error) {
 	if n.Note != "" {
 		d.field("Ghi chú", n.Note)
 	}
-	d.para("Văn bản này được ký số bằng chứng thư số của cơ quan. Kiểm tra tính toàn vẹn và nguồn gốc tại trang xác thực văn bản của Trung tâm.")
+	d.para("Văn bản này được ký số bằng chứng thư số của cơ quan. Kiểm tra tính toàn vẹn và nguồn gốc tại trang xác thực văn bản của Trung tâm: " + n.VerifyURL)
 	d.signature("THỦ TRƯỞNG CƠ QUAN", n.Signer)
 	return d.bytes()
 }

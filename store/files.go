@@ -134,3 +134,21 @@ func (s *Store) Logbook(ctx context.Context, agency string, from, to time.Time) 
 	}
 	return out, rows.Err()
 }
+
+// AgencyNames returns every agency's name by code.
+func (s *Store) AgencyNames(ctx context.Context) (map[string]string, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code, name FROM agencies`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var code, name string
+		if err := rows.Scan(&code, &name); err != nil {
+			return nil, err
+		}
+		out[code] = name
+	}
+	return out, rows.Err()
+}

@@ -19,7 +19,7 @@ import (
 // except through the certificates' validity, which they set around it.
 var at = time.Date(2026, 3, 2, 10, 0, 0, 0, dossier.Location)
 
-func resultPDF(t *testing.T) []byte {
+func resultPDF(t testing.TB) []byte {
 	t.Helper()
 	pdf, err := forms.Result(forms.ResultNotice{Dossier: forms.Dossier{Code: "A-260302-0001", Agency: "Sở Tư pháp",
 		Procedure: "Cấp Phiếu lý lịch tư pháp", Applicant: "Nguyễn Văn An"}, At: at, Signer: "Lãnh đạo Sở"})
@@ -27,7 +27,7 @@ func resultPDF(t *testing.T) []byte {
 	return pdf
 }
 
-func devKeys(t *testing.T) *signing.Keystore {
+func devKeys(t testing.TB) *signing.Keystore {
 	t.Helper()
 	dir := t.TempDir()
 	made, err := signing.DevCertificates(dir, "pw", []signing.DevAgency{{Code: "000.00.18.H39", Name: "Sở Tư pháp"}, {Code: "B", Name: "Other"}}, at)
@@ -101,4 +101,25 @@ func TestExpiredOrMissingCertificate(t *testing.T) {
 	require.Contains(t, err.Error(), "expired on")
 	_, _, err = signing.Sign(ctx, ks, "NO-SUCH", resultPDF(t), signing.Info{At: at})
 	require.True(t, errors.Is(err, signing.ErrNoCertificate), "%v", err)
+}
+
+// FuzzVerify: whatever file is uploaded for verification, Verify answers
+// (signed or not, valid or not) and never panics; only a file that is
+// byte for byte a signature of ours verifies as one.
+func FuzzVerify(f *testing.F) {
+	ks := devKeys(f)
+	in := resultPDF(f)
+	signed, _, err := signing.Sign(context.Background(), ks, "000.00.18.H39", in, signing.Info{At: at})
+	require.NoError(f, err)
+	f.Add(signed)
+	f.Add(in)
+	f.Add([]byte("%PDF-1.7\n/ByteRange [0 10 20 30] /Contents <00>"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		v, err := signing.Verify(context.Background(), ks, b)
+		require.NoError(t, err)
+		if v.ValidSignature && v.Agency != "" && v.CoversWholeFile {
+			require.True(t, bytes.Contains(b, []byte("/ByteRange")))
+		}
+	})
 }

@@ -218,7 +218,11 @@ func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.log, dossier.Errorf(dossier.EUnavailable, "this center has no signing certificates configured, so it issues no signed results to verify"))
 		return
 	}
-	v, err := signing.Verify(r.Context(), s.signer, body)
+	v, err := s.verifyBounded(r.Context(), body)
+	if errors.Is(err, signing.ErrMalformed) {
+		writeError(w, r, s.log, dossier.Errorf(dossier.EInvalid, "%s; it is not a result as this center issued it", err.Error()))
+		return
+	}
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
 		return
@@ -255,6 +259,42 @@ func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 	}
 	out.Verdict, out.Message, out.MessageVI = verdictOf(out)
 	writeJSON(w, http.StatusOK, out)
+}
+
+// verifySlots bounds the verifications running at once, and
+// verifyTimeout how long a request waits for one: the files are anyone's,
+// and a parser can be slow on a crafted one.
+var verifySlots = make(chan struct{}, 2)
+
+const verifyTimeout = 20 * time.Second
+
+// verifyBounded runs signing.Verify in one of verifySlots, giving up after
+// verifyTimeout (the verification then finishes in the background and
+// frees its slot; the caller gets 503).
+func (s *Server) verifyBounded(ctx context.Context, body []byte) (signing.Verdict, error) {
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	select {
+	case verifySlots <- struct{}{}:
+	case <-ctx.Done():
+		return signing.Verdict{}, errors.New("verification: no free slot in time")
+	}
+	type result struct {
+		v   signing.Verdict
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { <-verifySlots }()
+		v, err := signing.Verify(context.WithoutCancel(ctx), s.signer, body)
+		done <- result{v, err}
+	}()
+	select {
+	case res := <-done:
+		return res.v, res.err
+	case <-ctx.Done():
+		return signing.Verdict{}, errors.New("verification: took too long")
+	}
 }
 
 // verdictOf sums a verification up in one word and one sentence, in

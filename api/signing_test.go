@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -74,6 +75,9 @@ func TestElectronicResultIsSignedAndVerifies(t *testing.T) {
 	s.must(200, "POST", "/v1/dossiers/"+d["code"].(string)+"/intake", map[string]any{"decision": "accept"})
 	receipt, _ := s.form(d["code"].(string), "01", "")
 	require.Equal(t, "unsigned", s.verify(receipt.body)["verdict"])
+	forged := bytes.Replace(res.body, []byte("\nxref\n"), []byte("\nxref\n0 1\n0999999999 00000 n \n"), 1)
+	bad := s.call("POST", "/v1/public/verify", forged, "Content-Type", "application/pdf", "Authorization", "")
+	require.Equal(t, 400, bad.status, "a forged cross-reference is refused before parsing: %s", bad.body)
 	for _, bad := range []string{"", "hello, not a pdf"} {
 		res := s.call("POST", "/v1/public/verify", bad, "Content-Type", "application/pdf", "Authorization", "")
 		require.Equal(t, 400, res.status, string(res.body))

@@ -134,10 +134,14 @@ func Fingerprint(c *x509.Certificate) string {
 // Verify checks a PDF's signatures and whether one of this center's
 // agencies (keys.Certificates) made them. A file that is not a PDF, or a
 // PDF without signatures, is a Verdict with Signed false, not an error;
-// the error is for keys that cannot be read.
+// the errors are ErrMalformed for a file whose structure points outside
+// itself (not parsed: see sane), and keys that cannot be read.
 func Verify(ctx context.Context, keys Keys, in []byte) (Verdict, error) {
 	sum := sha256.Sum256(in)
 	v := Verdict{SHA256: hex.EncodeToString(sum[:])}
+	if err := sane(in); err != nil {
+		return v, err
+	}
 	certs, err := keys.Certificates(ctx)
 	if err != nil {
 		return v, err

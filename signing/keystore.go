@@ -180,7 +180,7 @@ func DevCertificates(dir, password string, agencies []DevAgency, now time.Time) 
 		if err != nil {
 			return made, err
 		}
-		if err := os.WriteFile(file, raw, 0o600); err != nil {
+		if err := writeAtomic(file, raw, 0o600); err != nil {
 			return made, err
 		}
 		made = append(made, a.Code)
@@ -220,8 +220,30 @@ func loadOrMakeCA(dir string, now time.Time) (*DevCA, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	if err := writeAtomic(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return nil, err
 	}
-	return ca, os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw}), 0o644)
+	return ca, writeAtomic(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw}), 0o644)
+}
+
+// writeAtomic writes a file whole or not at all (two development APIs
+// starting together both make certificates; neither reads half a file).
+func writeAtomic(name string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
 }

@@ -150,7 +150,7 @@ func (s *Server) approval() http.HandlerFunc {
 				return nil
 			}
 			return uploadRefs("result_document", []documentJSON{*req.ResultDocument})
-		})
+		}, s.signApproval)
 }
 
 func checkApproval(r *http.Request, req *approvalRequest, v *dossier.Invalid) (any, error) {
@@ -191,7 +191,7 @@ type supplementRequest struct {
 // supplement is the applicant's supplement: it resumes the legal clock.
 func (s *Server) supplement() http.HandlerFunc {
 	return actionWithFiles(s, auth.Supplement, workflows.UpdateSupplement, document.KindSupplement, checkSupplement,
-		func(req *supplementRequest) []store.UploadRef { return uploadRefs("documents", req.Documents) })
+		func(req *supplementRequest) []store.UploadRef { return uploadRefs("documents", req.Documents) }, nil)
 }
 
 func checkSupplement(r *http.Request, req *supplementRequest, v *dossier.Invalid) (any, error) {

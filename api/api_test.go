@@ -71,7 +71,7 @@ func newSystemOptions(t *testing.T, speed float64, opt func(*api.Options)) *syst
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := &system{t: t, store: testenv.SharedStore(t), temporal: testenv.Temporal(t), queue: testenv.TaskQueue(t)}
 	o := api.Options{Clock: testenv.Clock(), Store: s.store, Temporal: s.temporal, Log: log, TaskQueue: s.queue, Verifier: testSigner,
-		PaymentWebhookSecret: paymentSecret, PostalWebhookSecret: postalSecret}
+		PaymentWebhookSecret: paymentSecret, PostalWebhookSecret: postalSecret, Signing: testenv.SigningKeys(t)}
 	if opt != nil {
 		opt(&o)
 	}

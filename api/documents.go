@@ -261,11 +261,17 @@ func checkUploadIDs(v *dossier.Invalid, field string, docs []documentJSON) {
 // before the workflow is asked, and attached to the dossier as kind once
 // it accepted the action. A retry with the same Idempotency-Key after a
 // failed attachment attaches them then.
-func actionWithFiles[Req any](s *Server, a auth.Action, update, kind string, check checkFunc[Req], refs func(*Req) []store.UploadRef) http.HandlerFunc {
+//
+// prepare, when not nil, runs on the checked argument before the update is
+// sent (the approval signs its result there) and returns the argument to
+// send.
+func actionWithFiles[Req any](s *Server, a auth.Action, update, kind string, check checkFunc[Req], refs func(*Req) []store.UploadRef,
+	prepare func(context.Context, store.Dossier, any) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		code := chi.URLParam(r, "code")
-		if _, ok := s.authorizedDossier(w, r, code, a); !ok {
+		d, ok := s.authorizedDossier(w, r, code, a)
+		if !ok {
 			return
 		}
 		var req Req
@@ -282,6 +288,9 @@ func actionWithFiles[Req any](s *Server, a auth.Action, update, kind string, che
 		by := principal(r).Subject
 		if err == nil {
 			err = s.docs.Check(ctx, code, by, uploads)
+		}
+		if err == nil && prepare != nil {
+			arg, err = prepare(ctx, d, arg)
 		}
 		if err == nil {
 			err = s.sendUpdate(ctx, code, update, updateID(r, update), arg)

@@ -36,12 +36,14 @@ func (s *Server) Handler() http.Handler {
 	// Uploads: the same allowance as submissions, counted on their own.
 	uploadLimit := submissionLimit(s.submitRate)
 	lookups := newRateLimiter(s.lookupRate, time.Minute, "lookups from this address", clientIP)
+	verifications := newRateLimiter(s.lookupRate, time.Minute, "verifications from this address", clientIP)
 
 	r.Route("/v1", func(r chi.Router) {
 		// Without a token: the applicant's public lookup (rate-limited per
 		// IP) and the callbacks, which their senders sign instead.
 		r.With(lookups.middleware).Get("/public/dossiers/{code}", s.publicDossier)
 		r.With(lookups.middleware).Get("/public/dossiers/{code}/result", s.publicResult)
+		r.With(verifications.middleware).Post("/public/verify", s.verifyPDF)
 		// The signature first: a forged callback is 401 whatever is down.
 		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
 			Post("/payments/notifications", s.paymentNotification)
@@ -85,6 +87,9 @@ func (s *Server) Handler() http.Handler {
 			r.With(uploadLimit).Post("/uploads", s.postUpload)
 			r.Put("/dossiers/{code}/documents/{sha256}", s.putDocument)
 			r.Get("/dossiers/{code}/documents/{sha256}", s.getDocument)
+			r.Get("/dossiers/{code}/result.pdf", s.getResultFile)
+			r.Get("/dossiers/{code}/forms/{number}", s.getForm)
+			r.With(s.require(auth.ReadReports)).Get("/agencies/{code}/logbook", s.getLogbook)
 			r.Get("/procedures", s.listProcedures)
 			r.Get("/procedures/{code}", s.getProcedure)
 			r.Get("/calendar/appointment", s.appointment)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ import (
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/rules"
+	"github.com/motcua/motcua/signing"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
@@ -47,6 +49,12 @@ type Server struct {
 	// workflow the server starts.
 	clock clock.Clock
 	docs  *document.Service
+	// publicURL is where applicants reach /track (the receipt's QR code).
+	publicURL string
+	// files keeps the forms and results issued for dossiers.
+	files FileStore
+	// signer signs results with the agencies' certificates; nil: none.
+	signer signing.Keys
 }
 
 // Options configure a Server.
@@ -91,6 +99,17 @@ type Options struct {
 	// (PostgreSQL) with the public development key and default limits,
 	// for tests and tools (cmd/motcua always sets it).
 	Documents *document.Service
+	// PublicURL is the base URL applicants reach the tracking page at: the
+	// receipt's (form 01) QR code opens PublicURL/track?code=…; default
+	// http://127.0.0.1:8080.
+	PublicURL string
+	// Files keeps the forms and results issued for dossiers; default
+	// StoreFiles on Store.
+	Files FileStore
+	// Signing holds the agencies' signing keys (signing.Keystore or
+	// signing.Remote); nil: results are not signed, and an approval that
+	// would return a result electronically is refused (409).
+	Signing signing.Keys
 }
 
 // New returns a Server.
@@ -136,7 +155,15 @@ func New(o Options) *Server {
 	if err != nil {
 		panic("the areas built into the binary do not parse: " + err.Error())
 	}
-	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics), areas: areas, docs: docs,
+	publicURL := strings.TrimRight(o.PublicURL, "/")
+	if publicURL == "" {
+		publicURL = "http://127.0.0.1:8080"
+	}
+	files := o.Files
+	if files == nil {
+		files = StoreFiles{Store: o.Store}
+	}
+	return &Server{areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
 		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock}

@@ -135,6 +135,21 @@ type Config struct {
 	// UploadRetention is how long an upload waits to be attached to a
 	// dossier before the API's cleanup removes it.
 	UploadRetention time.Duration `env:"MOTCUA_UPLOAD_RETENTION" envDefault:"24h"`
+	// SigningDir holds each agency's signing key and certificate as a
+	// PKCS#12 file named <agency code>.p12, encrypted with
+	// SigningPassword: results are signed with the approving agency's.
+	// In development, with neither SigningDir nor SigningURL set, it is
+	// .data/signing and `motcua api` makes a development CA and the
+	// agencies' certificates there (SigningDevCertificates).
+	SigningDir      string `env:"MOTCUA_SIGNING_DIR"`
+	SigningPassword string `env:"MOTCUA_SIGNING_PASSWORD"`
+	// SigningURL is a remote-signing service's base URL (the keys stay
+	// with the service; `motcua sim` serves a stand-in at /signing),
+	// instead of SigningDir.
+	SigningURL string `env:"MOTCUA_SIGNING_URL"`
+	// SigningDevCertificates: make development certificates in SigningDir
+	// (set by Load in development only).
+	SigningDevCertificates bool
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map in
@@ -179,6 +194,15 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Environment == "production" {
 		if c.JWTSecret != "" {
 			return Config{}, fmt.Errorf("config: MOTCUA_JWT_SECRET (development tokens) is refused with MOTCUA_ENV=production; use MOTCUA_OIDC_ISSUER and MOTCUA_OIDC_AUDIENCE")
+		}
+	}
+	if c.SigningDir != "" && c.SigningURL != "" {
+		return Config{}, fmt.Errorf("config: set MOTCUA_SIGNING_DIR (PKCS#12 files) or MOTCUA_SIGNING_URL (a remote-signing service), not both")
+	}
+	if c.SigningDir == "" && c.SigningURL == "" && c.Environment == "development" {
+		c.SigningDir, c.SigningDevCertificates = ".data/signing", true
+		if c.SigningPassword == "" {
+			c.SigningPassword = "motcua-development"
 		}
 	}
 	if c.SubmitRatePerMinute <= 0 || c.LookupRatePerMinute <= 0 {

@@ -59,7 +59,7 @@ func newSite(t *testing.T) *site {
 	// The simulators sign their callbacks with the secrets the API checks.
 	const paySecret, postSecret = "console-test-payment-secret", "console-test-postal-secret"
 	apiHandler := api.New(api.Options{Clock: testenv.Clock(), Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: signer,
-		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret}).Handler()
+		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret, Signing: testenv.SigningKeys(t)}).Handler()
 
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))

@@ -97,7 +97,7 @@ func Wrap(api http.Handler, c *Console) http.Handler {
 	h := c.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" || p == "/track/result" {
+		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" || p == "/track/result" || p == "/verify" {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -131,6 +131,8 @@ func (c *Console) Handler() http.Handler {
 		r.Get("/console/dossiers/{code}", c.dossierPage)
 		r.Get("/console/dossiers/{code}/documents/{sha256}", c.documentFile)
 		r.Post("/console/dossiers/{code}/{action}", c.decide)
+		r.Get("/console/dossiers/{code}/forms/{number}", c.form)
+		r.Get("/console/logbook", c.logbook)
 		r.Get("/console/reports", c.reports)
 		r.Get("/console/reports.csv", c.reportsCSV)
 		r.Get("/console/reports.xlsx", c.reportsXLSX)
@@ -138,6 +140,8 @@ func (c *Console) Handler() http.Handler {
 	r.Get("/track", c.trackPage)
 	r.Post("/track", c.track)
 	r.Post("/track/result", c.trackResult)
+	r.Get("/verify", c.verifyPage)
+	r.Post("/verify", c.verify)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		c.errorPage(w, r, http.StatusNotFound, c.lang(r).T("not_found"))
 	})

@@ -191,6 +191,7 @@ type dossierData struct {
 	Procedure  procedureView
 	Events     []eventView
 	Forms      []string
+	Printable  []printable
 	TemporalUI string
 	Local      string // the step's due time as dd/mm/yyyy hh:mm, to start from in date fields
 }
@@ -259,6 +260,7 @@ func (c *Console) showDossier(w http.ResponseWriter, r *http.Request, flash, fai
 		failed = c.failure(r, err)
 	}
 	data.Events = events.Items
+	data.Printable = printables(events.Items)
 	_ = c.get(r, "/v1/procedures/"+url.PathEscape(data.D.ProcedureCode), &data.Procedure)
 	who := sessionOf(r).who
 	data.Forms = forms(who, data.D, data.Procedure)
@@ -497,6 +499,7 @@ type reportsData struct {
 	Monthly            *monthlyView
 	Chart              chart
 	CSV, XLSX          string
+	Logbook            string
 }
 
 // sectorOption is a sector (lĩnh vực) of the catalog, for the filter.
@@ -560,6 +563,7 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
 	}
 	data.CSV = "/console/reports.csv?" + q.Encode()
 	data.XLSX = "/console/reports.xlsx?" + q.Encode()
+	data.Logbook = "/console/logbook?" + q.Encode()
 	failed := ""
 	if qerr != nil {
 		c.render(w, r, http.StatusBadRequest, "reports", "reports", data, "", qerr.Error())
@@ -715,7 +719,13 @@ type trackData struct {
 }
 
 func (c *Console) trackPage(w http.ResponseWriter, r *http.Request) {
-	c.render(w, r, http.StatusOK, "track", "track_title", trackData{}, "", "")
+	// The receipt's QR code opens this page with the code filled in; the
+	// applicant types the lookup key, which the code never carries.
+	code := r.URL.Query().Get("code")
+	if len(code) > 100 {
+		code = ""
+	}
+	c.render(w, r, http.StatusOK, "track", "track_title", trackData{Code: code}, "", "")
 }
 
 // nextStep is what the applicant has to do now, in the page's words.

@@ -347,6 +347,7 @@ cat <<EOF
   API            $API_URL
   Staff console  $API_URL/console   (development sign-in: pick a role and an agency)
   Tracking page  $API_URL/track     (dossier code + lookup key)
+  Verification   $API_URL/verify    (is this result PDF ours, signed, unaltered?)
   API docs       $API_URL/docs
   OpenAPI        $API_URL/openapi.json
   Temporal UI    $TEMPORAL_UI_URL   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)

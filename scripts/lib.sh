@@ -16,6 +16,7 @@
 #   render_template SRC DST NAME=VALUE...   replace @NAME@ in SRC, write DST
 #   ensure_pg_binaries         find (or apt-get install) initdb/pg_ctl; sets PG_BINDIR
 #   test_clock_offset          print MOTCUA_CLOCK_OFFSET for the tests' business time
+#   ensure_poppler             find (or apt-get install) pdftotext/pdftoppm
 #   free_port [EXCLUDE...]     print a free loopback TCP port
 #   port_in_use PORT [HOST]    true when something listens there
 #   pg_start DATA PORT SOCKDIR LOGFILE [name=value...]
@@ -426,6 +427,22 @@ ensure_chromium() {
 		bin=$(command -v chromium) || die "chromium installed but not found on PATH"
 	fi
 	export MOTCUA_CHROMIUM="$bin"
+}
+
+# ensure_poppler: make sure poppler's pdftotext and pdftoppm are installed:
+# the forms' tests read the text of every PDF they print and render its first
+# page, as a reader would. Debian's poppler-utils, installed with apt-get when
+# missing, as for Chromium: CI runs on a fresh machine.
+ensure_poppler() {
+	if command -v pdftotext >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; then
+		return 0
+	fi
+	command -v apt-get >/dev/null 2>&1 ||
+		die "pdftotext/pdftoppm not found and apt-get is missing: install poppler-utils (the forms' tests need it)"
+	log "pdftotext not found: installing the poppler-utils package with apt-get"
+	run_privileged apt-get update
+	run_privileged env DEBIAN_FRONTEND=noninteractive apt-get install -y poppler-utils
+	command -v pdftotext >/dev/null 2>&1 || die "poppler-utils installed but pdftotext not found on PATH"
 }
 
 # pg_bin NAME: path of a PostgreSQL client/server program, preferring PG_BINDIR.

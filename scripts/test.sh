@@ -66,6 +66,8 @@ fi
 ensure_pg_binaries
 ensure_temporal
 ensure_versitygw
+# The forms' tests read the PDFs they print with poppler.
+ensure_poppler
 # Only the console's browser tests drive Chromium: install it when the
 # packages tested can include ./console (not for fuzzing or bench-read).
 needs_chromium=false

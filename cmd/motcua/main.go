@@ -279,7 +279,12 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// Uploads never attached to a dossier are removed by the API (every
 	// replica may: each upload is removed once).
 	go docs.RunCleanup(ctx, cleanupInterval(cfg.UploadRetention))
-	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs,
+	keys, err := signingKeys(ctx, cfg, db, log)
+	if err != nil {
+		return fmt.Errorf("signing certificates: %w", err)
+	}
+	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs, PublicURL: cfg.PublicURL,
+		Signing:              keys,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
@@ -468,7 +473,22 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		WebhookSecret: ws.Postal, Clock: clock.Clock{Offset: cfg.ClockOffset}})
 	defer pay.Close()
 	defer post.Close()
-	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()})
+	// The remote-signing stand-in holds a key for every agency of the
+	// catalog built into the binary.
+	cat, err := catalog.Parse(data.Procedures)
+	if err != nil {
+		return err
+	}
+	agencies := map[string]string{}
+	for _, a := range cat.Agencies {
+		agencies[a.Code] = a.Name
+	}
+	signer, err := sim.NewSigningService(agencies)
+	if err != nil {
+		return err
+	}
+	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()},
+		sim.Mount{Path: "/signing", Handler: signer})
 	srv := &http.Server{Addr: cfg.SimAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return serve(ctx, srv, cfg.ShutdownTimeout, log, "simulators")
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/internal/testenv"
 )
 
 // requireRuleRefusal checks a refusal is a problem+json 409 that quotes

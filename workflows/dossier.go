@@ -1331,7 +1331,7 @@ func (r *run) validateSupplementRequest(ctx workflow.Context, agency string, mis
 				agency, formatLocal(sent[len(sent)-1].At), limit, r.in.Rules.Cite())
 		}
 	}
-	if by := r.st.SupplementRequestBy; !by.IsZero() && workflow.Now(ctx).After(by) {
+	if by := r.st.SupplementRequestBy; !by.IsZero() && r.now(ctx).After(by) {
 		return r.conflict("a supplement may be requested only within %s of receipt, by %s (%s): complete the dossier or refuse it",
 			r.in.Rules.SupplementRequestWithin, formatLocal(by), r.in.Rules.Cite())
 	}

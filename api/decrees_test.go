@@ -208,7 +208,7 @@ func TestPostalSuspensionByAreaThroughTheAPI(t *testing.T) {
 	unknown["return_area"] = "99999"
 	require.Equal(t, 400, s.call("POST", "/v1/dossiers", unknown).status, "an unknown area at submission")
 
-	today := time.Now().In(time.FixedZone("ICT", 7*3600))
+	today := testenv.Now().In(time.FixedZone("ICT", 7*3600))
 	from, to := today.Format(time.DateOnly), today.AddDate(0, 0, 30).Format(time.DateOnly)
 	list := func() int { return len(s.must(200, "GET", "/v1/postal/suspensions", nil)["items"].([]any)) }
 	before := list()

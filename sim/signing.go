@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/signing"
 )
 
@@ -31,8 +32,9 @@ type SigningService struct {
 	mux *chi.Mux
 	ca  *signing.DevCA
 
-	mu   sync.Mutex
-	keys map[string]simKey
+	mu    sync.Mutex
+	keys  map[string]simKey
+	clock clock.Clock
 }
 
 type simKey struct {
@@ -41,13 +43,14 @@ type simKey struct {
 }
 
 // NewSigningService returns the simulator with a certificate for each of
-// agencies (code → name), valid for two years from now.
-func NewSigningService(agencies map[string]string) (*SigningService, error) {
-	ca, err := signing.NewDevCA("motcua simulated remote-signing CA", time.Now())
+// agencies (code → name), valid for two years from now in business time
+// (c: the API's clock, which dates the signatures).
+func NewSigningService(agencies map[string]string, c clock.Clock) (*SigningService, error) {
+	ca, err := signing.NewDevCA("motcua simulated remote-signing CA", c.Now())
 	if err != nil {
 		return nil, err
 	}
-	s := &SigningService{mux: chi.NewRouter(), ca: ca, keys: map[string]simKey{}}
+	s := &SigningService{mux: chi.NewRouter(), ca: ca, keys: map[string]simKey{}, clock: c}
 	for code, name := range agencies {
 		if err := s.issue(code, name, false); err != nil {
 			return nil, err
@@ -65,9 +68,10 @@ func NewSigningService(agencies map[string]string) (*SigningService, error) {
 func (s *SigningService) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *SigningService) issue(code, name string, expired bool) error {
-	from, to := time.Now().Add(-time.Hour), time.Now().AddDate(2, 0, 0)
+	now := s.clock.Now()
+	from, to := now.Add(-time.Hour), now.AddDate(2, 0, 0)
 	if expired {
-		from, to = time.Now().AddDate(-2, 0, 0), time.Now().AddDate(0, 0, -1)
+		from, to = now.AddDate(-2, 0, 0), now.AddDate(0, 0, -1)
 	}
 	key, cert, err := s.ca.Issue(code, name, from, to)
 	if err != nil {

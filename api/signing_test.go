@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -118,7 +119,7 @@ type expiredKeysT struct {
 
 func expiredKeys(t *testing.T) signing.Keys {
 	t.Helper()
-	now := testenv.Now() // expired at the business time the API signs at
+	now := time.Now() // certificates expire in real time
 	ca, err := signing.NewDevCA("expired test CA", now.AddDate(-3, 0, 0))
 	require.NoError(t, err)
 	key, cert, err := ca.Issue("any", "Expired agency", now.AddDate(-2, 0, 0), now.AddDate(0, 0, -1))

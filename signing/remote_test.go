@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/signing"
 	"github.com/motcua/motcua/sim"
 )
@@ -18,7 +17,7 @@ import (
 func TestRemoteSigningThroughTheSimulator(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	svc, err := sim.NewSigningService(map[string]string{"000.00.18.H39": "Sở Tư pháp"}, clock.Clock{})
+	svc, err := sim.NewSigningService(map[string]string{"000.00.18.H39": "Sở Tư pháp"})
 	require.NoError(t, err)
 	srv := httptest.NewServer(svc)
 	t.Cleanup(srv.Close)

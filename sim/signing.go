@@ -13,7 +13,6 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
-	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/signing"
 )
 
@@ -32,9 +31,8 @@ type SigningService struct {
 	mux *chi.Mux
 	ca  *signing.DevCA
 
-	mu    sync.Mutex
-	keys  map[string]simKey
-	clock clock.Clock
+	mu   sync.Mutex
+	keys map[string]simKey
 }
 
 type simKey struct {
@@ -43,14 +41,14 @@ type simKey struct {
 }
 
 // NewSigningService returns the simulator with a certificate for each of
-// agencies (code → name), valid for two years from now in business time
-// (c: the API's clock, which dates the signatures).
-func NewSigningService(agencies map[string]string, c clock.Clock) (*SigningService, error) {
-	ca, err := signing.NewDevCA("motcua simulated remote-signing CA", c.Now())
+// agencies (code → name), valid for two years from now (real time: a
+// certificate's validity is not business time).
+func NewSigningService(agencies map[string]string) (*SigningService, error) {
+	ca, err := signing.NewDevCA("motcua simulated remote-signing CA", time.Now())
 	if err != nil {
 		return nil, err
 	}
-	s := &SigningService{mux: chi.NewRouter(), ca: ca, keys: map[string]simKey{}, clock: c}
+	s := &SigningService{mux: chi.NewRouter(), ca: ca, keys: map[string]simKey{}}
 	for code, name := range agencies {
 		if err := s.issue(code, name, false); err != nil {
 			return nil, err
@@ -68,7 +66,7 @@ func NewSigningService(agencies map[string]string, c clock.Clock) (*SigningServi
 func (s *SigningService) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *SigningService) issue(code, name string, expired bool) error {
-	now := s.clock.Now()
+	now := time.Now() // certificates are valid in real time (signing.Sign)
 	from, to := now.Add(-time.Hour), now.AddDate(2, 0, 0)
 	if expired {
 		from, to = now.AddDate(-2, 0, 0), now.AddDate(0, 0, -1)

@@ -483,7 +483,7 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	for _, a := range cat.Agencies {
 		agencies[a.Code] = a.Name
 	}
-	signer, err := sim.NewSigningService(agencies, clock.Clock{Offset: cfg.ClockOffset})
+	signer, err := sim.NewSigningService(agencies)
 	if err != nil {
 		return err
 	}

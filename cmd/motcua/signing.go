@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/config"
-	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/signing"
 	"github.com/motcua/motcua/store"
 )
@@ -34,7 +33,7 @@ func signingKeys(ctx context.Context, cfg config.Config, db *store.Store, log *s
 		for code, name := range names {
 			agencies = append(agencies, signing.DevAgency{Code: code, Name: name})
 		}
-		made, err := signing.DevCertificates(cfg.SigningDir, cfg.SigningPassword, agencies, clock.Clock{Offset: cfg.ClockOffset}.Now())
+		made, err := signing.DevCertificates(cfg.SigningDir, cfg.SigningPassword, agencies, time.Now())
 		if err != nil {
 			return nil, err
 		}

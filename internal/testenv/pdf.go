@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -48,7 +49,7 @@ var signingKeys = sync.OnceValues(func() (*signing.Keystore, error) {
 	for _, a := range cat.Agencies {
 		agencies = append(agencies, signing.DevAgency{Code: a.Code, Name: a.Name})
 	}
-	if _, err := signing.DevCertificates(dir, "test", agencies, Now()); err != nil {
+	if _, err := signing.DevCertificates(dir, "test", agencies, time.Now()); err != nil {
 		return nil, err
 	}
 	return signing.OpenKeystore(dir, "test")

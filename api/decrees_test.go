@@ -2,12 +2,17 @@ package api_test
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/pickupwatch"
+	"github.com/motcua/motcua/rules"
 )
 
 // requireRuleRefusal checks a refusal is a problem+json 409 that quotes
@@ -278,4 +283,67 @@ func TestFeeExemptionThroughTheAPI(t *testing.T) {
 	require.Equal(t, "none", fee(d)["status"], "nothing was asked")
 	require.Equal(t, []string{"submitted", "fee.exempted", "intake.accept", "review.approve", "approval.approve",
 		"result.issued_electronically"}, s.actions(code))
+}
+
+// A shipment the postal service accepted but does not pick up warns the
+// intake desk once the rules' working time has passed (the pickup watch the
+// worker runs); one picked up in time costs nothing.
+func TestShipmentNotPickedUpWarnsTheIntakeDesk(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	// KH-DN-01 filed online has no fee: approval sends the result by post.
+	waybills := map[string]string{}
+	var codes []string
+	for range 2 {
+		code := s.must(201, "POST", "/v1/dossiers", submission("KH-DN-01", "online", "postal"))["code"].(string)
+		for _, step := range []string{"intake", "review", "approval"} {
+			body := map[string]any{"decision": "accept"}
+			if step != "intake" {
+				body["decision"] = "approve"
+			}
+			s.must(200, "POST", "/v1/dossiers/"+code+"/"+step, body)
+		}
+		d := s.eventually(code, "a shipment", func(d map[string]any) bool { return d["shipment"] != nil })
+		waybills[code] = d["shipment"].(map[string]any)["waybill"].(string)
+		codes = append(codes, code)
+	}
+	// The first is picked up in time; the second never is.
+	s.simPost("/postal/v1/shipments/"+waybills[codes[0]]+"/events", map[string]any{"event": "picked_up"})
+	s.eventually(codes[0], "picked up", func(d map[string]any) bool {
+		return d["shipment"].(map[string]any)["status"] == "picked_up"
+	})
+	rs, err := rules.Parse(data.Rules)
+	require.NoError(t, err)
+	watch := &pickupwatch.Watch{Store: s.store, Temporal: s.temporal, Rules: rs, Log: slog.New(slog.DiscardHandler)}
+	// Only this test's dossiers: the other tests share the database.
+	warned, err := watch.CheckDossiers(context.Background(), codes...)
+	require.NoError(t, err)
+	require.NotContains(t, warned, codes[1], "one working day has not passed yet")
+	// Two weeks later (the business clock the watch is given), whatever the
+	// hour the test runs at: 8 working hours have passed.
+	watch.Now = func() time.Time { return time.Now().Add(14 * 24 * time.Hour) }
+	warned, err = watch.CheckDossiers(context.Background(), codes...)
+	require.NoError(t, err)
+	require.Contains(t, warned, codes[1])
+	require.NotContains(t, warned, codes[0], "picked up in time")
+	acts := s.actions(codes[1])
+	require.Equal(t, "shipment.not_picked_up", acts[len(acts)-1])
+	require.NotContains(t, s.actions(codes[0]), "shipment.not_picked_up")
+	ns, err := s.store.Notifications(context.Background(), codes[1])
+	require.NoError(t, err)
+	var desk []string
+	for _, n := range ns {
+		if n.Template == "pickup_overdue" {
+			desk = append(desk, n.To+" "+n.Agency)
+		}
+	}
+	require.Equal(t, []string{"department 000.00.17.H39"}, desk)
+	warned, err = watch.CheckDossiers(context.Background(), codes...)
+	require.NoError(t, err)
+	require.NotContains(t, warned, codes[1], "warned once")
+	for _, code := range codes {
+		s.simPost("/postal/v1/shipments/"+waybills[code]+"/events", map[string]any{"event": "delivered"})
+		s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
+	}
+	s.recordHistory(codes[1], "decrees-shipment-not-picked-up")
 }

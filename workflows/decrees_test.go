@@ -341,3 +341,26 @@ func TestFeeExemptionAndReduction(t *testing.T) {
 		require.Contains(t, h.actions(), dossier.ActionFeeReduced)
 	})
 }
+
+// The pickup watch's word that the postal service has not come: recorded
+// once on the control sheet, the intake desk warned; not for a shipment
+// already picked up.
+func TestShipmentNotPickedUpIsRecordedOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, loadCatalog(t)["KH-DN-01"], dossier.ChannelOnline, dossier.ReturnPostal)
+	h.throughApproval()
+	overdue := workflows.PickupOverdue{Waybill: "EV000000001VN", RequestedAt: start.Add(3 * time.Minute),
+		Due: ict(2026, 11, 24, 9, 3), Rule: "8wh of working time after the request, rules default"}
+	warned := h.send(24*time.Hour, workflows.UpdatePickupOverdue, overdue)
+	again := h.send(time.Minute, workflows.UpdatePickupOverdue, overdue)
+	wrong := h.send(time.Minute, workflows.UpdatePickupOverdue, workflows.PickupOverdue{Waybill: "EV-other"})
+	h.send(time.Hour, workflows.UpdatePostal, workflows.PostalNotice{Waybill: "EV000000001VN", Event: "delivered"})
+	res := h.run()
+	require.True(t, ok(t, warned).PickupWarned)
+	requireRejected(t, again, workflows.ErrDuplicate)
+	requireRejected(t, wrong, workflows.ErrStageConflict)
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	tr := h.transition(dossier.ActionShipmentNotPickedUp)
+	require.Contains(t, tr.Event.Note, "not picked up by 09:03 24/11/2026 (8wh of working time after the request, rules default)")
+	require.Equal(t, "000.00.17.H39", h.notifications("pickup_overdue")[0].Agency)
+}

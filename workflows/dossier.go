@@ -158,6 +158,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateRefund, r.onRefund, r.validateRefund},
 		{UpdatePostalSuspension, r.onPostalSuspension, r.validatePostalSuspension},
 		{UpdateFeeExemption, r.onFeeExemption, r.validateFeeExemption},
+		{UpdatePickupOverdue, r.onPickupOverdue, r.validatePickupOverdue},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -1994,5 +1995,30 @@ func (r *run) onFeeExemption(ctx workflow.Context, e FeeExemption) (State, error
 		ev.Action = dossier.ActionFeeExempted
 	}
 	err := r.commit(ctx, m, ev)
+	return r.snapshot(), err
+}
+
+// ---- Shipments not picked up -------------------------------------------------
+
+func (r *run) validatePickupOverdue(p PickupOverdue) error {
+	if r.st.Status.Final() || r.st.Stage != dossier.StageReturn {
+		return r.conflict("the result is not out for delivery")
+	}
+	if r.st.Shipment == nil || r.st.Shipment.Waybill != p.Waybill || r.st.Shipment.Status != dossier.ShipmentRequested {
+		return r.conflict("waybill %s is not a shipment of this dossier waiting for pickup", p.Waybill)
+	}
+	if r.st.PickupWarned {
+		return temporal.NewApplicationError("the intake desk was already warned", ErrDuplicate)
+	}
+	return nil
+}
+
+func (r *run) onPickupOverdue(ctx workflow.Context, p PickupOverdue) (State, error) {
+	m := r.mark(ctx)
+	r.st.PickupWarned = true
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionShipmentNotPickedUp, Actor: actorSystem,
+		Note: "waybill " + p.Waybill + " requested " + formatLocal(p.RequestedAt) + ", not picked up by " + formatLocal(p.Due) + " (" + p.Rule + ")"},
+		r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "pickup_overdue",
+			"Hồ sơ "+r.in.Code+": bưu điện chưa đến nhận kết quả (vận đơn "+p.Waybill+", yêu cầu lúc "+formatLocal(p.RequestedAt)+")"))
 	return r.snapshot(), err
 }

@@ -51,7 +51,10 @@ const (
 	UpdatePostalSuspension = "postal_suspension"
 	// UpdateFeeExemption exempts a dossier from its fee or reduces it.
 	UpdateFeeExemption = "fee_exemption"
-	QueryState         = "state"
+	// UpdatePickupOverdue: the postal service has not picked up a shipment
+	// it accepted within the rules' time (sent by the pickup watch).
+	UpdatePickupOverdue = "pickup_overdue"
+	QueryState          = "state"
 )
 
 // VersionLifecycle is the workflow.GetVersion change that added
@@ -204,6 +207,10 @@ type State struct {
 	// SupplementRequestBy is the last instant a supplement may be requested
 	// after receipt (zero: no limit, as for dossiers received before it).
 	SupplementRequestBy time.Time
+
+	// PickupWarned is set once the intake desk was warned that the postal
+	// service has not picked the result up.
+	PickupWarned bool
 }
 
 // SupplementRequest is one written supplement request (form 02): which
@@ -295,6 +302,15 @@ type FeeExemption struct {
 	Reason     string
 	LegalBasis string
 	Actor      string
+}
+
+// PickupOverdue says a shipment was requested at RequestedAt and not
+// picked up by Due (the rules' shipment_pickup_warning).
+type PickupOverdue struct {
+	Waybill     string
+	RequestedAt time.Time
+	Due         time.Time
+	Rule        string // what the rule says, and its source
 }
 
 // Handover records the result handed over at the counter.

@@ -118,6 +118,9 @@ type run struct {
 	// a run from before it); refundBusy while the request is in flight.
 	refund     int
 	refundBusy bool
+	// feeTiming: the fee is collected as the procedure's fee_timing says
+	// (VersionFeeTiming; 0 not asked yet, 1 yes, -1 a run from before it).
+	feeTiming int
 	// localAttempts counts third-party calls whose local first attempt
 	// (lean version) has not returned yet; counted up before the call's
 	// goroutine starts, down by thirdParty.
@@ -241,6 +244,10 @@ func (r *run) pendingCall() func(workflow.Context) {
 			return r.requestRefund
 		}
 		return nil
+	}
+	if r.collectsAtFiling() && r.in.Channel == dossier.ChannelOnline && r.st.Fee.Status == dossier.FeeNone &&
+		!r.paymentBusy && r.feeTiming >= 0 {
+		return r.requestPaymentAtFiling
 	}
 	switch {
 	case r.st.Stage == dossier.StagePayment && r.st.Fee.Status == dossier.FeeNone && !r.paymentBusy:
@@ -392,6 +399,10 @@ func (r *run) validateIntake(ctx workflow.Context, d IntakeDecision) error {
 	}
 	switch d.Decision {
 	case "accept":
+		if r.collectsAtFiling() && r.st.Fee.Status != dossier.FeePaid {
+			return r.conflict("procedure %s collects its fee of %d VND at filing (fee_timing at_filing, the catalog): it must be paid before the dossier is received",
+				r.in.Procedure.Code, r.st.Fee.Amount)
+		}
 	case "request_supplement":
 		if err := r.validateSupplementRequest(ctx, r.in.Procedure.Steps[0].Department, d.Missing); err != nil {
 			return err
@@ -606,7 +617,15 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 		}
 	}
 	if len(step.Pending) == 0 {
-		r.enterStep(r.st.StepIndex + 1)
+		if r.in.Procedure.FeeTiming == catalog.FeeFinancialObligation && r.st.Fee.Amount > 0 &&
+			r.st.Fee.Status == dossier.FeeNone && r.feeTimingOn(ctx) {
+			// The obligation is asked for now, before approval; the main
+			// loop requests the payment and the clock pauses until paid.
+			r.st.ObligationNext = r.st.StepIndex + 1
+			r.st.Stage, r.st.CurrentStep = dossier.StagePayment, nil
+		} else {
+			r.enterStep(r.st.StepIndex + 1)
+		}
 	}
 	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
@@ -745,10 +764,14 @@ func (r *run) requestPayment(ctx workflow.Context) {
 		m := r.mark(ctx)
 		r.st.Fee.Status = dossier.FeeAwaitingPayment
 		r.st.Fee.PaymentRef, r.st.Fee.PayURL = res.PaymentRef, res.PayURL
-		r.st.Status = dossier.StatusAwaitingPayment
 		r.st.PaymentExpiresAt = in.ExpiresAt
-		if r.legalTime && r.in.Rules.PauseClockForPayment {
-			r.st.PausedAt = &m.at // the applicant owes: the agency's clock stops
+		// A fee collected at filing is asked before receipt: the dossier
+		// stays submitted and no clock runs yet (VersionFeeTiming).
+		if r.st.Stage != dossier.StageIntake {
+			r.st.Status = dossier.StatusAwaitingPayment
+			if r.legalTime && r.in.Rules.PauseClockForPayment {
+				r.st.PausedAt = &m.at // the applicant owes: the agency's clock stops
+			}
 		}
 		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionPaymentRequested,
 			Note: fmt.Sprintf("%d VND, payment_ref %s", r.st.Fee.Amount, res.PaymentRef)})
@@ -759,7 +782,7 @@ func (r *run) validatePayment(n PaymentNotice) error {
 	if slices.Contains(r.st.Transactions, n.TransactionID) {
 		return temporal.NewApplicationError("transaction "+n.TransactionID+" was already handled", ErrDuplicate)
 	}
-	if r.st.Stage != dossier.StagePayment || r.st.Fee.Status != dossier.FeeAwaitingPayment {
+	if (r.st.Stage != dossier.StagePayment && !r.collectsAtFiling()) || r.st.Fee.Status != dossier.FeeAwaitingPayment {
 		return r.conflict("the dossier is not awaiting payment")
 	}
 	if n.PaymentRef != r.st.Fee.PaymentRef {
@@ -789,15 +812,9 @@ func (r *run) onPayment(ctx workflow.Context, n PaymentNotice) (State, error) {
 		return r.snapshot(), err
 	}
 	ev.Action = dossier.ActionPaymentSucceeded
-	r.st.Fee.Status = dossier.FeePaid
-	r.st.Status = dossier.StatusResultReady
-	if r.st.PausedAt != nil {
-		// The return step's time resumes where it stopped.
-		if err := r.resumeClock(ctx, m.at); err != nil {
-			return State{}, err
-		}
+	if err := r.paid(ctx, m); err != nil {
+		return State{}, err
 	}
-	r.enterStep(len(r.in.Procedure.Steps) - 1)
 	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
 }
@@ -1690,7 +1707,7 @@ func (r *run) validateCounterPayment(p CounterPayment) error {
 	if err := r.available(r.lifecycle, "counter payment"); err != nil {
 		return err
 	}
-	if r.st.Stage != dossier.StagePayment || r.st.Fee.Status == dossier.FeePaid {
+	if (r.st.Stage != dossier.StagePayment && !r.collectsAtFiling()) || r.st.Fee.Status == dossier.FeePaid {
 		return r.conflict("the dossier is not awaiting payment")
 	}
 	if strings.TrimSpace(p.ReceiptNumber) == "" {
@@ -1706,14 +1723,9 @@ func (r *run) validateCounterPayment(p CounterPayment) error {
 func (r *run) onCounterPayment(ctx workflow.Context, p CounterPayment) (State, error) {
 	m := r.mark(ctx)
 	r.st.Transactions = append(r.st.Transactions, "counter:"+p.ReceiptNumber)
-	r.st.Fee.Status = dossier.FeePaid
-	r.st.Status = dossier.StatusResultReady
-	if r.st.PausedAt != nil {
-		if err := r.resumeClock(ctx, m.at); err != nil {
-			return State{}, err
-		}
+	if err := r.paid(ctx, m); err != nil {
+		return State{}, err
 	}
-	r.enterStep(len(r.in.Procedure.Steps) - 1)
 	err := r.commit(ctx, m, dossier.Event{Action: dossier.ActionPaymentCounter, Actor: p.Actor,
 		Note: fmt.Sprintf("%d VND, receipt %s", p.Amount, p.ReceiptNumber)})
 	return r.snapshot(), err
@@ -2021,4 +2033,59 @@ func (r *run) onPickupOverdue(ctx workflow.Context, p PickupOverdue) (State, err
 		r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "pickup_overdue",
 			"Hồ sơ "+r.in.Code+": bưu điện chưa đến nhận kết quả (vận đơn "+p.Waybill+", yêu cầu lúc "+formatLocal(p.RequestedAt)+")"))
 	return r.snapshot(), err
+}
+
+// ---- Fee timing ---------------------------------------------------------------
+
+// collectsAtFiling: the procedure collects its fee before intake decides
+// and the dossier is still at intake with a fee to pay.
+func (r *run) collectsAtFiling() bool {
+	return r.in.Procedure.FeeTiming == catalog.FeeAtFiling && r.st.Stage == dossier.StageIntake &&
+		r.st.Fee.Amount > 0 && !r.st.Status.Final()
+}
+
+// feeTimingOn asks once whether this run collects fees as fee_timing says
+// (VersionFeeTiming); only the paths that need it ask.
+func (r *run) feeTimingOn(ctx workflow.Context) bool {
+	if r.feeTiming == 0 {
+		r.feeTiming = -1
+		if workflow.GetVersion(ctx, VersionFeeTiming, workflow.DefaultVersion, 1) >= 1 {
+			r.feeTiming = 1
+		}
+	}
+	return r.feeTiming > 0
+}
+
+// requestPaymentAtFiling asks the gateway for a fee collected at filing,
+// before intake decides.
+func (r *run) requestPaymentAtFiling(ctx workflow.Context) {
+	if r.feeTimingOn(ctx) {
+		r.requestPayment(ctx)
+	}
+}
+
+// paid records a fee paid (online or at the counter) and moves on: at
+// filing the dossier stays at intake; a financial obligation resumes the
+// clock and goes on to the step after the review that assessed it; a fee
+// before the result makes the result ready for return.
+func (r *run) paid(ctx workflow.Context, m mark) error {
+	r.st.Fee.Status = dossier.FeePaid
+	if r.st.Stage == dossier.StageIntake {
+		return nil
+	}
+	if r.st.PausedAt != nil {
+		// The clock resumes where it stopped.
+		if err := r.resumeClock(ctx, m.at); err != nil {
+			return err
+		}
+	}
+	if next := r.st.ObligationNext; next > 0 && r.st.FinishedAt == nil {
+		r.st.ObligationNext = 0
+		r.st.Status = dossier.StatusProcessing
+		r.enterStep(next)
+		return nil
+	}
+	r.st.Status = dossier.StatusResultReady
+	r.enterStep(len(r.in.Procedure.Steps) - 1)
+	return nil
 }

@@ -90,6 +90,13 @@ const VersionLegalTime = "legal-time"
 // other dossier's history carries it.
 const VersionRefund = "refund"
 
+// VersionFeeTiming is the workflow.GetVersion change that collects a fee
+// at filing (before intake decides) or as a financial obligation (asked for
+// when the review assesses it, the legal clock paused until it is paid),
+// as the procedure's fee_timing says. It is asked only on those paths, which
+// no procedure without a fee_timing takes.
+const VersionFeeTiming = "fee-timing"
+
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
 const (
@@ -211,6 +218,9 @@ type State struct {
 	// PickupWarned is set once the intake desk was warned that the postal
 	// service has not picked the result up.
 	PickupWarned bool
+	// ObligationNext is the step a dossier goes on to once its financial
+	// obligation is paid (0: none outstanding).
+	ObligationNext int
 }
 
 // SupplementRequest is one written supplement request (form 02): which

@@ -347,3 +347,25 @@ func TestShipmentNotPickedUpWarnsTheIntakeDesk(t *testing.T) {
 	}
 	s.recordHistory(codes[1], "decrees-shipment-not-picked-up")
 }
+
+// Declined after receipt with postal return: the refusal notice goes by
+// post (the return channel) before the dossier closes; the postal service's
+// later callbacks change nothing.
+func TestDeclinedNoticeGoesByPostThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	code := s.must(201, "POST", "/v1/dossiers", submission("TP-LLTP-01", "online", "postal"))["code"].(string)
+	path := "/v1/dossiers/" + code
+	s.must(200, "POST", path+"/intake", map[string]any{"decision": "accept"})
+	d := s.must(200, "POST", path+"/review", map[string]any{"decision": "refuse", "note": "không đủ điều kiện cấp phiếu"})
+	require.Equal(t, "declined", d["status"])
+	d = s.eventually(code, "the notice shipped", func(d map[string]any) bool { return d["shipment"] != nil })
+	waybill := d["shipment"].(map[string]any)["waybill"].(string)
+	acts := s.actions(code)
+	require.Equal(t, []string{"review.refuse", "shipment.requested"}, acts[len(acts)-2:])
+	out := s.simPost("/postal/v1/shipments/"+waybill+"/events", map[string]any{"event": "delivered"})
+	require.NotNil(t, out)
+	require.Equal(t, acts, s.actions(code), "the closed dossier records nothing more")
+	require.Equal(t, "declined", s.must(200, "GET", path, nil)["status"])
+	s.recordHistory(code, "decrees-declined-notice-by-post")
+}

@@ -156,6 +156,15 @@ func TestRefusalAfterReceiptIsDeclined(t *testing.T) {
 			require.Equal(t, dossier.ToApplicant, n[0].To)
 			require.Contains(t, n[0].Message, "Lý do: ngành nghề không được kinh doanh")
 			require.Contains(t, n[0].Message, tc.channel)
+			if tc.method == dossier.ReturnPostal {
+				// The notice itself goes by post before the dossier closes.
+				require.Equal(t, 1, h.shipments)
+				sh := h.transition(dossier.ActionShipmentRequested)
+				require.Equal(t, "refusal notice (form 03), waybill EV000000001VN", sh.Event.Note)
+				require.Equal(t, dossier.StatusDeclined, sh.Progress.Status)
+			} else {
+				require.Zero(t, h.shipments)
+			}
 		})
 	}
 	t.Run("supplement never came", func(t *testing.T) {

@@ -118,6 +118,9 @@ type run struct {
 	// a run from before it); refundBusy while the request is in flight.
 	refund     int
 	refundBusy bool
+	// shipNotice: a declined dossier returning by post sends its refusal
+	// notice by post before it closes (VersionRefusalNotice).
+	shipNotice bool
 	// feeTiming: the fee is collected as the procedure's fee_timing says
 	// (VersionFeeTiming; 0 not asked yet, 1 yes, -1 a run from before it).
 	feeTiming int
@@ -233,7 +236,8 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 
 // ended reports whether the dossier reached its end and nothing is in flight.
 func (r *run) ended() bool {
-	return r.st.Status.Final() && !r.paymentBusy && !r.shipmentBusy && !r.refundOpen()
+	return r.st.Status.Final() && !r.paymentBusy && !r.shipmentBusy && !r.refundOpen() &&
+		!(r.shipNotice && r.st.Shipment == nil)
 }
 
 // pendingCall returns the work the current stage needs from the main loop,
@@ -242,6 +246,9 @@ func (r *run) pendingCall() func(workflow.Context) {
 	if r.st.Status.Final() {
 		if r.refund > 0 && r.st.Refund == nil && !r.refundBusy {
 			return r.requestRefund
+		}
+		if r.shipNotice && r.st.Shipment == nil && !r.shipmentBusy {
+			return r.shipRefusalNotice
 		}
 		return nil
 	}
@@ -1638,6 +1645,9 @@ func (r *run) decline(ctx workflow.Context, m mark, ev dossier.Event, reasons st
 		msg += ". Mời nhận thông báo từ chối và hồ sơ tại bộ phận một cửa"
 	case dossier.ReturnPostal:
 		msg += ". Thông báo từ chối được gửi qua bưu chính đến địa chỉ đã đăng ký"
+		// The main loop asks the postal service to carry it.
+		r.shipNotice = r.lifecycle && r.st.Shipment == nil &&
+			workflow.GetVersion(ctx, VersionRefusalNotice, workflow.DefaultVersion, 1) >= 1
 	default:
 		msg += ". Thông báo từ chối được trả bằng phương thức điện tử"
 	}
@@ -2088,4 +2098,31 @@ func (r *run) paid(ctx workflow.Context, m mark) error {
 	r.st.Status = dossier.StatusResultReady
 	r.enterStep(len(r.in.Procedure.Steps) - 1)
 	return nil
+}
+
+// shipRefusalNotice asks the postal service to carry a declined dossier's
+// refusal notice (form 03) to the applicant, the dossier's return channel;
+// the workflow closes once the shipment is recorded. Its later postal
+// callbacks find the dossier closed and change nothing.
+func (r *run) shipRefusalNotice(ctx workflow.Context) {
+	r.shipmentBusy = true
+	if r.lean {
+		r.localAttempts++
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { r.shipmentBusy = false }()
+		var res activities.ShipmentResult
+		err := r.thirdParty(ctx, activities.NameRequestShipment, activities.ShipmentInput{Code: r.in.Code,
+			Contents: "Thông báo từ chối giải quyết hồ sơ " + r.in.Code}, &res)
+		if err != nil {
+			// Refused outright: the applicant has the notification.
+			r.logger.Error("refusal notice shipment refused", "error", err)
+			r.shipNotice = false
+			return
+		}
+		m := r.mark(ctx)
+		r.st.Shipment = &dossier.Shipment{Waybill: res.Waybill, Status: dossier.ShipmentRequested}
+		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionShipmentRequested,
+			Note: "refusal notice (form 03), waybill " + res.Waybill})
+	})
 }

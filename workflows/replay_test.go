@@ -30,7 +30,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 	// v3 (lifecycle 2, VersionLifecycleLean), v4 (lifecycle 3,
 	// VersionLifecycleOneUpsert; the postal pickup carried by the delivery),
 	// v5 (VersionRefund: a fee paid online paid back through the gateway;
-	// VersionFeeTiming: a fee collected at filing).
+	// VersionFeeTiming: a fee collected at filing; VersionRefusalNotice: a
+	// declined dossier's notice sent by post).
 	// Record new ones under a new prefix; never overwrite old ones, which
 	// are what running dossiers look like.
 	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-", "v5-"} {

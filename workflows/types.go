@@ -97,6 +97,11 @@ const VersionRefund = "refund"
 // no procedure without a fee_timing takes.
 const VersionFeeTiming = "fee-timing"
 
+// VersionRefusalNotice is the workflow.GetVersion change that sends the
+// refusal notice of a dossier declined after receipt by post, when its
+// result was to go back by post (the return channel). Asked only then.
+const VersionRefusalNotice = "refusal-notice"
+
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
 const (

@@ -30,6 +30,23 @@ dev: ## Run PostgreSQL, Temporal, migrate+seed, sim, api and worker locally unti
 test: ## go vet + go test against a throwaway PostgreSQL and Temporal (GOTEST_ARGS='-run X ./api/')
 	@bash scripts/test.sh
 
+# The business instants `make test-clock` runs the time-sensitive tests at:
+# a Monday before office hours (07:30) and at 08:27, a working day one
+# minute before lunch (11:29) and five before closing (16:55), Friday 16:59,
+# Saturday noon, the last working day before Tết 2027 at 16:00, and New
+# Year's Eve 23:59 (already the next year in an hour, another date in UTC).
+CLOCK_MATRIX ?= 2026-12-07T07:30:00+07:00 2026-12-07T08:27:00+07:00 2026-12-09T11:29:00+07:00 \
+	2026-12-09T16:55:00+07:00 2026-12-11T16:59:00+07:00 2026-12-12T12:00:00+07:00 \
+	2027-02-03T16:00:00+07:00 2026-12-31T23:59:00+07:00
+# The time-sensitive tests: every package that drives dossiers through the
+# real Temporal server on the official calendar (api, console, loadgen), and
+# the store's, whose inbox and report queries take instants of business time.
+CLOCK_TESTS ?= ./api/ ./console/ ./loadgen/ ./store/
+
+.PHONY: test-clock
+test-clock: ## The time-sensitive tests at each business instant of CLOCK_MATRIX (Monday 07:30 … New Year's Eve 23:59)
+	@MOTCUA_TEST_CLOCKS="$(CLOCK_MATRIX)" GOTEST_ARGS="$(CLOCK_TESTS)" bash scripts/test.sh
+
 .PHONY: chaos
 chaos: ## Chaos run: load (CHAOS_DOSSIERS, default 300) while killing worker, API, Temporal, PostgreSQL; fails if anything is lost or duplicated
 	@bash scripts/chaos.sh

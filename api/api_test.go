@@ -70,7 +70,7 @@ func newSystemOptions(t *testing.T, speed float64, opt func(*api.Options)) *syst
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := &system{t: t, store: testenv.SharedStore(t), temporal: testenv.Temporal(t), queue: testenv.TaskQueue(t)}
-	o := api.Options{Store: s.store, Temporal: s.temporal, Log: log, TaskQueue: s.queue, Verifier: testSigner,
+	o := api.Options{Clock: testenv.Clock(), Store: s.store, Temporal: s.temporal, Log: log, TaskQueue: s.queue, Verifier: testSigner,
 		PaymentWebhookSecret: paymentSecret, PostalWebhookSecret: postalSecret}
 	if opt != nil {
 		opt(&o)
@@ -78,8 +78,8 @@ func newSystemOptions(t *testing.T, speed float64, opt func(*api.Options)) *syst
 	srv := api.New(o)
 	s.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(s.api.Close)
-	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, WebhookSecret: paymentSecret})
-	post := sim.NewPostalService(sim.PostalOptions{Logger: log, WebhookSecret: postalSecret})
+	pay := sim.NewPaymentGateway(sim.PaymentOptions{Clock: testenv.Clock(), Logger: log, WebhookSecret: paymentSecret})
+	post := sim.NewPostalService(sim.PostalOptions{Clock: testenv.Clock(), Logger: log, WebhookSecret: postalSecret})
 	s.sim = httptest.NewServer(sim.NewHandler(pay, post))
 	t.Cleanup(func() { pay.Close(); post.Close(); s.sim.Close() })
 	hc := &http.Client{Timeout: 10 * time.Second}
@@ -336,10 +336,10 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 	require.Equal(t, "picked_up", d["shipment"].(map[string]any)["status"])
 	require.Equal(t, "result_ready", d["status"])
 	require.NotContains(t, s.actions(code), "shipment.picked_up")
-	pickedAt := time.Now()
+	pickedAt := testenv.Now()
 	// The postal service saying it again changes nothing.
 	again := s.callback("/v1/postal/notifications", map[string]any{"waybill": waybill, "event": "picked_up",
-		"at": time.Now().Format(time.RFC3339Nano)})
+		"at": testenv.Now().Format(time.RFC3339Nano)})
 	require.Equal(t, 200, again.status, string(again.body))
 	require.Equal(t, "duplicate", again.json(t)["result"])
 	out = s.simPost("/postal/v1/shipments/"+waybill+"/events", map[string]any{"event": "delivered"})
@@ -362,7 +362,7 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 	require.False(t, parseTime(t, pickup["at"]).After(parseTime(t, delivery["at"])))
 	// A pickup reported after the delivery is ignored.
 	late := s.callback("/v1/postal/notifications", map[string]any{"waybill": waybill, "event": "picked_up",
-		"at": time.Now().Format(time.RFC3339Nano)})
+		"at": testenv.Now().Format(time.RFC3339Nano)})
 	require.Equal(t, 200, late.status, string(late.body))
 	require.Equal(t, "ignored", late.json(t)["result"])
 	s.requireReadModelMatchesWorkflow(code)
@@ -672,7 +672,7 @@ func TestServiceEndpoints(t *testing.T) {
 
 func TestRoutesMatchTheOpenAPIDocument(t *testing.T) {
 	t.Parallel()
-	srv := api.New(api.Options{Verifier: testSigner})
+	srv := api.New(api.Options{Clock: testenv.Clock(), Verifier: testSigner})
 	var routes []string
 	require.NoError(t, chi.Walk(srv.Handler().(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		routes = append(routes, method+" "+strings.TrimSuffix(route, "/"))

@@ -162,7 +162,7 @@ func (s *Server) paymentNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if result == "applied" && n.Status == "succeeded" {
-		paidAt := time.Now()
+		paidAt := s.clock.Now()
 		if n.PaidAt != nil {
 			paidAt = *n.PaidAt
 		}

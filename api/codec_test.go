@@ -77,7 +77,7 @@ func TestHistoryHoldsNoPlainPersonalData(t *testing.T) {
 	// The codec endpoint, mounted by the API, decodes for ops only.
 	jwt, err := auth.NewHS256(strings.Repeat("k", auth.MinSecretLen))
 	require.NoError(t, err)
-	srv := httptest.NewServer(api.New(api.Options{Store: s.store, Temporal: s.temporal, Verifier: jwt,
+	srv := httptest.NewServer(api.New(api.Options{Clock: testenv.Clock(), Store: s.store, Temporal: s.temporal, Verifier: jwt,
 		Codec: codec.Handler(testenv.Codec(), codec.HandlerOptions{Verifier: jwt, Origins: []string{"http://127.0.0.1:8233"}}),
 	}).Handler())
 	t.Cleanup(srv.Close)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/pickupwatch"
 	"github.com/motcua/motcua/rules"
 )
@@ -96,10 +97,14 @@ func TestApologyLateAndTooLateThroughTheAPI(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	letter := map[string]any{"new_appointment_at": time.Now().Add(time.Hour).Format(time.RFC3339), "reason": "chờ xác minh"}
+	// A new appointment an hour after the current one.
+	letter := func(code string) map[string]any {
+		appt := parseTime(t, s.must(200, "GET", "/v1/dossiers/"+code, nil)["appointment_at"])
+		return map[string]any{"new_appointment_at": appt.Add(time.Hour).Format(time.RFC3339), "reason": "chờ xác minh"}
+	}
 
 	waitFor(late, "deadline.apology_required")
-	d := s.must(200, "POST", "/v1/dossiers/"+late+"/apology", letter)
+	d := s.must(200, "POST", "/v1/dossiers/"+late+"/apology", letter(late))
 	require.Equal(t, float64(1), d["appointment_resets"])
 	ev := s.must(200, "GET", "/v1/dossiers/"+late+"/events", nil)["items"].([]any)
 	last := ev[len(ev)-1].(map[string]any)
@@ -109,7 +114,7 @@ func TestApologyLateAndTooLateThroughTheAPI(t *testing.T) {
 
 	waitFor(tooLate, "deadline.appointment_overdue")
 	before := s.actions(tooLate)
-	s.requireRuleRefusal(s.call("POST", "/v1/dossiers/"+tooLate+"/apology", letter),
+	s.requireRuleRefusal(s.call("POST", "/v1/dossiers/"+tooLate+"/apology", letter(tooLate)),
 		"has passed: an apology letter must be issued before it", "ND118-2025")
 	s.requireRuleRefusal(s.call("POST", "/v1/dossiers/"+tooLate+"/review",
 		map[string]any{"decision": "request_supplement", "missing": []string{"x"}}), "only within 3wd of receipt", "ND118-2025")
@@ -211,7 +216,7 @@ func TestPostalSuspensionByAreaThroughTheAPI(t *testing.T) {
 	unknown["return_area"] = "99999"
 	require.Equal(t, 400, s.call("POST", "/v1/dossiers", unknown).status, "an unknown area at submission")
 
-	today := time.Now().In(time.FixedZone("ICT", 7*3600))
+	today := testenv.Now().In(time.FixedZone("ICT", 7*3600))
 	from, to := today.Format(time.DateOnly), today.AddDate(0, 0, 30).Format(time.DateOnly)
 	list := func() int { return len(s.must(200, "GET", "/v1/postal/suspensions", nil)["items"].([]any)) }
 	before := list()
@@ -314,14 +319,15 @@ func TestShipmentNotPickedUpWarnsTheIntakeDesk(t *testing.T) {
 	})
 	rs, err := rules.Parse(data.Rules)
 	require.NoError(t, err)
-	watch := &pickupwatch.Watch{Store: s.store, Temporal: s.temporal, Rules: rs, Log: slog.New(slog.DiscardHandler)}
+	watch := &pickupwatch.Watch{Store: s.store, Temporal: s.temporal, Rules: rs, Log: slog.New(slog.DiscardHandler),
+		Now: testenv.Now}
 	// Only this test's dossiers: the other tests share the database.
 	warned, err := watch.CheckDossiers(context.Background(), codes...)
 	require.NoError(t, err)
 	require.NotContains(t, warned, codes[1], "one working day has not passed yet")
 	// Two weeks later (the business clock the watch is given), whatever the
 	// hour the test runs at: 8 working hours have passed.
-	watch.Now = func() time.Time { return time.Now().Add(14 * 24 * time.Hour) }
+	watch.Now = func() time.Time { return testenv.Now().Add(14 * 24 * time.Hour) }
 	warned, err = watch.CheckDossiers(context.Background(), codes...)
 	require.NoError(t, err)
 	require.Contains(t, warned, codes[1])

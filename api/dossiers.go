@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -175,7 +174,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	canonical, _ := json.Marshal(req)
 	hash := sha256.Sum256(canonical)
 	ch := dossier.Channel(req.Channel)
-	now := time.Now()
+	now := s.clock.Now()
 	a := req.Applicant
 	// The public lookup key: only its hash is kept, and the key is shown
 	// once, in the 201 answer below.
@@ -210,7 +209,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		Code: d.Code, Procedure: proc, Channel: d.Channel, ReturnMethod: d.ReturnMethod,
 		FeeAmount: proc.FeeFor(d.Channel, d.FeeUnits), SubmittedAt: d.SubmittedAt,
 		// The rules in force at submission stay with the dossier.
-		Rules: s.rules.At(d.SubmittedAt),
+		Rules:       s.rules.At(d.SubmittedAt),
+		ClockOffset: s.clock.Offset,
 	}
 	if !sub.Created && proc.Version != d.ProcedureVersion {
 		if in.Procedure, err = s.store.ProcedureVersion(ctx, d.ProcedureCode, d.ProcedureVersion); err != nil {

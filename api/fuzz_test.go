@@ -91,7 +91,7 @@ func FuzzRequestBodies(f *testing.F) {
 	st := testenv.NewStore(f)
 	st.Close()
 	const paySecret, postSecret = "fuzz-payment-secret", "fuzz-postal-secret"
-	h := api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner,
+	h := api.New(api.Options{Clock: testenv.Clock(), Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner,
 		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret,
 		SubmitRatePerMinute: 1 << 30, LookupRatePerMinute: 1 << 30}).Handler()
 	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleAdmin}
@@ -227,7 +227,7 @@ func FuzzCallbackSignatures(f *testing.F) {
 	f.Add(false, ",,,t=,v1=,=", []byte(`[`))
 	st := testenv.NewStore(f)
 	st.Close()
-	h := api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner,
+	h := api.New(api.Options{Clock: testenv.Clock(), Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner,
 		PaymentWebhookSecret: "fuzz-payment-secret", PostalWebhookSecret: "fuzz-postal-secret"}).Handler()
 	f.Fuzz(func(t *testing.T, postal bool, header string, body []byte) {
 		path := "/v1/payments/notifications"

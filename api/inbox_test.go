@@ -97,7 +97,7 @@ func TestEventsCSV(t *testing.T) {
 	at, err := time.Parse(time.RFC3339, first[1])
 	require.NoError(t, err)
 	require.True(t, strings.HasSuffix(first[1], "+07:00"), first[1])
-	require.WithinDuration(t, time.Now(), at, time.Minute)
+	require.WithinDuration(t, testenv.Now(), at, time.Minute)
 	require.Equal(t, "submitted", first[2])
 	require.Equal(t, "channel online", first[10])
 	require.Equal(t, "", first[11])

@@ -93,15 +93,16 @@ func TestSupplementExtensionAndApologyThroughTheAPI(t *testing.T) {
 	require.Equal(t, 409, res.status, string(res.body))
 
 	// An apology letter moves the appointment once; the original stays.
-	// Whole seconds: the request carries RFC 3339 without a fraction, and
-	// an appointment counted from a receipt inside office hours has one.
+	// Whole seconds, as the request carries it (RFC 3339 without a
+	// fraction): the original appointment has the fraction of a second of
+	// the receipt when it was received inside office hours.
 	newAppt := parseTime(t, original).Add(72 * time.Hour).Truncate(time.Second)
 	res = s.call("POST", path+"/apology", map[string]any{"new_appointment_at": newAppt.Format(time.RFC3339)})
 	require.Equal(t, 400, res.status, "a reason is required")
 	d = s.must(200, "POST", path+"/apology", map[string]any{"new_appointment_at": newAppt.Format(time.RFC3339), "reason": "cần xác minh tại địa phương"})
 	require.Equal(t, float64(1), d["appointment_resets"])
 	require.Equal(t, original, d["original_appointment_at"])
-	require.True(t, parseTime(t, d["appointment_at"]).Equal(newAppt))
+	require.True(t, parseTime(t, d["appointment_at"]).Equal(newAppt), "appointment %v, asked %s, original %s", d["appointment_at"], newAppt, original)
 	res = s.call("POST", path+"/apology", map[string]any{"new_appointment_at": newAppt.Add(time.Hour).Format(time.RFC3339), "reason": "again"})
 	require.Equal(t, 409, res.status, "only one reset")
 

@@ -6,11 +6,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/internal/testenv"
 )
 
 // TestIdentityNumbersAreMasked: lists, control sheets and reports never
@@ -47,7 +47,7 @@ func TestIdentityNumbersAreMasked(t *testing.T) {
 		require.Equal(t, masked, items[0].(map[string]any)["applicant"].(map[string]any)["id_number"])
 	}
 
-	today := time.Now().In(dossier.Location).Format("2006-01-02")
+	today := testenv.Now().In(dossier.Location).Format("2006-01-02")
 	for _, path := range []string{
 		"/v1/dossiers/" + code + "/events",
 		"/v1/dossiers/" + code + "/events.csv",

@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/motcua/motcua/internal/telemetry"
 )
 
 // metrics are the API's Prometheus metrics, in a registry of the server's
@@ -29,7 +31,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		requests: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "motcua_http_request_duration_seconds",
 			Help:    "HTTP requests by route pattern, method and status.",
-			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+			Buckets: telemetry.LatencyBuckets,
 		}, []string{"route", "method", "status"}),
 	}
 	reg.MustRegister(m.requests)

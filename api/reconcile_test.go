@@ -61,7 +61,7 @@ func TestReconcileFindsATamperedReadModel(t *testing.T) {
 	ctx := context.Background()
 	tamper := func(version int, status dossier.Status, stage dossier.Stage) {
 		require.NoError(t, s.store.ApplyTransition(ctx, dossier.Transition{Code: code,
-			Event:    dossier.Event{Seq: version, At: time.Now(), Action: "test.tamper", Actor: "test", ToStatus: status, ToStage: stage},
+			Event:    dossier.Event{Seq: version, At: testenv.Now(), Action: "test.tamper", Actor: "test", ToStatus: status, ToStage: stage},
 			Progress: dossier.Progress{Version: version, Status: status, Stage: stage, Fee: dossier.Fee{Amount: 200000, Status: dossier.FeeNone}}}))
 	}
 	tamper(90, dossier.StatusProcessing, dossier.StageReview)

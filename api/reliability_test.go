@@ -28,7 +28,7 @@ func TestTemporalDownIs503(t *testing.T) {
 	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	require.NoError(t, err)
 	defer tc.Close()
-	srv := api.New(api.Options{Store: st, Temporal: tc, Log: slog.New(slog.DiscardHandler), Verifier: testSigner})
+	srv := api.New(api.Options{Clock: testenv.Clock(), Store: st, Temporal: tc, Log: slog.New(slog.DiscardHandler), Verifier: testSigner})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go srv.Watch(ctx, 200*time.Millisecond)
@@ -69,7 +69,7 @@ func TestDatabaseDownIs503(t *testing.T) {
 	st, err := store.OpenLazy(context.Background(), testenv.NewDatabase(t))
 	require.NoError(t, err)
 	st.Close() // every query now fails as if the server were gone
-	srv := api.New(api.Options{Store: st, Temporal: testenv.Temporal(t), Log: slog.New(slog.DiscardHandler), Verifier: testSigner})
+	srv := api.New(api.Options{Clock: testenv.Clock(), Store: st, Temporal: testenv.Temporal(t), Log: slog.New(slog.DiscardHandler), Verifier: testSigner})
 	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 	s := &system{t: t, api: hs}

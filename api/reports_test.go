@@ -67,7 +67,7 @@ func newReportServer(t *testing.T) *reportServer {
 			r.code, r.proc, r.agency, r.channel, status, r.received, r.appointment, r.finished, verdict)
 		require.NoError(t, err)
 	}
-	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner}).Handler())
+	srv := httptest.NewServer(api.New(api.Options{Clock: testenv.Clock(), Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner}).Handler())
 	t.Cleanup(srv.Close)
 	return &reportServer{t: t, url: srv.URL}
 }
@@ -208,7 +208,7 @@ func TestReportUnavailable(t *testing.T) {
 	t.Parallel()
 	st, err := store.Open(context.Background(), testenv.NewDatabase(t))
 	require.NoError(t, err)
-	srv := httptest.NewServer(api.New(api.Options{Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner}).Handler())
+	srv := httptest.NewServer(api.New(api.Options{Clock: testenv.Clock(), Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner}).Handler())
 	t.Cleanup(srv.Close)
 	st.Close()
 	s := &reportServer{t: t, url: srv.URL}

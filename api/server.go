@@ -16,6 +16,7 @@ import (
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
@@ -40,6 +41,9 @@ type Server struct {
 	// paymentSecret and postalSecret verify the callbacks' signatures.
 	paymentSecret, postalSecret string
 	submitRate, lookupRate      int
+	// clock is business time (internal/clock); its offset goes to every
+	// workflow the server starts.
+	clock clock.Clock
 }
 
 // Options configure a Server.
@@ -77,6 +81,9 @@ type Options struct {
 	// holds the Temporal client's metrics); nil: a registry of the
 	// server's own.
 	Metrics *prometheus.Registry
+	// Clock is business time: the wall clock unless development or a test
+	// shifts it (internal/clock).
+	Clock clock.Clock
 }
 
 // New returns a Server.
@@ -121,7 +128,7 @@ func New(o Options) *Server {
 	return &Server{store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics), areas: areas,
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
-		submitRate: submitRate, lookupRate: lookupRate}
+		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock}
 }
 
 // readiness checks the dependencies an action needs.

@@ -15,7 +15,7 @@ import (
 )
 
 // worktimeAgency keeps winter hours of 7 h (07:30–11:30, 13:00–16:00)
-// from November 2026 to the end of the holiday table, and the procedure
+// from 2020 to 2040, and the procedure
 // WT-CUTOFF-01 (three working days) has a 15:00 cut-off. Both are this
 // test's own, so the shared catalog of the other tests is untouched.
 const worktimeAgency = "000.00.98.H39"
@@ -37,7 +37,7 @@ func importWorktimeCatalog(t *testing.T, s *system) {
 	}
 	cat := &catalog.Catalog{
 		Agencies: []catalog.Agency{{Code: worktimeAgency, Name: "Phường thử giờ làm việc", Kind: "commune",
-			Periods: []catalog.AgencyPeriod{{From: "2026-11-01", To: "2040-12-31", Windows: []string{"07:30-11:30", "13:00-16:00"}}}}},
+			Periods: []catalog.AgencyPeriod{{From: "2020-01-01", To: "2040-12-31", Windows: []string{"07:30-11:30", "13:00-16:00"}}}}},
 		Procedures: []catalog.Procedure{proc},
 	}
 	for _, a := range shipped.Agencies {

@@ -10,7 +10,7 @@ import (
 	"github.com/motcua/motcua/calendar"
 )
 
-// TestWorkedExamples checks the worked examples of DOMAIN.md against the
+// TestWorkedExamples checks the worked examples of the domain briefing (working-day counting across Tết 2026, Hùng Kings' day with 30/4 and 1/5, and National Day) against the
 // shipped holiday table, both through AddWorkingTime and through Due.
 func TestWorkedExamples(t *testing.T) {
 	t.Parallel()
@@ -396,7 +396,7 @@ func TestZeroCalendarPanicsClearly(t *testing.T) {
 	}
 }
 
-// ExampleCalendar_Due shows the first worked example of DOMAIN.md.
+// ExampleCalendar_Due shows the first worked example of the domain briefing (3 working days across Tết 2026).
 func ExampleCalendar_Due() {
 	table, err := calendar.ParseHolidays([]byte(`
 years:

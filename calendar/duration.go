@@ -36,8 +36,8 @@ func (u Unit) Valid() bool {
 }
 
 // DefaultSameDayCutoff is the local clock time after which a same-day
-// procedure is done the next working day. DOMAIN.md marks 15:00 as
-// unconfirmed, hence a parameter of [Calendar.Due] rather than a rule.
+// procedure is done the next working day. 15:00 is the usual
+// cut-off but not confirmed by a regulation we could cite, hence a parameter of [Calendar.Due] rather than a rule.
 const DefaultSameDayCutoff = 15 * time.Hour
 
 // Duration is a legal processing time: N units. For UnitSameDay, N must be 0.

@@ -11,7 +11,7 @@ import (
 )
 
 // holidayFile is the table shipped with the repository; the worked examples
-// of DOMAIN.md are checked against it, so editing it breaks them loudly.
+// of the domain briefing are checked against it, so editing it breaks them loudly.
 const holidayFile = "../data/holidays-vn.yaml"
 
 // vnTable parses the shipped holiday table.

@@ -53,6 +53,12 @@ type Config struct {
 	// (development only; 0 = the official calendar). 2880: a working day
 	// in 10 seconds.
 	SimulationSpeed float64 `env:"MOTCUA_SIMULATION_SPEED" envDefault:"0"`
+	// ClockOffset shifts business time from the wall clock (development
+	// and tests only; internal/clock): -50h makes "now" 50 hours ago.
+	// `make dev MOTCUA_CLOCK_START=2027-02-05T16:00:00+07:00` computes it.
+	// The API hands it to every workflow it starts; the simulators stamp
+	// their events with it.
+	ClockOffset time.Duration `env:"MOTCUA_CLOCK_OFFSET" envDefault:"0s"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"MOTCUA_LOG_LEVEL" envDefault:"info"`
 	// LogFormat is json (one JSON object per line, for a log pipeline) or
@@ -143,6 +149,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.SimulationSpeed > 0 && c.Environment == "production" {
 		return Config{}, fmt.Errorf("config: MOTCUA_SIMULATION_SPEED is for development only and is refused with MOTCUA_ENV=production")
+	}
+	if c.ClockOffset != 0 && c.Environment == "production" {
+		return Config{}, fmt.Errorf("config: MOTCUA_CLOCK_OFFSET is for development and tests only and is refused with MOTCUA_ENV=production")
 	}
 	if c.Environment == "production" {
 		if c.JWTSecret != "" {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -44,6 +45,19 @@ func TestSimulationIsRefusedInProduction(t *testing.T) {
 	c, err = config.Load(env(nil))
 	require.NoError(t, err)
 	require.Equal(t, "127.0.0.1:7233", c.TemporalAddress)
+}
+
+func TestClockOffsetIsRefusedInProduction(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	_, err := config.Load(env(map[string]string{"MOTCUA_ENV": "production", "MOTCUA_CLOCK_OFFSET": "-50h"}))
+	require.ErrorContains(t, err, "MOTCUA_CLOCK_OFFSET is for development and tests only")
+	c, err := config.Load(env(map[string]string{"MOTCUA_CLOCK_OFFSET": "-50h30m"}))
+	require.NoError(t, err)
+	require.Equal(t, -50*time.Hour-30*time.Minute, c.ClockOffset)
+	c, err = config.Load(env(nil))
+	require.NoError(t, err)
+	require.Zero(t, c.ClockOffset, "business time is the wall clock by default")
 }
 
 func TestWebhookSecrets(t *testing.T) {

@@ -58,19 +58,19 @@ func newSite(t *testing.T) *site {
 	st, tc, queue := testenv.SharedStore(t), testenv.Temporal(t), testenv.TaskQueue(t)
 	// The simulators sign their callbacks with the secrets the API checks.
 	const paySecret, postSecret = "console-test-payment-secret", "console-test-postal-secret"
-	apiHandler := api.New(api.Options{Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: signer,
+	apiHandler := api.New(api.Options{Clock: testenv.Clock(), Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: signer,
 		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret}).Handler()
 
 	var handler http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(srv.Close)
-	c, err := console.New(console.Options{API: apiHandler, Verifier: signer, DevTokens: signer, PublicURL: srv.URL,
+	c, err := console.New(console.Options{Now: testenv.Clock().Now, API: apiHandler, Verifier: signer, DevTokens: signer, PublicURL: srv.URL,
 		TemporalUIURL: "http://127.0.0.1:8233", Namespace: "motcua-test", Log: log})
 	require.NoError(t, err)
 	handler = console.Wrap(apiHandler, c)
 
-	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, WebhookSecret: paySecret})
-	post := sim.NewPostalService(sim.PostalOptions{Logger: log, WebhookSecret: postSecret})
+	pay := sim.NewPaymentGateway(sim.PaymentOptions{Clock: testenv.Clock(), Logger: log, WebhookSecret: paySecret})
+	post := sim.NewPostalService(sim.PostalOptions{Clock: testenv.Clock(), Logger: log, WebhookSecret: postSecret})
 	simSrv := httptest.NewServer(sim.NewHandler(pay, post))
 	t.Cleanup(func() { pay.Close(); post.Close(); simSrv.Close() })
 	hc := &http.Client{Timeout: 10 * time.Second}

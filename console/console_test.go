@@ -110,6 +110,14 @@ func TestLanguageSwitchStaysOnThisSite(t *testing.T) {
 		"//evil.example":       "/console/inbox",
 		"https://evil.example": "/console/inbox",
 		`/\evil.example`:       "/console/inbox",
+		"/\t/evil.example":     "/console/inbox",
+		"/%09/evil.example":    "/console/inbox",
+		"/\n/evil.example":     "/console/inbox",
+		"/console/\t/x":        "/console/inbox",
+		"/track?code=A":        "/track?code=A",
+		"/elsewhere":           "/console/inbox",
+		"javascript:alert(1)":  "/console/inbox",
+		"/console/../../x":     "/console/inbox",
 	} {
 		rec := httptest.NewRecorder()
 		c.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/console/lang/en?next="+url.QueryEscape(next), nil))

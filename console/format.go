@@ -2,6 +2,8 @@ package console
 
 import (
 	"net/http"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -41,11 +43,32 @@ func (c *Console) setLanguage(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: c.secure(), SameSite: http.SameSiteLaxMode})
-	next := r.URL.Query().Get("next")
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.Contains(next, `\`) {
-		next = "/console/inbox"
+	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
+}
+
+// localPath is next when it is a page of the console or the tracking page
+// of this site, else the inbox. Browsers drop tabs and newlines inside a URL
+// and read a backslash as a slash, so "/\t/evil.example" would leave the
+// site: any control character or backslash is refused outright, and the
+// redirect is rebuilt from the parsed path and query alone.
+func localPath(next string) string {
+	const home = "/console/inbox"
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return home
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return home
+	}
+	clean := path.Clean(u.Path)
+	if clean != "/track" && !strings.HasPrefix(clean, "/console/") && !strings.HasPrefix(clean, "/track/") {
+		return home
+	}
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+	if strings.HasPrefix(out, "//") {
+		return home
+	}
+	return out
 }
 
 // T translates a message key; an unknown key shows as itself, so a missing

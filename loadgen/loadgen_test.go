@@ -70,15 +70,15 @@ func startSystemWith(t *testing.T, wrap func(http.Handler) http.Handler) (apiURL
 	tc = testenv.Temporal(t)
 	// The simulators sign their callbacks with the secrets the API checks.
 	const paySecret, postSecret = "loadgen-test-payment-secret", "loadgen-test-postal-secret"
-	var h http.Handler = api.New(api.Options{Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: testSigner,
+	var h http.Handler = api.New(api.Options{Clock: testenv.Clock(), Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: testSigner,
 		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret}).Handler()
 	if wrap != nil {
 		h = wrap(h)
 	}
 	apiSrv := httptest.NewServer(h)
 	t.Cleanup(apiSrv.Close)
-	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, WebhookSecret: paySecret})
-	post := sim.NewPostalService(sim.PostalOptions{Logger: log, WebhookSecret: postSecret})
+	pay := sim.NewPaymentGateway(sim.PaymentOptions{Clock: testenv.Clock(), Logger: log, WebhookSecret: paySecret})
+	post := sim.NewPostalService(sim.PostalOptions{Clock: testenv.Clock(), Logger: log, WebhookSecret: postSecret})
 	simSrv := httptest.NewServer(sim.NewHandler(pay, post))
 	t.Cleanup(func() { pay.Close(); post.Close(); simSrv.Close() })
 	hc := &http.Client{Timeout: 10 * time.Second}

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -30,10 +29,10 @@ func TestOutboxToMessagingGateway(t *testing.T) {
 	sub, err := s.CreateDossier(ctx, store.NewDossier{ProcedureCode: "TP-LLTP-01", ProcedureVersion: 1,
 		AgencyCode: "000.00.17.H39", Channel: dossier.ChannelOnline, Applicant: store.Applicant{FullName: "A", IDNumber: "079123456789"},
 		Documents: []store.Document{{Name: "a", SHA256: "00"}}, ReturnMethod: dossier.ReturnCounter, FeeUnits: 1,
-		SubmittedAt: time.Now(), Actor: "t"}, "", []byte{1})
+		SubmittedAt: testenv.Now(), Actor: "t"}, "", []byte{1})
 	require.NoError(t, err)
 	tr := dossier.Transition{Code: sub.Code,
-		Event:    dossier.Event{Seq: 2, At: time.Now(), Action: "deadline.step_overdue", Actor: "system"},
+		Event:    dossier.Event{Seq: 2, At: testenv.Now(), Action: "deadline.step_overdue", Actor: "system"},
 		Progress: dossier.Progress{Version: 2, Status: dossier.StatusReceived, Stage: dossier.StageReview, Fee: dossier.Fee{Status: dossier.FeeNone}},
 		Notifications: []dossier.Notification{
 			{To: dossier.ToLeader, Agency: "000.00.18.H39", Template: "step_overdue", Message: "quá hạn"},

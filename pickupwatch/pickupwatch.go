@@ -28,7 +28,7 @@ type Watch struct {
 	Temporal client.Client
 	Rules    *rules.Set
 	Log      *slog.Logger
-	// Now is the business clock; nil: time.Now.
+	// Now is business time (internal/clock); nil: the wall clock.
 	Now func() time.Time
 	// Every is how often it checks (default a minute).
 	Every time.Duration

@@ -178,6 +178,9 @@ export MOTCUA_SIM_AUTO_DELIVER_AFTER=${CHAOS_AUTO_DELIVER_AFTER:-20s}
 # A secret of this run only, for the API and the load generator's tokens.
 MOTCUA_JWT_SECRET=chaos-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 export MOTCUA_JWT_SECRET MOTCUA_LOG_LEVEL=warn
+# Business time of its own, whatever the hour (scripts/lib.sh).
+MOTCUA_CLOCK_OFFSET=$(test_clock_offset)
+export MOTCUA_CLOCK_OFFSET
 API_URL=http://$MOTCUA_HTTP_ADDR
 SIM_URL=http://$MOTCUA_SIM_ADDR
 

@@ -32,6 +32,11 @@
 #   MOTCUA_JWT_SECRET        development token secret (default: a public development secret)
 #   MOTCUA_PAYLOAD_KEYS      payload encryption keys (default: the public development key)
 #   MOTCUA_PG_BINDIR         directory of initdb/pg_ctl to use (default: searched)
+#   MOTCUA_CLOCK_START       business time starts at this RFC 3339 instant, e.g.
+#                            2026-12-11T16:59:00+07:00 (to show Friday's closing or
+#                            the eve of Tết); turned once into MOTCUA_CLOCK_OFFSET,
+#                            which every process gets (development only)
+#   MOTCUA_CLOCK_OFFSET      business time minus wall time, e.g. -50h (default 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -186,6 +191,13 @@ export MOTCUA_SIM_ADDR=${MOTCUA_SIM_ADDR:-127.0.0.1:8090}
 export MOTCUA_PAYMENT_URL=${MOTCUA_PAYMENT_URL:-$(url_of "$MOTCUA_SIM_ADDR")/payment}
 export MOTCUA_POSTAL_URL=${MOTCUA_POSTAL_URL:-$(url_of "$MOTCUA_SIM_ADDR")/postal}
 export MOTCUA_NOTIFY_URL=${MOTCUA_NOTIFY_URL:-$(url_of "$MOTCUA_SIM_ADDR")/messages/v1/messages}
+# One offset for every process, computed once here: the API hands it to the
+# workflows it starts, the simulators stamp their events with it.
+if [[ -n "${MOTCUA_CLOCK_START:-}" ]]; then
+	start_s=$(date -d "$MOTCUA_CLOCK_START" +%s) || die "MOTCUA_CLOCK_START=$MOTCUA_CLOCK_START is not a date date(1) reads"
+	export MOTCUA_CLOCK_OFFSET="$((start_s - $(date +%s)))s"
+	log "business time starts at $MOTCUA_CLOCK_START (MOTCUA_CLOCK_OFFSET=$MOTCUA_CLOCK_OFFSET); restart with this offset to keep it"
+fi
 # Development tokens: a fixed, public development secret unless one is set
 # (never use it anywhere else; production takes tokens from OpenID Connect).
 if [[ -z ${MOTCUA_JWT_SECRET:-} ]]; then

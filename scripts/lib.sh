@@ -12,6 +12,7 @@
 #   temporal_schema_dir        print the schema/postgresql/v12 dir of the server module
 #   render_template SRC DST NAME=VALUE...   replace @NAME@ in SRC, write DST
 #   ensure_pg_binaries         find (or apt-get install) initdb/pg_ctl; sets PG_BINDIR
+#   test_clock_offset          print MOTCUA_CLOCK_OFFSET for the tests' business time
 #   free_port [EXCLUDE...]     print a free loopback TCP port
 #   port_in_use PORT [HOST]    true when something listens there
 #   pg_start DATA PORT SOCKDIR LOGFILE [name=value...]
@@ -188,6 +189,19 @@ render_template() {
 port_in_use() {
 	local port=$1 host=${2:-127.0.0.1}
 	(exec 3<>"/dev/tcp/$host/$port") 2>/dev/null
+}
+
+# test_clock_offset: the MOTCUA_CLOCK_OFFSET (e.g. 172800s) that makes the
+# processes a test run starts read MOTCUA_TEST_CLOCK as business time now,
+# or the suite's default instant, the same as internal/testenv's
+# DefaultBusinessStart (Wednesday 09/12/2026 09:00 in Hanoi). Stacks that
+# tests drive (make test-prod-local, make chaos) run on it, so they behave
+# the same at any hour and in any year the holiday table does not cover.
+test_clock_offset() {
+	local start_s
+	start_s=$(date -d "${MOTCUA_TEST_CLOCK:-2026-12-09T09:00:00+07:00}" +%s) ||
+		die "MOTCUA_TEST_CLOCK=${MOTCUA_TEST_CLOCK:-} is not an instant date(1) reads"
+	echo "$((start_s - $(date +%s)))s"
 }
 
 # free_port [EXCLUDE...]: print a TCP port that is free on 127.0.0.1, never one

@@ -274,6 +274,11 @@ export MOTCUA_PUBLIC_URL=http://127.0.0.1:$http_port
 export MOTCUA_JWT_SECRET=$JWT_SECRET
 export MOTCUA_LOG_FORMAT=json
 export MOTCUA_CODEC_CORS_ORIGINS=http://127.0.0.1:$ui_port
+if [[ $MODE == test ]]; then
+	# Tests run at a business time of their own, whatever the hour.
+	MOTCUA_CLOCK_OFFSET=$(test_clock_offset)
+	export MOTCUA_CLOCK_OFFSET
+fi
 
 "$MOTCUA_BIN" migrate >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "migrate failed"; }
 "$MOTCUA_BIN" seed >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "seed failed"; }

@@ -18,6 +18,10 @@
 #
 # Environment read:
 #   GOTEST_ARGS      extra go test arguments (word-split), before the command-line ones
+#   MOTCUA_TEST_CLOCKS  space-separated RFC 3339 instants: run go test once per
+#                    instant with business time starting there (MOTCUA_TEST_CLOCK;
+#                    `make test-clock`). Unset: once, at the suite's default instant
+#                    (internal/testenv.DefaultBusinessStart)
 #   MOTCUA_TEST_CMD  run this shell command instead of go vet + go test (to try the
 #                    environment: MOTCUA_TEST_CMD='env | grep MOTCUA_TEST' scripts/test.sh)
 #   MOTCUA_PG_BINDIR directory of initdb/pg_ctl to use (default: searched)
@@ -118,6 +122,24 @@ rc=0
 if [[ -n "${MOTCUA_TEST_CMD:-}" ]]; then
 	log "running MOTCUA_TEST_CMD: $MOTCUA_TEST_CMD"
 	bash -c "$MOTCUA_TEST_CMD" || rc=$?
+elif [[ -n "${MOTCUA_TEST_CLOCKS:-}" ]]; then
+	# The clock matrix: the same tests with business time starting at each
+	# instant, against the same PostgreSQL and Temporal. Every instant runs,
+	# failed or not, and the failures are listed at the end.
+	read -r -a clocks <<<"$MOTCUA_TEST_CLOCKS"
+	failed=()
+	for c in "${clocks[@]}"; do
+		log "business clock $c: go test -count=1 -timeout 20m ${args[*]}"
+		if ! MOTCUA_TEST_CLOCK="$c" go test -count=1 -timeout 20m "${args[@]}"; then
+			rc=1
+			failed+=("$c")
+		fi
+	done
+	if ((rc != 0)); then
+		log "the clock matrix failed at: ${failed[*]}"
+	else
+		log "the clock matrix passed at all ${#clocks[@]} instants"
+	fi
 else
 	log "go test -count=1 -timeout 20m ${args[*]}"
 	go test -count=1 -timeout 20m "${args[@]}" || rc=$?

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/motcua/motcua/internal/clock"
 )
 
 // Payment statuses and outcomes on the gateway's wire.
@@ -41,6 +43,9 @@ type PaymentOptions struct {
 	// (outcome succeeded, the requested amount) that long after it was
 	// created, as if the citizen paid at once. Zero turns it off.
 	AutoPayAfter time.Duration
+	// Clock stamps events (paid_at, picked up, delivered) with business
+	// time; the zero Clock is the wall clock.
+	Clock clock.Clock
 }
 
 // PaymentGateway simulates the payment gateway the payment package talks
@@ -113,7 +118,7 @@ type payResult struct {
 // NewPaymentGateway returns a gateway with no payment requests.
 func NewPaymentGateway(opts PaymentOptions) *PaymentGateway {
 	g := &PaymentGateway{
-		simulator:    newSimulator("payment", opts.Logger, opts.HTTPClient, opts.WebhookSecret),
+		simulator:    newSimulator("payment", opts.Logger, opts.HTTPClient, opts.WebhookSecret, opts.Clock),
 		autoPayAfter: opts.AutoPayAfter,
 		byRef:        map[string]*paymentRecord{},
 		byMerchant:   map[string]*paymentRecord{},
@@ -141,7 +146,7 @@ func (g *PaymentGateway) create(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in, false) {
 		return
 	}
-	t := now()
+	t := g.now()
 	var problem string
 	switch {
 	case strings.TrimSpace(in.MerchantRef) == "":
@@ -319,7 +324,7 @@ func (g *PaymentGateway) settle(ref string, in payInput, onlyPending bool) (*pay
 		Amount:        amount,
 		Status:        in.Outcome,
 		Reason:        in.Reason,
-		PaidAt:        now(),
+		PaidAt:        g.now(),
 	}
 	rec.Status = n.Status
 	rec.TransactionID = n.TransactionID

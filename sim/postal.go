@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+
+	"github.com/motcua/motcua/internal/clock"
 )
 
 // Shipment status and events on the postal service's wire.
@@ -36,6 +38,9 @@ type PostalOptions struct {
 	// picked_up callback that long after it was requested and a delivered
 	// callback the same delay later. Zero turns it off.
 	AutoDeliverAfter time.Duration
+	// Clock stamps events (paid_at, picked up, delivered) with business
+	// time; the zero Clock is the wall clock.
+	Clock clock.Clock
 }
 
 // PostalService simulates the postal service the postal package talks to.
@@ -112,7 +117,7 @@ type eventResult struct {
 // suspended.
 func NewPostalService(opts PostalOptions) *PostalService {
 	s := &PostalService{
-		simulator:        newSimulator("postal", opts.Logger, opts.HTTPClient, opts.WebhookSecret),
+		simulator:        newSimulator("postal", opts.Logger, opts.HTTPClient, opts.WebhookSecret, opts.Clock),
 		autoDeliverAfter: opts.AutoDeliverAfter,
 		byWaybill:        map[string]*shipmentRecord{},
 		byOrder:          map[string]*shipmentRecord{},
@@ -195,7 +200,7 @@ func (s *PostalService) create(w http.ResponseWriter, r *http.Request) {
 		Contents:     in.Contents,
 		NotifyURL:    in.NotifyURL,
 		Status:       shipRequested,
-		CreatedAt:    now(),
+		CreatedAt:    s.now(),
 		Events:       []shipmentEvent{},
 		RequestCalls: 1,
 	}
@@ -291,7 +296,7 @@ func (s *PostalService) record(waybill, event, reason, onlyFrom string) (*postal
 	if onlyFrom != "" && rec.Status != onlyFrom {
 		return nil, "", nil
 	}
-	n := &postalNotification{Waybill: waybill, OrderNumber: rec.OrderNumber, Event: event, At: now(), Reason: reason}
+	n := &postalNotification{Waybill: waybill, OrderNumber: rec.OrderNumber, Event: event, At: s.now(), Reason: reason}
 	rec.Status = event
 	rec.Events = append(rec.Events, shipmentEvent{Event: event, At: n.At, Reason: reason})
 	return n, rec.NotifyURL, nil

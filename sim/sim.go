@@ -33,6 +33,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/internal/webhook"
 )
 
@@ -192,9 +193,10 @@ func randomHex(n int) string {
 	return strings.ToUpper(hex.EncodeToString(b))
 }
 
-// now is the simulators' clock: UTC, whole seconds, because the wire
-// carries RFC 3339 and sub-second noise only makes logs harder to read.
-func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
+// now is the simulator's clock: business time (the same offset as the API's
+// in development and tests), UTC, whole seconds, because the wire carries
+// RFC 3339 and sub-second noise only makes logs harder to read.
+func (s *simulator) now() time.Time { return s.clock.Now().UTC().Truncate(time.Second) }
 
 // delivery is what happened to one callback: the receiver's status and the
 // start of its answer, as the control endpoints report it.
@@ -344,11 +346,12 @@ type simulator struct {
 	secret string // signs the callbacks
 	mux    *chi.Mux
 	bg     *background
+	clock  clock.Clock
 }
 
 // newSimulator returns a simulator whose log lines say sim=name. A nil
 // log means slog.Default(); a nil client, one with callbackTimeout.
-func newSimulator(name string, log *slog.Logger, client *http.Client, secret string) simulator {
+func newSimulator(name string, log *slog.Logger, client *http.Client, secret string, c clock.Clock) simulator {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -356,7 +359,7 @@ func newSimulator(name string, log *slog.Logger, client *http.Client, secret str
 		client = &http.Client{Timeout: callbackTimeout}
 	}
 	log = log.With("sim", name)
-	return simulator{log: log, client: client, secret: secret, mux: newMux(log), bg: newBackground()}
+	return simulator{log: log, client: client, secret: secret, mux: newMux(log), bg: newBackground(), clock: c}
 }
 
 // ServeHTTP implements http.Handler.

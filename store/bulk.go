@@ -291,7 +291,7 @@ func (g *seedGen) next() ([]any, error) {
 
 // SeedDossiers writes opts.N generated dossiers into the read model with one
 // COPY, advances the code counters past them, and vacuums and analyzes the
-// table. The mix follows DOMAIN.md: about 65% online, 25% counter, 10%
+// table. The mix follows a province's realistic volumes: about 65% online, 25% counter, 10%
 // postal; 7% asked for a supplement; 1.5% withdrawn; 1% refused at intake
 // and 1% at review; of the results, 3% late and the rest early or on time;
 // 15% returned by post.
@@ -328,6 +328,10 @@ func (s *Store) SeedDossiers(ctx context.Context, opts SeedOptions) (int64, erro
 
 	var copied int64
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// A million rows take longer than the pool's statement_timeout.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			return err
+		}
 		// Existing counters of the spread: seeded codes start past them.
 		if _, err := tx.Exec(ctx, `LOCK TABLE dossier_code_counters IN EXCLUSIVE MODE`); err != nil {
 			return err
@@ -386,7 +390,20 @@ func (s *Store) SeedDossiers(ctx context.Context, opts SeedOptions) (int64, erro
 	}
 	// VACUUM sets the hint bits and the visibility map now rather than
 	// making the first reports write the freshly copied pages.
-	if _, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) dossiers`); err != nil {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("store: seed dossiers: vacuum: %w", err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return 0, fmt.Errorf("store: seed dossiers: vacuum: %w", err)
+	}
+	_, err = conn.Exec(ctx, `VACUUM (ANALYZE) dossiers`)
+	// The connection goes back to the pool: its timeout with it.
+	if _, rerr := conn.Exec(ctx, `RESET statement_timeout`); rerr != nil && err == nil {
+		err = rerr
+	}
+	if err != nil {
 		return 0, fmt.Errorf("store: seed dossiers: vacuum: %w", err)
 	}
 	return copied, nil

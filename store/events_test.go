@@ -55,7 +55,7 @@ func TestEventLogIsAppendOnly(t *testing.T) {
 	// Appending goes on, and re-recording an event (a retried activity)
 	// is still a harmless no-op.
 	accept := dossier.Transition{Code: sub.Code,
-		Event: dossier.Event{Seq: 2, At: time.Now(), Action: "intake.accept", Actor: "officer",
+		Event: dossier.Event{Seq: 2, At: testenv.Now(), Action: "intake.accept", Actor: "officer",
 			ToStatus: dossier.StatusReceived, ToStage: dossier.StageReview},
 		Progress: dossier.Progress{Version: 2, Status: dossier.StatusReceived, Stage: dossier.StageReview,
 			Fee: dossier.Fee{Status: dossier.FeeNone}}}

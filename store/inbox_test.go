@@ -188,7 +188,7 @@ func TestPublicDossier(t *testing.T) {
 	t.Parallel()
 	s, _ := openWithSQL(t)
 	ctx := context.Background()
-	d := newDossier(time.Now())
+	d := newDossier(testenv.Now())
 	d.LookupKeyHash = store.HashLookupKey("ABCDEFGHJK")
 	sub, err := s.CreateDossier(ctx, d, "", []byte{1})
 	require.NoError(t, err)
@@ -204,7 +204,7 @@ func TestPublicDossier(t *testing.T) {
 		require.Equal(t, store.ErrLookupNotFound.Error(), err.Error())
 	}
 	// A dossier without a key (from before keys existed) is never found.
-	old, err := s.CreateDossier(ctx, newDossier(time.Now()), "", []byte{1})
+	old, err := s.CreateDossier(ctx, newDossier(testenv.Now()), "", []byte{1})
 	require.NoError(t, err)
 	_, err = s.PublicDossier(ctx, old.Code, store.HashLookupKey(""))
 	require.Equal(t, dossier.ENotFound, dossier.ErrorCodeOf(err))

@@ -34,6 +34,10 @@ type Store struct {
 // Open connects to PostgreSQL at url and checks the connection.
 func Open(ctx context.Context, url string) (*Store, error) { return open(ctx, url, false) }
 
+// DefaultStatementTimeout is the statement_timeout of the application's
+// connections (milliseconds) unless DATABASE_URL sets one.
+const DefaultStatementTimeout = "15000"
+
 func open(ctx context.Context, url string, lazy bool) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -43,6 +47,14 @@ func open(ctx context.Context, url string, lazy bool) (*Store, error) {
 	// seconds, not at the request's deadline.
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 5 * time.Second
+	}
+	// No query of the application runs for seconds (docs/PERFORMANCE.md:
+	// the slowest report is under 0.5 s at a million dossiers); one that
+	// does — a missing index, a lock held by hand — is cancelled rather
+	// than holding a connection of the pool for good. The URL may set
+	// another (…?statement_timeout=60000); bulk seeding lifts it.
+	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = DefaultStatementTimeout
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 
 	"github.com/motcua/motcua/activities"
@@ -70,7 +71,7 @@ func TestIdempotencyKeys(t *testing.T) {
 	t.Parallel()
 	s := testenv.NewStore(t)
 	ctx := context.Background()
-	now := time.Now()
+	now := testenv.Now()
 	first, err := s.CreateDossier(ctx, newDossier(now), "key-1", []byte("hash-a"))
 	require.NoError(t, err)
 	require.True(t, first.Created)
@@ -86,7 +87,7 @@ func TestApplyTransitionIsIdempotentAndOrderProof(t *testing.T) {
 	t.Parallel()
 	s := testenv.NewStore(t)
 	ctx := context.Background()
-	now := time.Now().Truncate(time.Microsecond)
+	now := testenv.Now().Truncate(time.Microsecond)
 	sub, err := s.CreateDossier(ctx, newDossier(now), "", []byte{1})
 	require.NoError(t, err)
 
@@ -205,7 +206,7 @@ func TestRecordPickup(t *testing.T) {
 	t.Parallel()
 	s := testenv.NewStore(t)
 	ctx := context.Background()
-	now := time.Now().Truncate(time.Microsecond)
+	now := testenv.Now().Truncate(time.Microsecond)
 	nd := newDossier(now)
 	nd.ReturnMethod = dossier.ReturnPostal
 	sub, err := s.CreateDossier(ctx, nd, "", []byte{1})
@@ -256,4 +257,29 @@ func TestRecordPickup(t *testing.T) {
 
 	_, _, err = s.RecordPickup(ctx, "EV999999999VN", now)
 	require.Equal(t, dossier.ENotFound, dossier.ErrorCodeOf(err))
+}
+
+// A query that cannot finish (here: blocked behind a lock somebody holds
+// by hand) is cancelled by the pool's statement_timeout instead of holding
+// its connection for as long as the lock lasts.
+func TestStatementTimeout(t *testing.T) {
+	t.Parallel()
+	s, conn := openWithSQL(t)
+	ctx := context.Background()
+	tx, err := conn.Begin(ctx)
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback(ctx) }()
+	_, err = tx.Exec(ctx, `LOCK TABLE dossiers IN ACCESS EXCLUSIVE MODE`)
+	require.NoError(t, err)
+
+	qctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	start := time.Now()
+	_, err = s.Dossier(qctx, "000.00.17.H39-261209-0001")
+	var pgErr *pgconn.PgError
+	require.ErrorAs(t, err, &pgErr, "the blocked read must fail, not wait for the lock")
+	require.Equal(t, "57014", pgErr.Code, "query_canceled by statement_timeout: %v", err)
+	want, err := time.ParseDuration(store.DefaultStatementTimeout + "ms")
+	require.NoError(t, err)
+	require.InDelta(t, want.Seconds(), time.Since(start).Seconds(), 5)
 }

@@ -82,7 +82,11 @@ type AwaitingPickup struct {
 // dossiers only, when any are given.
 func (s *Store) ShipmentsAwaitingPickup(ctx context.Context, limit int, codes []string) ([]AwaitingPickup, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT s.dossier_code, s.waybill, s.requested_at, d.agency_code, d.submitted_at
+		SELECT s.dossier_code, s.waybill,
+		       -- In business time, as the workflow recorded the request.
+		       coalesce((SELECT max(e.at) FROM dossier_events e
+		                 WHERE e.dossier_code = s.dossier_code AND e.action = 'shipment.requested'), s.requested_at),
+		       d.agency_code, d.submitted_at
 		FROM shipments s JOIN dossiers d ON d.code = s.dossier_code
 		WHERE s.status = 'requested' AND s.picked_up_at IS NULL AND s.pickup_warned_at IS NULL
 		  AND d.stage = 'return' AND (cardinality($2::text[]) = 0 OR s.dossier_code = ANY($2))

@@ -289,8 +289,12 @@ type mark struct {
 	status dossier.Status
 }
 
+// now is business time: the server's time of this workflow task plus the
+// offset the API started the dossier with (zero in production).
+func (r *run) now(ctx workflow.Context) time.Time { return workflow.Now(ctx).Add(r.in.ClockOffset) }
+
 func (r *run) mark(ctx workflow.Context) mark {
-	return mark{at: workflow.Now(ctx), stage: r.st.Stage, status: r.st.Status}
+	return mark{at: r.now(ctx), stage: r.st.Stage, status: r.st.Status}
 }
 
 var localOptions = workflow.LocalActivityOptions{
@@ -754,7 +758,7 @@ func (r *run) requestPayment(ctx workflow.Context) {
 		in := activities.PaymentInput{Code: r.in.Code, Amount: r.st.Fee.Amount,
 			Description: fmt.Sprintf("%s %s", r.in.Procedure.Code, r.in.Code)}
 		if r.lifecycle && r.in.Rules.PaymentExpiry > 0 {
-			in.ExpiresAt = workflow.Now(ctx).Add(r.in.Rules.PaymentExpiry)
+			in.ExpiresAt = r.now(ctx).Add(r.in.Rules.PaymentExpiry)
 		}
 		err := r.thirdParty(ctx, activities.NameRequestPayment, in, &res)
 		if err != nil {
@@ -835,7 +839,7 @@ func (r *run) requestShipment(ctx workflow.Context) {
 	}
 	if r.lifecycle {
 		if r.st.ShipmentSince.IsZero() {
-			r.st.ShipmentSince = workflow.Now(ctx)
+			r.st.ShipmentSince = r.now(ctx)
 		}
 		ctx, r.cancelShipment = workflow.WithCancel(ctx)
 	}
@@ -1080,7 +1084,7 @@ func (r *run) armDeadline(ctx workflow.Context) {
 	if next.IsZero() {
 		return
 	}
-	wait := next.Sub(workflow.Now(ctx))
+	wait := next.Sub(r.now(ctx))
 	if wait <= 0 {
 		r.deadlineFired = true
 		return
@@ -1106,7 +1110,7 @@ func (r *run) handleDeadlines(ctx workflow.Context) {
 	// The timer that fired is spent: arm afresh afterwards.
 	r.armedAt = time.Time{}
 	r.cancelTimer = nil
-	now := workflow.Now(ctx)
+	now := r.now(ctx)
 	if r.paymentWatch() {
 		if !r.st.PaymentReminded && r.in.Rules.PaymentReminderBefore > 0 &&
 			!r.st.PaymentExpiresAt.Add(-r.in.Rules.PaymentReminderBefore).After(now) {
@@ -1272,7 +1276,7 @@ func (r *run) validateSupplementRequest(ctx workflow.Context, agency string, mis
 				agency, formatLocal(sent[len(sent)-1].At), limit, r.in.Rules.Cite())
 		}
 	}
-	if by := r.st.SupplementRequestBy; !by.IsZero() && workflow.Now(ctx).After(by) {
+	if by := r.st.SupplementRequestBy; !by.IsZero() && r.now(ctx).After(by) {
 		return r.conflict("a supplement may be requested only within %s of receipt, by %s (%s): complete the dossier or refuse it",
 			r.in.Rules.SupplementRequestWithin, formatLocal(by), r.in.Rules.Cite())
 	}
@@ -1458,7 +1462,7 @@ func (r *run) validateApology(ctx workflow.Context, a Apology) error {
 		return r.conflict("the appointment was already moved %d time(s); the rules allow %d",
 			r.st.AppointmentResets, r.in.Rules.MaxAppointmentResets)
 	}
-	if !workflow.Now(ctx).Before(*r.st.AppointmentAt) {
+	if !r.now(ctx).Before(*r.st.AppointmentAt) {
 		return r.conflict("the appointment of %s has passed: an apology letter must be issued before it, at least %s of working time before (%s)",
 			formatLocal(*r.st.AppointmentAt), r.in.Rules.ApologyLeadTime, r.in.Rules.Cite())
 	}
@@ -1529,7 +1533,7 @@ func (r *run) validateExtension(ctx workflow.Context, e Extension) error {
 	if strings.TrimSpace(e.Reason) == "" {
 		return invalid("reason is required")
 	}
-	if !e.NewDueAt.After(s.DueAt) || !e.NewDueAt.After(workflow.Now(ctx)) {
+	if !e.NewDueAt.After(s.DueAt) || !e.NewDueAt.After(r.now(ctx)) {
 		return invalid("new_due_at must be after the step's due time %s and in the future", formatLocal(s.DueAt))
 	}
 	return nil

@@ -165,6 +165,11 @@ type DossierInput struct {
 	SubmittedAt time.Time
 	// Rules are the processing rules in force at submission.
 	Rules rules.Rules
+	// ClockOffset is business time minus the server's time (internal/clock):
+	// zero in production; in development and tests the API that starts the
+	// workflow hands over its own offset, so both agree on "now". Histories
+	// recorded without it read zero, which is what they ran with.
+	ClockOffset time.Duration `json:",omitempty"`
 }
 
 // DossierResult is how a dossier ended.

@@ -24,7 +24,7 @@ func runNoDB(t *testing.T, args ...string) (stdout, stderr string, err error) {
 
 func TestCalendarAdd(t *testing.T) {
 	t.Parallel()
-	// The worked examples of DOMAIN.md, on the built-in table.
+	// The worked examples of the domain briefing, on the built-in table.
 	tests := []struct{ from, duration, want string }{
 		{"2026-02-13T10:00:00+07:00", "3wd", "2026-02-25T10:00:00+07:00"},
 		{"2026-04-24T14:00:00+07:00", "5wd", "2026-05-06T14:00:00+07:00"},

@@ -9,6 +9,7 @@ import (
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/console"
+	"github.com/motcua/motcua/internal/clock"
 )
 
 // withConsole serves the staff console (/console) and the tracking page
@@ -18,7 +19,7 @@ import (
 // OpenID Connect client is configured.
 func withConsole(ctx context.Context, cfg config.Config, log *slog.Logger, apiHandler http.Handler, v auth.Verifier) (http.Handler, error) {
 	o := console.Options{API: apiHandler, Verifier: v, PublicURL: cfg.PublicURL, TemporalUIURL: cfg.TemporalUIURL,
-		Namespace: cfg.TemporalNamespace, Log: log}
+		Namespace: cfg.TemporalNamespace, Log: log, Now: clock.Clock{Offset: cfg.ClockOffset}.Now}
 	if h, ok := v.(*auth.HS256); ok && cfg.Environment == "development" {
 		o.DevTokens = h
 	}

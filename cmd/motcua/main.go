@@ -28,6 +28,7 @@ import (
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/internal/clock"
 	"github.com/motcua/motcua/internal/telemetry"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/payment"
@@ -272,7 +273,11 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
-		Metrics: tel.Registry})
+		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}})
+	if cfg.ClockOffset != 0 {
+		log.Warn("business time is shifted from the wall clock (development only)",
+			"offset", cfg.ClockOffset, "now", clock.Clock{Offset: cfg.ClockOffset}.Now().Format(time.RFC3339))
+	}
 	go server.Watch(ctx, 2*time.Second)
 	handler, err := withConsole(ctx, cfg, log, server.Handler(), v)
 	if err != nil {
@@ -392,7 +397,8 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	watched := make(chan struct{})
 	go func() {
 		defer close(watched)
-		watch := &pickupwatch.Watch{Store: db, Temporal: tc, Rules: ruleSet, Log: log}
+		watch := &pickupwatch.Watch{Store: db, Temporal: tc, Rules: ruleSet, Log: log,
+			Now: clock.Clock{Offset: cfg.ClockOffset}.Now}
 		if cfg.SimulationSpeed > 0 {
 			watch.Calendar = func(context.Context, string) (activities.WorkingTime, error) {
 				return activities.Simulated{Speed: cfg.SimulationSpeed}, nil
@@ -464,9 +470,9 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	httpClient := &http.Client{Timeout: 10 * time.Second}
 	pay := sim.NewPaymentGateway(sim.PaymentOptions{Logger: log, HTTPClient: httpClient, AutoPayAfter: cfg.SimAutoPayAfter,
-		WebhookSecret: ws.Payment})
+		WebhookSecret: ws.Payment, Clock: clock.Clock{Offset: cfg.ClockOffset}})
 	post := sim.NewPostalService(sim.PostalOptions{Logger: log, HTTPClient: httpClient, AutoDeliverAfter: cfg.SimAutoDeliverAfter,
-		WebhookSecret: ws.Postal})
+		WebhookSecret: ws.Postal, Clock: clock.Clock{Offset: cfg.ClockOffset}})
 	defer pay.Close()
 	defer post.Close()
 	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()})

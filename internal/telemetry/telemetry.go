@@ -57,6 +57,21 @@ type Telemetry struct {
 	shutdown     []func(context.Context) error
 }
 
+// LatencyBuckets are the histogram bucket bounds, in seconds, of every
+// latency we export: from a millisecond (a sticky workflow task) to a minute
+// (an update waiting out a Temporal restart). The HTTP histogram in package
+// api uses them too.
+var LatencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+
+// secondsView gives every histogram measured in seconds (all the Temporal
+// SDK's timers) the LatencyBuckets. Without it the OpenTelemetry SDK uses
+// its default bounds, meant for milliseconds (0, 5, 10, 25 … 10000): a
+// 40 ms workflow task lands in le="5" and every p95 reads seconds.
+var secondsView = sdkmetric.NewView(
+	sdkmetric.Instrument{Kind: sdkmetric.InstrumentKindHistogram, Unit: "s"},
+	sdkmetric.Stream{Aggregation: sdkmetric.AggregationExplicitBucketHistogram{Boundaries: LatencyBuckets}},
+)
+
 // New sets up metrics always and tracing when o.OTLPEndpoint is set.
 func New(ctx context.Context, o Options) (*Telemetry, error) {
 	t := &Telemetry{Registry: prometheus.NewRegistry()}
@@ -65,7 +80,7 @@ func New(ctx context.Context, o Options) (*Telemetry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
 	}
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithView(secondsView))
 	t.shutdown = append(t.shutdown, mp.Shutdown)
 	t.TemporalMetrics = temporalotel.NewMetricsHandler(temporalotel.MetricsHandlerOptions{
 		Meter: mp.Meter("temporal-sdk-go"),

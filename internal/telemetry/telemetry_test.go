@@ -26,6 +26,25 @@ func scrape(t *testing.T, h http.Handler) string {
 	return rec.Body.String()
 }
 
+// A 40 ms workflow task is a 40 ms observation: it lands in the bucket
+// le="0.05", not below 5 ms as with the OpenTelemetry SDK's default
+// (millisecond) bounds, so p95 panels and alerts read true seconds.
+func TestTemporalLatenciesUseSecondBuckets(t *testing.T) {
+	tel, err := telemetry.New(context.Background(), telemetry.Options{Service: "test"})
+	require.NoError(t, err)
+	defer tel.Shutdown(context.Background())
+	tel.TemporalMetrics.Timer("temporal_workflow_task_execution_latency").Record(40 * time.Millisecond)
+	out := scrape(t, tel.Handler())
+	bucket := func(le string) string {
+		m := regexp.MustCompile(`temporal_workflow_task_execution_latency_seconds_bucket\{le="` + regexp.QuoteMeta(le) + `"\} (\d+)`).FindStringSubmatch(out)
+		require.NotNil(t, m, "no bucket le=%q in\n%s", le, out)
+		return m[1]
+	}
+	require.Equal(t, "0", bucket("0.025"), "40 ms is above 25 ms")
+	require.Equal(t, "1", bucket("0.05"), "40 ms is below 50 ms")
+	require.Equal(t, "1", bucket("+Inf"))
+}
+
 // The SDK's metrics come out under the names the Grafana dashboard and
 // docs/OPERATIONS.md use: timers as *_seconds histograms, counters as
 // *_total.

@@ -195,9 +195,9 @@ func (g *seedGen) next() ([]any, error) {
 		case x < 15: // withdrawn
 			end = rec.Add(time.Duration(r.Int64N(int64(span))))
 			status = dossier.StatusWithdrawn
-		case x < 25: // refused at review
+		case x < 25: // refused at review: declined after receipt
 			end = rec.Add(time.Duration(r.Int64N(int64(span))))
-			status = dossier.StatusRefused
+			status = dossier.StatusDeclined
 		case x < 55: // late
 			end = appt.Add(time.Duration(1+r.IntN(5*24)) * time.Hour)
 			verdict = "late"

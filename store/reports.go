@@ -180,10 +180,11 @@ SELECT i.idx, i.key,
 		AND coalesce(CASE WHEN i.by_event THEN last.due_at END, i.due) < i.cut)
 FROM items i
 LEFT JOIN LATERAL (
+	-- Only for pending items (a one-time filter: resolved ones skip the scan).
 	SELECT ev.to_status, ev.due_at FROM dossier_events ev
-	WHERE ev.dossier_code = i.code AND ev.at < i.e
+	WHERE (i.rout IS NULL OR i.rout >= i.e) AND ev.dossier_code = i.code AND ev.at < i.e
 	ORDER BY ev.seq DESC LIMIT 1
-) last ON i.rout IS NULL OR i.rout >= i.e
+) last ON true
 GROUP BY i.idx, i.key
 ORDER BY i.idx, i.key`
 

@@ -146,7 +146,8 @@ const reportSteps = `
 	SELECT p.idx, %[1]s AS key, d.code, d.channel, st.entered_at AS rin, st.finished_at AS rout, st.ending, st.verdict,
 		st.due_at AS due, false AS by_event, p.s, p.e, p.cut
 	FROM periods p
-	JOIN dossier_steps st ON st.entered_at < p.e AND (st.finished_at IS NULL OR st.finished_at >= p.s)
+	JOIN dossier_steps st ON tstzrange(st.entered_at, CASE WHEN st.finished_at < st.entered_at THEN st.entered_at ELSE st.finished_at END, '[]')
+		&& tstzrange(p.s, p.e, '[)')
 	JOIN dossiers d ON d.code = st.dossier_code
 	%[2]s
 	WHERE ($8 = '' OR st.department = $8) AND ($4 = '' OR d.agency_code = $4) AND ($5 = '' OR d.procedure_code = $5)

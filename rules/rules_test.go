@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/rules"
@@ -26,6 +27,8 @@ func TestShippedRulesByEffectiveDate(t *testing.T) {
 	require.Equal(t, 10, r.SupplementDeadline.N)
 	require.Equal(t, 7*24*time.Hour, r.PostalOutageFallback)
 	require.Equal(t, 72*time.Hour, r.PaymentExpiry)
+	require.Equal(t, calendar.Duration{Unit: calendar.UnitWorkingHours, N: 8}, r.IntakeDeadline, "decided at intake within a working day")
+	require.Zero(t, s.At(day(2025, 6, 30)).IntakeDeadline, "no intake deadline before the version that sets one")
 }
 
 func TestParseRejectsBadRules(t *testing.T) {
@@ -40,6 +43,8 @@ func TestParseRejectsBadRules(t *testing.T) {
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, colour: red}]",
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 24h, payment_reminder_before: 48h}]",
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 200h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, intake_deadline: 2d}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, intake_deadline: 0wh}]",
 	} {
 		_, err := rules.Parse([]byte(bad))
 		require.Error(t, err, bad)

@@ -291,7 +291,7 @@ func (g *seedGen) next() ([]any, error) {
 		switch status {
 		case dossier.StatusWithdrawn:
 			ending, endVerdict = string(dossier.EndingWithdrawn), dossier.EndingVerdict(dossier.ActionWithdrawn, *finished, *appointment)
-		case dossier.StatusRefused:
+		case dossier.StatusDeclined: // refused at review, after receipt
 			ending, endVerdict = string(dossier.EndingRefused), dossier.EndingVerdict(dossier.ActionReviewRefuse, *finished, *appointment)
 		}
 	}

@@ -242,9 +242,10 @@ func (b *browser) openDossier(code string) {
 	b.t.Helper()
 	b.open("/console/inbox")
 	row := `tr[data-code="` + code + `"] a`
-	// The unfiltered inbox may list the row too: wait for the filtered page
-	// (its search box holds the code) before clicking, or the click can
-	// land on the page being replaced.
+	// Wait for the filtered page (its search box says the code) before
+	// looking for the row: the unfiltered inbox may list the dossier too
+	// (a submission awaiting intake sorts first by its intake deadline),
+	// and clicking it there races the navigation.
 	b.run(chromedp.SendKeys(css("#q"), code), chromedp.Click(css("#filter")),
 		chromedp.WaitVisible(css(`#q[value="`+code+`"]`)), chromedp.WaitVisible(css(row)), chromedp.Click(css(row)),
 		chromedp.WaitVisible(css("#timeline")))

@@ -19,8 +19,9 @@ import (
 //     among early / on time / late;
 //   - the departments' steps (dossier_steps): a row per department per
 //     step entered, closed when the department decides, when the step is
-//     left otherwise (a return for rework, the dossier's end), its due time
-//     following extensions and supplement pauses while it is open.
+//     left otherwise (a return for rework, the dossier's end); each move of
+//     its due time while it is open (extension, supplement pause) appended
+//     to dossier_step_dues.
 func recordReportFacts(ctx context.Context, tx pgx.Tx, t dossier.Transition) error {
 	ev, p := t.Event, t.Progress
 	switch ev.Action {
@@ -67,8 +68,12 @@ func recordReportFacts(ctx context.Context, tx pgx.Tx, t dossier.Transition) err
 			want[d] = part{step: s.Name, due: due}
 		}
 	}
-	rows, err := tx.Query(ctx, `SELECT entered_seq, step, department, due_at FROM dossier_steps
-		WHERE dossier_code = $1 AND finished_at IS NULL`, t.Code)
+	// An open step's due time is the latest it was moved to (extension,
+	// supplement pause), else the one it was entered with.
+	rows, err := tx.Query(ctx, `SELECT st.entered_seq, st.step, st.department,
+			coalesce((SELECT c.due_at FROM dossier_step_dues c WHERE c.dossier_code = st.dossier_code
+				AND c.entered_seq = st.entered_seq AND c.department = st.department ORDER BY c.seq DESC LIMIT 1), st.due_at)
+		FROM dossier_steps st WHERE st.dossier_code = $1 AND st.finished_at IS NULL`, t.Code)
 	if err != nil {
 		return fmt.Errorf("store: record steps: %w", err)
 	}
@@ -94,8 +99,10 @@ func recordReportFacts(ctx context.Context, tx pgx.Tx, t dossier.Transition) err
 		if w, ok := want[o.dep]; ok && w.step == o.step {
 			delete(want, o.dep)
 			if !w.due.Equal(o.due) {
-				if _, err := tx.Exec(ctx, `UPDATE dossier_steps SET due_at = $4
-					WHERE dossier_code = $1 AND entered_seq = $2 AND department = $3`, t.Code, o.seq, o.dep, w.due); err != nil {
+				// Appended, not updated: a past period reads the due time
+				// of its end.
+				if _, err := tx.Exec(ctx, `INSERT INTO dossier_step_dues (dossier_code, entered_seq, department, seq, at, due_at)
+					VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`, t.Code, o.seq, o.dep, ev.Seq, ev.At, w.due); err != nil {
 					return fmt.Errorf("store: record steps: %w", err)
 				}
 			}

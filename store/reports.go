@@ -144,7 +144,10 @@ const reportDossiers = `
 
 const reportSteps = `
 	SELECT p.idx, %[1]s AS key, d.code, d.channel, st.entered_at AS rin, st.finished_at AS rout, st.ending, st.verdict,
-		st.due_at AS due, false AS by_event, p.s, p.e, p.cut
+		CASE WHEN st.finished_at IS NULL OR st.finished_at >= p.e THEN coalesce((SELECT c.due_at FROM dossier_step_dues c
+			WHERE c.dossier_code = st.dossier_code AND c.entered_seq = st.entered_seq AND c.department = st.department
+				AND c.at < p.e ORDER BY c.seq DESC LIMIT 1), st.due_at) END AS due,
+		false AS by_event, p.s, p.e, p.cut
 	FROM periods p
 	JOIN dossier_steps st ON tstzrange(st.entered_at, CASE WHEN st.finished_at < st.entered_at THEN st.entered_at ELSE st.finished_at END, '[]')
 		&& tstzrange(p.s, p.e, '[)')

@@ -89,6 +89,19 @@ CREATE TABLE dossier_steps (
     PRIMARY KEY (dossier_code, entered_seq, department)
 );
 CREATE UNIQUE INDEX dossier_steps_open ON dossier_steps (dossier_code, department) WHERE finished_at IS NULL;
+-- due_at above is the step's due time when entered; each later move
+-- (extension, supplement pause) is appended here, with the event that made
+-- it, so a past period reads the due time of its end.
+CREATE TABLE dossier_step_dues (
+    dossier_code text NOT NULL,
+    entered_seq  int  NOT NULL,
+    department   text NOT NULL,
+    seq          int  NOT NULL,
+    at           timestamptz NOT NULL,
+    due_at       timestamptz NOT NULL,
+    PRIMARY KEY (dossier_code, entered_seq, department, seq),
+    FOREIGN KEY (dossier_code, entered_seq, department) REFERENCES dossier_steps
+);
 CREATE INDEX dossier_steps_department ON dossier_steps (department, entered_at);
 -- All departments at once (group_by=department): the steps whose
 -- [entered_at, finished_at] overlaps the period, as for dossiers.
@@ -107,6 +120,7 @@ WHERE d.current_step IS NOT NULL AND jsonb_typeof(d.current_step) = 'object'
 ON CONFLICT DO NOTHING;
 
 -- +goose Down
+DROP TABLE dossier_step_dues;
 DROP TABLE dossier_steps;
 DROP INDEX dossiers_report_span;
 CREATE INDEX dossiers_report_span ON dossiers

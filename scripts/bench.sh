@@ -43,6 +43,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX=bench
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# development credentials (simulators, tokens), on loopback.
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 WORKFLOWS=${MOTCUA_BENCH_WORKFLOWS:-300}

@@ -37,6 +37,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX=chaos
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# development credentials (simulators, tokens), on loopback.
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 DOSSIERS=${CHAOS_DOSSIERS:-300}

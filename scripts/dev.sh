@@ -42,6 +42,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX=dev
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# local development: the simulators, development tokens and keys (all on loopback).
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 DATA_DIR=$(abspath "${MOTCUA_DATA_DIR:-.data}")

@@ -43,6 +43,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX=prod-local
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# production topology, development credentials (simulators, development tokens), on loopback.
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 MODE=run
@@ -53,7 +56,7 @@ fi
 TEST_ARGS=("$@")
 NAMESPACE=${TEMPORAL_NAMESPACE:-default}
 MOTCUA_BIN=$ROOT/bin/motcua
-# A development token secret: the stack runs with MOTCUA_ENV=development so
+# A development token secret: the stack runs with MOTCUA_ENV=development (above) so
 # that the simulators and development tokens work (see README, auth).
 JWT_SECRET=${MOTCUA_JWT_SECRET:-prod-local-development-secret-0123456789}
 

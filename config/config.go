@@ -29,6 +29,10 @@ type Config struct {
 	TemporalCompression string `env:"MOTCUA_TEMPORAL_COMPRESSION" envDefault:"none"`
 	// HTTPAddr is where the API listens.
 	HTTPAddr string `env:"MOTCUA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// AdminAddr is where `motcua api` serves /metrics (with /healthz and
+	// /readyz again): internals that stay off the public port. Empty: no
+	// admin listener and no metrics.
+	AdminAddr string `env:"MOTCUA_ADMIN_ADDR"`
 	// PublicURL is where third parties reach the API's callbacks.
 	PublicURL string `env:"MOTCUA_PUBLIC_URL" envDefault:"http://127.0.0.1:8080"`
 	// PaymentURL is the payment gateway's base URL.
@@ -228,6 +232,7 @@ func (c Config) Exposed() []string {
 	var out []string
 	for _, l := range []struct{ name, addr string }{
 		{"MOTCUA_HTTP_ADDR", c.HTTPAddr},
+		{"MOTCUA_ADMIN_ADDR", c.AdminAddr},
 		{"MOTCUA_SIM_ADDR", c.SimAddr},
 		{"MOTCUA_WORKER_METRICS_ADDR", c.WorkerMetricsAddr},
 		{"MOTCUA_PPROF_ADDR", c.PprofAddr},

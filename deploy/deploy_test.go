@@ -327,6 +327,12 @@ func TestKubernetesMatchesTheBinary(t *testing.T) {
 	require.Equal(t, "/readyz", probe("motcua-api", "readinessProbe")["path"])
 	require.Equal(t, "/healthz", probe("motcua-worker", "livenessProbe")["path"])
 	require.Equal(t, "metrics", probe("motcua-worker", "livenessProbe")["port"])
+	// The API's metrics are scraped on the admin listener, not the public port.
+	api := m(m(m(byKind["Deployment"]["motcua-api"]["spec"])["template"])["metadata"])
+	admin := str(m(docs(t, "kubernetes/base/configmap.yaml")[0]["data"])["MOTCUA_ADMIN_ADDR"])
+	require.NotEmpty(t, admin, "the API needs MOTCUA_ADMIN_ADDR for /metrics")
+	require.Equal(t, admin[strings.LastIndex(admin, ":")+1:], str(m(api["annotations"])["prometheus.io/port"]))
+	require.NotEqual(t, "8080", str(m(api["annotations"])["prometheus.io/port"]))
 
 	matches := func(sel map[string]any) string {
 		for name, labels := range podLabels {

@@ -214,7 +214,7 @@ for name in sim api worker; do
 	log "started motcua $name (pid $SPAWNED_PID)"
 done
 deadline=$((SECONDS + 60))
-until http_ok "$API_URL/readyz"; do
+until http_ok "$API_URL/readyz?strict=true"; do
 	for name in sim api worker; do
 		kill -0 "${SVC_PID[$name]}" 2>/dev/null || { show_log_tail "$OUT/$name.log"; die "motcua $name exited"; }
 	done

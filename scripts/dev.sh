@@ -17,6 +17,7 @@
 #   TEMPORAL_ADDRESS         use this Temporal (host:port) instead of starting the dev server
 #   TEMPORAL_NAMESPACE       namespace (default: default)
 #   MOTCUA_HTTP_ADDR         API listen address (default 127.0.0.1:8080)
+#   MOTCUA_ADMIN_ADDR        API admin listener, /metrics (default 127.0.0.1:8081)
 #   MOTCUA_PUBLIC_URL        API base URL for callbacks (default http://<MOTCUA_HTTP_ADDR>)
 #   MOTCUA_SIM_ADDR          simulators listen address (default 127.0.0.1:8090)
 #   MOTCUA_PAYMENT_URL       payment gateway URL (default http://<MOTCUA_SIM_ADDR>/payment)
@@ -189,6 +190,7 @@ stop_leftovers
 
 export TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
 export MOTCUA_HTTP_ADDR=${MOTCUA_HTTP_ADDR:-127.0.0.1:8080}
+export MOTCUA_ADMIN_ADDR=${MOTCUA_ADMIN_ADDR:-127.0.0.1:8081}
 export MOTCUA_PUBLIC_URL=${MOTCUA_PUBLIC_URL:-$(url_of "$MOTCUA_HTTP_ADDR")}
 export MOTCUA_SIM_ADDR=${MOTCUA_SIM_ADDR:-127.0.0.1:8090}
 export MOTCUA_PAYMENT_URL=${MOTCUA_PAYMENT_URL:-$(url_of "$MOTCUA_SIM_ADDR")/payment}
@@ -226,6 +228,7 @@ export MOTCUA_CODEC_CORS_ORIGINS=${MOTCUA_CODEC_CORS_ORIGINS:-http://127.0.0.1:$
 SIM_URL=$(url_of "$MOTCUA_SIM_ADDR")
 check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
 check_free "$MOTCUA_HTTP_ADDR" "API, MOTCUA_HTTP_ADDR"
+check_free "$MOTCUA_ADMIN_ADDR" "API metrics, MOTCUA_ADMIN_ADDR"
 
 log "building bin/motcua"
 go build -o bin/motcua ./cmd/motcua || die "go build ./cmd/motcua failed"
@@ -289,6 +292,7 @@ log "motcua seed"
 # Checked again right before they start (something may have taken the port meanwhile).
 check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
 check_free "$MOTCUA_HTTP_ADDR" "API, MOTCUA_HTTP_ADDR"
+check_free "$MOTCUA_ADMIN_ADDR" "API metrics, MOTCUA_ADMIN_ADDR"
 for name in "${SERVICES[@]}"; do
 	spawn "$LOG_DIR/$name.log" "$MOTCUA_BIN" "$name"
 	SVC_PID[$name]=$SPAWNED_PID
@@ -321,7 +325,7 @@ ready=0
 deadline=$((SECONDS + 60))
 while ((SECONDS < deadline)); do
 	check_alive
-	if http_ok "$API_URL/readyz"; then
+	if http_ok "$API_URL/readyz?strict=true"; then
 		ready=1
 		break
 	fi
@@ -352,6 +356,7 @@ cat <<EOF
   Tracking page  $API_URL/track     (dossier code + lookup key)
   Verification   $API_URL/verify    (is this result PDF ours, signed, unaltered?)
   API docs       $API_URL/docs
+  API metrics    $(url_of "$MOTCUA_ADMIN_ADDR")/metrics   (admin listener, MOTCUA_ADMIN_ADDR)
   OpenAPI        $API_URL/openapi.json
   Temporal UI    $TEMPORAL_UI_URL   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
   Codec          $API_URL/codec   (payloads are encrypted; the UI decodes them

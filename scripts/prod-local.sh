@@ -186,10 +186,13 @@ taken+=("$sim_port")
 s3_port=$(port)
 taken+=("$s3_port")
 api_ports=()
+api_admin_ports=()
 worker_metrics_ports=()
 for i in 1 2; do
 	api_ports+=("$(port)")
 	taken+=("${api_ports[-1]}")
+	api_admin_ports+=("$(port)")
+	taken+=("${api_admin_ports[-1]}")
 	worker_metrics_ports+=("$(port)")
 	taken+=("${worker_metrics_ports[-1]}")
 done
@@ -305,18 +308,22 @@ for i in 0 1; do
 done
 upstreams=()
 for i in 0 1; do
-	start "api-$((i + 1))" env MOTCUA_HTTP_ADDR="127.0.0.1:${api_ports[$i]}" "$MOTCUA_BIN" api
+	start "api-$((i + 1))" env MOTCUA_HTTP_ADDR="127.0.0.1:${api_ports[$i]}" \
+		MOTCUA_ADMIN_ADDR="127.0.0.1:${api_admin_ports[$i]}" "$MOTCUA_BIN" api
 	upstreams+=("http://127.0.0.1:${api_ports[$i]}")
 done
 start proxy "$MOTCUA_BIN" proxy -listen "127.0.0.1:$http_port" "${upstreams[@]}"
 for i in 0 1; do
-	wait_http "api-$((i + 1))" "http://127.0.0.1:${api_ports[$i]}/readyz" 60
+	wait_http "api-$((i + 1))" "http://127.0.0.1:${api_ports[$i]}/readyz?strict=true" 60
+	wait_http "api-$((i + 1)) admin" "http://127.0.0.1:${api_admin_ports[$i]}/metrics" 30
 	wait_http "worker-$((i + 1))" "http://127.0.0.1:${worker_metrics_ports[$i]}/metrics" 60
 done
-wait_http proxy "http://127.0.0.1:$http_port/readyz" 30
+wait_http proxy "http://127.0.0.1:$http_port/readyz?strict=true" 30
 
 worker_metrics=""
 for p in "${worker_metrics_ports[@]}"; do worker_metrics+="${worker_metrics:+,}http://127.0.0.1:$p/metrics"; done
+api_metrics=""
+for p in "${api_admin_ports[@]}"; do api_metrics+="${api_metrics:+ }http://127.0.0.1:$p/metrics"; done
 
 cat >&2 <<EOF
 
@@ -325,6 +332,7 @@ cat >&2 <<EOF
     Temporal UI                 http://127.0.0.1:$ui_port
     Temporal frontend (gRPC)    $FRONTEND   namespace $NAMESPACE
     Temporal server metrics     http://127.0.0.1:${T[METRICS]}/metrics
+    API metrics (admin)         $api_metrics
     worker metrics              ${worker_metrics//,/ }
     simulators                  http://127.0.0.1:$sim_port
     PostgreSQL                  127.0.0.1:$pg_port (databases motcua, temporal, temporal_visibility)

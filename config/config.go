@@ -16,6 +16,11 @@ import (
 type Config struct {
 	// DatabaseURL is the application's PostgreSQL (not Temporal's).
 	DatabaseURL string `env:"DATABASE_URL"`
+	// MigrateDatabaseURL is the same database as the schema's owner, for
+	// `motcua migrate` only (empty: DATABASE_URL). The API and the worker
+	// connect as the application role (motcua_app, store migration 00026),
+	// which is not the owner and so cannot alter the append-only tables.
+	MigrateDatabaseURL string `env:"MOTCUA_MIGRATE_DATABASE_URL"`
 	// TemporalAddress is the Temporal frontend, host:port.
 	TemporalAddress string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	// TemporalNamespace is the namespace dossiers run in.

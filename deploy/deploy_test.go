@@ -192,6 +192,16 @@ func TestComposeMatchesTheBinary(t *testing.T) {
 		}
 	}
 	require.Equal(t, 4, ours, "migrate, seed, api and worker run the motcua image")
+	// Two database roles: only migrate has the owner's URL.
+	for _, name := range []string{"seed", "api", "worker"} {
+		env := m(m(services[name])["environment"])
+		require.Contains(t, str(env["DATABASE_URL"]), "postgres://motcua_app:", name)
+		require.NotContains(t, env, "MOTCUA_MIGRATE_DATABASE_URL", name)
+	}
+	require.Contains(t, str(m(m(services["migrate"])["environment"])["MOTCUA_MIGRATE_DATABASE_URL"]), "postgres://motcua:")
+	initSQL, err := os.ReadFile("compose/postgres-init.sh")
+	require.NoError(t, err)
+	require.Contains(t, string(initSQL), "CREATE ROLE motcua_app LOGIN")
 	for _, f := range []string{"compose/postgres-init.sh", "compose/temporal-schema.sh", "compose/temporal-namespace.sh",
 		"compose/temporal-dynamicconfig.yaml", "temporal/search-attributes", "Dockerfile"} {
 		require.FileExists(t, f)
@@ -327,6 +337,11 @@ func TestKubernetesMatchesTheBinary(t *testing.T) {
 	require.Equal(t, "/readyz", probe("motcua-api", "readinessProbe")["path"])
 	require.Equal(t, "/healthz", probe("motcua-worker", "livenessProbe")["path"])
 	require.Equal(t, "metrics", probe("motcua-worker", "livenessProbe")["port"])
+	// Two database roles: the pods connect as motcua_app; the owner's URL
+	// is in a Secret of its own, for the migrate Job.
+	require.Contains(t, str(m(byKind["Secret"]["motcua"]["stringData"])["DATABASE_URL"]), "postgres://motcua_app:")
+	require.Contains(t, byKind["Secret"], "motcua-migrate")
+	require.NotContains(t, m(byKind["Secret"]["motcua"]["stringData"]), "MOTCUA_MIGRATE_DATABASE_URL")
 	// The API's metrics are scraped on the admin listener, not the public port.
 	api := m(m(m(byKind["Deployment"]["motcua-api"]["spec"])["template"])["metadata"])
 	admin := str(m(docs(t, "kubernetes/base/configmap.yaml")[0]["data"])["MOTCUA_ADMIN_ADDR"])

@@ -62,6 +62,7 @@ SERVICES=(sim api worker)
 declare -A SVC_PID=()
 LOCAL_PG=0    # 1 when this run started the local PostgreSQL (and so stops it)
 LOCAL_TEMPORAL=0
+LOCAL_ROLES=0 # 1 when the local cluster's roles are ours to set (pg_app_login)
 CLEANED=0
 
 # url_of ADDR: http:// URL for a listen address such as 127.0.0.1:8080 or :8080.
@@ -245,7 +246,11 @@ else
 	pg_start "$PG_DATA" "$PG_LOCAL_PORT" "$PG_SOCKDIR" "$LOG_DIR/postgres.log"
 	LOCAL_PG=$PG_STARTED_BY_US
 	pg_create_db "$PG_PORT" motcua
-	DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/motcua?sslmode=disable"
+	# Two roles: postgres owns the schema and migrates; the services
+	# connect as the application role motcua_app (pg_app_login below).
+	export MOTCUA_MIGRATE_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/motcua?sslmode=disable"
+	LOCAL_ROLES=1
+	DATABASE_URL="postgres://motcua_app@127.0.0.1:$PG_PORT/motcua?sslmode=disable"
 fi
 export DATABASE_URL
 
@@ -286,6 +291,9 @@ ensure_search_attributes "$TEMPORAL_ADDRESS" "$TEMPORAL_NAMESPACE"
 # ---------------------------------------------------------------- motcua
 log "motcua migrate"
 "$MOTCUA_BIN" migrate || die "motcua migrate failed"
+if ((LOCAL_ROLES)); then
+	pg_app_login "$PG_PORT"
+fi
 log "motcua seed"
 "$MOTCUA_BIN" seed || die "motcua seed failed"
 
@@ -365,7 +373,8 @@ cat <<EOF
                  messages $MOTCUA_NOTIFY_URL)
   Callbacks      signed (X-Signature) with MOTCUA_PAYMENT_WEBHOOK_SECRET and
                  MOTCUA_POSTAL_WEBHOOK_SECRET (README, Signed callbacks)
-  DATABASE_URL   $DATABASE_URL
+  DATABASE_URL   $DATABASE_URL   (the application role)
+  owner          ${MOTCUA_MIGRATE_DATABASE_URL:-$DATABASE_URL}   (migrations)
   Logs           ${LOG_DIR#"$ROOT"/}/  ($(cd "$LOG_DIR" && echo *.log))
   Tokens         ${TOKENS_FILE#"$ROOT"/}  (source it; then curl -H "Authorization: Bearer \$TOKEN_OPS" ...)
                  intake officer and leader/reviewer of the sample catalog's center

@@ -22,6 +22,7 @@
 #   pg_start DATA PORT SOCKDIR LOGFILE [name=value...]
 #   pg_stop DATA
 #   pg_create_db PORT NAME
+#   pg_app_login PORT          let the application role motcua_app log in
 #   temporal_start LOGFILE [start-dev flags...]   sets TEMPORAL_PID
 #   wait_for_temporal ADDRESS [SECONDS]
 #   ensure_search_attributes ADDRESS [NAMESPACE]
@@ -645,6 +646,16 @@ pg_create_db() {
 		log "creating database $name"
 		"$(pg_bin createdb)" -h 127.0.0.1 -p "$port" -U postgres "$name" || die "createdb $name failed"
 	fi
+}
+
+# pg_app_login PORT: let the application role motcua_app (made by the
+# migrations, store/migrations/00026) log in. The API and the worker
+# connect as it, not as the schema's owner, so they cannot disable the
+# control sheet's trigger (docs/OPERATIONS.md, Database roles). The local
+# clusters trust loopback: no password.
+pg_app_login() {
+	"$(pg_bin psql)" -X -q -h 127.0.0.1 -p "$1" -U postgres -d postgres -c "ALTER ROLE motcua_app LOGIN" >/dev/null ||
+		die "could not let the role motcua_app log in on port $1"
 }
 
 # ---------------------------------------------------------------- Temporal server

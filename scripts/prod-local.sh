@@ -275,7 +275,10 @@ wait_http temporal-ui "http://127.0.0.1:$ui_port/" 60
 
 # ------------------------------------------------------------ motcua
 
-export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua?sslmode=disable"
+# Two roles: postgres owns the schema and migrates; the API, the worker and
+# seed connect as the application role motcua_app (made by the migrations).
+export MOTCUA_MIGRATE_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua?sslmode=disable"
+export DATABASE_URL="postgres://motcua_app@127.0.0.1:$pg_port/motcua?sslmode=disable"
 export TEMPORAL_ADDRESS=$FRONTEND TEMPORAL_NAMESPACE=$NAMESPACE
 export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
 export MOTCUA_PAYMENT_URL=http://127.0.0.1:$sim_port/payment
@@ -300,6 +303,7 @@ export MOTCUA_DOCUMENT_STORAGE=s3 MOTCUA_S3_ENDPOINT=127.0.0.1:$s3_port MOTCUA_S
 export MOTCUA_S3_BUCKET=motcua MOTCUA_S3_ACCESS_KEY=motcua-prod-local MOTCUA_S3_SECRET_KEY=motcua-prod-local-secret
 
 "$MOTCUA_BIN" migrate >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "migrate failed"; }
+pg_app_login "$pg_port"
 "$MOTCUA_BIN" seed >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "seed failed"; }
 
 start sim "$MOTCUA_BIN" sim

@@ -112,6 +112,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "worker":
 		return runWorker(ctx, cfg, log)
 	case "migrate":
+		// As the schema's owner: the API and the worker connect as the
+		// application role, which may not alter tables.
+		if cfg.MigrateDatabaseURL != "" {
+			return store.Migrate(ctx, cfg.MigrateDatabaseURL, log)
+		}
 		if err := cfg.RequireDatabase(); err != nil {
 			return err
 		}

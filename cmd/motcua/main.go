@@ -87,6 +87,7 @@ Commands:
   documents  documents keys: stored files by the payload key they are
              sealed with; documents rekey: re-encrypt them with the active
              key (after a rotation; DATABASE_URL, MOTCUA_PAYLOAD_KEYS)
+  version    the module version, commit and build time of this binary
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -97,6 +98,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		return runVersion(stdout) // needs no configuration
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {

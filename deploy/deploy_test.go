@@ -337,6 +337,24 @@ func TestKubernetesMatchesTheBinary(t *testing.T) {
 	require.Equal(t, "/readyz", probe("motcua-api", "readinessProbe")["path"])
 	require.Equal(t, "/healthz", probe("motcua-worker", "livenessProbe")["path"])
 	require.Equal(t, "metrics", probe("motcua-worker", "livenessProbe")["port"])
+	// The overlay creates its namespace.
+	ns := str(docs(t, "kubernetes/overlays/province/kustomization.yaml")[0]["namespace"])
+	require.Contains(t, byKind["Namespace"], ns, "the overlay deploys into namespace %s: it needs a Namespace manifest", ns)
+	// Image names: the containers name `motcua`, only the overlay maps it
+	// (a base that renamed it would make the overlay's newTag match nothing).
+	require.Empty(t, docs(t, "kubernetes/base/kustomization.yaml")[0]["images"], "base/ must not rename the image")
+	overlayImages := list(docs(t, "kubernetes/overlays/province/kustomization.yaml")[0]["images"])
+	require.Len(t, overlayImages, 1)
+	require.Equal(t, "motcua", str(m(overlayImages[0])["name"]))
+	require.NotEmpty(t, str(m(overlayImages[0])["newTag"]))
+	for _, kind := range []string{"Deployment", "Job"} {
+		for name, o := range byKind[kind] {
+			spec := m(m(m(o["spec"])["template"])["spec"])
+			for _, c := range append(list(spec["initContainers"]), list(spec["containers"])...) {
+				require.Equal(t, "motcua", str(m(c)["image"]), "%s %s", kind, name)
+			}
+		}
+	}
 	// Two database roles: the pods connect as motcua_app; the owner's URL
 	// is in a Secret of its own, for the migrate Job.
 	require.Contains(t, str(m(byKind["Secret"]["motcua"]["stringData"])["DATABASE_URL"]), "postgres://motcua_app:")

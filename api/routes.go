@@ -19,6 +19,7 @@ import (
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(forwardedClient(s.trustedProxies))
 	r.Use(s.recoverer)
 	r.Use(s.metrics.middleware)
 

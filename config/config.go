@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -124,6 +125,11 @@ type Config struct {
 	// and per IP; LookupRatePerMinute limits public lookups per IP.
 	SubmitRatePerMinute int `env:"MOTCUA_SUBMIT_RATE_PER_MINUTE" envDefault:"1200"`
 	LookupRatePerMinute int `env:"MOTCUA_LOOKUP_RATE_PER_MINUTE" envDefault:"30"`
+	// TrustedProxies are the reverse proxies in front of the API, as
+	// comma-separated addresses or CIDR ranges (10.0.0.0/8,192.0.2.7):
+	// from them, X-Forwarded-For names the client the rate limits count.
+	// Empty: the connecting address, whatever the header says.
+	TrustedProxies string `env:"MOTCUA_TRUSTED_PROXIES"`
 
 	// DocumentStorage is where documents' files are kept (package
 	// document): postgres, the application's database (default: nothing
@@ -208,6 +214,9 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("config: MOTCUA_JWT_SECRET (development tokens) is refused with MOTCUA_ENV=production; use MOTCUA_OIDC_ISSUER and MOTCUA_OIDC_AUDIENCE")
 		}
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return Config{}, err
+	}
 	if err := c.checkExposed(); err != nil {
 		return Config{}, err
 	}
@@ -227,6 +236,28 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// TrustedProxyPrefixes parses TrustedProxies: each entry an address (one
+// host) or a CIDR range.
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("config: MOTCUA_TRUSTED_PROXIES: %q is neither an address nor a CIDR range (10.0.0.0/8)", s)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // Exposed names the listeners (as VAR=address) that are not on loopback:

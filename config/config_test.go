@@ -204,3 +204,19 @@ func TestDevelopmentDefaultsRefusedOffLoopback(t *testing.T) {
 		require.ErrorContains(t, err, c.want, name)
 	}
 }
+
+func TestTrustedProxies(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := config.Load(env(map[string]string{"MOTCUA_TRUSTED_PROXIES": " 10.0.0.0/8, 192.0.2.7 ,2001:db8::/32"}))
+	require.NoError(t, err)
+	ps, err := c.TrustedProxyPrefixes()
+	require.NoError(t, err)
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.String())
+	}
+	require.Equal(t, []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"}, got)
+	_, err = config.Load(env(map[string]string{"MOTCUA_TRUSTED_PROXIES": "ingress.local"}))
+	require.ErrorContains(t, err, `MOTCUA_TRUSTED_PROXIES: "ingress.local" is neither an address nor a CIDR range`)
+}

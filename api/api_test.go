@@ -376,7 +376,7 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 	var result workflows.DossierResult
 	require.NoError(t, run.Get(context.Background(), &result))
 	require.Equal(t, "returned", string(result.Status))
-	desc, err := s.temporal.DescribeWorkflowExecution(context.Background(), code, "")
+	desc, err := describe(context.Background(), s.temporal, code)
 	require.NoError(t, err)
 	sa := desc.WorkflowExecutionInfo.SearchAttributes.IndexedFields
 	for name, want := range map[string]string{

@@ -10,6 +10,7 @@
 #   ensure_temporal_server     build bin/temporal-server, bin/temporal-sql-tool (v1.29.1)
 #   ensure_temporal_ui         build bin/temporal-ui-server when missing
 #   ensure_versitygw           build bin/versitygw (S3-compatible server for tests) when missing
+#   ensure_golangci_lint       build bin/golangci-lint (GOLANGCI_LINT_VERSION) when missing or another version
 #   s3_start DIR PORT LOGFILE ACCESS SECRET BUCKET   sets S3_PID
 #   wait_for_s3 PORT [SECONDS]
 #   temporal_schema_dir        print the schema/postgresql/v12 dir of the server module
@@ -178,6 +179,23 @@ ensure_versitygw() {
 	[[ -x "$MOTCUA_ROOT/bin/versitygw" ]] && return 0
 	log "building versitygw $VERSITYGW_VERSION into bin/versitygw (S3-compatible server for the tests; first time: about 4 minutes)"
 	_go_install_as "$VERSITYGW_MODULE/cmd/versitygw@$VERSITYGW_VERSION" versitygw
+}
+
+GOLANGCI_LINT_MODULE="github.com/golangci/golangci-lint/v2"
+GOLANGCI_LINT_VERSION="v2.15.0"
+
+# ensure_golangci_lint: build bin/golangci-lint from its Go module (make
+# lint: staticcheck and the linters .golangci.yml enables) when missing or
+# of another version. Built, not downloaded: the machines reach only the
+# package registries, and a binary built by our Go understands our go.mod.
+ensure_golangci_lint() {
+	local have
+	if [[ -x "$MOTCUA_ROOT/bin/golangci-lint" ]]; then
+		have=$("$MOTCUA_ROOT/bin/golangci-lint" version --short 2>/dev/null || true)
+		[[ "v${have#v}" == "$GOLANGCI_LINT_VERSION" ]] && return 0
+	fi
+	log "building golangci-lint $GOLANGCI_LINT_VERSION into bin/golangci-lint (first time on 2 cores: about 5 minutes)"
+	_go_install_as "$GOLANGCI_LINT_MODULE/cmd/golangci-lint@$GOLANGCI_LINT_VERSION" golangci-lint
 }
 
 # s3_start DIR PORT LOGFILE ACCESS SECRET BUCKET: start versitygw on

@@ -277,7 +277,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	tc, err := client.NewLazyClient(topts)
 	if err != nil {
-		return fmt.Errorf("Temporal client for %s: %w", cfg.TemporalAddress, err)
+		return fmt.Errorf("temporal client for %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
 	codecHandler := newCodecHandler(pc, cfg, v, log)

@@ -199,6 +199,14 @@ func TestComposeMatchesTheBinary(t *testing.T) {
 		require.NotContains(t, env, "MOTCUA_MIGRATE_DATABASE_URL", name)
 	}
 	require.Contains(t, str(m(m(services["migrate"])["environment"])["MOTCUA_MIGRATE_DATABASE_URL"]), "postgres://motcua:")
+	// The Temporal UI: on loopback only, read-only, sign-in configurable.
+	ui := m(services["temporal-ui"])
+	for _, p := range list(ui["ports"]) {
+		require.True(t, strings.HasPrefix(str(p), "127.0.0.1:"), "the Temporal UI is published on %v, not loopback", p)
+	}
+	uiEnv := m(ui["environment"])
+	require.Equal(t, "true", str(uiEnv["TEMPORAL_DISABLE_WRITE_ACTIONS"]))
+	require.Contains(t, str(uiEnv["TEMPORAL_AUTH_ENABLED"]), "${TEMPORAL_UI_AUTH_ENABLED")
 	initSQL, err := os.ReadFile("compose/postgres-init.sh")
 	require.NoError(t, err)
 	require.Contains(t, string(initSQL), "CREATE ROLE motcua_app LOGIN")

@@ -11,6 +11,7 @@
 #   ensure_temporal_ui         build bin/temporal-ui-server when missing
 #   ensure_versitygw           build bin/versitygw (S3-compatible server for tests) when missing
 #   ensure_golangci_lint       build bin/golangci-lint (GOLANGCI_LINT_VERSION) when missing or another version
+#   ensure_kubeconform         build bin/kubeconform (KUBECONFORM_VERSION) when missing or another version
 #   s3_start DIR PORT LOGFILE ACCESS SECRET BUCKET   sets S3_PID
 #   wait_for_s3 PORT [SECONDS]
 #   temporal_schema_dir        print the schema/postgresql/v12 dir of the server module
@@ -196,6 +197,24 @@ ensure_golangci_lint() {
 	fi
 	log "building golangci-lint $GOLANGCI_LINT_VERSION into bin/golangci-lint (first time on 2 cores: about 5 minutes)"
 	_go_install_as "$GOLANGCI_LINT_MODULE/cmd/golangci-lint@$GOLANGCI_LINT_VERSION" golangci-lint
+}
+
+KUBECONFORM_MODULE="github.com/yannh/kubeconform"
+KUBECONFORM_VERSION="v0.7.0"
+
+# ensure_kubeconform: build bin/kubeconform from its Go module (make lint
+# validates the rendered Kubernetes manifests with it) when missing or of
+# another version.
+ensure_kubeconform() {
+	local stamp="$MOTCUA_ROOT/bin/.kubeconform.version"
+	# `go install` leaves its version unstamped ("development"): a stamp
+	# file says which one bin/kubeconform is.
+	if [[ -x "$MOTCUA_ROOT/bin/kubeconform" && "$(cat "$stamp" 2>/dev/null)" == "$KUBECONFORM_VERSION" ]]; then
+		return 0
+	fi
+	log "building kubeconform $KUBECONFORM_VERSION into bin/kubeconform"
+	_go_install_as "$KUBECONFORM_MODULE/cmd/kubeconform@$KUBECONFORM_VERSION" kubeconform
+	echo "$KUBECONFORM_VERSION" >"$stamp"
 }
 
 # s3_start DIR PORT LOGFILE ACCESS SECRET BUCKET: start versitygw on

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/lint.sh (`make lint`): formatting (gofmt), go vet, then golangci-lint
 # (staticcheck and the linters of .golangci.yml), built from its Go module
-# into bin/ the first time (scripts/lib.sh ensure_golangci_lint).
+# into bin/ the first time (scripts/lib.sh ensure_golangci_lint), and the
+# Kubernetes overlays rendered and validated (scripts/k8s-validate.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -17,3 +18,4 @@ go vet ./...
 ensure_golangci_lint
 log "golangci-lint $GOLANGCI_LINT_VERSION"
 "$MOTCUA_ROOT/bin/golangci-lint" run ./...
+bash scripts/k8s-validate.sh

@@ -43,6 +43,16 @@ func TestKustomizeRendersEveryOverlay(t *testing.T) {
 			require.Equal(t, ns, r.GetNamespace(), "%s: %s %s is outside namespace %s", dir, kind, name, ns)
 			if kind == "ConfigMap" {
 				configMaps[name] = true
+				if name == "motcua" {
+					// The development defaults (127.0.0.1:8233) are wrong on a
+					// cluster: the console's links and the codec's CORS.
+					o, err := r.Map()
+					require.NoError(t, err)
+					data := m(o["data"])
+					for _, k := range []string{"MOTCUA_TEMPORAL_UI_URL", "MOTCUA_CODEC_CORS_ORIGINS"} {
+						require.True(t, strings.HasPrefix(str(data[k]), "https://"), "%s: %s is %q", dir, k, data[k])
+					}
+				}
 			}
 			if kind != "Deployment" && kind != "Job" {
 				continue

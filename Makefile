@@ -71,10 +71,8 @@ bench: ## Engine ceiling (no-op workflows) vs our dossiers through the API, same
 bench-read: ## Seed MOTCUA_BENCH_DOSSIERS (default 1000000) dossiers; benchmark reports, inbox, public lookup
 	@GOTEST_ARGS='-run ^$$ -bench Report|Inbox|PublicLookup|AwaitingIntake -benchmem -timeout 90m ./store/' bash scripts/test.sh
 
-lint: ## Check formatting (gofmt -l must print nothing) and run go vet
-	@files="$$(gofmt -l .)"; \
-	if [ -n "$$files" ]; then echo 'gofmt -w needed on:'; echo "$$files"; exit 1; fi
-	$(GO) vet ./...
+lint: ## gofmt, go vet and golangci-lint with staticcheck (.golangci.yml; built into bin/ the first time)
+	@bash scripts/lint.sh
 
 clean: ## Remove bin/ (keeps .data/)
 	rm -rf bin

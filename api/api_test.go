@@ -43,6 +43,7 @@ type system struct {
 	store    *store.Store
 	temporal client.Client
 	api      *httptest.Server
+	admin    *httptest.Server // the admin listener: /metrics
 	sim      *httptest.Server
 	queue    string
 	acts     *activities.Activities
@@ -78,6 +79,8 @@ func newSystemOptions(t *testing.T, speed float64, opt func(*api.Options)) *syst
 	srv := api.New(o)
 	s.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(s.api.Close)
+	s.admin = httptest.NewServer(srv.AdminHandler())
+	t.Cleanup(s.admin.Close)
 	pay := sim.NewPaymentGateway(sim.PaymentOptions{Clock: testenv.Clock(), Logger: log, WebhookSecret: paymentSecret})
 	post := sim.NewPostalService(sim.PostalOptions{Clock: testenv.Clock(), Logger: log, WebhookSecret: postalSecret})
 	s.sim = httptest.NewServer(sim.NewHandler(pay, post))
@@ -373,7 +376,7 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 	var result workflows.DossierResult
 	require.NoError(t, run.Get(context.Background(), &result))
 	require.Equal(t, "returned", string(result.Status))
-	desc, err := s.temporal.DescribeWorkflowExecution(context.Background(), code, "")
+	desc, err := describe(context.Background(), s.temporal, code)
 	require.NoError(t, err)
 	sa := desc.WorkflowExecutionInfo.SearchAttributes.IndexedFields
 	for name, want := range map[string]string{
@@ -658,9 +661,15 @@ func TestServiceEndpoints(t *testing.T) {
 	require.Equal(t, 200, res.status)
 	require.Contains(t, string(res.body), "/v1/dossiers")
 	s.call("GET", "/v1/procedures", nil)
-	res = s.call("GET", "/metrics", nil)
-	require.Equal(t, 200, res.status)
-	require.Contains(t, string(res.body), `motcua_http_request_duration_seconds_count{method="GET",route="/v1/procedures",status="200"}`)
+	// Metrics are on the admin listener only, not the public port.
+	require.Equal(t, 404, s.call("GET", "/metrics", nil).status)
+	mres, err := http.Get(s.admin.URL + "/metrics")
+	require.NoError(t, err)
+	metrics, err := io.ReadAll(mres.Body)
+	require.NoError(t, err)
+	mres.Body.Close()
+	require.Equal(t, 200, mres.StatusCode)
+	require.Contains(t, string(metrics), `motcua_http_request_duration_seconds_count{method="GET",route="/v1/procedures",status="200"}`)
 
 	procs := s.must(200, "GET", "/v1/procedures", nil)
 	items := procs["items"].([]any)

@@ -50,7 +50,7 @@ func TestRealTimerEscalates(t *testing.T) {
 	require.Equal(t, "applicant ", got["received"])
 
 	// And ops see it in Temporal: the Overdue search attribute is set.
-	desc, err := s.temporal.DescribeWorkflowExecution(context.Background(), code, "")
+	desc, err := describe(context.Background(), s.temporal, code)
 	require.NoError(t, err)
 	require.Equal(t, "true", string(desc.WorkflowExecutionInfo.SearchAttributes.IndexedFields["Overdue"].Data))
 	s.must(200, "POST", "/v1/dossiers/"+code+"/review", map[string]any{"decision": "refuse", "note": "kết thúc"})

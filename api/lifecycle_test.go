@@ -187,7 +187,7 @@ func TestStopWhileTheGatewayIsDown(t *testing.T) {
 	d = s.must(200, "POST", path+"/stop", map[string]any{"reason": "cổng thanh toán ngừng hoạt động"})
 	require.Equal(t, "stopped", d["status"])
 	require.Eventually(t, func() bool {
-		desc, err := s.temporal.DescribeWorkflowExecution(context.Background(), code, "")
+		desc, err := describe(context.Background(), s.temporal, code)
 		return err == nil && desc.WorkflowExecutionInfo.Status == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	}, 15*time.Second, 200*time.Millisecond, "the run closes once stopped")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -173,15 +174,58 @@ func (l *rateLimiter) allow(key string) (bool, int) {
 	return true, 0
 }
 
-// clientIP is the peer address. Behind a reverse proxy every client would
-// share its address: trusting X-Forwarded-For needs a configured list of
-// proxies, which does not exist yet.
+// clientIP is the client's address: the peer, or, behind a trusted proxy,
+// the address forwardedClient found for it.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// forwardedClient puts the client's address in RemoteAddr when the peer
+// is a trusted proxy (MOTCUA_TRUSTED_PROXIES): the right-most address of
+// X-Forwarded-For that is not itself a trusted proxy, the only one a client
+// cannot forge (each proxy appends the address it saw). From any other
+// peer the header is ignored, so nobody outside can pick their own address
+// and slip past the per-address limits, or block someone else's.
+func forwardedClient(trusted []netip.Prefix) func(http.Handler) http.Handler {
+	isTrusted := func(a netip.Addr) bool {
+		for _, p := range trusted {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+	return func(next http.Handler) http.Handler {
+		if len(trusted) == 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			peer, err := netip.ParseAddrPort(r.RemoteAddr)
+			if err != nil || !isTrusted(peer.Addr().Unmap()) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			client := peer.Addr().Unmap()
+			hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+			for i := len(hops) - 1; i >= 0; i-- {
+				a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+				if err != nil {
+					break // not an address: keep the last trusted hop's word
+				}
+				client = a.Unmap()
+				if !isTrusted(client) {
+					break
+				}
+			}
+			r = r.WithContext(r.Context()) // a copy: the caller's request stays as it was
+			r.RemoteAddr = netip.AddrPortFrom(client, 0).String()
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // clientID is who is calling: the token's subject once authentication has

@@ -38,8 +38,14 @@ func TestTemporalDownIs503(t *testing.T) {
 
 	// Let the watcher see it down.
 	require.Eventually(t, func() bool {
-		return s.call("GET", "/readyz", nil).status == 503
+		return s.call("GET", "/readyz?strict=true", nil).status == 503
 	}, 10*time.Second, 100*time.Millisecond)
+	// Readiness itself stays 200 (degraded): the API answers 503 with
+	// Retry-After on the routes that need Temporal, not the load balancer.
+	ready := s.call("GET", "/readyz", nil)
+	require.Equal(t, 200, ready.status, string(ready.body))
+	require.JSONEq(t, `{"status":"degraded","checks":{"postgres":"ok","temporal":"unavailable"}}`, string(ready.body))
+	require.Equal(t, 400, s.call("GET", "/readyz?strict=maybe", nil).status)
 
 	name := "Temporal Down " + testenv.RandomSuffix()
 	body := submission("TP-LLTP-01", "online", "postal")
@@ -80,7 +86,7 @@ func TestDatabaseDownIs503(t *testing.T) {
 		{"GET", "/v1/dossiers/000.00.17.H39-261127-0001", nil},
 		{"GET", "/v1/dossiers", nil},
 		{"POST", "/v1/dossiers", submission("TP-LLTP-01", "online", "postal")},
-		{"GET", "/readyz", nil},
+		{"GET", "/readyz?strict=true", nil},
 	} {
 		start := time.Now()
 		res := s.call(c.method, c.path, c.body, as(t, auth.Principal{Subject: "op", Role: auth.RoleOps})...)
@@ -91,6 +97,11 @@ func TestDatabaseDownIs503(t *testing.T) {
 		require.NotEmpty(t, res.header.Get("Retry-After"))
 		require.Less(t, time.Since(start), 5*time.Second)
 	}
+	// The probe stays ready: the answers above are the API's own.
+	res := s.call("GET", "/readyz", nil)
+	require.Equal(t, 200, res.status, string(res.body))
+	require.Contains(t, string(res.body), `"postgres":"unavailable"`)
+	require.Contains(t, string(res.body), `"status":"degraded"`)
 }
 
 // TestRacingDecisions: two officers decide the same intake at the same

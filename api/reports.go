@@ -299,29 +299,36 @@ func (s *Server) reportSummaryCSV(w http.ResponseWriter, r *http.Request) {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(header)
 	for _, row := range rows {
-		rec := []string{from, to, q.filter.Agency, q.filter.Procedure}
-		if q.filter.GroupBy != "" {
-			rec = append(rec, row.Key)
-		}
-		f := row.ReportFigures
-		for _, n := range []int64{
-			f.Received.CarriedOver, f.Received.New, f.Received.Online, f.Received.Counter, f.Received.Postal,
-			f.Resolved.Total, f.Resolved.Early, f.Resolved.OnTime, f.Resolved.Late,
-			f.Pending.Total, f.Pending.NotDue, f.Pending.Overdue,
-		} {
-			rec = append(rec, strconv.FormatInt(n, 10))
-		}
-		rate := ""
-		if p := f.OnTimeRate(); p != nil {
-			rate = strconv.FormatFloat(*p, 'f', 4, 64)
-		}
-		rec = append(rec, rate)
-		for _, n := range []int64{f.Resolved.Result, f.Resolved.Refused, f.Resolved.Withdrawn, f.Resolved.Stopped} {
-			rec = append(rec, strconv.FormatInt(n, 10))
-		}
-		_ = cw.Write(rec)
+		_ = cw.Write(summaryCSVRecord(from, to, q.filter, row))
 	}
 	cw.Flush()
+}
+
+// summaryCSVRecord is one row of summary.csv. The filter values and the
+// group's key (a sector or procedure code from the catalog) are text a
+// spreadsheet must not run as a formula: csvCell, as for the control sheet.
+func summaryCSVRecord(from, to string, filter store.ReportFilter, row store.ReportRow) []string {
+	rec := []string{from, to, csvCell(filter.Agency), csvCell(filter.Procedure)}
+	if filter.GroupBy != "" {
+		rec = append(rec, csvCell(row.Key))
+	}
+	f := row.ReportFigures
+	for _, n := range []int64{
+		f.Received.CarriedOver, f.Received.New, f.Received.Online, f.Received.Counter, f.Received.Postal,
+		f.Resolved.Total, f.Resolved.Early, f.Resolved.OnTime, f.Resolved.Late,
+		f.Pending.Total, f.Pending.NotDue, f.Pending.Overdue,
+	} {
+		rec = append(rec, strconv.FormatInt(n, 10))
+	}
+	rate := ""
+	if p := f.OnTimeRate(); p != nil {
+		rate = strconv.FormatFloat(*p, 'f', 4, 64)
+	}
+	rec = append(rec, rate)
+	for _, n := range []int64{f.Resolved.Result, f.Resolved.Refused, f.Resolved.Withdrawn, f.Resolved.Stopped} {
+		rec = append(rec, strconv.FormatInt(n, 10))
+	}
+	return rec
 }
 
 func (s *Server) reportMonthly(w http.ResponseWriter, r *http.Request) {

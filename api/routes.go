@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -18,12 +19,12 @@ import (
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.RequestID)
+	r.Use(forwardedClient(s.trustedProxies))
 	r.Use(s.recoverer)
 	r.Use(s.metrics.middleware)
 
 	r.Get("/healthz", s.healthz)
 	r.Get("/readyz", s.readyz)
-	r.Method(http.MethodGet, "/metrics", s.metrics.handler())
 	r.Method(http.MethodGet, "/openapi.json", openapi.Handler())
 	r.Method(http.MethodGet, "/docs", openapi.DocsHandler())
 
@@ -132,18 +133,53 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// AdminHandler is what the admin listener (MOTCUA_ADMIN_ADDR) serves:
+// /metrics, which shows internals (routes, error rates, the Temporal
+// client's figures) and so stays off the public port, and the two probes
+// again, so a platform can probe and scrape one port.
+func (s *Server) AdminHandler() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.recoverer)
+	r.Get("/healthz", s.healthz)
+	r.Get("/readyz", s.readyz)
+	r.Method(http.MethodGet, "/metrics", s.metrics.handler())
+	return r
+}
+
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ok\n"))
 }
 
+// readyz is the readiness probe. It stays 200 while PostgreSQL or Temporal
+// is down ("degraded", with the checks saying which): every replica
+// shares those dependencies, so failing readiness would take all of them
+// out of the Service at once, and clients would get the load balancer's
+// bare 502 instead of the API's own 503 with Retry-After on exactly the
+// routes that need the missing dependency (reads from PostgreSQL go on
+// while Temporal is down). ?strict=true answers 503 instead, for scripts
+// and probes that wait for the whole stack (make dev, make chaos).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	strict := false
+	if v := r.URL.Query().Get("strict"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			writeError(w, r, s.log, dossier.Errorf(dossier.EInvalid, "strict must be true or false, not %q", v))
+			return
+		}
+		strict = b
+	}
 	checks := s.readiness(r.Context())
+	status := "ready"
 	for name, v := range checks {
-		if v != "ok" {
+		if v == "ok" {
+			continue
+		}
+		if strict {
 			writeError(w, r, s.log, dossier.Errorf(dossier.EUnavailable, "%s is unavailable", name))
 			return
 		}
+		status = "degraded"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "checks": checks})
+	writeJSON(w, http.StatusOK, map[string]any{"status": status, "checks": checks})
 }

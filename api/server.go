@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -45,6 +46,7 @@ type Server struct {
 	// paymentSecret and postalSecret verify the callbacks' signatures.
 	paymentSecret, postalSecret string
 	submitRate, lookupRate      int
+	trustedProxies              []netip.Prefix
 	// clock is business time (internal/clock); its offset goes to every
 	// workflow the server starts.
 	clock clock.Clock
@@ -87,6 +89,10 @@ type Options struct {
 	// LookupRatePerMinute bounds public lookups per IP. Zero: 1200 and 30.
 	SubmitRatePerMinute int
 	LookupRatePerMinute int
+	// TrustedProxies are the reverse proxies (ingress, load balancer)
+	// whose X-Forwarded-For names the client: the rate limits and the
+	// logs then see the client, not the proxy. Empty: the peer address.
+	TrustedProxies []netip.Prefix
 	// Metrics, when set, is the registry /metrics serves, with the Go and
 	// process collectors in it already (internal/telemetry's, which also
 	// holds the Temporal client's metrics); nil: a registry of the
@@ -166,7 +172,7 @@ func New(o Options) *Server {
 	return &Server{areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
-		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock}
+		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock, trustedProxies: o.TrustedProxies}
 }
 
 // readiness checks the dependencies an action needs.

@@ -28,7 +28,7 @@ func TestWorkflowShowsDossierSummaryInTheUI(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	desc, err := s.temporal.DescribeWorkflowExecution(ctx, code, "")
+	desc, err := describe(ctx, s.temporal, code)
 	require.NoError(t, err)
 	meta := desc.GetExecutionConfig().GetUserMetadata()
 	require.NotNil(t, meta, "the workflow has no user metadata")

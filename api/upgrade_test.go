@@ -29,7 +29,7 @@ func (s *system) startWorkerBuild(build any) {
 // GetVersion changes (the TemporalChangeVersion search attribute).
 func (s *system) changeVersions(code string) []string {
 	s.t.Helper()
-	desc, err := s.temporal.DescribeWorkflowExecution(context.Background(), code, "")
+	desc, err := describe(context.Background(), s.temporal, code)
 	require.NoError(s.t, err)
 	p := desc.WorkflowExecutionInfo.GetSearchAttributes().GetIndexedFields()["TemporalChangeVersion"]
 	require.NotNil(s.t, p, "no TemporalChangeVersion on %s", code)
@@ -78,7 +78,7 @@ func TestUpgradeWhileDossiersAreInFlight(t *testing.T) {
 		for _, ev := range []string{"picked_up", "delivered"} {
 			s.simPost("/postal/v1/shipments/"+waybill+"/events", map[string]any{"event": ev})
 		}
-		d = s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
+		s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
 		require.Equal(t, []string{"submitted", "intake.accept", "review.approve", "approval.approve", "payment.requested",
 			"payment.succeeded", "shipment.requested", "shipment.picked_up", "shipment.delivered"}, s.actions(code))
 		s.requireReadModelMatchesWorkflow(code)

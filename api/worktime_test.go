@@ -40,9 +40,7 @@ func importWorktimeCatalog(t *testing.T, s *system) {
 			Periods: []catalog.AgencyPeriod{{From: "2020-01-01", To: "2040-12-31", Windows: []string{"07:30-11:30", "13:00-16:00"}}}}},
 		Procedures: []catalog.Procedure{proc},
 	}
-	for _, a := range shipped.Agencies {
-		cat.Agencies = append(cat.Agencies, a)
-	}
+	cat.Agencies = append(cat.Agencies, shipped.Agencies...)
 	_, err = s.store.ImportCatalog(context.Background(), cat)
 	require.NoError(t, err)
 }

@@ -168,7 +168,8 @@ func Development() *Codec {
 
 // FromConfig returns the codec the configuration asks for. In development
 // without MOTCUA_PAYLOAD_KEYS it falls back to the public development key
-// and warns; production requires keys and refuses the development key.
+// and warns; production requires keys and refuses the development key, and
+// so does development with a listener off loopback.
 func FromConfig(cfg config.Config, log *slog.Logger) (*Codec, error) {
 	if strings.TrimSpace(cfg.PayloadKeys) == "" {
 		if cfg.Environment == "production" {
@@ -187,10 +188,12 @@ func FromConfig(cfg config.Config, log *slog.Logger) (*Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Environment == "production" {
+	// A listener reachable from other machines (config.Exposed) is as
+	// public as production.
+	if cfg.Environment == "production" || len(cfg.Exposed()) > 0 {
 		for id, aead := range c.aeads {
 			if sealsLikeDevelopment(aead) {
-				return nil, fmt.Errorf("MOTCUA_PAYLOAD_KEYS key %q is the public development key; production needs a secret one", id)
+				return nil, fmt.Errorf("MOTCUA_PAYLOAD_KEYS key %q is the public development key; production, or a listener off loopback, needs a secret one", id)
 			}
 		}
 	}

@@ -180,6 +180,12 @@ func TestFromConfig(t *testing.T) {
 	devKey := "dev=" + base64.StdEncoding.EncodeToString(devKeyBytes(t))
 	_, err = codec.FromConfig(config.Config{Environment: "production", PayloadKeys: devKey}, log)
 	require.ErrorContains(t, err, "public development key")
+	// Development with a listener off loopback refuses it too; on
+	// loopback it is accepted.
+	_, err = codec.FromConfig(config.Config{Environment: "development", PayloadKeys: devKey, HTTPAddr: "0.0.0.0:8080"}, log)
+	require.ErrorContains(t, err, "public development key")
+	_, err = codec.FromConfig(config.Config{Environment: "development", PayloadKeys: devKey, HTTPAddr: "127.0.0.1:8080"}, log)
+	require.NoError(t, err)
 
 	c, err = codec.FromConfig(config.Config{Environment: "production", PayloadKeys: "a=" + newKey(t) + ",b=" + newKey(t), PayloadKeyID: "b"}, log)
 	require.NoError(t, err)

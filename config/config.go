@@ -5,6 +5,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -15,6 +17,11 @@ import (
 type Config struct {
 	// DatabaseURL is the application's PostgreSQL (not Temporal's).
 	DatabaseURL string `env:"DATABASE_URL"`
+	// MigrateDatabaseURL is the same database as the schema's owner, for
+	// `motcua migrate` only (empty: DATABASE_URL). The API and the worker
+	// connect as the application role (motcua_app, store migration 00026),
+	// which is not the owner and so cannot alter the append-only tables.
+	MigrateDatabaseURL string `env:"MOTCUA_MIGRATE_DATABASE_URL"`
 	// TemporalAddress is the Temporal frontend, host:port.
 	TemporalAddress string `env:"TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	// TemporalNamespace is the namespace dossiers run in.
@@ -28,6 +35,10 @@ type Config struct {
 	TemporalCompression string `env:"MOTCUA_TEMPORAL_COMPRESSION" envDefault:"none"`
 	// HTTPAddr is where the API listens.
 	HTTPAddr string `env:"MOTCUA_HTTP_ADDR" envDefault:"127.0.0.1:8080"`
+	// AdminAddr is where `motcua api` serves /metrics (with /healthz and
+	// /readyz again): internals that stay off the public port. Empty: no
+	// admin listener and no metrics.
+	AdminAddr string `env:"MOTCUA_ADMIN_ADDR"`
 	// PublicURL is where third parties reach the API's callbacks.
 	PublicURL string `env:"MOTCUA_PUBLIC_URL" envDefault:"http://127.0.0.1:8080"`
 	// PaymentURL is the payment gateway's base URL.
@@ -47,8 +58,10 @@ type Config struct {
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration `env:"MOTCUA_SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	// Environment is development or production. Production refuses the
-	// development conveniences (simulated business time).
-	Environment string `env:"MOTCUA_ENV" envDefault:"development"`
+	// development conveniences (simulated business time, development
+	// tokens and keys). It is the default, so a deployment that forgets
+	// the variable fails closed; every script and manifest sets it.
+	Environment string `env:"MOTCUA_ENV" envDefault:"production"`
 	// SimulationSpeed makes business time run this many times faster
 	// (development only; 0 = the official calendar). 2880: a working day
 	// in 10 seconds.
@@ -112,6 +125,11 @@ type Config struct {
 	// and per IP; LookupRatePerMinute limits public lookups per IP.
 	SubmitRatePerMinute int `env:"MOTCUA_SUBMIT_RATE_PER_MINUTE" envDefault:"1200"`
 	LookupRatePerMinute int `env:"MOTCUA_LOOKUP_RATE_PER_MINUTE" envDefault:"30"`
+	// TrustedProxies are the reverse proxies in front of the API, as
+	// comma-separated addresses or CIDR ranges (10.0.0.0/8,192.0.2.7):
+	// from them, X-Forwarded-For names the client the rate limits count.
+	// Empty: the connecting address, whatever the header says.
+	TrustedProxies string `env:"MOTCUA_TRUSTED_PROXIES"`
 
 	// DocumentStorage is where documents' files are kept (package
 	// document): postgres, the application's database (default: nothing
@@ -196,6 +214,12 @@ func Load(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("config: MOTCUA_JWT_SECRET (development tokens) is refused with MOTCUA_ENV=production; use MOTCUA_OIDC_ISSUER and MOTCUA_OIDC_AUDIENCE")
 		}
 	}
+	if _, err := c.TrustedProxyPrefixes(); err != nil {
+		return Config{}, err
+	}
+	if err := c.checkExposed(); err != nil {
+		return Config{}, err
+	}
 	if c.SigningDir != "" && c.SigningURL != "" {
 		return Config{}, fmt.Errorf("config: set MOTCUA_SIGNING_DIR (PKCS#12 files) or MOTCUA_SIGNING_URL (a remote-signing service), not both")
 	}
@@ -212,6 +236,94 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// TrustedProxyPrefixes parses TrustedProxies: each entry an address (one
+// host) or a CIDR range.
+func (c Config) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("config: MOTCUA_TRUSTED_PROXIES: %q is neither an address nor a CIDR range (10.0.0.0/8)", s)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// Exposed names the listeners (as VAR=address) that are not on loopback:
+// reachable from other machines, so the development defaults must not
+// stand behind them. An address without a host ("":8080") listens on every
+// interface; a host name other than localhost is taken as exposed.
+func (c Config) Exposed() []string {
+	var out []string
+	for _, l := range []struct{ name, addr string }{
+		{"MOTCUA_HTTP_ADDR", c.HTTPAddr},
+		{"MOTCUA_ADMIN_ADDR", c.AdminAddr},
+		{"MOTCUA_SIM_ADDR", c.SimAddr},
+		{"MOTCUA_WORKER_METRICS_ADDR", c.WorkerMetricsAddr},
+		{"MOTCUA_PPROF_ADDR", c.PprofAddr},
+	} {
+		if l.addr != "" && !isLoopback(l.addr) {
+			out = append(out, l.name+"="+l.addr)
+		}
+	}
+	return out
+}
+
+// isLoopback tells whether addr (host:port) listens on loopback only.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkExposed refuses, in development, the published development
+// defaults whenever a listener is reachable from other machines: the
+// webhook secrets (anyone could forge a "payment succeeded"), development
+// tokens and their sign-in page (anyone could sign in as any role) and the
+// public payload key (codec.FromConfig refuses it when given explicitly).
+// Production refuses them everywhere, listener or not.
+func (c Config) checkExposed() error {
+	exposed := c.Exposed()
+	if c.Environment != "development" || len(exposed) == 0 {
+		return nil
+	}
+	var refused []string
+	if c.JWTSecret != "" {
+		refused = append(refused, "MOTCUA_JWT_SECRET (development tokens and the development sign-in page; use MOTCUA_OIDC_ISSUER and MOTCUA_OIDC_AUDIENCE)")
+	}
+	if strings.TrimSpace(c.PayloadKeys) == "" {
+		refused = append(refused, "an empty MOTCUA_PAYLOAD_KEYS (the public development payload key; set secret keys)")
+	}
+	for _, s := range []struct{ name, value, dev string }{
+		{"MOTCUA_PAYMENT_WEBHOOK_SECRET", c.PaymentWebhookSecret, DevPaymentWebhookSecret},
+		{"MOTCUA_POSTAL_WEBHOOK_SECRET", c.PostalWebhookSecret, DevPostalWebhookSecret},
+	} {
+		if s.value == "" || s.value == s.dev || len(s.value) < 32 {
+			refused = append(refused, s.name+" unset, short or the development default (set a secret of at least 32 characters)")
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	return fmt.Errorf("config: %s not on loopback, so the development defaults are refused: %s; "+
+		"listen on 127.0.0.1 for local development", strings.Join(exposed, ", "), strings.Join(refused, "; "))
 }
 
 // checkDocuments validates the document storage settings.

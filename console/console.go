@@ -164,12 +164,20 @@ func (c *Console) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// sameOrigin refuses a POST whose Origin (or, without one, Referer) is not
-// this site: with the SameSite=Strict cookie, the defence against
-// cross-site request forgery. A POST with neither header is refused too.
+// sameOrigin refuses a POST from another site, the defence against
+// cross-site request forgery beside the SameSite=Strict cookie. Go's
+// http.CrossOriginProtection decides first, from the browser's
+// Sec-Fetch-Site (or, from older browsers, Origin against Host). A request
+// it lets through without Sec-Fetch-Site must also name this site in
+// Origin or Referer: a POST with neither header is refused, as before.
 func (c *Console) sameOrigin(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+	forbidden := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.errorPage(w, r, http.StatusForbidden, c.lang(r).T("cross_site"))
+	})
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(forbidden)
+	return cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead || r.Header.Get("Sec-Fetch-Site") != "" {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -179,11 +187,11 @@ func (c *Console) sameOrigin(next http.Handler) http.Handler {
 		}
 		u, err := url.Parse(from)
 		if from == "" || err != nil || u.Host != r.Host {
-			c.errorPage(w, r, http.StatusForbidden, c.lang(r).T("cross_site"))
+			forbidden(w, r)
 			return
 		}
 		next.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // The session is the bearer token itself, in a cookie scripts cannot read

@@ -69,21 +69,38 @@ func TestPostsFromOtherSitesAreRefused(t *testing.T) {
 	c, h := unitConsole(t, true, api)
 	tok, err := h.Mint(auth.Principal{Subject: "x", Role: auth.RoleIntakeOfficer, Agency: "A"}, time.Hour)
 	require.NoError(t, err)
-	for name, headers := range map[string][2]string{
-		"other origin":   {"Origin", "https://evil.example"},
-		"other referer":  {"Referer", "https://evil.example/page"},
-		"neither header": {"", ""},
-	} {
+	post := func(headers map[string]string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "https://motcua.example/console/dossiers/X/intake", strings.NewReader("decision=accept"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
-		if headers[0] != "" {
-			req.Header.Set(headers[0], headers[1])
+		for k, v := range headers {
+			req.Header.Set(k, v)
 		}
 		rec := httptest.NewRecorder()
 		c.Handler().ServeHTTP(rec, req)
+		return rec
+	}
+	for name, headers := range map[string]map[string]string{
+		"other origin":   {"Origin": "https://evil.example"},
+		"other referer":  {"Referer": "https://evil.example/page"},
+		"neither header": {},
+		// The browser's own word (http.CrossOriginProtection) wins over a
+		// matching Origin.
+		"cross-site fetch": {"Sec-Fetch-Site": "cross-site", "Origin": "https://motcua.example"},
+		"same-site fetch":  {"Sec-Fetch-Site": "same-site", "Origin": "https://sub.motcua.example"},
+	} {
+		rec := post(headers)
 		require.Equal(t, http.StatusForbidden, rec.Code, name)
 		require.False(t, called, "%s: the API must not be called", name)
+	}
+	// A browser's same-origin form post goes through, with or without Origin.
+	for name, headers := range map[string]map[string]string{
+		"same-origin fetch": {"Sec-Fetch-Site": "same-origin"},
+		"matching origin":   {"Origin": "https://motcua.example"},
+	} {
+		called = false
+		post(headers)
+		require.True(t, called, "%s: the API must be called", name)
 	}
 }
 

@@ -192,6 +192,24 @@ func TestComposeMatchesTheBinary(t *testing.T) {
 		}
 	}
 	require.Equal(t, 4, ours, "migrate, seed, api and worker run the motcua image")
+	// Two database roles: only migrate has the owner's URL.
+	for _, name := range []string{"seed", "api", "worker"} {
+		env := m(m(services[name])["environment"])
+		require.Contains(t, str(env["DATABASE_URL"]), "postgres://motcua_app:", name)
+		require.NotContains(t, env, "MOTCUA_MIGRATE_DATABASE_URL", name)
+	}
+	require.Contains(t, str(m(m(services["migrate"])["environment"])["MOTCUA_MIGRATE_DATABASE_URL"]), "postgres://motcua:")
+	// The Temporal UI: on loopback only, read-only, sign-in configurable.
+	ui := m(services["temporal-ui"])
+	for _, p := range list(ui["ports"]) {
+		require.True(t, strings.HasPrefix(str(p), "127.0.0.1:"), "the Temporal UI is published on %v, not loopback", p)
+	}
+	uiEnv := m(ui["environment"])
+	require.Equal(t, "true", str(uiEnv["TEMPORAL_DISABLE_WRITE_ACTIONS"]))
+	require.Contains(t, str(uiEnv["TEMPORAL_AUTH_ENABLED"]), "${TEMPORAL_UI_AUTH_ENABLED")
+	initSQL, err := os.ReadFile("compose/postgres-init.sh")
+	require.NoError(t, err)
+	require.Contains(t, string(initSQL), "CREATE ROLE motcua_app LOGIN")
 	for _, f := range []string{"compose/postgres-init.sh", "compose/temporal-schema.sh", "compose/temporal-namespace.sh",
 		"compose/temporal-dynamicconfig.yaml", "temporal/search-attributes", "Dockerfile"} {
 		require.FileExists(t, f)
@@ -302,6 +320,9 @@ func TestKubernetesMatchesTheBinary(t *testing.T) {
 			containers := append(list(spec["initContainers"]), list(spec["containers"])...)
 			for _, c := range containers {
 				c := m(c)
+				if str(c["image"]) != "motcua" {
+					continue // the temporal-namespace Job: checked below
+				}
 				args := list(c["args"])
 				require.NotEmpty(t, args)
 				require.True(t, cmds[str(args[0])], "%s %s runs `motcua %s`, not a subcommand", kind, name, args[0])
@@ -327,6 +348,58 @@ func TestKubernetesMatchesTheBinary(t *testing.T) {
 	require.Equal(t, "/readyz", probe("motcua-api", "readinessProbe")["path"])
 	require.Equal(t, "/healthz", probe("motcua-worker", "livenessProbe")["path"])
 	require.Equal(t, "metrics", probe("motcua-worker", "livenessProbe")["port"])
+	// The overlay creates its namespace.
+	ns := str(docs(t, "kubernetes/overlays/province/kustomization.yaml")[0]["namespace"])
+	require.Contains(t, byKind["Namespace"], ns, "the overlay deploys into namespace %s: it needs a Namespace manifest", ns)
+	// Image names: the containers name `motcua`, only the overlay maps it
+	// (a base that renamed it would make the overlay's newTag match nothing).
+	require.Empty(t, docs(t, "kubernetes/base/kustomization.yaml")[0]["images"], "base/ must not rename the image")
+	overlayImages := list(docs(t, "kubernetes/overlays/province/kustomization.yaml")[0]["images"])
+	require.Len(t, overlayImages, 1)
+	require.Equal(t, "motcua", str(m(overlayImages[0])["name"]))
+	require.NotEmpty(t, str(m(overlayImages[0])["newTag"]))
+	for _, kind := range []string{"Deployment", "Job"} {
+		for name, o := range byKind[kind] {
+			spec := m(m(m(o["spec"])["template"])["spec"])
+			for _, c := range append(list(spec["initContainers"]), list(spec["containers"])...) {
+				if name != "temporal-namespace" {
+					require.Equal(t, "motcua", str(m(c)["image"]), "%s %s", kind, name)
+				}
+			}
+		}
+	}
+	// Something creates the Temporal namespace and its search attributes
+	// (without them every submission fails), from the same script and list
+	// as compose.
+	require.Contains(t, byKind["Job"], "temporal-namespace")
+	for copyPath, original := range map[string]string{
+		"kubernetes/base/temporal/temporal-namespace.sh": "compose/temporal-namespace.sh",
+		"kubernetes/base/temporal/search-attributes":     "temporal/search-attributes",
+	} {
+		a, err := os.ReadFile(copyPath)
+		require.NoError(t, err)
+		b, err := os.ReadFile(original)
+		require.NoError(t, err)
+		require.Equal(t, string(b), string(a), "%s must stay a copy of %s", copyPath, original)
+	}
+	var generated []any
+	for _, g := range list(docs(t, "kubernetes/base/kustomization.yaml")[0]["configMapGenerator"]) {
+		if str(m(g)["name"]) == "motcua-temporal-namespace" {
+			generated = list(m(g)["files"])
+		}
+	}
+	require.ElementsMatch(t, []any{"temporal/temporal-namespace.sh", "temporal/search-attributes"}, generated)
+	// Two database roles: the pods connect as motcua_app; the owner's URL
+	// is in a Secret of its own, for the migrate Job.
+	require.Contains(t, str(m(byKind["Secret"]["motcua"]["stringData"])["DATABASE_URL"]), "postgres://motcua_app:")
+	require.Contains(t, byKind["Secret"], "motcua-migrate")
+	require.NotContains(t, m(byKind["Secret"]["motcua"]["stringData"]), "MOTCUA_MIGRATE_DATABASE_URL")
+	// The API's metrics are scraped on the admin listener, not the public port.
+	api := m(m(m(byKind["Deployment"]["motcua-api"]["spec"])["template"])["metadata"])
+	admin := str(m(docs(t, "kubernetes/base/configmap.yaml")[0]["data"])["MOTCUA_ADMIN_ADDR"])
+	require.NotEmpty(t, admin, "the API needs MOTCUA_ADMIN_ADDR for /metrics")
+	require.Equal(t, admin[strings.LastIndex(admin, ":")+1:], str(m(api["annotations"])["prometheus.io/port"]))
+	require.NotEqual(t, "8080", str(m(api["annotations"])["prometheus.io/port"]))
 
 	matches := func(sel map[string]any) string {
 		for name, labels := range podLabels {

@@ -70,7 +70,7 @@ func startSystemWith(t *testing.T, wrap func(http.Handler) http.Handler) (apiURL
 	tc = testenv.Temporal(t)
 	// The simulators sign their callbacks with the secrets the API checks.
 	const paySecret, postSecret = "loadgen-test-payment-secret", "loadgen-test-postal-secret"
-	var h http.Handler = api.New(api.Options{Clock: testenv.Clock(), Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: testSigner,
+	h := api.New(api.Options{Clock: testenv.Clock(), Store: st, Temporal: tc, Log: log, TaskQueue: queue, Verifier: testSigner,
 		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret, Signing: testenv.SigningKeys(t)}).Handler()
 	if wrap != nil {
 		h = wrap(h)

@@ -75,8 +75,10 @@ func Run(ctx context.Context, s *store.Store, c client.Client, namespace string)
 	}
 	var out []Difference
 	for _, d := range suspects {
-		desc, err := c.DescribeWorkflowExecution(ctx, d.Code, "")
+		var desc *workflowservice.DescribeWorkflowExecutionResponse
+		described, err := c.DescribeWorkflow(ctx, d.Code, "")
 		if err == nil {
+			desc = described.RawResponse
 			// A transition's write reaches PostgreSQL inside the workflow
 			// task, before the task completes and Temporal records it: while
 			// a workflow task or an activity is pending (e.g. its worker is

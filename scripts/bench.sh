@@ -43,6 +43,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX=bench
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# development credentials (simulators, tokens), on loopback.
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 WORKFLOWS=${MOTCUA_BENCH_WORKFLOWS:-300}
@@ -211,7 +214,7 @@ for name in sim api worker; do
 	log "started motcua $name (pid $SPAWNED_PID)"
 done
 deadline=$((SECONDS + 60))
-until http_ok "$API_URL/readyz"; do
+until http_ok "$API_URL/readyz?strict=true"; do
 	for name in sim api worker; do
 		kill -0 "${SVC_PID[$name]}" 2>/dev/null || { show_log_tail "$OUT/$name.log"; die "motcua $name exited"; }
 	done

@@ -37,6 +37,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX=chaos
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# development credentials (simulators, tokens), on loopback.
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 DOSSIERS=${CHAOS_DOSSIERS:-300}
@@ -115,7 +118,7 @@ start_temporal() {
 wait_ready() { # wait_ready SECONDS: until the API answers 200 on /readyz
 	local deadline=$((SECONDS + $1))
 	while ((SECONDS < deadline)); do
-		http_ok "$API_URL/readyz" && return 0
+		http_ok "$API_URL/readyz?strict=true" && return 0
 		kill -0 "$API_PID" 2>/dev/null || {
 			show_log_tail "$API_LOG"
 			die "the API exited"
@@ -199,7 +202,7 @@ log "stack up in $DIR (api $API_URL, sim $SIM_URL, Temporal $TEMPORAL_ADDRESS, P
 (
 	while true; do
 		t=$(date +%s.%N)
-		out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 3 "$API_URL/readyz" 2>/dev/null) || true
+		out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 3 "$API_URL/readyz?strict=true" 2>/dev/null) || true
 		printf '%s %s\n' "$t" "${out:-000 3}"
 		sleep 0.25
 	done
@@ -263,7 +266,7 @@ sed -n '/^loadgen report/,$p' "$DIR/loadgen.log"
 for pair in "api:$API_PID" "worker:$WORKER2_PID" "sim:$SIM_PID" "temporal:$TEMPORAL_PID"; do
 	kill -0 "${pair#*:}" 2>/dev/null || die "${pair%%:*} is not running after the faults"
 done
-http_ok "$API_URL/readyz" || die "the API is not ready after the faults"
+http_ok "$API_URL/readyz?strict=true" || die "the API is not ready after the faults"
 
 check_rc=0
 "$MOTCUA_BIN" chaos-check --sim "$SIM_URL" --wait 2m --loadgen-report "$DIR/loadgen.json" \

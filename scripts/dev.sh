@@ -17,6 +17,7 @@
 #   TEMPORAL_ADDRESS         use this Temporal (host:port) instead of starting the dev server
 #   TEMPORAL_NAMESPACE       namespace (default: default)
 #   MOTCUA_HTTP_ADDR         API listen address (default 127.0.0.1:8080)
+#   MOTCUA_ADMIN_ADDR        API admin listener, /metrics (default 127.0.0.1:8081)
 #   MOTCUA_PUBLIC_URL        API base URL for callbacks (default http://<MOTCUA_HTTP_ADDR>)
 #   MOTCUA_SIM_ADDR          simulators listen address (default 127.0.0.1:8090)
 #   MOTCUA_PAYMENT_URL       payment gateway URL (default http://<MOTCUA_SIM_ADDR>/payment)
@@ -42,6 +43,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX=dev
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# local development: the simulators, development tokens and keys (all on loopback).
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 DATA_DIR=$(abspath "${MOTCUA_DATA_DIR:-.data}")
@@ -58,6 +62,7 @@ SERVICES=(sim api worker)
 declare -A SVC_PID=()
 LOCAL_PG=0    # 1 when this run started the local PostgreSQL (and so stops it)
 LOCAL_TEMPORAL=0
+LOCAL_ROLES=0 # 1 when the local cluster's roles are ours to set (pg_app_login)
 CLEANED=0
 
 # url_of ADDR: http:// URL for a listen address such as 127.0.0.1:8080 or :8080.
@@ -186,6 +191,7 @@ stop_leftovers
 
 export TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
 export MOTCUA_HTTP_ADDR=${MOTCUA_HTTP_ADDR:-127.0.0.1:8080}
+export MOTCUA_ADMIN_ADDR=${MOTCUA_ADMIN_ADDR:-127.0.0.1:8081}
 export MOTCUA_PUBLIC_URL=${MOTCUA_PUBLIC_URL:-$(url_of "$MOTCUA_HTTP_ADDR")}
 export MOTCUA_SIM_ADDR=${MOTCUA_SIM_ADDR:-127.0.0.1:8090}
 export MOTCUA_PAYMENT_URL=${MOTCUA_PAYMENT_URL:-$(url_of "$MOTCUA_SIM_ADDR")/payment}
@@ -223,6 +229,7 @@ export MOTCUA_CODEC_CORS_ORIGINS=${MOTCUA_CODEC_CORS_ORIGINS:-http://127.0.0.1:$
 SIM_URL=$(url_of "$MOTCUA_SIM_ADDR")
 check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
 check_free "$MOTCUA_HTTP_ADDR" "API, MOTCUA_HTTP_ADDR"
+check_free "$MOTCUA_ADMIN_ADDR" "API metrics, MOTCUA_ADMIN_ADDR"
 
 log "building bin/motcua"
 go build -o bin/motcua ./cmd/motcua || die "go build ./cmd/motcua failed"
@@ -239,7 +246,11 @@ else
 	pg_start "$PG_DATA" "$PG_LOCAL_PORT" "$PG_SOCKDIR" "$LOG_DIR/postgres.log"
 	LOCAL_PG=$PG_STARTED_BY_US
 	pg_create_db "$PG_PORT" motcua
-	DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/motcua?sslmode=disable"
+	# Two roles: postgres owns the schema and migrates; the services
+	# connect as the application role motcua_app (pg_app_login below).
+	export MOTCUA_MIGRATE_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/motcua?sslmode=disable"
+	LOCAL_ROLES=1
+	DATABASE_URL="postgres://motcua_app@127.0.0.1:$PG_PORT/motcua?sslmode=disable"
 fi
 export DATABASE_URL
 
@@ -280,12 +291,16 @@ ensure_search_attributes "$TEMPORAL_ADDRESS" "$TEMPORAL_NAMESPACE"
 # ---------------------------------------------------------------- motcua
 log "motcua migrate"
 "$MOTCUA_BIN" migrate || die "motcua migrate failed"
+if ((LOCAL_ROLES)); then
+	pg_app_login "$PG_PORT"
+fi
 log "motcua seed"
 "$MOTCUA_BIN" seed || die "motcua seed failed"
 
 # Checked again right before they start (something may have taken the port meanwhile).
 check_free "$MOTCUA_SIM_ADDR" "simulators, MOTCUA_SIM_ADDR"
 check_free "$MOTCUA_HTTP_ADDR" "API, MOTCUA_HTTP_ADDR"
+check_free "$MOTCUA_ADMIN_ADDR" "API metrics, MOTCUA_ADMIN_ADDR"
 for name in "${SERVICES[@]}"; do
 	spawn "$LOG_DIR/$name.log" "$MOTCUA_BIN" "$name"
 	SVC_PID[$name]=$SPAWNED_PID
@@ -318,7 +333,7 @@ ready=0
 deadline=$((SECONDS + 60))
 while ((SECONDS < deadline)); do
 	check_alive
-	if http_ok "$API_URL/readyz"; then
+	if http_ok "$API_URL/readyz?strict=true"; then
 		ready=1
 		break
 	fi
@@ -349,6 +364,7 @@ cat <<EOF
   Tracking page  $API_URL/track     (dossier code + lookup key)
   Verification   $API_URL/verify    (is this result PDF ours, signed, unaltered?)
   API docs       $API_URL/docs
+  API metrics    $(url_of "$MOTCUA_ADMIN_ADDR")/metrics   (admin listener, MOTCUA_ADMIN_ADDR)
   OpenAPI        $API_URL/openapi.json
   Temporal UI    $TEMPORAL_UI_URL   (gRPC $TEMPORAL_ADDRESS, namespace $TEMPORAL_NAMESPACE)
   Codec          $API_URL/codec   (payloads are encrypted; the UI decodes them
@@ -357,7 +373,8 @@ cat <<EOF
                  messages $MOTCUA_NOTIFY_URL)
   Callbacks      signed (X-Signature) with MOTCUA_PAYMENT_WEBHOOK_SECRET and
                  MOTCUA_POSTAL_WEBHOOK_SECRET (README, Signed callbacks)
-  DATABASE_URL   $DATABASE_URL
+  DATABASE_URL   $DATABASE_URL   (the application role)
+  owner          ${MOTCUA_MIGRATE_DATABASE_URL:-$DATABASE_URL}   (migrations)
   Logs           ${LOG_DIR#"$ROOT"/}/  ($(cd "$LOG_DIR" && echo *.log))
   Tokens         ${TOKENS_FILE#"$ROOT"/}  (source it; then curl -H "Authorization: Bearer \$TOKEN_OPS" ...)
                  intake officer and leader/reviewer of the sample catalog's center

@@ -10,6 +10,8 @@
 #   ensure_temporal_server     build bin/temporal-server, bin/temporal-sql-tool (v1.29.1)
 #   ensure_temporal_ui         build bin/temporal-ui-server when missing
 #   ensure_versitygw           build bin/versitygw (S3-compatible server for tests) when missing
+#   ensure_golangci_lint       build bin/golangci-lint (GOLANGCI_LINT_VERSION) when missing or another version
+#   ensure_kubeconform         build bin/kubeconform (KUBECONFORM_VERSION) when missing or another version
 #   s3_start DIR PORT LOGFILE ACCESS SECRET BUCKET   sets S3_PID
 #   wait_for_s3 PORT [SECONDS]
 #   temporal_schema_dir        print the schema/postgresql/v12 dir of the server module
@@ -22,6 +24,7 @@
 #   pg_start DATA PORT SOCKDIR LOGFILE [name=value...]
 #   pg_stop DATA
 #   pg_create_db PORT NAME
+#   pg_app_login PORT          let the application role motcua_app log in
 #   temporal_start LOGFILE [start-dev flags...]   sets TEMPORAL_PID
 #   wait_for_temporal ADDRESS [SECONDS]
 #   ensure_search_attributes ADDRESS [NAMESPACE]
@@ -177,6 +180,41 @@ ensure_versitygw() {
 	[[ -x "$MOTCUA_ROOT/bin/versitygw" ]] && return 0
 	log "building versitygw $VERSITYGW_VERSION into bin/versitygw (S3-compatible server for the tests; first time: about 4 minutes)"
 	_go_install_as "$VERSITYGW_MODULE/cmd/versitygw@$VERSITYGW_VERSION" versitygw
+}
+
+GOLANGCI_LINT_MODULE="github.com/golangci/golangci-lint/v2"
+GOLANGCI_LINT_VERSION="v2.15.0"
+
+# ensure_golangci_lint: build bin/golangci-lint from its Go module (make
+# lint: staticcheck and the linters .golangci.yml enables) when missing or
+# of another version. Built, not downloaded: the machines reach only the
+# package registries, and a binary built by our Go understands our go.mod.
+ensure_golangci_lint() {
+	local have
+	if [[ -x "$MOTCUA_ROOT/bin/golangci-lint" ]]; then
+		have=$("$MOTCUA_ROOT/bin/golangci-lint" version --short 2>/dev/null || true)
+		[[ "v${have#v}" == "$GOLANGCI_LINT_VERSION" ]] && return 0
+	fi
+	log "building golangci-lint $GOLANGCI_LINT_VERSION into bin/golangci-lint (first time on 2 cores: about 5 minutes)"
+	_go_install_as "$GOLANGCI_LINT_MODULE/cmd/golangci-lint@$GOLANGCI_LINT_VERSION" golangci-lint
+}
+
+KUBECONFORM_MODULE="github.com/yannh/kubeconform"
+KUBECONFORM_VERSION="v0.7.0"
+
+# ensure_kubeconform: build bin/kubeconform from its Go module (make lint
+# validates the rendered Kubernetes manifests with it) when missing or of
+# another version.
+ensure_kubeconform() {
+	local stamp="$MOTCUA_ROOT/bin/.kubeconform.version"
+	# `go install` leaves its version unstamped ("development"): a stamp
+	# file says which one bin/kubeconform is.
+	if [[ -x "$MOTCUA_ROOT/bin/kubeconform" && "$(cat "$stamp" 2>/dev/null)" == "$KUBECONFORM_VERSION" ]]; then
+		return 0
+	fi
+	log "building kubeconform $KUBECONFORM_VERSION into bin/kubeconform"
+	_go_install_as "$KUBECONFORM_MODULE/cmd/kubeconform@$KUBECONFORM_VERSION" kubeconform
+	echo "$KUBECONFORM_VERSION" >"$stamp"
 }
 
 # s3_start DIR PORT LOGFILE ACCESS SECRET BUCKET: start versitygw on
@@ -645,6 +683,16 @@ pg_create_db() {
 		log "creating database $name"
 		"$(pg_bin createdb)" -h 127.0.0.1 -p "$port" -U postgres "$name" || die "createdb $name failed"
 	fi
+}
+
+# pg_app_login PORT: let the application role motcua_app (made by the
+# migrations, store/migrations/00026) log in. The API and the worker
+# connect as it, not as the schema's owner, so they cannot disable the
+# control sheet's trigger (docs/OPERATIONS.md, Database roles). The local
+# clusters trust loopback: no password.
+pg_app_login() {
+	"$(pg_bin psql)" -X -q -h 127.0.0.1 -p "$1" -U postgres -d postgres -c "ALTER ROLE motcua_app LOGIN" >/dev/null ||
+		die "could not let the role motcua_app log in on port $1"
 }
 
 # ---------------------------------------------------------------- Temporal server

@@ -43,6 +43,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX=prod-local
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# production topology, development credentials (simulators, development tokens), on loopback.
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 MODE=run
@@ -53,7 +56,7 @@ fi
 TEST_ARGS=("$@")
 NAMESPACE=${TEMPORAL_NAMESPACE:-default}
 MOTCUA_BIN=$ROOT/bin/motcua
-# A development token secret: the stack runs with MOTCUA_ENV=development so
+# A development token secret: the stack runs with MOTCUA_ENV=development (above) so
 # that the simulators and development tokens work (see README, auth).
 JWT_SECRET=${MOTCUA_JWT_SECRET:-prod-local-development-secret-0123456789}
 
@@ -183,10 +186,13 @@ taken+=("$sim_port")
 s3_port=$(port)
 taken+=("$s3_port")
 api_ports=()
+api_admin_ports=()
 worker_metrics_ports=()
 for i in 1 2; do
 	api_ports+=("$(port)")
 	taken+=("${api_ports[-1]}")
+	api_admin_ports+=("$(port)")
+	taken+=("${api_admin_ports[-1]}")
 	worker_metrics_ports+=("$(port)")
 	taken+=("${worker_metrics_ports[-1]}")
 done
@@ -269,7 +275,10 @@ wait_http temporal-ui "http://127.0.0.1:$ui_port/" 60
 
 # ------------------------------------------------------------ motcua
 
-export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua?sslmode=disable"
+# Two roles: postgres owns the schema and migrates; the API, the worker and
+# seed connect as the application role motcua_app (made by the migrations).
+export MOTCUA_MIGRATE_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua?sslmode=disable"
+export DATABASE_URL="postgres://motcua_app@127.0.0.1:$pg_port/motcua?sslmode=disable"
 export TEMPORAL_ADDRESS=$FRONTEND TEMPORAL_NAMESPACE=$NAMESPACE
 export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
 export MOTCUA_PAYMENT_URL=http://127.0.0.1:$sim_port/payment
@@ -294,6 +303,7 @@ export MOTCUA_DOCUMENT_STORAGE=s3 MOTCUA_S3_ENDPOINT=127.0.0.1:$s3_port MOTCUA_S
 export MOTCUA_S3_BUCKET=motcua MOTCUA_S3_ACCESS_KEY=motcua-prod-local MOTCUA_S3_SECRET_KEY=motcua-prod-local-secret
 
 "$MOTCUA_BIN" migrate >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "migrate failed"; }
+pg_app_login "$pg_port"
 "$MOTCUA_BIN" seed >>"$STATE/logs/migrate.log" 2>&1 || { show_log_tail "$STATE/logs/migrate.log"; die "seed failed"; }
 
 start sim "$MOTCUA_BIN" sim
@@ -302,18 +312,22 @@ for i in 0 1; do
 done
 upstreams=()
 for i in 0 1; do
-	start "api-$((i + 1))" env MOTCUA_HTTP_ADDR="127.0.0.1:${api_ports[$i]}" "$MOTCUA_BIN" api
+	start "api-$((i + 1))" env MOTCUA_HTTP_ADDR="127.0.0.1:${api_ports[$i]}" \
+		MOTCUA_ADMIN_ADDR="127.0.0.1:${api_admin_ports[$i]}" "$MOTCUA_BIN" api
 	upstreams+=("http://127.0.0.1:${api_ports[$i]}")
 done
 start proxy "$MOTCUA_BIN" proxy -listen "127.0.0.1:$http_port" "${upstreams[@]}"
 for i in 0 1; do
-	wait_http "api-$((i + 1))" "http://127.0.0.1:${api_ports[$i]}/readyz" 60
+	wait_http "api-$((i + 1))" "http://127.0.0.1:${api_ports[$i]}/readyz?strict=true" 60
+	wait_http "api-$((i + 1)) admin" "http://127.0.0.1:${api_admin_ports[$i]}/metrics" 30
 	wait_http "worker-$((i + 1))" "http://127.0.0.1:${worker_metrics_ports[$i]}/metrics" 60
 done
-wait_http proxy "http://127.0.0.1:$http_port/readyz" 30
+wait_http proxy "http://127.0.0.1:$http_port/readyz?strict=true" 30
 
 worker_metrics=""
 for p in "${worker_metrics_ports[@]}"; do worker_metrics+="${worker_metrics:+,}http://127.0.0.1:$p/metrics"; done
+api_metrics=""
+for p in "${api_admin_ports[@]}"; do api_metrics+="${api_metrics:+ }http://127.0.0.1:$p/metrics"; done
 
 cat >&2 <<EOF
 
@@ -322,6 +336,7 @@ cat >&2 <<EOF
     Temporal UI                 http://127.0.0.1:$ui_port
     Temporal frontend (gRPC)    $FRONTEND   namespace $NAMESPACE
     Temporal server metrics     http://127.0.0.1:${T[METRICS]}/metrics
+    API metrics (admin)         $api_metrics
     worker metrics              ${worker_metrics//,/ }
     simulators                  http://127.0.0.1:$sim_port
     PostgreSQL                  127.0.0.1:$pg_port (databases motcua, temporal, temporal_visibility)

@@ -34,6 +34,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 MOTCUA_LOG_PREFIX="test"
+# motcua runs as production unless told otherwise (config.Config.Environment):
+# the tests' processes take the development conveniences (tokens, keys).
+export MOTCUA_ENV=development
 
 ROOT=$PWD
 args=()

@@ -217,7 +217,7 @@ func ReportSQL(f ReportFilter) (string, error) {
 	default:
 		return "", fmt.Errorf("store: report: unknown grouping %q", f.GroupBy)
 	}
-	join, sector := "", "true"
+	var join, sector string
 	if f.GroupBy == "sector" || f.Sector != "" {
 		join, sector = sectorJoin, "($6 = '' OR pv.document->'sector'->>'code' = $6)"
 	} else {

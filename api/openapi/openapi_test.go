@@ -21,7 +21,6 @@ const problemRef = "#/components/schemas/Problem"
 var contractRoutes = []Route{
 	{"GET", "/docs"},
 	{"GET", "/healthz"},
-	{"GET", "/metrics"},
 	{"GET", "/openapi.json"},
 	{"GET", "/readyz"},
 	{"GET", "/v1/agencies/{code}/logbook"},
@@ -71,7 +70,7 @@ var contractRoutes = []Route{
 }
 
 // Operations that answer without a problem body.
-var systemPaths = []string{"/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"}
+var systemPaths = []string{"/healthz", "/readyz", "/openapi.json", "/docs"}
 
 func load(t *testing.T) *openapi3.T {
 	t.Helper()
@@ -155,7 +154,7 @@ func TestContractResponses(t *testing.T) {
 	doc := load(t)
 	want := map[Route][]string{
 		{"GET", "/healthz"}:                    {"200"},
-		{"GET", "/readyz"}:                     {"200", "503"},
+		{"GET", "/readyz"}:                     {"200", "400", "503"},
 		{"POST", "/v1/dossiers"}:               {"200", "201", "400", "409", "413", "429", "503"},
 		{"GET", "/v1/dossiers/{code}"}:         {"200", "404", "503"},
 		{"GET", "/v1/dossiers/{code}/events"}:  {"200", "404", "503"},

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/motcua/motcua/activities"
@@ -30,7 +31,7 @@ add and check read the holiday table from DATABASE_URL, or the one built into th
 // import).
 func runCalendar(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("calendar: no subcommand given\n" + calendarUsage)
+		return fmt.Errorf("calendar: no subcommand given\n%s", strings.TrimRight(calendarUsage, "\n"))
 	}
 	switch args[0] {
 	case "add":

@@ -89,6 +89,7 @@ Commands:
   documents  documents keys: stored files by the payload key they are
              sealed with; documents rekey: re-encrypt them with the active
              key (after a rotation; DATABASE_URL, MOTCUA_PAYLOAD_KEYS)
+  version    the module version, commit and build time of this binary
   help       show this help
 
 Configuration is read from the environment: ` + "DATABASE_URL, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,\nMOTCUA_* (see the README).\n"
@@ -99,6 +100,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("no command given")
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		return runVersion(stdout) // needs no configuration
 	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -114,6 +118,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "worker":
 		return runWorker(ctx, cfg, log)
 	case "migrate":
+		// As the schema's owner: the API and the worker connect as the
+		// application role, which may not alter tables.
+		if cfg.MigrateDatabaseURL != "" {
+			return store.Migrate(ctx, cfg.MigrateDatabaseURL, log)
+		}
 		if err := cfg.RequireDatabase(); err != nil {
 			return err
 		}
@@ -270,7 +279,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	tc, err := client.NewLazyClient(topts)
 	if err != nil {
-		return fmt.Errorf("Temporal client for %s: %w", cfg.TemporalAddress, err)
+		return fmt.Errorf("temporal client for %s: %w", cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
 	codecHandler := newCodecHandler(pc, cfg, v, log)
@@ -285,7 +294,11 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("signing certificates: %w", err)
 	}
-	server := api.New(api.Options{Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs, PublicURL: cfg.PublicURL,
+	proxies, err := cfg.TrustedProxyPrefixes()
+	if err != nil {
+		return err
+	}
+	server := api.New(api.Options{TrustedProxies: proxies, Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs, PublicURL: cfg.PublicURL,
 		Signing:              keys,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
@@ -300,6 +313,13 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if cfg.AdminAddr != "" {
+		stopAdmin, err := serveAside(cfg, "MOTCUA_ADMIN_ADDR", cfg.AdminAddr, server.AdminHandler(), log)
+		if err != nil {
+			return err
+		}
+		defer stopAdmin()
+	}
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           tel.HTTP(handler, "motcua-api"),
@@ -311,6 +331,26 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		IdleTimeout:  2 * time.Minute,
 	}
 	return serve(ctx, srv, cfg.ShutdownTimeout, log, "api")
+}
+
+// serveAside starts a side listener (the API's admin one, the worker's
+// metrics one) on addr, named by its variable in errors. It is bound before
+// the main work starts, so a taken port fails the start rather than
+// leaving a process nobody can scrape; the returned stop ends it last, so
+// the last scrape sees the drain.
+func serveAside(cfg config.Config, variable, addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listener %s: %w", variable, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("metrics listening", "variable", variable, "addr", ln.Addr().String())
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}, nil
 }
 
 // serve runs srv until ctx ends, then stops accepting and lets in-flight
@@ -345,30 +385,18 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	defer tc.Close()
+	fatal := newFatalWatch()
 	if cfg.WorkerMetricsAddr != "" {
 		// /metrics for Prometheus, /healthz for a liveness probe: the
 		// worker has no other listener.
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", tel.Handler())
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = io.WriteString(w, `{"status":"ok"}`)
-		})
-		// Bound before the worker starts: a taken port fails the start
-		// rather than leaving a worker nobody can scrape.
-		ln, err := net.Listen("tcp", cfg.WorkerMetricsAddr)
+		mux.HandleFunc("GET /healthz", fatal.healthz)
+		stopMetrics, err := serveAside(cfg, "MOTCUA_WORKER_METRICS_ADDR", cfg.WorkerMetricsAddr, mux, log)
 		if err != nil {
-			return fmt.Errorf("worker metrics listener (MOTCUA_WORKER_METRICS_ADDR): %w", err)
+			return err
 		}
-		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = msrv.Serve(ln) }()
-		log.Info("worker metrics listening", "addr", ln.Addr().String())
-		// Served until the worker has stopped, so the last scrape sees it.
-		defer func() {
-			sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-			defer cancel()
-			_ = msrv.Shutdown(sctx)
-		}()
+		defer stopMetrics()
 	}
 	httpClient := &http.Client{Timeout: 20 * time.Second}
 	// On SIGTERM the worker stops polling and gives running activities
@@ -380,15 +408,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		PublicURL:       cfg.PublicURL,
 		Log:             log,
 		SimulationSpeed: cfg.SimulationSpeed,
-	}, sdkworker.Options{
-		WorkerStopTimeout: cfg.ShutdownTimeout,
-		// Pollers scale with the server's backlog hints instead of the
-		// SDK's fixed 2: a burst of new dossiers' first workflow tasks
-		// waited seconds in the normal task queue with 2 pollers
-		// (docs/PERFORMANCE.md, run 5: intake p50 4.3–5.4 s → 1.1 s,
-		// throughput +20%, same machine, back to back).
-		WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
-	})
+	}, workerOptions(cfg, fatal))
 	if cfg.SimulationSpeed > 0 {
 		log.Warn("business time is simulated: deadlines run fast", "speed", cfg.SimulationSpeed)
 	}
@@ -398,15 +418,17 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// The notification outbox is drained by every worker (rows are locked,
 	// so each message goes out once). Development sends to the log.
 	dispatched := make(chan struct{})
+	// Ended on the way out, SIGTERM or a fatal error of the worker.
+	dctx, stopDispatch := context.WithCancel(ctx)
 	go func() {
 		defer close(dispatched)
 		var notifier notify.Notifier = notify.LogNotifier{Log: log}
 		if cfg.NotifyURL != "" {
 			notifier = notify.HTTPNotifier{URL: cfg.NotifyURL, Client: httpClient}
 		}
-		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log}).Run(ctx)
+		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log}).Run(dctx)
 	}()
-	defer func() { <-dispatched }()
+	defer func() { stopDispatch(); <-dispatched }()
 	// The pickup watch warns the intake desk about shipments the postal
 	// service accepted and has not picked up in time (rules, data/rules.yaml).
 	ruleSet, err := rules.Parse(data.Rules)
@@ -423,13 +445,42 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 				return activities.Simulated{Speed: cfg.SimulationSpeed}, nil
 			}
 		}
-		watch.Run(ctx)
+		watch.Run(dctx)
 	}()
-	defer func() { <-watched }()
+	defer func() { stopDispatch(); <-watched }()
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", cfg.TemporalNamespace)
-	<-ctx.Done()
+	return waitWorker(ctx, w, fatal, log)
+}
+
+// workerOptions are the SDK worker's options: a fatal error is reported
+// to fatal, which ends the process (waitWorker).
+func workerOptions(cfg config.Config, fatal *fatalWatch) sdkworker.Options {
+	return sdkworker.Options{
+		WorkerStopTimeout: cfg.ShutdownTimeout,
+		// Pollers scale with the server's backlog hints instead of the
+		// SDK's fixed 2: a burst of new dossiers' first workflow tasks
+		// waited seconds in the normal task queue with 2 pollers
+		// (docs/PERFORMANCE.md, run 5: intake p50 4.3–5.4 s → 1.1 s,
+		// throughput +20%, same machine, back to back).
+		WorkflowTaskPollerBehavior: sdkworker.NewPollerBehaviorAutoscaling(sdkworker.PollerBehaviorAutoscalingOptions{}),
+		OnFatalError:               fatal.report,
+	}
+}
+
+// waitWorker runs until SIGTERM (ctx) or a fatal error of the worker; the
+// latter is returned, so the process exits non-zero and its supervisor
+// (Kubernetes, systemd, make dev) restarts or reports it.
+func waitWorker(ctx context.Context, w interface{ Stop() }, fatal *fatalWatch, log *slog.Logger) error {
+	select {
+	case <-ctx.Done():
+	case <-fatal.done:
+		log.Error("worker stopped on a fatal error; exiting", "error", fatal.Err())
+	}
 	log.Info("worker stopping")
 	w.Stop()
+	if err := fatal.Err(); err != nil {
+		return fmt.Errorf("worker: fatal error: %w", err)
+	}
 	return nil
 }
 

@@ -50,8 +50,8 @@ func TestGracefulShutdown(t *testing.T) {
 	// New connections are refused while the request in flight goes on.
 	require.Eventually(t, func() bool { return !listening(addr) }, 5*time.Second, 20*time.Millisecond)
 	select {
-	case <-served:
-		t.Fatal("serve returned before the request in flight finished")
+	case err := <-served:
+		t.Fatalf("serve returned (%v) before the request in flight finished", err)
 	default:
 	}
 	close(release)

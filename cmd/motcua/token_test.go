@@ -15,7 +15,7 @@ func TestTokenCommand(t *testing.T) {
 	t.Parallel()
 	const secret = "token-command-tests-secret-0123456789"
 	env := func(vars map[string]string) func(string) string { return func(k string) string { return vars[k] } }
-	dev := env(map[string]string{"MOTCUA_JWT_SECRET": secret})
+	dev := env(map[string]string{"MOTCUA_ENV": "development", "MOTCUA_JWT_SECRET": secret})
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"token", "--role", "reviewer", "--agency", "000.00.18.H39", "--sub", "an"}, dev, &out, &errOut)
 	require.NoError(t, err, errOut.String())
@@ -34,7 +34,7 @@ func TestTokenCommand(t *testing.T) {
 		"no role":       {[]string{"token"}, dev, "--role"},
 		"no agency":     {[]string{"token", "--role", "leader"}, dev, "agency"},
 		"bad role":      {[]string{"token", "--role", "mayor"}, dev, "role"},
-		"no secret":     {[]string{"token", "--role", "ops"}, env(nil), "MOTCUA_JWT_SECRET"},
+		"no secret":     {[]string{"token", "--role", "ops"}, env(map[string]string{"MOTCUA_ENV": "development"}), "MOTCUA_JWT_SECRET"},
 		"production":    {[]string{"token", "--role", "ops"}, env(map[string]string{"MOTCUA_ENV": "production"}), "production"},
 		"prod + secret": {[]string{"token", "--role", "ops"}, env(map[string]string{"MOTCUA_ENV": "production", "MOTCUA_JWT_SECRET": secret}), "refused"},
 	} {

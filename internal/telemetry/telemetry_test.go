@@ -32,7 +32,7 @@ func scrape(t *testing.T, h http.Handler) string {
 func TestTemporalLatenciesUseSecondBuckets(t *testing.T) {
 	tel, err := telemetry.New(context.Background(), telemetry.Options{Service: "test"})
 	require.NoError(t, err)
-	defer tel.Shutdown(context.Background())
+	defer func() { require.NoError(t, tel.Shutdown(context.Background())) }()
 	tel.TemporalMetrics.Timer("temporal_workflow_task_execution_latency").Record(40 * time.Millisecond)
 	out := scrape(t, tel.Handler())
 	bucket := func(le string) string {
@@ -51,7 +51,7 @@ func TestTemporalLatenciesUseSecondBuckets(t *testing.T) {
 func TestTemporalSDKMetricsReachPrometheus(t *testing.T) {
 	tel, err := telemetry.New(context.Background(), telemetry.Options{Service: "test"})
 	require.NoError(t, err)
-	defer tel.Shutdown(context.Background())
+	defer func() { require.NoError(t, tel.Shutdown(context.Background())) }()
 	require.False(t, tel.Tracing)
 	require.Empty(t, tel.Interceptors)
 	h := tel.TemporalMetrics.WithTags(map[string]string{"activity_type": "RequestPayment"})

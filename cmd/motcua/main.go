@@ -393,16 +393,18 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	// The notification outbox is drained by every worker (rows are locked,
-	// so each message goes out once). Development sends to the log.
+	// The notification outbox is drained by every worker (rows are claimed
+	// with a lease, so each message goes out once; retries back off for a
+	// day, then dead-letter). Development sends to the log.
 	dispatched := make(chan struct{})
+	notifyMetrics := notify.NewMetrics(tel.Registry, db, nil)
 	go func() {
 		defer close(dispatched)
 		var notifier notify.Notifier = notify.LogNotifier{Log: log}
 		if cfg.NotifyURL != "" {
 			notifier = notify.HTTPNotifier{URL: cfg.NotifyURL, Client: httpClient}
 		}
-		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log}).Run(ctx)
+		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log, Metrics: notifyMetrics}).Run(ctx)
 	}()
 	defer func() { <-dispatched }()
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", cfg.TemporalNamespace)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"time"
@@ -76,4 +77,61 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// receiptJSON is a provider's delivery receipt.
+type receiptJSON struct {
+	Channel   string     `json:"channel"`
+	MessageID string     `json:"message_id"`
+	Status    string     `json:"status"`
+	Reason    string     `json:"reason"`
+	At        *time.Time `json:"at"`
+}
+
+// notificationReceipt is POST /v1/notifications/receipts: an SMS or Zalo
+// provider's signed word that a message reached the applicant (delivered)
+// or never will (failed: a dead letter with the provider's reason). A
+// repeated receipt changes nothing; one for a message we never sent is 404.
+func (s *Server) notificationReceipt(w http.ResponseWriter, r *http.Request) {
+	var in receiptJSON
+	if err := decode(w, r, &in); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	var v dossier.Invalid
+	if in.Channel == "" || len(in.Channel) > 20 {
+		v.Add("channel", "is required: sms or zalo")
+	}
+	if in.MessageID == "" || len(in.MessageID) > 200 {
+		v.Add("message_id", "is required: the provider's id of the message")
+	}
+	if in.Status != "delivered" && in.Status != "failed" {
+		v.Add("status", "must be delivered or failed")
+	}
+	if len(in.Reason) > 1000 {
+		v.Add("reason", "must be at most 1000 characters")
+	}
+	if err := v.Err(); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	at := time.Now()
+	if in.At != nil {
+		at = *in.At
+	}
+	reason := in.Reason
+	if in.Status == "failed" {
+		reason = in.Channel + " provider reports the message undelivered: " + cmp.Or(reason, "no reason given")
+	}
+	ok, err := s.store.RecordDeliveryReceipt(r.Context(), in.Channel, in.MessageID, in.Status == "delivered", reason, at)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	if !ok {
+		writeError(w, r, s.log, dossier.Errorf(dossier.ENotFound,
+			"no notification was sent as %s message %s", in.Channel, in.MessageID))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": in.Status})
 }

@@ -42,7 +42,7 @@ func TestDeadLetterList(t *testing.T) {
 	// notify, against the simulated gateway).
 	require.NoError(t, s.store.RecordNotificationOutcome(ctx, store.NotificationOutcome{DossierCode: code,
 		Seq: received.Seq, Idx: received.Idx, At: testenv.Now(), Status: store.NotificationFailed,
-		Channel: "gateway", Error: "gateway provider rejected the message: template received is not approved for this sender"}))
+		Channel: "gateway", Error: "rejected by gateway: template received is not approved for this sender"}))
 
 	res := s.must(200, "GET", "/v1/notifications?status=failed&limit=500", nil, ops...)
 	var got map[string]any

@@ -49,6 +49,7 @@ func (s *Server) Handler() http.Handler {
 			Post("/payments/notifications", s.paymentNotification)
 		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
 			Post("/payments/refund-notifications", s.refundNotification)
+		r.With(s.signed("messaging provider", s.receiptSecret)).Post("/notifications/receipts", s.notificationReceipt)
 		r.With(s.signed("postal service", s.postalSecret), s.requireTemporal).
 			Post("/postal/notifications", s.postalNotification)
 

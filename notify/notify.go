@@ -51,7 +51,10 @@ type RejectedError struct {
 }
 
 func (e *RejectedError) Error() string {
-	return fmt.Sprintf("%s provider rejected the message: %s", e.Channel, e.Reason)
+	if e.Channel == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("rejected by %s: %s", e.Channel, e.Reason)
 }
 
 // Rejected returns the permanent refusal of a message on channel, for reason.

@@ -254,3 +254,29 @@ func (s *Store) ListenNotifications(ctx context.Context, wake chan<- struct{}) e
 		}
 	}
 }
+
+// NotificationContact is how a dossier's applicant is reached: the phone
+// and e-mail given at submission and the channels they chose, in order
+// (none: the center's default order).
+type NotificationContact struct {
+	Phone, Email string
+	Channels     []string
+	// Declined is true when the applicant refused notices at submission
+	// (consent false): nothing is sent to them.
+	Declined bool
+}
+
+// NotificationContact reads the applicant's contact of dossier code at
+// send time, so the outbox keeps no copy of it.
+func (s *Store) NotificationContact(ctx context.Context, code string) (NotificationContact, error) {
+	var c NotificationContact
+	err := s.pool.QueryRow(ctx, `
+		SELECT coalesce(applicant->>'phone', ''), coalesce(applicant->>'email', ''),
+			coalesce(ARRAY(SELECT jsonb_array_elements_text(applicant->'notify'->'channels')), '{}'),
+			coalesce((applicant->'notify'->>'consent')::boolean = false, false)
+		FROM dossiers WHERE code = $1`, code).Scan(&c.Phone, &c.Email, &c.Channels, &c.Declined)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, fmt.Errorf("dossier %s: no such dossier", code)
+	}
+	return c, err
+}

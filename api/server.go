@@ -45,8 +45,8 @@ type Server struct {
 	// paymentSecret and postalSecret verify the callbacks' signatures.
 	paymentSecret, postalSecret string
 	// receiptSecret verifies the messaging providers' delivery receipts.
-	receiptSecret string
-	submitRate, lookupRate      int
+	receiptSecret          string
+	submitRate, lookupRate int
 	// clock is business time (internal/clock); its offset goes to every
 	// workflow the server starts.
 	clock clock.Clock

@@ -2,13 +2,19 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/internal/webhook"
+	"github.com/motcua/motcua/notify"
+	"github.com/motcua/motcua/sim"
 	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/store"
 )
@@ -69,4 +75,102 @@ func TestDeadLetterList(t *testing.T) {
 		require.Contains(t, string(r.body), `"field":"`+param+`"`, "the problem names the parameter: %s", r.body)
 	}
 	require.Equal(t, 403, s.call("GET", "/v1/notifications", nil, as(t, testPortal)...).status)
+}
+
+const receiptSecret = "test-notify-receipt-secret-0123456789"
+
+// The SMS simulator reports delivery by a signed receipt to the API: the
+// notice becomes delivered, or — for a number that stays unreachable — a
+// dead letter with the provider's reason. Unsigned, unknown and malformed
+// receipts are refused.
+func TestDeliveryReceipts(t *testing.T) {
+	t.Parallel()
+	s := newSystemOptions(t, 0, func(o *api.Options) { o.NotifyReceiptSecret = receiptSecret })
+	ctx := context.Background()
+	smsSim := sim.NewSMSProvider("k", sim.ChannelOptions{ReceiptURL: s.api.URL + "/v1/notifications/receipts",
+		ReceiptSecret: receiptSecret, ReceiptDelay: 50 * time.Millisecond})
+	smsSrv := httptest.NewServer(smsSim)
+	t.Cleanup(func() { smsSrv.Close(); smsSim.Close() })
+	sms := notify.SMS{URL: smsSrv.URL, APIKey: "k", Brandname: "MOTCUA"}
+
+	// Send a dossier's "received" notice by SMS and record it sent, as the
+	// dispatcher does (only this dossier's: the store is shared).
+	send := func(phone string) store.OutboxNotification {
+		body := submission("TP-LLTP-01", "online", "counter")
+		body["applicant"].(map[string]any)["phone"] = phone
+		code := s.must(201, "POST", "/v1/dossiers", body, as(t, testPortal)...)["code"].(string)
+		s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "accept"},
+			as(t, auth.Principal{Subject: "officer", Role: auth.RoleIntakeOfficer, Agency: center})...)
+		var n store.OutboxNotification
+		require.Eventually(t, func() bool {
+			ns, err := s.store.Notifications(ctx, code)
+			require.NoError(t, err)
+			for _, x := range ns {
+				if x.Template == "received" {
+					n = x
+					return true
+				}
+			}
+			return false
+		}, 10*time.Second, 50*time.Millisecond)
+		c, err := s.store.NotificationContact(ctx, code)
+		require.NoError(t, err)
+		sent, err := sms.Send(ctx, c, n)
+		require.NoError(t, err)
+		require.NoError(t, s.store.RecordNotificationOutcome(ctx, store.NotificationOutcome{DossierCode: code, Seq: n.Seq,
+			Idx: n.Idx, At: testenv.Now(), Status: store.NotificationSent, Channel: sent.Channel, ProviderRef: sent.ProviderRef}))
+		return n
+	}
+	status := func(n store.OutboxNotification) func() bool {
+		return func() bool {
+			ns, err := s.store.Notifications(ctx, n.DossierCode)
+			require.NoError(t, err)
+			for _, x := range ns {
+				if x.Key() == n.Key() {
+					n = x
+				}
+			}
+			return n.Status == store.NotificationDelivered || n.Status == store.NotificationFailed
+		}
+	}
+	ok := send("0901234567")
+	require.Eventually(t, status(ok), 10*time.Second, 50*time.Millisecond)
+	ns, err := s.store.Notifications(ctx, ok.DossierCode)
+	require.NoError(t, err)
+	var delivered store.OutboxNotification
+	for _, x := range ns {
+		if x.Key() == ok.Key() {
+			delivered = x
+		}
+	}
+	require.Equal(t, store.NotificationDelivered, delivered.Status)
+	require.NotNil(t, delivered.DeliveredAt)
+
+	lost := send("0901230000") // the simulator's unreachable number
+	require.Eventually(t, status(lost), 10*time.Second, 50*time.Millisecond)
+	res := s.must(200, "GET", "/v1/notifications?status=failed&limit=500", nil, as(t, auth.Principal{Subject: "op", Role: auth.RoleOps})...)
+	var dead map[string]any
+	for _, it := range res["items"].([]any) {
+		if m := it.(map[string]any); m["key"] == lost.Key() {
+			dead = m
+		}
+	}
+	require.NotNil(t, dead, "an undeliverable SMS is a dead letter")
+	require.Equal(t, "sms", dead["channel"])
+	require.Contains(t, dead["last_error"], "sms provider reports the message undelivered: subscriber unreachable")
+
+	// A repeated receipt changes nothing; an unknown message is 404; an
+	// unsigned one 401; a bad status 400 naming the field.
+	signed := func(body map[string]any) response {
+		raw, err := json.Marshal(body)
+		require.NoError(t, err)
+		return s.call("POST", "/v1/notifications/receipts", raw, webhook.Header, webhook.Sign(receiptSecret, raw, time.Now()))
+	}
+	require.Equal(t, 200, signed(map[string]any{"channel": "sms", "message_id": delivered.ProviderRef, "status": "delivered"}).status)
+	require.Equal(t, 404, signed(map[string]any{"channel": "sms", "message_id": "sms-999999", "status": "delivered"}).status)
+	bad := signed(map[string]any{"channel": "sms", "message_id": delivered.ProviderRef, "status": "read"})
+	require.Equal(t, 400, bad.status)
+	require.Contains(t, string(bad.body), `"field":"status"`)
+	require.Equal(t, 401, s.call("POST", "/v1/notifications/receipts",
+		[]byte(`{"channel":"sms","message_id":"x","status":"delivered"}`)).status)
 }

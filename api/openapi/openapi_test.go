@@ -52,6 +52,7 @@ var contractRoutes = []Route{
 	{"POST", "/v1/dossiers/{code}/supplement"},
 	{"POST", "/v1/dossiers/{code}/withdrawal"},
 	{"GET", "/v1/notifications"},
+	{"POST", "/v1/notifications/receipts"},
 	{"POST", "/v1/payments/notifications"},
 	{"POST", "/v1/payments/refund-notifications"},
 	{"POST", "/v1/postal/notifications"},

@@ -174,3 +174,55 @@ func TestDeliveryReceipts(t *testing.T) {
 	require.Equal(t, 401, s.call("POST", "/v1/notifications/receipts",
 		[]byte(`{"channel":"sms","message_id":"x","status":"delivered"}`)).status)
 }
+
+// The applicant's notice choice at submission: stored and used to pick the
+// channel; a choice the contacts cannot serve is 400 naming the field.
+func TestSubmissionNotifyChoice(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	ctx := context.Background()
+	with := func(phone, email string, notify any) map[string]any {
+		b := submission("TP-LLTP-01", "online", "counter")
+		a := b["applicant"].(map[string]any)
+		a["phone"], a["email"], a["notify"] = phone, email, notify
+		return b
+	}
+	d := s.must(201, "POST", "/v1/dossiers", with("0912 345 678", "a@example.vn",
+		map[string]any{"channels": []string{"sms", "email"}, "consent": true}), as(t, testPortal)...)
+	c, err := s.store.NotificationContact(ctx, d["code"].(string))
+	require.NoError(t, err)
+	require.Equal(t, []string{"sms", "email"}, c.Channels)
+	require.False(t, c.Declined)
+
+	d = s.must(201, "POST", "/v1/dossiers", with("0912345678", "", map[string]any{"consent": false}), as(t, testPortal)...)
+	c, err = s.store.NotificationContact(ctx, d["code"].(string))
+	require.NoError(t, err)
+	require.True(t, c.Declined)
+
+	d = s.must(201, "POST", "/v1/dossiers", with("0912345678", "", nil), as(t, testPortal)...)
+	c, err = s.store.NotificationContact(ctx, d["code"].(string))
+	require.NoError(t, err)
+	require.Empty(t, c.Channels, "no choice: the center's default order")
+	require.False(t, c.Declined)
+
+	for _, tc := range []struct {
+		phone, email string
+		notify       any
+		field        string
+	}{
+		{"0912-345-678x", "", nil, "applicant.phone"},
+		{"", "not-an-address", nil, "applicant.email"},
+		{"024 3825 1234", "", map[string]any{"channels": []string{"sms"}, "consent": true}, "applicant.phone"},
+		{"", "", map[string]any{"channels": []string{"zalo"}, "consent": true}, "applicant.phone"},
+		{"0912345678", "", map[string]any{"channels": []string{"email"}, "consent": true}, "applicant.email"},
+		{"0912345678", "", map[string]any{"channels": []string{"fax"}, "consent": true}, "applicant.notify.channels"},
+		{"0912345678", "", map[string]any{"channels": []string{"sms", "sms"}, "consent": true}, "applicant.notify.channels"},
+		{"0912345678", "", map[string]any{"channels": []string{}, "consent": true}, "applicant.notify.channels"},
+		{"0912345678", "", map[string]any{"channels": []string{"sms"}, "consent": false}, "applicant.notify.channels"},
+		{"0912345678", "", map[string]any{"channels": []string{"sms"}}, "applicant.notify.consent"},
+	} {
+		r := s.call("POST", "/v1/dossiers", with(tc.phone, tc.email, tc.notify), as(t, testPortal)...)
+		require.Equal(t, 400, r.status, "%+v: %s", tc, r.body)
+		require.Contains(t, string(r.body), `"field":"`+tc.field+`"`, "%+v", tc)
+	}
+}

@@ -29,7 +29,7 @@ type Applicant struct {
 // order of preference (sms, zalo, email) and their consent to receive
 // notices on them.
 type NotifyChoice struct {
-	Channels []string `json:"channels"`
+	Channels []string `json:"channels,omitempty"`
 	Consent  bool     `json:"consent"`
 }
 

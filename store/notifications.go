@@ -272,7 +272,8 @@ func (s *Store) NotificationContact(ctx context.Context, code string) (Notificat
 	var c NotificationContact
 	err := s.pool.QueryRow(ctx, `
 		SELECT coalesce(applicant->>'phone', ''), coalesce(applicant->>'email', ''),
-			coalesce(ARRAY(SELECT jsonb_array_elements_text(applicant->'notify'->'channels')), '{}'),
+			CASE WHEN jsonb_typeof(applicant->'notify'->'channels') = 'array'
+				THEN ARRAY(SELECT jsonb_array_elements_text(applicant->'notify'->'channels')) ELSE '{}' END,
 			coalesce((applicant->'notify'->>'consent')::boolean = false, false)
 		FROM dossiers WHERE code = $1`, code).Scan(&c.Phone, &c.Email, &c.Channels, &c.Declined)
 	if errors.Is(err, pgx.ErrNoRows) {

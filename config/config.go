@@ -54,8 +54,9 @@ type Config struct {
 	// receipts (HMAC-SHA256, X-Signature). Development falls back to a
 	// public default; production without it refuses receipts.
 	NotifyReceiptSecret string `env:"MOTCUA_NOTIFY_RECEIPT_SECRET"`
-	// SimSMTPAddr is where `motcua sim` listens for SMTP.
-	SimSMTPAddr string `env:"MOTCUA_SIM_SMTP_ADDR" envDefault:"127.0.0.1:2525"`
+	// SimSMTPAddr is where `motcua sim` listens for SMTP (empty: it does
+	// not; `make dev` sets 127.0.0.1:2525).
+	SimSMTPAddr string `env:"MOTCUA_SIM_SMTP_ADDR"`
 	// SimAutoPayAfter and SimAutoDeliverAfter make the simulators pay and
 	// deliver by themselves after a delay (0: only when told to).
 	SimAutoPayAfter     time.Duration `env:"MOTCUA_SIM_AUTO_PAY_AFTER" envDefault:"0s"`

@@ -517,13 +517,15 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	sms, zalo, mail := sim.NewSMSProvider(cfg.SMSAPIKey, co), sim.NewZaloOA(cfg.ZaloAccessToken, co), sim.NewMailServer()
 	defer sms.Close()
 	defer zalo.Close()
-	smtpLn, err := net.Listen("tcp", cfg.SimSMTPAddr)
-	if err != nil {
-		return fmt.Errorf("simulated SMTP listener (MOTCUA_SIM_SMTP_ADDR): %w", err)
+	if cfg.SimSMTPAddr != "" {
+		smtpLn, err := net.Listen("tcp", cfg.SimSMTPAddr)
+		if err != nil {
+			return fmt.Errorf("simulated SMTP listener (MOTCUA_SIM_SMTP_ADDR): %w", err)
+		}
+		go func() { _ = mail.Serve(smtpLn) }()
+		defer mail.Close()
+		log.Info("simulated SMTP listening", "addr", smtpLn.Addr().String())
 	}
-	go func() { _ = mail.Serve(smtpLn) }()
-	defer mail.Close()
-	log.Info("simulated SMTP listening", "addr", smtpLn.Addr().String())
 	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()},
 		sim.Mount{Path: "/signing", Handler: signer}, sim.Mount{Path: "/sms", Handler: sms},
 		sim.Mount{Path: "/zalo", Handler: zalo}, sim.Mount{Path: "/mail", Handler: mail})

@@ -97,6 +97,13 @@ const VersionReportRule = "report-rule"
 // other dossier's history carries it.
 const VersionRefund = "refund"
 
+// VersionApplicantNotices is the workflow.GetVersion change that tells the
+// applicant of the milestones they were not told of (issue 19): please pay
+// (amount, link, expiry), result ready (where and how), shipped (waybill),
+// delivered, and withdrawn. Histories recorded before it replay without
+// those notices.
+const VersionApplicantNotices = "applicant-notices"
+
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
 const (

@@ -12,10 +12,10 @@ import (
 
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/internal/webhook"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/sim"
-	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/store"
 )
 

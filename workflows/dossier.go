@@ -127,11 +127,11 @@ type run struct {
 	// days (simulated time).
 	reportRule       bool
 	overdueAtInstant bool
+	saDirty          bool
+	commits          int
 	// notices: the applicant is told of every milestone
 	// (VersionApplicantNotices).
 	notices bool
-	saDirty          bool
-	commits          int
 	// cancelShipment stops a shipment request still retrying when the
 	// return falls back to the counter; cancelPayment a payment request
 	// still retrying when the dossier is stopped.

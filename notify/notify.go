@@ -142,17 +142,22 @@ func postJSON(ctx context.Context, client *http.Client, url string, body []byte,
 }
 
 // answerError classifies a provider's HTTP answer: nil for 2xx, a
-// *RejectedError for a 4xx that will not change on a retry (the reason is
-// the answer's detail, error or message field, or its body), else a
-// transient error.
+// *RejectedError when the provider refuses this message and would refuse
+// it again (400, 410, 413, 415, 422; the reason is the answer's detail,
+// message or error field, or its body), else a transient error. 401, 403
+// and 404 are our configuration (a key, a URL), not the message's fault:
+// they are retried, so fixing the configuration within the day loses no
+// notice, and the oldest-pending alert tells ops meanwhile.
 func answerError(channel string, a answer) error {
-	switch {
-	case a.status/100 == 2:
-		return nil
-	case a.status/100 == 4 && a.status != http.StatusRequestTimeout && a.status != http.StatusTooManyRequests:
+	switch a.status {
+	case http.StatusBadRequest, http.StatusGone, http.StatusRequestEntityTooLarge,
+		http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
 		return Rejected(channel, providerReason(a))
 	}
-	return fmt.Errorf("%s provider answered %s", channel, a.text)
+	if a.status/100 == 2 {
+		return nil
+	}
+	return fmt.Errorf("%s provider answered %s: %.200s", channel, a.text, a.body)
 }
 
 func providerReason(a answer) string {

@@ -294,3 +294,34 @@ func TestRunWakesOnNewNotification(t *testing.T) {
 	require.Eventually(t, func() bool { return len(gatewayMessages(t, gw.URL, code)) == 1 },
 		10*time.Second, 50*time.Millisecond)
 }
+
+// Which answers are the message's fault (dead letter at once) and which
+// are not (retried): a misconfigured key or URL must not lose notices.
+func TestProviderAnswersClassified(t *testing.T) {
+	t.Parallel()
+	s := testenv.NewStore(t)
+	ctx := context.Background()
+	for status, want := range map[int]string{
+		http.StatusBadRequest: store.NotificationFailed, http.StatusUnprocessableEntity: store.NotificationFailed,
+		http.StatusGone: store.NotificationFailed, http.StatusUnauthorized: store.NotificationPending,
+		http.StatusForbidden: store.NotificationPending, http.StatusNotFound: store.NotificationPending,
+		http.StatusTooManyRequests: store.NotificationPending, http.StatusBadGateway: store.NotificationPending,
+	} {
+		gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			_, _ = w.Write([]byte(`{"error":"e","detail":"because"}`))
+		}))
+		code := newDossierWith(t, s, dossier.Notification{To: dossier.ToApplicant, Template: "received", Message: "x"})
+		d := &notify.Dispatcher{Store: s, Notifier: notify.HTTPNotifier{URL: gw.URL}, Log: quiet}
+		_, err := d.DispatchDue(ctx)
+		require.NoError(t, err)
+		gw.Close()
+		outbox, err := s.Notifications(ctx, code)
+		require.NoError(t, err)
+		require.Equal(t, want, outbox[0].Status, "HTTP %d", status)
+		if want == store.NotificationFailed {
+			require.Equal(t, "rejected by gateway: because", outbox[0].LastError)
+		}
+	}
+}

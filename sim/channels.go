@@ -215,7 +215,8 @@ func NewSMSProvider(apiKey string, o ChannelOptions) *SMSProvider {
 func (p *SMSProvider) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.mux.ServeHTTP(w, r) }
 
 func (p *SMSProvider) send(w http.ResponseWriter, r *http.Request) {
-	if r.Header.Get("Authorization") != "Bearer "+p.apiKey {
+	// (An empty key in development: "Bearer" alone, as HTTP trims it.)
+	if strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer")) != p.apiKey {
 		writeError(w, newHTTPError(http.StatusUnauthorized, "unauthorized", "unknown API key"))
 		return
 	}
@@ -311,6 +312,7 @@ func (z *ZaloOA) send(w http.ResponseWriter, r *http.Request) {
 // Message-ID the adapter sets).
 type MailServer struct {
 	srv *smtp.Server
+	mux http.Handler
 	mu  sync.Mutex
 	all []ChannelMessage
 }
@@ -322,6 +324,13 @@ func NewMailServer() *MailServer {
 	m.srv.Domain = "mail.sim.motcua.test"
 	m.srv.ReadTimeout, m.srv.WriteTimeout = 30*time.Second, 30*time.Second
 	m.srv.MaxMessageBytes = 1 << 20
+	r := chi.NewRouter()
+	r.NotFound(notFound)
+	r.MethodNotAllowed(methodNotAllowed)
+	r.Get("/v1/messages", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"messages": m.Messages(r.URL.Query().Get("dossier"))})
+	})
+	m.mux = r
 	return m
 }
 
@@ -348,13 +357,7 @@ func (m *MailServer) Messages(dossier string) []ChannelMessage {
 }
 
 // ServeHTTP lists the mail received: GET /v1/messages?dossier=.
-func (m *MailServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet || r.URL.Path != "/v1/messages" {
-		notFound(w, r)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": m.Messages(r.URL.Query().Get("dossier"))})
-}
+func (m *MailServer) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
 
 type mailSession struct {
 	srv *MailServer

@@ -69,7 +69,7 @@ bench: ## Engine ceiling (no-op workflows) vs our dossiers through the API, same
 	@bash scripts/bench.sh
 
 bench-read: ## Seed MOTCUA_BENCH_DOSSIERS (default 1000000) dossiers; benchmark reports, inbox, public lookup
-	@GOTEST_ARGS='-run ^$$ -bench Report|Inbox|PublicLookup -benchmem -timeout 90m ./store/' bash scripts/test.sh
+	@GOTEST_ARGS='-run ^$$ -bench Report|Inbox|PublicLookup|AwaitingIntake -benchmem -timeout 90m ./store/' bash scripts/test.sh
 
 lint: ## Check formatting (gofmt -l must print nothing) and run go vet
 	@files="$$(gofmt -l .)"; \

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -366,7 +367,7 @@ func (a *Activities) RequestShipment(ctx context.Context, in ShipmentInput) (Shi
 	res, err := a.Postal.RequestShipment(ctx, postal.ShipmentRequest{
 		OrderNumber: in.Code,
 		Recipient:   postal.Recipient{Name: to.Name, Phone: to.Phone, Address: to.Address},
-		Contents:    "Kết quả giải quyết hồ sơ " + in.Code,
+		Contents:    cmp.Or(in.Contents, "Kết quả giải quyết hồ sơ "+in.Code),
 		NotifyURL:   a.PublicURL + "/v1/postal/notifications",
 	})
 	if err != nil {

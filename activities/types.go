@@ -142,6 +142,8 @@ type RefundResult struct {
 // ShipmentInput asks the postal service to pick up a result.
 type ShipmentInput struct {
 	Code string
+	// Contents says what is sent; empty: the dossier's result.
+	Contents string `json:",omitempty"`
 }
 
 // ShipmentResult is the postal service's waybill.

@@ -69,9 +69,12 @@ func (s *Server) allow(w http.ResponseWriter, r *http.Request, a auth.Action, f 
 // dossierFacts are what the policy needs to know about a dossier.
 func (s *Server) dossierFacts(ctx context.Context, d store.Dossier) (auth.Facts, error) {
 	f := auth.Facts{ReceivingAgency: d.AgencyCode, SubmittedBy: d.SubmittedBy}
-	if d.CurrentStep != nil {
-		// All the step's departments, decided or not: a department that
-		// already decided its part is told so by the workflow (409).
+	// All the step's departments, decided or not: a department that
+	// already decided its part is told so by the workflow (409). A
+	// submission waiting for intake shows its intake deadline as a step of
+	// the receiving agency, but that is the intake officers' to decide
+	// (ReceivingAgency), not a step a department owns.
+	if d.CurrentStep != nil && d.Stage != dossier.StageIntake {
 		f.StepDepartments = d.CurrentStep.Departments
 	}
 	proc, err := s.procedureVersion(ctx, d.ProcedureCode, d.ProcedureVersion)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -9,7 +10,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/internal/testenv"
+	"github.com/motcua/motcua/pickupwatch"
+	"github.com/motcua/motcua/rules"
 )
 
 // requireRuleRefusal checks a refusal is a problem+json 409 that quotes
@@ -93,10 +97,14 @@ func TestApologyLateAndTooLateThroughTheAPI(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
-	letter := map[string]any{"new_appointment_at": testenv.Now().Add(time.Hour).Format(time.RFC3339), "reason": "chờ xác minh"}
+	// A new appointment an hour after the current one.
+	letter := func(code string) map[string]any {
+		appt := parseTime(t, s.must(200, "GET", "/v1/dossiers/"+code, nil)["appointment_at"])
+		return map[string]any{"new_appointment_at": appt.Add(time.Hour).Format(time.RFC3339), "reason": "chờ xác minh"}
+	}
 
 	waitFor(late, "deadline.apology_required")
-	d := s.must(200, "POST", "/v1/dossiers/"+late+"/apology", letter)
+	d := s.must(200, "POST", "/v1/dossiers/"+late+"/apology", letter(late))
 	require.Equal(t, float64(1), d["appointment_resets"])
 	ev := s.must(200, "GET", "/v1/dossiers/"+late+"/events", nil)["items"].([]any)
 	last := ev[len(ev)-1].(map[string]any)
@@ -106,7 +114,7 @@ func TestApologyLateAndTooLateThroughTheAPI(t *testing.T) {
 
 	waitFor(tooLate, "deadline.appointment_overdue")
 	before := s.actions(tooLate)
-	s.requireRuleRefusal(s.call("POST", "/v1/dossiers/"+tooLate+"/apology", letter),
+	s.requireRuleRefusal(s.call("POST", "/v1/dossiers/"+tooLate+"/apology", letter(tooLate)),
 		"has passed: an apology letter must be issued before it", "ND118-2025")
 	s.requireRuleRefusal(s.call("POST", "/v1/dossiers/"+tooLate+"/review",
 		map[string]any{"decision": "request_supplement", "missing": []string{"x"}}), "only within 3wd of receipt", "ND118-2025")
@@ -208,7 +216,7 @@ func TestPostalSuspensionByAreaThroughTheAPI(t *testing.T) {
 	unknown["return_area"] = "99999"
 	require.Equal(t, 400, s.call("POST", "/v1/dossiers", unknown).status, "an unknown area at submission")
 
-	today := time.Now().In(time.FixedZone("ICT", 7*3600))
+	today := testenv.Now().In(time.FixedZone("ICT", 7*3600))
 	from, to := today.Format(time.DateOnly), today.AddDate(0, 0, 30).Format(time.DateOnly)
 	list := func() int { return len(s.must(200, "GET", "/v1/postal/suspensions", nil)["items"].([]any)) }
 	before := list()
@@ -280,4 +288,90 @@ func TestFeeExemptionThroughTheAPI(t *testing.T) {
 	require.Equal(t, "none", fee(d)["status"], "nothing was asked")
 	require.Equal(t, []string{"submitted", "fee.exempted", "intake.accept", "review.approve", "approval.approve",
 		"result.issued_electronically"}, s.actions(code))
+}
+
+// A shipment the postal service accepted but does not pick up warns the
+// intake desk once the rules' working time has passed (the pickup watch the
+// worker runs); one picked up in time costs nothing.
+func TestShipmentNotPickedUpWarnsTheIntakeDesk(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	// KH-DN-01 filed online has no fee: approval sends the result by post.
+	waybills := map[string]string{}
+	var codes []string
+	for range 2 {
+		code := s.must(201, "POST", "/v1/dossiers", submission("KH-DN-01", "online", "postal"))["code"].(string)
+		for _, step := range []string{"intake", "review", "approval"} {
+			body := map[string]any{"decision": "accept"}
+			if step != "intake" {
+				body["decision"] = "approve"
+			}
+			s.must(200, "POST", "/v1/dossiers/"+code+"/"+step, body)
+		}
+		d := s.eventually(code, "a shipment", func(d map[string]any) bool { return d["shipment"] != nil })
+		waybills[code] = d["shipment"].(map[string]any)["waybill"].(string)
+		codes = append(codes, code)
+	}
+	// The first is picked up in time; the second never is.
+	s.simPost("/postal/v1/shipments/"+waybills[codes[0]]+"/events", map[string]any{"event": "picked_up"})
+	s.eventually(codes[0], "picked up", func(d map[string]any) bool {
+		return d["shipment"].(map[string]any)["status"] == "picked_up"
+	})
+	rs, err := rules.Parse(data.Rules)
+	require.NoError(t, err)
+	watch := &pickupwatch.Watch{Store: s.store, Temporal: s.temporal, Rules: rs, Log: slog.New(slog.DiscardHandler),
+		Now: testenv.Now}
+	// Only this test's dossiers: the other tests share the database.
+	warned, err := watch.CheckDossiers(context.Background(), codes...)
+	require.NoError(t, err)
+	require.NotContains(t, warned, codes[1], "one working day has not passed yet")
+	// Two weeks later (the business clock the watch is given), whatever the
+	// hour the test runs at: 8 working hours have passed.
+	watch.Now = func() time.Time { return testenv.Now().Add(14 * 24 * time.Hour) }
+	warned, err = watch.CheckDossiers(context.Background(), codes...)
+	require.NoError(t, err)
+	require.Contains(t, warned, codes[1])
+	require.NotContains(t, warned, codes[0], "picked up in time")
+	acts := s.actions(codes[1])
+	require.Equal(t, "shipment.not_picked_up", acts[len(acts)-1])
+	require.NotContains(t, s.actions(codes[0]), "shipment.not_picked_up")
+	ns, err := s.store.Notifications(context.Background(), codes[1])
+	require.NoError(t, err)
+	var desk []string
+	for _, n := range ns {
+		if n.Template == "pickup_overdue" {
+			desk = append(desk, n.To+" "+n.Agency)
+		}
+	}
+	require.Equal(t, []string{"department 000.00.17.H39"}, desk)
+	warned, err = watch.CheckDossiers(context.Background(), codes...)
+	require.NoError(t, err)
+	require.NotContains(t, warned, codes[1], "warned once")
+	for _, code := range codes {
+		s.simPost("/postal/v1/shipments/"+waybills[code]+"/events", map[string]any{"event": "delivered"})
+		s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
+	}
+	s.recordHistory(codes[1], "decrees-shipment-not-picked-up")
+}
+
+// Declined after receipt with postal return: the refusal notice goes by
+// post (the return channel) before the dossier closes; the postal service's
+// later callbacks change nothing.
+func TestDeclinedNoticeGoesByPostThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	code := s.must(201, "POST", "/v1/dossiers", submission("TP-LLTP-01", "online", "postal"))["code"].(string)
+	path := "/v1/dossiers/" + code
+	s.must(200, "POST", path+"/intake", map[string]any{"decision": "accept"})
+	d := s.must(200, "POST", path+"/review", map[string]any{"decision": "refuse", "note": "không đủ điều kiện cấp phiếu"})
+	require.Equal(t, "declined", d["status"])
+	d = s.eventually(code, "the notice shipped", func(d map[string]any) bool { return d["shipment"] != nil })
+	waybill := d["shipment"].(map[string]any)["waybill"].(string)
+	acts := s.actions(code)
+	require.Equal(t, []string{"review.refuse", "shipment.requested"}, acts[len(acts)-2:])
+	out := s.simPost("/postal/v1/shipments/"+waybill+"/events", map[string]any{"event": "delivered"})
+	require.NotNil(t, out)
+	require.Equal(t, acts, s.actions(code), "the closed dossier records nothing more")
+	require.Equal(t, "declined", s.must(200, "GET", path, nil)["status"])
+	s.recordHistory(code, "decrees-declined-notice-by-post")
 }

@@ -24,6 +24,12 @@ var ActionBodies = map[string]func(w http.ResponseWriter, r *http.Request) (any,
 		return decodeChecked(w, r, checkCounterPayment)
 	},
 	"assignment": func(w http.ResponseWriter, r *http.Request) (any, error) { return decodeChecked(w, r, checkAssignment) },
+	"return-method": func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return decodeChecked(w, r, checkReturnMethod)
+	},
+	"fee-exemption": func(w http.ResponseWriter, r *http.Request) (any, error) {
+		return decodeChecked(w, r, checkFeeExemption)
+	},
 }
 
 // WriteError is writeError, for tests that answer an error as the API does.

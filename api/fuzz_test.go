@@ -47,6 +47,10 @@ var bodyEndpoints = []bodyEndpoint{
 	{"POST", "/v1/procedures", "/v1/procedures"},
 	{"PUT", "/v1/procedures/{code}", "/v1/procedures/TP-LLTP-01"},
 	{"PUT", "/v1/calendar/{year}", "/v1/calendar/2027"},
+	{"POST", "/v1/dossiers/{code}/return-method", ""},
+	{"POST", "/v1/dossiers/{code}/fee-exemption", ""},
+	{"POST", "/v1/postal/suspensions", "/v1/postal/suspensions"},
+	{"POST", "/v1/payments/refund-notifications", "/v1/payments/refund-notifications"},
 }
 
 func (e bodyEndpoint) target() string {
@@ -112,7 +116,7 @@ func FuzzRequestBodies(f *testing.F) {
 			api.WriteError(w, req, err)
 		} else {
 			switch e.template {
-			case "/v1/payments/notifications":
+			case "/v1/payments/notifications", "/v1/payments/refund-notifications":
 				req.Header.Set(webhook.Header, webhook.Sign(paySecret, body, time.Now()))
 			case "/v1/postal/notifications":
 				req.Header.Set(webhook.Header, webhook.Sign(postSecret, body, time.Now()))

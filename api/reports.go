@@ -14,9 +14,10 @@ import (
 	"github.com/motcua/motcua/store"
 )
 
-// Reports (form II.06a): figures over the read model, computed by SQL in
-// store.Report. Periods are whole local days (+07:00), from and to
-// inclusive.
+// Reports (form II.06a): figures from the facts the recorder writes once
+// from the control sheet, computed by SQL in store.Report (README, "Reports
+// (form II.06a)"). Periods are whole local days (+07:00), from and to
+// inclusive; a period not over is reported as of now (s.now).
 
 const (
 	maxReportYears  = 3

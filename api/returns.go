@@ -27,29 +27,19 @@ func (s *Server) returnMethod(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req returnMethodRequest
-	if err := decode(w, r, &req); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	var v dossier.Invalid
-	method := dossier.ReturnMethod(req.Method)
-	if !method.Valid() {
-		v.Add("method", "must be postal, counter or electronic")
-	}
-	checkText(&v, "reason", req.Reason, false)
-	checkText(&v, "return_address", req.ReturnAddress, false)
-	if method == dossier.ReturnPostal && req.ReturnAddress == "" && d.ReturnAddress == "" {
-		v.Add("return_address", "is required for postal return: the dossier has no address on file")
-	}
-	if method != dossier.ReturnPostal && req.ReturnAddress != "" {
-		v.Add("return_address", "is only for postal return")
-	}
-	if err := v.Err(); err != nil {
+	arg, err := decodeChecked(w, r, func(r *http.Request, in *returnMethodRequest, v *dossier.Invalid) (any, error) {
+		arg, err := checkReturnMethod(r, in, v)
+		if in.Method == string(dossier.ReturnPostal) && in.ReturnAddress == "" && d.ReturnAddress == "" {
+			v.Add("return_address", "is required for postal return: the dossier has no address on file")
+		}
+		req = *in
+		return arg, err
+	})
+	if err != nil {
 		writeError(w, r, s.log, err)
 		return
 	}
 	ctx := r.Context()
-	arg := workflows.ReturnMethodChange{Method: method, Reason: req.Reason, Actor: actorOf(r)}
 	if err := s.sendUpdate(ctx, code, workflows.UpdateReturnMethod, updateID(r, workflows.UpdateReturnMethod), arg); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -66,6 +56,19 @@ func (s *Server) returnMethod(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, renderDossier(after, seesIdentityNumber(r, after)))
+}
+
+func checkReturnMethod(r *http.Request, req *returnMethodRequest, v *dossier.Invalid) (any, error) {
+	method := dossier.ReturnMethod(req.Method)
+	if !method.Valid() {
+		v.Add("method", "must be postal, counter or electronic")
+	}
+	checkText(v, "reason", req.Reason, false)
+	checkText(v, "return_address", req.ReturnAddress, false)
+	if method != dossier.ReturnPostal && req.ReturnAddress != "" {
+		v.Add("return_address", "is only for postal return")
+	}
+	return workflows.ReturnMethodChange{Method: method, Reason: req.Reason, Actor: actorOf(r)}, nil
 }
 
 type feeExemptionRequest struct {

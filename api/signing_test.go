@@ -119,7 +119,7 @@ type expiredKeysT struct {
 
 func expiredKeys(t *testing.T) signing.Keys {
 	t.Helper()
-	now := time.Now()
+	now := time.Now() // certificates expire in real time
 	ca, err := signing.NewDevCA("expired test CA", now.AddDate(-3, 0, 0))
 	require.NoError(t, err)
 	key, cert, err := ca.Issue("any", "Expired agency", now.AddDate(-2, 0, 0), now.AddDate(0, 0, -1))

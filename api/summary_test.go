@@ -69,6 +69,11 @@ func TestDeadlineTimerNamesItsDeadline(t *testing.T) {
 		}
 		var sum string
 		require.NoError(t, testenv.Codec().DataConverter().FromPayload(ev.GetUserMetadata().GetSummary(), &sum))
+		if strings.HasPrefix(sum, "step intake ") {
+			// The online submission's intake deadline, armed before the
+			// acceptance that this test is about.
+			continue
+		}
 		summaries = append(summaries, sum)
 	}
 	require.NotEmpty(t, summaries, "accepting starts the legal clock, so a deadline timer")

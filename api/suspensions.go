@@ -121,7 +121,7 @@ func (s *Server) listPostalSuspensions(w http.ResponseWriter, r *http.Request) {
 	if a := strings.TrimSpace(r.URL.Query().Get("area")); a != "" {
 		areas = s.areas.Containing(a)
 	}
-	ps, err := s.store.PostalSuspensions(r.Context(), areas, time.Now().In(dossier.Location))
+	ps, err := s.store.PostalSuspensions(r.Context(), areas, s.clock.Now().In(dossier.Location))
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
 		return

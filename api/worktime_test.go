@@ -15,7 +15,7 @@ import (
 )
 
 // worktimeAgency keeps winter hours of 7 h (07:30–11:30, 13:00–16:00)
-// from November 2026 to the end of the holiday table, and the procedure
+// from 2020 to 2040, and the procedure
 // WT-CUTOFF-01 (three working days) has a 15:00 cut-off. Both are this
 // test's own, so the shared catalog of the other tests is untouched.
 const worktimeAgency = "000.00.98.H39"
@@ -37,7 +37,7 @@ func importWorktimeCatalog(t *testing.T, s *system) {
 	}
 	cat := &catalog.Catalog{
 		Agencies: []catalog.Agency{{Code: worktimeAgency, Name: "Phường thử giờ làm việc", Kind: "commune",
-			Periods: []catalog.AgencyPeriod{{From: "2026-11-01", To: "2040-12-31", Windows: []string{"07:30-11:30", "13:00-16:00"}}}}},
+			Periods: []catalog.AgencyPeriod{{From: "2020-01-01", To: "2040-12-31", Windows: []string{"07:30-11:30", "13:00-16:00"}}}}},
 		Procedures: []catalog.Procedure{proc},
 	}
 	for _, a := range shipped.Agencies {
@@ -79,4 +79,40 @@ func TestCutoffAndSeasonalHoursThroughTheAPI(t *testing.T) {
 	clock := appt.In(dossier.Location).Sub(calendar.DateOf(appt).Midnight())
 	require.True(t, clock >= 7*time.Hour+30*time.Minute && clock <= 16*time.Hour, "due inside 07:30–16:00: %s", appt)
 	s.must(200, "POST", "/v1/dossiers/"+code+"/review", map[string]any{"decision": "refuse", "note": "kết thúc"})
+}
+
+// A procedure that collects its fee at filing: the payment request comes
+// with the submission, intake cannot receive the dossier before it is paid,
+// and nothing is asked again before the result.
+func TestFeeAtFilingThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	shipped, err := catalog.Parse(data.Procedures)
+	require.NoError(t, err)
+	var proc catalog.Procedure
+	for _, p := range shipped.Procedures {
+		if p.Code == "KH-HKD-01" {
+			proc = p
+		}
+	}
+	proc.Code, proc.FeeTiming = "FT-FILING-01", catalog.FeeAtFiling
+	_, err = s.store.ImportCatalog(context.Background(), &catalog.Catalog{Agencies: shipped.Agencies, Procedures: []catalog.Procedure{proc}})
+	require.NoError(t, err)
+
+	code := s.must(201, "POST", "/v1/dossiers", submission("FT-FILING-01", "online", "electronic"))["code"].(string)
+	path := "/v1/dossiers/" + code
+	d := s.eventually(code, "a payment request at filing", func(d map[string]any) bool { return fee(d)["payment_ref"] != nil })
+	require.Equal(t, "submitted", d["status"], "still waiting for intake")
+	res := s.call("POST", path+"/intake", map[string]any{"decision": "accept"})
+	require.Equal(t, 409, res.status, string(res.body))
+	require.Contains(t, res.json(t)["detail"], "at filing (fee_timing at_filing, the catalog)")
+	s.simPost("/payment/v1/payment-requests/"+fee(d)["payment_ref"].(string)+"/pay", map[string]any{"outcome": "succeeded"})
+	s.eventually(code, "the fee paid", func(d map[string]any) bool { return fee(d)["status"] == "paid" })
+	s.must(200, "POST", path+"/intake", map[string]any{"decision": "accept"})
+	s.must(200, "POST", path+"/review", map[string]any{"decision": "approve"})
+	s.must(200, "POST", path+"/approval", map[string]any{"decision": "approve"})
+	s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
+	require.Equal(t, []string{"submitted", "payment.requested", "payment.succeeded", "intake.accept", "review.approve",
+		"approval.approve", "result.issued_electronically"}, s.actions(code))
+	s.recordHistory(code, "decrees-fee-at-filing")
 }

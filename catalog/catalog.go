@@ -175,6 +175,13 @@ const (
 	FeeAssessed = "assessed"
 )
 
+// When a procedure collects its fee (Procedure.FeeTiming).
+const (
+	FeeBeforeResult        = "before_result"
+	FeeAtFiling            = "at_filing"
+	FeeFinancialObligation = "financial_obligation"
+)
+
 // Procedure is one published administrative procedure.
 type Procedure struct {
 	Code         string `json:"code" yaml:"code"`
@@ -191,7 +198,13 @@ type Procedure struct {
 	Fee               Fee      `json:"fee" yaml:"fee"`
 	ReturnMethods     []string `json:"return_methods" yaml:"return_methods"`
 	RequiredDocuments []string `json:"required_documents" yaml:"required_documents"`
-	Version           int      `json:"version" yaml:"-"`
+	// FeeTiming is when the fee is collected: before_result (the default,
+	// "" too: after the leader signs), at_filing (before intake decides;
+	// fixed and per-unit fees) or financial_obligation (an assessed fee,
+	// asked for when the review assesses it; the legal clock pauses until
+	// it is paid, as land procedures require).
+	FeeTiming string `json:"fee_timing,omitempty" yaml:"fee_timing"`
+	Version   int    `json:"version" yaml:"-"`
 	// EffectiveFrom is when this version takes effect (nil: when it is
 	// published). Dossiers submitted before it keep the earlier version.
 	EffectiveFrom *time.Time `json:"effective_from,omitempty" yaml:"effective_from"`
@@ -422,6 +435,19 @@ func (p Procedure) Validate(agencyExists func(code string) bool) error {
 	case FeeFree, FeeAssessed:
 	default:
 		return fail("fee.kind must be fixed, per_unit, free or assessed")
+	}
+	switch p.FeeTiming {
+	case "", FeeBeforeResult:
+	case FeeAtFiling:
+		if p.Fee.Kind != FeeFixed && p.Fee.Kind != FeePerUnit {
+			return fail("fee_timing at_filing needs a fee known at filing (fixed or per_unit), not %s", p.Fee.Kind)
+		}
+	case FeeFinancialObligation:
+		if p.Fee.Kind != FeeAssessed {
+			return fail("fee_timing financial_obligation needs an assessed fee, not %s", p.Fee.Kind)
+		}
+	default:
+		return fail("fee_timing must be before_result, at_filing or financial_obligation")
 	}
 	if len(p.ReturnMethods) == 0 {
 		return fail("return_methods is empty")

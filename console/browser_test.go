@@ -242,7 +242,11 @@ func (b *browser) openDossier(code string) {
 	b.t.Helper()
 	b.open("/console/inbox")
 	row := `tr[data-code="` + code + `"] a`
-	b.run(chromedp.SendKeys(css("#q"), code), chromedp.Click(css("#filter")), chromedp.WaitVisible(css(row)), chromedp.Click(css(row)),
+	// The unfiltered inbox may list the row too: wait for the filtered page
+	// (its search box holds the code) before clicking, or the click can
+	// land on the page being replaced.
+	b.run(chromedp.SendKeys(css("#q"), code), chromedp.Click(css("#filter")),
+		chromedp.WaitVisible(css(`#q[value="`+code+`"]`)), chromedp.WaitVisible(css(row)), chromedp.Click(css(row)),
 		chromedp.WaitVisible(css("#timeline")))
 }
 

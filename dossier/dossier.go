@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-// Status is a dossier's status as portals exchange it (codes 1–10, and 11
-// for a refusal after receipt).
+// Status is a dossier's status as portals exchange it (the national status
+// codes 1–10, and 11 for a refusal after receipt).
 type Status string
 
 // The statuses, in the order of their portal codes.

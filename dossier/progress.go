@@ -77,6 +77,10 @@ const (
 	// Fee exemptions and reductions for one dossier (miễn, giảm phí).
 	ActionFeeExempted = "fee.exempted"
 	ActionFeeReduced  = "fee.reduced"
+
+	// ActionShipmentNotPickedUp: the postal service accepted the shipment
+	// but has not picked it up in time; the intake desk is warned.
+	ActionShipmentNotPickedUp = "shipment.not_picked_up"
 )
 
 // Timeliness classes for reports and step completions.

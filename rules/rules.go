@@ -60,6 +60,10 @@ type Rules struct {
 	// SupplementRequestWithin is the working time from receipt within
 	// which a supplement may be requested; zero: no limit.
 	SupplementRequestWithin calendar.Duration `json:"supplement_request_within,omitzero"`
+	// ShipmentPickupWarning: a shipment the postal service accepted but has
+	// not picked up this long (working time) after the request warns the
+	// intake desk; zero: no warning.
+	ShipmentPickupWarning calendar.Duration `json:"shipment_pickup_warning,omitzero"`
 }
 
 // Cite names the version and its source, for messages that quote a rule.
@@ -92,6 +96,7 @@ type file struct {
 		// Optional: versions written before these rules leave them out.
 		MaxSupplementRequests   int    `yaml:"max_supplement_requests"`
 		SupplementRequestWithin string `yaml:"supplement_request_within"`
+		ShipmentPickupWarning   string `yaml:"shipment_pickup_warning"`
 	} `yaml:"versions"`
 }
 
@@ -151,6 +156,13 @@ func Parse(data []byte) (*Set, error) {
 				return nil, fail("supplement_request_within must be working hours or days, like 3wd")
 			}
 		}
+		var pickup calendar.Duration
+		if v.ShipmentPickupWarning != "" {
+			pickup, err = calendar.ParseDuration(v.ShipmentPickupWarning)
+			if err != nil || (pickup.Unit != calendar.UnitWorkingHours && pickup.Unit != calendar.UnitWorkingDays) {
+				return nil, fail("shipment_pickup_warning must be working hours or days, like 8wh")
+			}
+		}
 		switch {
 		case v.MaxSupplementRequests < 0:
 			return nil, fail("max_supplement_requests must not be negative")
@@ -172,6 +184,7 @@ func Parse(data []byte) (*Set, error) {
 			PostalOutageNotice: notice, PostalOutageFallback: fallback,
 			PaymentExpiry: expiry, PaymentReminderBefore: reminder, IntakeDeadline: intake,
 			Source: v.Note, MaxSupplementRequests: v.MaxSupplementRequests, SupplementRequestWithin: within,
+			ShipmentPickupWarning: pickup,
 		})
 	}
 	return &s, nil
@@ -204,5 +217,6 @@ func Default() Rules {
 		IntakeDeadline:          calendar.Duration{Unit: calendar.UnitWorkingHours, N: 8},
 		MaxSupplementRequests:   1,
 		SupplementRequestWithin: calendar.Duration{Unit: calendar.UnitWorkingDays, N: 3},
+		ShipmentPickupWarning:   calendar.Duration{Unit: calendar.UnitWorkingHours, N: 8},
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/rules"
@@ -29,6 +30,8 @@ func TestShippedRulesByEffectiveDate(t *testing.T) {
 	require.Equal(t, 1, r.MaxSupplementRequests, "one written supplement request per agency")
 	require.Equal(t, "3wd", r.SupplementRequestWithin.String())
 	require.Contains(t, r.Cite(), "ND118-2025: Decree 118/2025/ND-CP")
+	require.Equal(t, calendar.Duration{Unit: calendar.UnitWorkingHours, N: 8}, r.IntakeDeadline, "decided at intake within a working day")
+	require.Zero(t, s.At(day(2025, 6, 30)).IntakeDeadline, "no intake deadline before the version that sets one")
 }
 
 func TestParseRejectsBadRules(t *testing.T) {
@@ -45,6 +48,8 @@ func TestParseRejectsBadRules(t *testing.T) {
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 200h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h}]",
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, max_supplement_requests: -1}]",
 		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, supplement_request_within: 3d}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, intake_deadline: 2d}]",
+		"versions: [{version: a, effective_from: 2025-01-01, warning_fraction: 0.5, supplement_deadline: 10wd, apology_lead_time: 8wh, verdict_against: original, postal_outage_notice: 24h, postal_outage_fallback: 168h, payment_expiry: 72h, payment_reminder_before: 24h, intake_deadline: 0wh}]",
 	} {
 		_, err := rules.Parse([]byte(bad))
 		require.Error(t, err, bad)

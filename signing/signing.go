@@ -76,8 +76,12 @@ func Sign(ctx context.Context, keys Keys, agency string, in []byte, info Info) (
 		return nil, nil, fmt.Errorf("signing: agency %s: %w", agency, ErrNoCertificate)
 	}
 	leaf := chain[0]
-	if info.At.Before(leaf.NotBefore) || info.At.After(leaf.NotAfter) {
-		return nil, nil, &ExpiredError{Agency: agency, NotBefore: leaf.NotBefore, NotAfter: leaf.NotAfter, At: info.At}
+	// A certificate is valid or not in real time, the time the PKCS#7
+	// signature itself records (the library stamps the wall clock), not
+	// in business time (info.At, the date the document shows), which
+	// development and tests may shift (internal/clock).
+	if now := time.Now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return nil, nil, &ExpiredError{Agency: agency, NotBefore: leaf.NotBefore, NotAfter: leaf.NotAfter, At: now}
 	}
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {

@@ -27,13 +27,19 @@ func resultPDF(t testing.TB) []byte {
 	return pdf
 }
 
-func devKeys(t testing.TB) *signing.Keystore {
+func devKeys(t testing.TB) *signing.Keystore { return devKeysIssued(t, time.Now()) }
+
+// devKeysIssued makes development certificates issued at issued, valid two
+// years. Certificates live in real time (the PKCS#7 signature records the
+// wall clock), so the tests issue them from the wall clock; the documents
+// they sign keep their fixed dates (at).
+func devKeysIssued(t testing.TB, issued time.Time) *signing.Keystore {
 	t.Helper()
 	dir := t.TempDir()
-	made, err := signing.DevCertificates(dir, "pw", []signing.DevAgency{{Code: "000.00.18.H39", Name: "Sở Tư pháp"}, {Code: "B", Name: "Other"}}, at)
+	made, err := signing.DevCertificates(dir, "pw", []signing.DevAgency{{Code: "000.00.18.H39", Name: "Sở Tư pháp"}, {Code: "B", Name: "Other"}}, issued)
 	require.NoError(t, err)
 	require.Equal(t, []string{"000.00.18.H39", "B"}, made)
-	again, err := signing.DevCertificates(dir, "pw", []signing.DevAgency{{Code: "000.00.18.H39", Name: "Sở Tư pháp"}}, at)
+	again, err := signing.DevCertificates(dir, "pw", []signing.DevAgency{{Code: "000.00.18.H39", Name: "Sở Tư pháp"}}, issued)
 	require.NoError(t, err)
 	require.Empty(t, again, "certificates still valid are kept")
 	ks, err := signing.OpenKeystore(dir, "pw")
@@ -103,8 +109,9 @@ func TestSignAndVerify(t *testing.T) {
 func TestExpiredOrMissingCertificate(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	ks := devKeys(t)
-	_, _, err := signing.Sign(ctx, ks, "000.00.18.H39", resultPDF(t), signing.Info{At: at.AddDate(3, 0, 0)})
+	// Issued three years ago for two years: expired now.
+	ks := devKeysIssued(t, time.Now().AddDate(-3, 0, 0))
+	_, _, err := signing.Sign(ctx, ks, "000.00.18.H39", resultPDF(t), signing.Info{At: at})
 	var expired *signing.ExpiredError
 	require.ErrorAs(t, err, &expired)
 	require.Contains(t, err.Error(), "expired on")

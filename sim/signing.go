@@ -41,7 +41,8 @@ type simKey struct {
 }
 
 // NewSigningService returns the simulator with a certificate for each of
-// agencies (code → name), valid for two years from now.
+// agencies (code → name), valid for two years from now (real time: a
+// certificate's validity is not business time).
 func NewSigningService(agencies map[string]string) (*SigningService, error) {
 	ca, err := signing.NewDevCA("motcua simulated remote-signing CA", time.Now())
 	if err != nil {
@@ -65,9 +66,10 @@ func NewSigningService(agencies map[string]string) (*SigningService, error) {
 func (s *SigningService) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 func (s *SigningService) issue(code, name string, expired bool) error {
-	from, to := time.Now().Add(-time.Hour), time.Now().AddDate(2, 0, 0)
+	now := time.Now() // certificates are valid in real time (signing.Sign)
+	from, to := now.Add(-time.Hour), now.AddDate(2, 0, 0)
 	if expired {
-		from, to = time.Now().AddDate(-2, 0, 0), time.Now().AddDate(0, 0, -1)
+		from, to = now.AddDate(-2, 0, 0), now.AddDate(0, 0, -1)
 	}
 	key, cert, err := s.ca.Issue(code, name, from, to)
 	if err != nil {

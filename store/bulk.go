@@ -195,9 +195,9 @@ func (g *seedGen) next() ([]any, error) {
 		case x < 15: // withdrawn
 			end = rec.Add(time.Duration(r.Int64N(int64(span))))
 			status = dossier.StatusWithdrawn
-		case x < 25: // refused at review
+		case x < 25: // refused at review: declined after receipt
 			end = rec.Add(time.Duration(r.Int64N(int64(span))))
-			status = dossier.StatusRefused
+			status = dossier.StatusDeclined
 		case x < 55: // late
 			end = appt.Add(time.Duration(1+r.IntN(5*24)) * time.Hour)
 			verdict = "late"
@@ -291,7 +291,7 @@ func (g *seedGen) next() ([]any, error) {
 		switch status {
 		case dossier.StatusWithdrawn:
 			ending, endVerdict = string(dossier.EndingWithdrawn), dossier.EndingVerdict(dossier.ActionWithdrawn, *finished, *appointment)
-		case dossier.StatusRefused:
+		case dossier.StatusDeclined: // refused at review, after receipt
 			ending, endVerdict = string(dossier.EndingRefused), dossier.EndingVerdict(dossier.ActionReviewRefuse, *finished, *appointment)
 		}
 	}
@@ -303,6 +303,54 @@ func (g *seedGen) next() ([]any, error) {
 		applicant, docs, string(ret), retAddr, 1, fee, string(feeStatus),
 		submitted, received, appointment, appointment, finished, returned,
 		overdue, supplement, verdict, 5, updated, SearchName(name), ended, ending, endVerdict, intakeClosed}, nil
+}
+
+// seedFacts writes, for the dossiers just copied in this transaction, what
+// the recorder would have: the control sheet's main events (submitted,
+// accepted with its appointment, a supplement asked, the ending), each
+// department's review step, and the intake step of submissions waiting for
+// intake — so report and inbox benchmarks read what they read in
+// production.
+func seedFacts(ctx context.Context, tx pgx.Tx) error {
+	for _, q := range []string{
+		`CREATE TEMP TABLE seeded ON COMMIT DROP AS SELECT code FROM dossiers WHERE xmin = pg_current_xact_id()::xid`,
+		`INSERT INTO dossier_events (dossier_code, seq, at, action, actor, from_stage, to_stage, from_status, to_status)
+		 SELECT d.code, 1, d.submitted_at, 'submitted', 'seed', 'intake', 'intake', 'submitted', 'submitted'
+		 FROM dossiers d JOIN seeded USING (code)`,
+		`INSERT INTO dossier_events (dossier_code, seq, at, action, actor, from_stage, to_stage, from_status, to_status, due_at)
+		 SELECT d.code, 2, d.received_at, 'intake.accept', 'seed', 'intake', 'review', 'submitted', 'received', d.original_appointment_at
+		 FROM dossiers d JOIN seeded USING (code) WHERE d.received_at IS NOT NULL`,
+		`INSERT INTO dossier_events (dossier_code, seq, at, action, actor, from_stage, to_stage, from_status, to_status, due_at)
+		 SELECT d.code, 3, (d.supplement->>'requested_at')::timestamptz, 'review.request_supplement', 'seed', 'review', 'review',
+			'received', 'supplement_requested', d.original_appointment_at
+		 FROM dossiers d JOIN seeded USING (code) WHERE d.status = 'supplement_requested'`,
+		`INSERT INTO dossier_events (dossier_code, seq, at, action, actor, from_stage, to_stage, from_status, to_status, due_at)
+		 SELECT d.code, 3, d.ended_at,
+			CASE d.ending WHEN 'result' THEN 'approval.approve' WHEN 'refused' THEN 'review.refuse' ELSE d.ending END,
+			'seed', 'review', 'done', 'received', CASE d.ending WHEN 'result' THEN 'result_ready' ELSE d.status END,
+			d.original_appointment_at
+		 FROM dossiers d JOIN seeded USING (code) WHERE d.ended_at IS NOT NULL`,
+		`INSERT INTO dossier_events (dossier_code, seq, at, action, actor, from_stage, to_stage, from_status, to_status)
+		 SELECT d.code, 2, d.finished_at, 'intake.refuse', 'seed', 'intake', 'done', 'submitted', 'refused'
+		 FROM dossiers d JOIN seeded USING (code) WHERE d.received_at IS NULL AND d.finished_at IS NOT NULL`,
+		`INSERT INTO dossier_steps (dossier_code, entered_seq, step, department, entered_at, due_at, finished_at, ending, verdict)
+		 SELECT d.code, 2, 'review', pv.document->'steps'->1->>'department', d.received_at,
+			d.received_at + (d.original_appointment_at - d.received_at) / 2, d.ended_at, d.ending,
+			CASE WHEN d.ended_at IS NULL THEN NULL
+				WHEN d.ended_at < d.received_at + (d.original_appointment_at - d.received_at) / 2 THEN 'early' ELSE 'late' END
+		 FROM dossiers d JOIN seeded USING (code)
+		 JOIN procedure_versions pv ON pv.code = d.procedure_code AND pv.version = d.procedure_version
+		 WHERE d.received_at IS NOT NULL AND pv.document->'steps'->1->>'department' IS NOT NULL`,
+		`UPDATE dossiers d SET current_step = jsonb_build_object('name', 'intake', 'departments', jsonb_build_array(d.agency_code),
+			'pending_departments', jsonb_build_array(d.agency_code), 'due_at', d.submitted_at + interval '1 day',
+			'branches', jsonb_build_array(jsonb_build_object('department', d.agency_code, 'due_at', d.submitted_at + interval '1 day')))
+		 FROM seeded WHERE seeded.code = d.code AND d.status = 'submitted' AND d.channel IN ('online', 'postal')`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("seed facts: %w", err)
+		}
+	}
+	return nil
 }
 
 // SeedDossiers writes opts.N generated dossiers into the read model with one
@@ -386,6 +434,9 @@ func (s *Store) SeedDossiers(ctx context.Context, opts SeedOptions) (int64, erro
 		if err != nil {
 			return err
 		}
+		if err := seedFacts(ctx, tx); err != nil {
+			return err
+		}
 		agencies := make([]string, 0, len(g.counters))
 		days := make([]string, 0, len(g.counters))
 		values := make([]int, 0, len(g.counters))
@@ -414,7 +465,7 @@ func (s *Store) SeedDossiers(ctx context.Context, opts SeedOptions) (int64, erro
 	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
 		return 0, fmt.Errorf("store: seed dossiers: vacuum: %w", err)
 	}
-	_, err = conn.Exec(ctx, `VACUUM (ANALYZE) dossiers`)
+	_, err = conn.Exec(ctx, `VACUUM (ANALYZE) dossiers, dossier_events, dossier_steps`)
 	// The connection goes back to the pool: its timeout with it.
 	if _, rerr := conn.Exec(ctx, `RESET statement_timeout`); rerr != nil && err == nil {
 		err = rerr

@@ -96,6 +96,19 @@ func TestSeedDossiers(t *testing.T) {
 	require.EqualValues(t, received, f.Received.New)
 	require.EqualValues(t, verdicts, f.Resolved.Result)
 	require.Equal(t, f.Received.New, f.Resolved.Total+f.Pending.Total, "every received dossier is resolved or pending")
+	// With the facts the recorder would have written: departments' steps,
+	// submissions awaiting intake with their deadline.
+	dept, err := s.Report(ctx, []store.ReportPeriod{{Start: seedUntil.AddDate(-3, 0, 0), End: seedUntil}},
+		store.ReportFilter{GroupBy: "department"}, seedUntil)
+	require.NoError(t, err)
+	var steps store.ReportFigures
+	for _, r := range dept {
+		steps.Add(r.ReportFigures)
+	}
+	require.Equal(t, f.Received.New, steps.Received.New, "one review step per received dossier")
+	waiting, err := s.AwaitingIntake(ctx, seedUntil, store.ReportFilter{})
+	require.NoError(t, err)
+	require.Positive(t, waiting.Total)
 	require.Equal(t, f.Received.New, f.Received.Online+f.Received.Counter+f.Received.Postal)
 }
 
@@ -190,6 +203,39 @@ func BenchmarkReportYearByMonth(b *testing.B) {
 		periods = append(periods, store.ReportPeriod{Start: store.LocalDay(2026, m, 1), End: store.LocalDay(2026, m+1, 1)})
 	}
 	benchmarkReport(b, periods, store.ReportFilter{})
+}
+
+func BenchmarkReportMonthBySector(b *testing.B) {
+	benchmarkReport(b, benchMonth, store.ReportFilter{GroupBy: "sector"})
+}
+
+// BenchmarkReportMonthByDepartment counts the departments' steps.
+func BenchmarkReportMonthByDepartment(b *testing.B) {
+	benchmarkReport(b, benchMonth, store.ReportFilter{GroupBy: "department"})
+}
+
+// BenchmarkReportMonthOneDepartment is what a department's leader reads.
+func BenchmarkReportMonthOneDepartment(b *testing.B) {
+	benchmarkReport(b, benchMonth, store.ReportFilter{Department: "000.00.18.H39"})
+}
+
+// BenchmarkAwaitingIntake is the block beside the month's summary.
+func BenchmarkAwaitingIntake(b *testing.B) {
+	s := benchmarkStore(b)
+	ctx := context.Background()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.AwaitingIntake(ctx, benchMonth[0].End, store.ReportFilter{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/report")
+}
+
+// BenchmarkInboxAwaitingIntake is the intake officer's first page of
+// submissions waiting for intake, most urgent (intake deadline) first.
+func BenchmarkInboxAwaitingIntake(b *testing.B) {
+	benchmarkInbox(b, store.InboxFilter{Agency: "000.00.17.H39", Stage: dossier.StageIntake, Status: dossier.StatusSubmitted, Limit: 50})
 }
 
 // BenchmarkInboxPage is a reviewer's first inbox page: one agency's

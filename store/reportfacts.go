@@ -161,14 +161,21 @@ func (s *Store) AwaitingIntake(ctx context.Context, at time.Time, f ReportFilter
 	if f.Department != "" || f.Channel == string(dossier.ChannelCounter) {
 		return out, nil
 	}
+	// Not decided by `at`: never decided yet, or decided since (two index
+	// scans: migration 00012's partial indexes).
 	err := s.pool.QueryRow(ctx, `
+		WITH waiting AS (
+			SELECT code, agency_code, procedure_code, procedure_version, channel FROM dossiers
+			WHERE intake_closed_at IS NULL AND channel IN ('online', 'postal') AND submitted_at < $1
+			UNION ALL
+			SELECT code, agency_code, procedure_code, procedure_version, channel FROM dossiers
+			WHERE intake_closed_at >= $1 AND channel IN ('online', 'postal') AND submitted_at < $1
+		)
 		SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM dossier_events ev WHERE ev.dossier_code = d.code
 			AND ev.action = 'deadline.step_overdue' AND ev.step = 'intake' AND ev.at < $1))
-		FROM dossiers d
+		FROM waiting d
 		LEFT JOIN procedure_versions pv ON $4 <> '' AND pv.code = d.procedure_code AND pv.version = d.procedure_version
-		WHERE d.channel IN ('online', 'postal') AND d.submitted_at < $1
-			AND (d.intake_closed_at IS NULL OR d.intake_closed_at >= $1)
-			AND ($2 = '' OR d.agency_code = $2) AND ($3 = '' OR d.procedure_code = $3)
+		WHERE ($2 = '' OR d.agency_code = $2) AND ($3 = '' OR d.procedure_code = $3)
 			AND ($4 = '' OR pv.document->'sector'->>'code' = $4) AND ($5 = '' OR d.channel = $5)
 			AND (SELECT ev.to_status FROM dossier_events ev WHERE ev.dossier_code = d.code AND ev.at < $1
 				ORDER BY ev.seq DESC LIMIT 1) IS DISTINCT FROM 'supplement_requested'`,

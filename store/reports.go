@@ -146,7 +146,8 @@ const reportSteps = `
 	SELECT p.idx, %[1]s AS key, d.code, d.channel, st.entered_at AS rin, st.finished_at AS rout, st.ending, st.verdict,
 		st.due_at AS due, false AS by_event, p.s, p.e, p.cut
 	FROM periods p
-	JOIN dossier_steps st ON st.entered_at < p.e AND (st.finished_at IS NULL OR st.finished_at >= p.s)
+	JOIN dossier_steps st ON tstzrange(st.entered_at, CASE WHEN st.finished_at < st.entered_at THEN st.entered_at ELSE st.finished_at END, '[]')
+		&& tstzrange(p.s, p.e, '[)')
 	JOIN dossiers d ON d.code = st.dossier_code
 	%[2]s
 	WHERE ($8 = '' OR st.department = $8) AND ($4 = '' OR d.agency_code = $4) AND ($5 = '' OR d.procedure_code = $5)
@@ -180,10 +181,11 @@ SELECT i.idx, i.key,
 		AND coalesce(CASE WHEN i.by_event THEN last.due_at END, i.due) < i.cut)
 FROM items i
 LEFT JOIN LATERAL (
+	-- Only for pending items (a one-time filter: resolved ones skip the scan).
 	SELECT ev.to_status, ev.due_at FROM dossier_events ev
-	WHERE ev.dossier_code = i.code AND ev.at < i.e
+	WHERE (i.rout IS NULL OR i.rout >= i.e) AND ev.dossier_code = i.code AND ev.at < i.e
 	ORDER BY ev.seq DESC LIMIT 1
-) last ON i.rout IS NULL OR i.rout >= i.e
+) last ON true
 GROUP BY i.idx, i.key
 ORDER BY i.idx, i.key`
 

@@ -289,7 +289,18 @@ func runLifecycles(t *testing.T, s *store.Store, r *rand.Rand, n int, from, unti
 		}
 		at = at.Add(gap())
 		if r.IntN(10) == 0 {
-			continue // never received
+			// Never received: still waiting, refused at intake, or
+			// withdrawn before intake — counted nowhere.
+			switch r.IntN(3) {
+			case 1:
+				d.p.Status, d.p.Stage = dossier.StatusRefused, dossier.StageDone
+				d.p.FinishedAt = &at
+				d.record(at, dossier.Event{Action: dossier.ActionIntakeRefuse})
+			case 2:
+				d.p.Status, d.p.Stage = dossier.StatusWithdrawn, dossier.StageDone
+				d.record(at, dossier.Event{Action: dossier.ActionWithdrawn})
+			}
+			continue
 		}
 		appt := at.Add(time.Duration(1+r.IntN(15*24)) * time.Hour)
 		d.accept(at, appt, at.Add(appt.Sub(at)/2))

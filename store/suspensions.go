@@ -66,3 +66,43 @@ func (s *Store) OpenPostalReturnsIn(ctx context.Context, areas []string) ([]stri
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
+
+// AwaitingPickup is a shipment the postal service accepted and has not
+// picked up, and has not been warned about.
+type AwaitingPickup struct {
+	DossierCode string
+	Waybill     string
+	RequestedAt time.Time
+	AgencyCode  string
+	SubmittedAt time.Time
+}
+
+// ShipmentsAwaitingPickup lists the requested shipments of open dossiers
+// not picked up and not yet warned about, oldest first; of the given
+// dossiers only, when any are given.
+func (s *Store) ShipmentsAwaitingPickup(ctx context.Context, limit int, codes []string) ([]AwaitingPickup, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT s.dossier_code, s.waybill,
+		       -- In business time, as the workflow recorded the request.
+		       coalesce((SELECT max(e.at) FROM dossier_events e
+		                 WHERE e.dossier_code = s.dossier_code AND e.action = 'shipment.requested'), s.requested_at),
+		       d.agency_code, d.submitted_at
+		FROM shipments s JOIN dossiers d ON d.code = s.dossier_code
+		WHERE s.status = 'requested' AND s.picked_up_at IS NULL AND s.pickup_warned_at IS NULL
+		  AND d.stage = 'return' AND (cardinality($2::text[]) = 0 OR s.dossier_code = ANY($2))
+		ORDER BY s.requested_at LIMIT $1`, limit, codes)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (AwaitingPickup, error) {
+		var a AwaitingPickup
+		err := row.Scan(&a.DossierCode, &a.Waybill, &a.RequestedAt, &a.AgencyCode, &a.SubmittedAt)
+		return a, err
+	})
+}
+
+// MarkPickupWarned records that the intake desk was warned about waybill.
+func (s *Store) MarkPickupWarned(ctx context.Context, waybill string, at time.Time) error {
+	_, err := s.pool.Exec(ctx, `UPDATE shipments SET pickup_warned_at = $2 WHERE waybill = $1`, waybill, at)
+	return err
+}

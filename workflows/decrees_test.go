@@ -9,6 +9,7 @@ import (
 
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/workflows"
 )
@@ -155,6 +156,15 @@ func TestRefusalAfterReceiptIsDeclined(t *testing.T) {
 			require.Equal(t, dossier.ToApplicant, n[0].To)
 			require.Contains(t, n[0].Message, "Lý do: ngành nghề không được kinh doanh")
 			require.Contains(t, n[0].Message, tc.channel)
+			if tc.method == dossier.ReturnPostal {
+				// The notice itself goes by post before the dossier closes.
+				require.Equal(t, 1, h.shipments)
+				sh := h.transition(dossier.ActionShipmentRequested)
+				require.Equal(t, "refusal notice (form 03), waybill EV000000001VN", sh.Event.Note)
+				require.Equal(t, dossier.StatusDeclined, sh.Progress.Status)
+			} else {
+				require.Zero(t, h.shipments)
+			}
 		})
 	}
 	t.Run("supplement never came", func(t *testing.T) {
@@ -340,4 +350,97 @@ func TestFeeExemptionAndReduction(t *testing.T) {
 		require.Equal(t, dossier.StatusReturned, res.Status)
 		require.Contains(t, h.actions(), dossier.ActionFeeReduced)
 	})
+}
+
+// The pickup watch's word that the postal service has not come: recorded
+// once on the control sheet, the intake desk warned; not for a shipment
+// already picked up.
+func TestShipmentNotPickedUpIsRecordedOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, loadCatalog(t)["KH-DN-01"], dossier.ChannelOnline, dossier.ReturnPostal)
+	h.throughApproval()
+	overdue := workflows.PickupOverdue{Waybill: "EV000000001VN", RequestedAt: start.Add(3 * time.Minute),
+		Due: ict(2026, 11, 24, 9, 3), Rule: "8wh of working time after the request, rules default"}
+	warned := h.send(24*time.Hour, workflows.UpdatePickupOverdue, overdue)
+	again := h.send(time.Minute, workflows.UpdatePickupOverdue, overdue)
+	wrong := h.send(time.Minute, workflows.UpdatePickupOverdue, workflows.PickupOverdue{Waybill: "EV-other"})
+	h.send(time.Hour, workflows.UpdatePostal, workflows.PostalNotice{Waybill: "EV000000001VN", Event: "delivered"})
+	res := h.run()
+	require.True(t, ok(t, warned).PickupWarned)
+	requireRejected(t, again, workflows.ErrDuplicate)
+	requireRejected(t, wrong, workflows.ErrStageConflict)
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	tr := h.transition(dossier.ActionShipmentNotPickedUp)
+	require.Contains(t, tr.Event.Note, "not picked up by 09:03 24/11/2026 (8wh of working time after the request, rules default)")
+	require.Equal(t, "000.00.17.H39", h.notifications("pickup_overdue")[0].Agency)
+}
+
+// fee_timing at_filing: the fee is asked for before intake decides (online)
+// or paid at the desk (counter), and intake cannot receive the dossier
+// until it is paid; nothing is asked again before the result.
+func TestFeeCollectedAtFiling(t *testing.T) {
+	t.Parallel()
+	proc := loadCatalog(t)["KH-HKD-01"]
+	proc.FeeTiming = catalog.FeeAtFiling
+	t.Run("online", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, proc, dossier.ChannelOnline, dossier.ReturnElectronic)
+		early := h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+		paid := h.send(time.Minute, workflows.UpdatePayment, workflows.PaymentNotice{PaymentRef: "PAY-" + h.in.Code, TransactionID: "T", Amount: 100000, Status: "succeeded"})
+		h.throughApproval()
+		res := h.run()
+		rejectedWith(t, early, "collects its fee of 100000 VND at filing (fee_timing at_filing, the catalog)")
+		st := ok(t, paid)
+		require.Equal(t, dossier.StatusSubmitted, st.Status, "paid, still waiting for intake")
+		require.Nil(t, st.PausedAt, "no clock runs before receipt")
+		require.Equal(t, dossier.StatusReturned, res.Status)
+		require.Equal(t, 1, h.payments)
+		require.Equal(t, []string{"payment.requested", "payment.succeeded", "intake.accept", "review.approve", "approval.approve",
+			"result.issued_electronically"}, h.actions())
+	})
+	t.Run("at the counter", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, proc, dossier.ChannelCounter, dossier.ReturnCounter)
+		h.send(time.Minute, workflows.UpdateCounterPayment, workflows.CounterPayment{ReceiptNumber: "BL-1", Amount: 100000})
+		h.throughApproval()
+		h.send(time.Minute, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+		res := h.run()
+		require.Equal(t, dossier.StatusReturned, res.Status)
+		require.Zero(t, h.payments, "nothing asked of the gateway")
+		require.Equal(t, []string{"payment.counter", "intake.accept", "review.approve", "approval.approve", "handover"}, h.actions())
+	})
+}
+
+// fee_timing financial_obligation: the assessed fee is asked for when the
+// review assesses it, before approval; the clock pauses until it is paid
+// and the appointment moves by the time it was stopped.
+func TestFinancialObligationPausesTheClock(t *testing.T) {
+	t.Parallel()
+	proc := loadCatalog(t)["KH-HKD-01"]
+	proc.FeeTiming, proc.Fee = catalog.FeeFinancialObligation, catalog.Fee{Kind: catalog.FeeAssessed}
+	h := newHarness(t, proc, dossier.ChannelCounter, dossier.ReturnCounter)
+	require.Zero(t, h.in.FeeAmount)
+	assessed := int64(2_500_000)
+	acc := h.send(time.Minute, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	review := h.send(time.Hour, workflows.UpdateReview, workflows.ReviewDecision{Decision: "approve", AssessedFee: &assessed})
+	// Paid a day later, Tuesday 10:01.
+	paid := h.send(24*time.Hour, workflows.UpdatePayment, workflows.PaymentNotice{PaymentRef: "PAY-" + h.in.Code, TransactionID: "T", Amount: assessed, Status: "succeeded"})
+	h.send(time.Minute, workflows.UpdateApproval, workflows.ApprovalDecision{Decision: "approve"})
+	h.send(time.Minute, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+	res := h.run()
+	require.Equal(t, dossier.StagePayment, ok(t, review).Stage, "asked for before approval")
+	st := ok(t, paid)
+	require.Equal(t, dossier.StageApproval, st.Stage)
+	require.Equal(t, dossier.StatusProcessing, st.Status)
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	requested := h.transition(dossier.ActionPaymentRequested)
+	require.Equal(t, dossier.StatusAwaitingPayment, requested.Event.ToStatus, "status 6 while the applicant owes")
+	require.Nil(t, requested.Progress.CurrentStep, "no department works while the applicant owes")
+	// Paused from Monday 10:01 (the payment request) to Tuesday 10:01:
+	// 8 working hours, by which the appointment moves.
+	require.Equal(t, 8*time.Hour, calendar.Default().WorkingTimeBetween(ict(2026, 11, 23, 10, 1), ict(2026, 11, 24, 10, 1)))
+	require.True(t, calendar.Default().AddWorkingTime(*ok(t, acc).AppointmentAt, 8*time.Hour).Equal(*st.AppointmentAt),
+		"the appointment moved by the paused time: %s → %s", ok(t, acc).AppointmentAt, st.AppointmentAt)
+	require.Equal(t, 1, h.payments)
+	require.Equal(t, []string{"intake.accept", "review.approve", "payment.requested", "payment.succeeded", "approval.approve", "handover"}, h.actions())
 }

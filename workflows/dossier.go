@@ -157,6 +157,12 @@ type run struct {
 	// a run from before it); refundBusy while the request is in flight.
 	refund     int
 	refundBusy bool
+	// shipNotice: a declined dossier returning by post sends its refusal
+	// notice by post before it closes (VersionRefusalNotice).
+	shipNotice bool
+	// feeTiming: the fee is collected as the procedure's fee_timing says
+	// (VersionFeeTiming; 0 not asked yet, 1 yes, -1 a run from before it).
+	feeTiming int
 	// localAttempts counts third-party calls whose local first attempt
 	// (lean version) has not returned yet; counted up before the call's
 	// goroutine starts, down by thirdParty.
@@ -197,6 +203,7 @@ func (r *run) register(ctx workflow.Context) error {
 		{UpdateRefund, r.onRefund, r.validateRefund},
 		{UpdatePostalSuspension, r.onPostalSuspension, r.validatePostalSuspension},
 		{UpdateFeeExemption, r.onFeeExemption, r.validateFeeExemption},
+		{UpdatePickupOverdue, r.onPickupOverdue, r.validatePickupOverdue},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,
@@ -268,7 +275,8 @@ func (r *run) run(ctx workflow.Context) (DossierResult, error) {
 
 // ended reports whether the dossier reached its end and nothing is in flight.
 func (r *run) ended() bool {
-	return r.st.Status.Final() && !r.paymentBusy && !r.shipmentBusy && !r.refundOpen()
+	return r.st.Status.Final() && !r.paymentBusy && !r.shipmentBusy && !r.refundOpen() &&
+		!(r.shipNotice && r.st.Shipment == nil)
 }
 
 // pendingCall returns the work the current stage needs from the main loop,
@@ -278,7 +286,14 @@ func (r *run) pendingCall() func(workflow.Context) {
 		if r.refund > 0 && r.st.Refund == nil && !r.refundBusy {
 			return r.requestRefund
 		}
+		if r.shipNotice && r.st.Shipment == nil && !r.shipmentBusy {
+			return r.shipRefusalNotice
+		}
 		return nil
+	}
+	if r.collectsAtFiling() && r.in.Channel == dossier.ChannelOnline && r.st.Fee.Status == dossier.FeeNone &&
+		!r.paymentBusy && r.feeTiming >= 0 {
+		return r.requestPaymentAtFiling
 	}
 	switch {
 	case r.st.Stage == dossier.StagePayment && r.st.Fee.Status == dossier.FeeNone && !r.paymentBusy:
@@ -437,6 +452,10 @@ func (r *run) validateIntake(ctx workflow.Context, d IntakeDecision) error {
 	}
 	switch d.Decision {
 	case "accept":
+		if r.collectsAtFiling() && r.st.Fee.Status != dossier.FeePaid {
+			return r.conflict("procedure %s collects its fee of %d VND at filing (fee_timing at_filing, the catalog): it must be paid before the dossier is received",
+				r.in.Procedure.Code, r.st.Fee.Amount)
+		}
 	case "request_supplement":
 		if err := r.validateSupplementRequest(ctx, r.in.Procedure.Steps[0].Department, d.Missing); err != nil {
 			return err
@@ -688,7 +707,15 @@ func (r *run) onReview(ctx workflow.Context, d ReviewDecision) (State, error) {
 		}
 	}
 	if len(step.Pending) == 0 {
-		r.enterStep(r.st.StepIndex + 1)
+		if r.in.Procedure.FeeTiming == catalog.FeeFinancialObligation && r.st.Fee.Amount > 0 &&
+			r.st.Fee.Status == dossier.FeeNone && r.feeTimingOn(ctx) {
+			// The obligation is asked for now, before approval; the main
+			// loop requests the payment and the clock pauses until paid.
+			r.st.ObligationNext = r.st.StepIndex + 1
+			r.st.Stage, r.st.CurrentStep = dossier.StagePayment, nil
+		} else {
+			r.enterStep(r.st.StepIndex + 1)
+		}
 	}
 	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
@@ -827,10 +854,14 @@ func (r *run) requestPayment(ctx workflow.Context) {
 		m := r.mark(ctx)
 		r.st.Fee.Status = dossier.FeeAwaitingPayment
 		r.st.Fee.PaymentRef, r.st.Fee.PayURL = res.PaymentRef, res.PayURL
-		r.st.Status = dossier.StatusAwaitingPayment
 		r.st.PaymentExpiresAt = in.ExpiresAt
-		if r.legalTime && r.in.Rules.PauseClockForPayment {
-			r.st.PausedAt = &m.at // the applicant owes: the agency's clock stops
+		// A fee collected at filing is asked before receipt: the dossier
+		// stays submitted and no clock runs yet (VersionFeeTiming).
+		if r.st.Stage != dossier.StageIntake {
+			r.st.Status = dossier.StatusAwaitingPayment
+			if r.legalTime && r.in.Rules.PauseClockForPayment {
+				r.st.PausedAt = &m.at // the applicant owes: the agency's clock stops
+			}
 		}
 		var pay dossier.Transition
 		if r.notices {
@@ -849,7 +880,7 @@ func (r *run) validatePayment(n PaymentNotice) error {
 	if slices.Contains(r.st.Transactions, n.TransactionID) {
 		return temporal.NewApplicationError("transaction "+n.TransactionID+" was already handled", ErrDuplicate)
 	}
-	if r.st.Stage != dossier.StagePayment || r.st.Fee.Status != dossier.FeeAwaitingPayment {
+	if (r.st.Stage != dossier.StagePayment && !r.collectsAtFiling()) || r.st.Fee.Status != dossier.FeeAwaitingPayment {
 		return r.conflict("the dossier is not awaiting payment")
 	}
 	if n.PaymentRef != r.st.Fee.PaymentRef {
@@ -879,15 +910,9 @@ func (r *run) onPayment(ctx workflow.Context, n PaymentNotice) (State, error) {
 		return r.snapshot(), err
 	}
 	ev.Action = dossier.ActionPaymentSucceeded
-	r.st.Fee.Status = dossier.FeePaid
-	r.st.Status = dossier.StatusResultReady
-	if r.st.PausedAt != nil {
-		// The return step's time resumes where it stopped.
-		if err := r.resumeClock(ctx, m.at); err != nil {
-			return State{}, err
-		}
+	if err := r.paid(ctx, m); err != nil {
+		return State{}, err
 	}
-	r.enterStep(len(r.in.Procedure.Steps) - 1)
 	err := r.commitWith(ctx, m, ev, r.resultReadyNotice())
 	return r.snapshot(), err
 }
@@ -1373,7 +1398,7 @@ func (r *run) validateSupplementRequest(ctx workflow.Context, agency string, mis
 				agency, formatLocal(sent[len(sent)-1].At), limit, r.in.Rules.Cite())
 		}
 	}
-	if by := r.st.SupplementRequestBy; !by.IsZero() && workflow.Now(ctx).After(by) {
+	if by := r.st.SupplementRequestBy; !by.IsZero() && r.now(ctx).After(by) {
 		return r.conflict("a supplement may be requested only within %s of receipt, by %s (%s): complete the dossier or refuse it",
 			r.in.Rules.SupplementRequestWithin, formatLocal(by), r.in.Rules.Cite())
 	}
@@ -1762,6 +1787,9 @@ func (r *run) decline(ctx workflow.Context, m mark, ev dossier.Event, reasons st
 		msg += ". Mời nhận thông báo từ chối và hồ sơ tại bộ phận một cửa"
 	case dossier.ReturnPostal:
 		msg += ". Thông báo từ chối được gửi qua bưu chính đến địa chỉ đã đăng ký"
+		// The main loop asks the postal service to carry it.
+		r.shipNotice = r.lifecycle && r.st.Shipment == nil &&
+			workflow.GetVersion(ctx, VersionRefusalNotice, workflow.DefaultVersion, 1) >= 1
 	default:
 		msg += ". Thông báo từ chối được trả bằng phương thức điện tử"
 	}
@@ -1838,7 +1866,7 @@ func (r *run) validateCounterPayment(p CounterPayment) error {
 	if err := r.available(r.lifecycle, "counter payment"); err != nil {
 		return err
 	}
-	if r.st.Stage != dossier.StagePayment || r.st.Fee.Status == dossier.FeePaid {
+	if (r.st.Stage != dossier.StagePayment && !r.collectsAtFiling()) || r.st.Fee.Status == dossier.FeePaid {
 		return r.conflict("the dossier is not awaiting payment")
 	}
 	if strings.TrimSpace(p.ReceiptNumber) == "" {
@@ -1854,14 +1882,9 @@ func (r *run) validateCounterPayment(p CounterPayment) error {
 func (r *run) onCounterPayment(ctx workflow.Context, p CounterPayment) (State, error) {
 	m := r.mark(ctx)
 	r.st.Transactions = append(r.st.Transactions, "counter:"+p.ReceiptNumber)
-	r.st.Fee.Status = dossier.FeePaid
-	r.st.Status = dossier.StatusResultReady
-	if r.st.PausedAt != nil {
-		if err := r.resumeClock(ctx, m.at); err != nil {
-			return State{}, err
-		}
+	if err := r.paid(ctx, m); err != nil {
+		return State{}, err
 	}
-	r.enterStep(len(r.in.Procedure.Steps) - 1)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPaymentCounter, Actor: p.Actor,
 		Note: fmt.Sprintf("%d VND, receipt %s", p.Amount, p.ReceiptNumber)}, r.resultReadyNotice())
 	return r.snapshot(), err
@@ -2144,4 +2167,111 @@ func (r *run) onFeeExemption(ctx workflow.Context, e FeeExemption) (State, error
 	}
 	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
+}
+
+// ---- Shipments not picked up -------------------------------------------------
+
+func (r *run) validatePickupOverdue(p PickupOverdue) error {
+	if r.st.Status.Final() || r.st.Stage != dossier.StageReturn {
+		return r.conflict("the result is not out for delivery")
+	}
+	if r.st.Shipment == nil || r.st.Shipment.Waybill != p.Waybill || r.st.Shipment.Status != dossier.ShipmentRequested {
+		return r.conflict("waybill %s is not a shipment of this dossier waiting for pickup", p.Waybill)
+	}
+	if r.st.PickupWarned {
+		return temporal.NewApplicationError("the intake desk was already warned", ErrDuplicate)
+	}
+	return nil
+}
+
+func (r *run) onPickupOverdue(ctx workflow.Context, p PickupOverdue) (State, error) {
+	m := r.mark(ctx)
+	r.st.PickupWarned = true
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionShipmentNotPickedUp, Actor: actorSystem,
+		Note: "waybill " + p.Waybill + " requested " + formatLocal(p.RequestedAt) + ", not picked up by " + formatLocal(p.Due) + " (" + p.Rule + ")"},
+		r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "pickup_overdue",
+			"Hồ sơ "+r.in.Code+": bưu điện chưa đến nhận kết quả (vận đơn "+p.Waybill+", yêu cầu lúc "+formatLocal(p.RequestedAt)+")"))
+	return r.snapshot(), err
+}
+
+// ---- Fee timing ---------------------------------------------------------------
+
+// collectsAtFiling: the procedure collects its fee before intake decides
+// and the dossier is still at intake with a fee to pay.
+func (r *run) collectsAtFiling() bool {
+	return r.in.Procedure.FeeTiming == catalog.FeeAtFiling && r.st.Stage == dossier.StageIntake &&
+		r.st.Fee.Amount > 0 && !r.st.Status.Final()
+}
+
+// feeTimingOn asks once whether this run collects fees as fee_timing says
+// (VersionFeeTiming); only the paths that need it ask.
+func (r *run) feeTimingOn(ctx workflow.Context) bool {
+	if r.feeTiming == 0 {
+		r.feeTiming = -1
+		if workflow.GetVersion(ctx, VersionFeeTiming, workflow.DefaultVersion, 1) >= 1 {
+			r.feeTiming = 1
+		}
+	}
+	return r.feeTiming > 0
+}
+
+// requestPaymentAtFiling asks the gateway for a fee collected at filing,
+// before intake decides.
+func (r *run) requestPaymentAtFiling(ctx workflow.Context) {
+	if r.feeTimingOn(ctx) {
+		r.requestPayment(ctx)
+	}
+}
+
+// paid records a fee paid (online or at the counter) and moves on: at
+// filing the dossier stays at intake; a financial obligation resumes the
+// clock and goes on to the step after the review that assessed it; a fee
+// before the result makes the result ready for return.
+func (r *run) paid(ctx workflow.Context, m mark) error {
+	r.st.Fee.Status = dossier.FeePaid
+	if r.st.Stage == dossier.StageIntake {
+		return nil
+	}
+	if r.st.PausedAt != nil {
+		// The clock resumes where it stopped.
+		if err := r.resumeClock(ctx, m.at); err != nil {
+			return err
+		}
+	}
+	if next := r.st.ObligationNext; next > 0 && r.st.FinishedAt == nil {
+		r.st.ObligationNext = 0
+		r.st.Status = dossier.StatusProcessing
+		r.enterStep(next)
+		return nil
+	}
+	r.st.Status = dossier.StatusResultReady
+	r.enterStep(len(r.in.Procedure.Steps) - 1)
+	return nil
+}
+
+// shipRefusalNotice asks the postal service to carry a declined dossier's
+// refusal notice (form 03) to the applicant, the dossier's return channel;
+// the workflow closes once the shipment is recorded. Its later postal
+// callbacks find the dossier closed and change nothing.
+func (r *run) shipRefusalNotice(ctx workflow.Context) {
+	r.shipmentBusy = true
+	if r.lean {
+		r.localAttempts++
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		defer func() { r.shipmentBusy = false }()
+		var res activities.ShipmentResult
+		err := r.thirdParty(ctx, activities.NameRequestShipment, activities.ShipmentInput{Code: r.in.Code,
+			Contents: "Thông báo từ chối giải quyết hồ sơ " + r.in.Code}, &res)
+		if err != nil {
+			// Refused outright: the applicant has the notification.
+			r.logger.Error("refusal notice shipment refused", "error", err)
+			r.shipNotice = false
+			return
+		}
+		m := r.mark(ctx)
+		r.st.Shipment = &dossier.Shipment{Waybill: res.Waybill, Status: dossier.ShipmentRequested}
+		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionShipmentRequested,
+			Note: "refusal notice (form 03), waybill " + res.Waybill})
+	})
 }

@@ -29,8 +29,10 @@ func TestReplayRecordedHistories(t *testing.T) {
 	// VersionLegalTime), v1 (before VersionLifecycle), v2 (lifecycle 1),
 	// v3 (lifecycle 2, VersionLifecycleLean), v4 (lifecycle 3,
 	// VersionLifecycleOneUpsert; the postal pickup carried by the delivery),
-	// v5 (VersionReportRule; also withdrawn and stopped after receipt).
-	// v5 (VersionRefund: a fee paid online paid back through the gateway).
+	// v5 (VersionReportRule; also withdrawn and stopped after receipt;
+	// VersionRefund: a fee paid online paid back through the gateway;
+	// VersionFeeTiming: a fee collected at filing; VersionRefusalNotice: a
+	// declined dossier's notice sent by post).
 	// v6 (VersionApplicantNotices: please pay, result ready, shipped,
 	// delivered, withdrawn told to the applicant).
 	// Record new ones under a new prefix; never overwrite old ones, which

@@ -51,7 +51,10 @@ const (
 	UpdatePostalSuspension = "postal_suspension"
 	// UpdateFeeExemption exempts a dossier from its fee or reduces it.
 	UpdateFeeExemption = "fee_exemption"
-	QueryState         = "state"
+	// UpdatePickupOverdue: the postal service has not picked up a shipment
+	// it accepted within the rules' time (sent by the pickup watch).
+	UpdatePickupOverdue = "pickup_overdue"
+	QueryState          = "state"
 )
 
 // VersionLifecycle is the workflow.GetVersion change that added
@@ -96,6 +99,18 @@ const VersionReportRule = "report-rule"
 // It is asked only when such a dossier ends with a fee paid online, so no
 // other dossier's history carries it.
 const VersionRefund = "refund"
+
+// VersionFeeTiming is the workflow.GetVersion change that collects a fee
+// at filing (before intake decides) or as a financial obligation (asked for
+// when the review assesses it, the legal clock paused until it is paid),
+// as the procedure's fee_timing says. It is asked only on those paths, which
+// no procedure without a fee_timing takes.
+const VersionFeeTiming = "fee-timing"
+
+// VersionRefusalNotice is the workflow.GetVersion change that sends the
+// refusal notice of a dossier declined after receipt by post, when its
+// result was to go back by post (the return channel). Asked only then.
+const VersionRefusalNotice = "refusal-notice"
 
 // VersionApplicantNotices is the workflow.GetVersion change that tells the
 // applicant of the milestones they were not told of (issue 19): please pay
@@ -226,6 +241,13 @@ type State struct {
 	// SupplementRequestBy is the last instant a supplement may be requested
 	// after receipt (zero: no limit, as for dossiers received before it).
 	SupplementRequestBy time.Time
+
+	// PickupWarned is set once the intake desk was warned that the postal
+	// service has not picked the result up.
+	PickupWarned bool
+	// ObligationNext is the step a dossier goes on to once its financial
+	// obligation is paid (0: none outstanding).
+	ObligationNext int
 }
 
 // SupplementRequest is one written supplement request (form 02): which
@@ -317,6 +339,15 @@ type FeeExemption struct {
 	Reason     string
 	LegalBasis string
 	Actor      string
+}
+
+// PickupOverdue says a shipment was requested at RequestedAt and not
+// picked up by Due (the rules' shipment_pickup_warning).
+type PickupOverdue struct {
+	Waybill     string
+	RequestedAt time.Time
+	Due         time.Time
+	Rule        string // what the rule says, and its source
 }
 
 // Handover records the result handed over at the counter.

@@ -32,7 +32,9 @@ import (
 	"github.com/motcua/motcua/internal/telemetry"
 	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/payment"
+	"github.com/motcua/motcua/pickupwatch"
 	"github.com/motcua/motcua/postal"
+	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/sim"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/worker"
@@ -411,6 +413,25 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log, Metrics: notifyMetrics}).Run(ctx)
 	}()
 	defer func() { <-dispatched }()
+	// The pickup watch warns the intake desk about shipments the postal
+	// service accepted and has not picked up in time (rules, data/rules.yaml).
+	ruleSet, err := rules.Parse(data.Rules)
+	if err != nil {
+		return fmt.Errorf("the rules built into the binary: %w", err)
+	}
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		watch := &pickupwatch.Watch{Store: db, Temporal: tc, Rules: ruleSet, Log: log,
+			Now: clock.Clock{Offset: cfg.ClockOffset}.Now}
+		if cfg.SimulationSpeed > 0 {
+			watch.Calendar = func(context.Context, string) (activities.WorkingTime, error) {
+				return activities.Simulated{Speed: cfg.SimulationSpeed}, nil
+			}
+		}
+		watch.Run(ctx)
+	}()
+	defer func() { <-watched }()
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", cfg.TemporalNamespace)
 	<-ctx.Done()
 	log.Info("worker stopping")

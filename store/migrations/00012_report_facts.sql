@@ -90,6 +90,9 @@ CREATE TABLE dossier_steps (
 );
 CREATE UNIQUE INDEX dossier_steps_open ON dossier_steps (dossier_code, department) WHERE finished_at IS NULL;
 CREATE INDEX dossier_steps_department ON dossier_steps (department, entered_at);
+-- All departments at once (group_by=department): the steps whose
+-- [entered_at, finished_at] overlaps the period, as for dossiers.
+CREATE INDEX dossier_steps_span ON dossier_steps USING gist ((tstzrange(entered_at, CASE WHEN finished_at < entered_at THEN entered_at ELSE finished_at END, '[]')));
 
 -- Steps open now (installations upgraded with dossiers in flight): from the
 -- read model's current step, entered at the last event recorded.

@@ -18,6 +18,11 @@ CREATE TABLE postal_suspensions (
 );
 CREATE INDEX postal_suspensions_area ON postal_suspensions (area_code, to_date);
 
+-- When the intake desk was warned that the postal service had not picked a
+-- requested shipment up in time (the pickup watch, once per shipment).
+ALTER TABLE shipments ADD COLUMN pickup_warned_at timestamptz;
+
 -- +goose Down
+ALTER TABLE shipments DROP COLUMN pickup_warned_at;
 DROP TABLE postal_suspensions;
 ALTER TABLE dossiers DROP COLUMN return_area;

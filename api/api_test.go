@@ -391,6 +391,18 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 	n, err := s.store.CountPaymentRequests(context.Background(), code)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
+	// The applicant was told of every milestone (VersionApplicantNotices).
+	var notices []string
+	outbox, err := s.store.Notifications(context.Background(), code)
+	require.NoError(t, err)
+	for _, o := range outbox {
+		if o.To == "applicant" {
+			notices = append(notices, o.Template)
+			require.NotContains(t, o.Message, "Nguyễn Văn A", "a notice names the dossier, not the applicant")
+		}
+	}
+	require.Equal(t, []string{"received", "payment_requested", "result_ready", "shipped", "delivered"}, notices)
+	require.Contains(t, outbox[1].Message+outbox[2].Message+outbox[3].Message+outbox[4].Message, waybill)
 	s.recordHistory(code, "postal-return-with-fee")
 }
 

@@ -29,6 +29,60 @@ type applicantJSON struct {
 	Phone    string `json:"phone"`
 	Email    string `json:"email"`
 	Address  string `json:"address"`
+	// Notify is the applicant's choice of notice channels and consent.
+	Notify *notifyJSON `json:"notify"`
+}
+
+// notifyJSON is how the applicant wants to be notified: channels in order
+// of preference, and their consent to notices on them.
+type notifyJSON struct {
+	Channels []string `json:"channels"`
+	Consent  *bool    `json:"consent"`
+}
+
+// vnMobile is a Vietnamese mobile number (after dropping spaces, dots and
+// dashes): what SMS and Zalo can reach.
+var vnMobile = regexp.MustCompile(`^(0|\+?84)[35789][0-9]{8}$`)
+
+// checkNotify validates the applicant's notice choice against the
+// contacts they gave.
+func checkNotify(v *dossier.Invalid, a *applicantJSON) {
+	n := a.Notify
+	if n == nil {
+		return
+	}
+	if n.Consent == nil {
+		v.Add("applicant.notify.consent", "is required: true to receive notices on the channels, false for none")
+		return
+	}
+	if !*n.Consent {
+		if len(n.Channels) > 0 {
+			v.Add("applicant.notify.channels", "must be empty when consent is false")
+		}
+		return
+	}
+	if len(n.Channels) == 0 || len(n.Channels) > 3 {
+		v.Add("applicant.notify.channels", "must list 1 to 3 of sms, zalo, email, preferred first")
+		return
+	}
+	seen := map[string]bool{}
+	for _, c := range n.Channels {
+		switch {
+		case seen[c]:
+			v.Add("applicant.notify.channels", c+" is listed twice")
+		case c == "sms" || c == "zalo":
+			if !vnMobile.MatchString(strings.NewReplacer(" ", "", ".", "", "-", "").Replace(a.Phone)) {
+				v.Add("applicant.phone", "must be a Vietnamese mobile number (e.g. 0912345678) to receive notices by "+c)
+			}
+		case c == "email":
+			if a.Email == "" {
+				v.Add("applicant.email", "is required to receive notices by e-mail")
+			}
+		default:
+			v.Add("applicant.notify.channels", c+" is not a channel: sms, zalo or email")
+		}
+		seen[c] = true
+	}
 }
 
 // documentJSON is a document in a request: by name and SHA-256, and with
@@ -94,6 +148,7 @@ func (req *submitRequest) validate() error {
 			v.Add("applicant.email", "must be an e-mail address")
 		}
 		checkText(&v, "applicant.address", a.Address, false)
+		checkNotify(&v, a)
 	}
 	checkDocuments(&v, req.Documents)
 	if !dossier.ReturnMethod(req.ReturnMethod).Valid() {
@@ -185,7 +240,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	lookupKey := newLookupKey()
 	sub, err := s.store.CreateDossier(ctx, store.NewDossier{
 		ProcedureCode: proc.Code, ProcedureVersion: proc.Version, AgencyCode: proc.IntakeAgency, Channel: ch,
-		Applicant: store.Applicant{FullName: strings.TrimSpace(a.FullName), IDNumber: a.IDNumber, Phone: a.Phone, Email: a.Email, Address: a.Address},
+		Applicant: store.Applicant{FullName: strings.TrimSpace(a.FullName), IDNumber: a.IDNumber, Phone: a.Phone, Email: a.Email, Address: a.Address,
+			Notify: notifyChoice(a.Notify)},
 		Documents: documents(req.Documents), ReturnMethod: dossier.ReturnMethod(req.ReturnMethod),
 		ReturnAddress: req.ReturnAddress, PostalReceipt: req.PostalReceipt, FeeUnits: units,
 		FeeAmount: proc.FeeFor(ch, units), SubmittedAt: now, Actor: actorOf(r), SubmittedBy: principal(r).Subject,
@@ -438,4 +494,12 @@ func (s *Server) getResult(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, renderResult(d.ResultDocument))
+}
+
+// notifyChoice is the stored form of a validated choice (nil: none given).
+func notifyChoice(n *notifyJSON) *store.NotifyChoice {
+	if n == nil || n.Consent == nil {
+		return nil
+	}
+	return &store.NotifyChoice{Channels: n.Channels, Consent: *n.Consent}
 }

@@ -43,6 +43,7 @@ var bodyEndpoints = []bodyEndpoint{
 	{"POST", "/v1/dossiers/{code}/assignment", ""},
 	{"POST", "/v1/payments/notifications", "/v1/payments/notifications"},
 	{"POST", "/v1/postal/notifications", "/v1/postal/notifications"},
+	{"POST", "/v1/notifications/receipts", "/v1/notifications/receipts"},
 	{"POST", "/v1/procedures", "/v1/procedures"},
 	{"PUT", "/v1/procedures/{code}", "/v1/procedures/TP-LLTP-01"},
 	{"PUT", "/v1/calendar/{year}", "/v1/calendar/2027"},
@@ -90,9 +91,9 @@ func FuzzRequestBodies(f *testing.F) {
 	// closed.
 	st := testenv.NewStore(f)
 	st.Close()
-	const paySecret, postSecret = "fuzz-payment-secret", "fuzz-postal-secret"
+	const paySecret, postSecret, receiptSecret = "fuzz-payment-secret", "fuzz-postal-secret", "fuzz-receipt-secret"
 	h := api.New(api.Options{Clock: testenv.Clock(), Store: st, Log: slog.New(slog.DiscardHandler), Verifier: testSigner,
-		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret,
+		PaymentWebhookSecret: paySecret, PostalWebhookSecret: postSecret, NotifyReceiptSecret: receiptSecret,
 		SubmitRatePerMinute: 1 << 30, LookupRatePerMinute: 1 << 30}).Handler()
 	admin := auth.Principal{Subject: "fuzz-admin", Role: auth.RoleAdmin}
 	staff := auth.Principal{Subject: "fuzz-staff", Role: auth.RoleReviewer, Agency: justice}
@@ -119,6 +120,8 @@ func FuzzRequestBodies(f *testing.F) {
 				req.Header.Set(webhook.Header, webhook.Sign(paySecret, body, time.Now()))
 			case "/v1/postal/notifications":
 				req.Header.Set(webhook.Header, webhook.Sign(postSecret, body, time.Now()))
+			case "/v1/notifications/receipts":
+				req.Header.Set(webhook.Header, webhook.Sign(receiptSecret, body, time.Now()))
 			case "/v1/dossiers":
 				req.Header.Set("Authorization", bearer(t, testPortal))
 			default:

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -45,6 +46,12 @@ func TestEndingsCountAsResolved(t *testing.T) {
 		// Counted as resolved by its ending (other tests share the
 		// database, so the count is at least one more, never less).
 		require.GreaterOrEqual(t, resolved(period(d), tc.ending), before+1, tc.status)
+		// The applicant is told either way (withdrawn: VersionApplicantNotices).
+		outbox, err := s.store.Notifications(context.Background(), code)
+		require.NoError(t, err)
+		last := outbox[len(outbox)-1]
+		require.Equal(t, "applicant", string(last.To))
+		require.Equal(t, tc.status, last.Template)
 		s.recordHistory(code, tc.history)
 	}
 }

@@ -50,6 +50,7 @@ func (s *Server) Handler() http.Handler {
 			Post("/payments/notifications", s.paymentNotification)
 		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
 			Post("/payments/refund-notifications", s.refundNotification)
+		r.With(s.signed("messaging provider", s.receiptSecret)).Post("/notifications/receipts", s.notificationReceipt)
 		r.With(s.signed("postal service", s.postalSecret), s.requireTemporal).
 			Post("/postal/notifications", s.postalNotification)
 
@@ -104,6 +105,7 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.require(auth.WriteCalendar)).Put("/calendar/{year}", s.putCalendarYear)
 			r.With(s.require(auth.SuspendPostal), s.requireTemporal).Post("/postal/suspensions", s.createPostalSuspension)
 			r.With(s.require(auth.ReadCatalog)).Get("/postal/suspensions", s.listPostalSuspensions)
+			r.With(s.require(auth.ReadNotifications)).Get("/notifications", s.listNotifications)
 		})
 	})
 

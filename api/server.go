@@ -45,8 +45,10 @@ type Server struct {
 	codec         http.Handler
 	// paymentSecret and postalSecret verify the callbacks' signatures.
 	paymentSecret, postalSecret string
-	submitRate, lookupRate      int
-	trustedProxies              []netip.Prefix
+	// receiptSecret verifies the messaging providers' delivery receipts.
+	receiptSecret          string
+	submitRate, lookupRate int
+	trustedProxies         []netip.Prefix
 	// clock is business time (internal/clock); its offset goes to every
 	// workflow the server starts.
 	clock clock.Clock
@@ -85,6 +87,9 @@ type Options struct {
 	// every callback of that integration is refused (401).
 	PaymentWebhookSecret string
 	PostalWebhookSecret  string
+	// NotifyReceiptSecret verifies the SMS and Zalo providers' delivery
+	// receipts (POST /v1/notifications/receipts). Empty: refused (401).
+	NotifyReceiptSecret string
 	// SubmitRatePerMinute bounds submissions per client and per IP;
 	// LookupRatePerMinute bounds public lookups per IP. Zero: 1200 and 30.
 	SubmitRatePerMinute int
@@ -171,7 +176,7 @@ func New(o Options) *Server {
 	}
 	return &Server{areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
-		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret,
+		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret, receiptSecret: o.NotifyReceiptSecret,
 		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock, trustedProxies: o.TrustedProxies}
 }
 

@@ -36,12 +36,15 @@ const (
 	WriteCatalog   Action = "write_catalog"   // publish procedures
 	WriteCalendar  Action = "write_calendar"  // replace a year of the calendar
 	DecodePayloads Action = "decode_payloads" // the Temporal UI's codec endpoint
+	// ReadNotifications lists notifications by delivery state (the dead
+	// letters): GET /v1/notifications.
+	ReadNotifications Action = "read_notifications"
 )
 
 // Actions lists every action, in the README table's order.
 var Actions = []Action{Submit, Intake, Review, Approval, Handover, CounterPayment, FeeExemption, Supplement, Withdrawal,
 	ReturnMethod, Apology, Extension, Stop, Assignment, ReadDossier, ListDossiers, ReadReports, ReadCatalog,
-	WriteCatalog, WriteCalendar, SuspendPostal, DecodePayloads}
+	WriteCatalog, WriteCalendar, SuspendPostal, DecodePayloads, ReadNotifications}
 
 // Facts are what the policy needs to know about the dossier acted on (the
 // zero value for actions on no dossier).
@@ -177,6 +180,12 @@ func Authorize(p Principal, a Action, f Facts) error {
 			return nil
 		}
 		return deny("only ops may decode workflow payloads")
+
+	case ReadNotifications:
+		if role(RoleOps, RoleAdmin) {
+			return nil
+		}
+		return deny("the notification delivery lists are for ops and admins")
 	}
 	return deny("unknown action %q", a)
 }

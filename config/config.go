@@ -51,6 +51,23 @@ type Config struct {
 	// NotifyURL is the messaging gateway notifications are posted to
 	// (empty: they go to the worker's log only).
 	NotifyURL string `env:"MOTCUA_NOTIFY_URL"`
+	// The applicant channels (issue 19): each is used when its address is
+	// set; a notice to an applicant goes to the first of their channels
+	// (default zalo, sms, email) that is configured and reaches them.
+	SMSURL          string `env:"MOTCUA_SMS_URL"`
+	SMSAPIKey       string `env:"MOTCUA_SMS_API_KEY"`
+	SMSBrandname    string `env:"MOTCUA_SMS_BRANDNAME" envDefault:"MOTCUA"`
+	ZaloURL         string `env:"MOTCUA_ZALO_URL"`
+	ZaloAccessToken string `env:"MOTCUA_ZALO_ACCESS_TOKEN"`
+	SMTPAddr        string `env:"MOTCUA_SMTP_ADDR"`
+	SMTPFrom        string `env:"MOTCUA_SMTP_FROM" envDefault:"motcua@localhost"`
+	// NotifyReceiptSecret verifies the SMS and Zalo providers' delivery
+	// receipts (HMAC-SHA256, X-Signature). Development falls back to a
+	// public default; production without it refuses receipts.
+	NotifyReceiptSecret string `env:"MOTCUA_NOTIFY_RECEIPT_SECRET"`
+	// SimSMTPAddr is where `motcua sim` listens for SMTP (empty: it does
+	// not; `make dev` sets 127.0.0.1:2525).
+	SimSMTPAddr string `env:"MOTCUA_SIM_SMTP_ADDR"`
 	// SimAutoPayAfter and SimAutoDeliverAfter make the simulators pay and
 	// deliver by themselves after a delay (0: only when told to).
 	SimAutoPayAfter     time.Duration `env:"MOTCUA_SIM_AUTO_PAY_AFTER" envDefault:"0s"`
@@ -386,7 +403,19 @@ func (c Config) RequireDatabase() error {
 const (
 	DevPaymentWebhookSecret = "motcua-development-payment-webhook-secret"
 	DevPostalWebhookSecret  = "motcua-development-postal-webhook-secret"
+	// DevNotifyReceiptSecret signs the simulated SMS and Zalo receipts.
+	DevNotifyReceiptSecret = "motcua-development-notify-receipt-secret"
 )
+
+// ReceiptSecret is the secret delivery receipts are verified with: the
+// configured one, or in development the public default `motcua sim` signs
+// with.
+func (c Config) ReceiptSecret() string {
+	if c.NotifyReceiptSecret == "" && c.Environment != "production" {
+		return DevNotifyReceiptSecret
+	}
+	return c.NotifyReceiptSecret
+}
 
 // WebhookSecrets are the secrets the payment gateway's and the postal
 // service's callbacks are signed with.

@@ -134,6 +134,7 @@ func (c *Console) Handler() http.Handler {
 		r.Get("/console/dossiers/{code}/forms/{number}", c.form)
 		r.Get("/console/logbook", c.logbook)
 		r.Get("/console/reports", c.reports)
+		r.Get("/console/notifications", c.deadLetters)
 		r.Get("/console/reports.csv", c.reportsCSV)
 		r.Get("/console/reports.xlsx", c.reportsXLSX)
 	})

@@ -244,7 +244,10 @@ func stubAPI(t *testing.T) http.Handler {
 		"/v1/reports/summary":      `{"received":{"new":3},"resolved":{"total":2,"on_time":2},"pending":{},"on_time_rate":1,"awaiting_intake":{"total":4,"overdue":1}}`,
 		"/v1/reports/monthly":      `{"year":2026,"items":[{"month":"2026-01","on_time_rate":0.5},{"month":"2026-02","on_time_rate":null}]}`,
 		"/v1/reports/summary.xlsx": "xlsx bytes",
-		"/v1/public/dossiers/D-1":  `{"code":"D-1","procedure_code":"P","status":"awaiting_payment","stage":"payment","fee":{"amount":5,"status":"awaiting_payment","pay_url":"https://pay.example/x"},"return_method":"counter"}`,
+		"/v1/notifications": `{"items":[{"dossier":"D-1","key":"D-1/2/0","to":"applicant","template":"received","status":"failed",
+			"attempts":1,"channel":"sms","last_error":"rejected by sms: 0243 is not a Vietnamese mobile number",
+			"created_at":"2026-03-02T09:00:00+07:00","failed_at":"2026-03-02T09:00:05+07:00"}]}`,
+		"/v1/public/dossiers/D-1": `{"code":"D-1","procedure_code":"P","status":"awaiting_payment","stage":"payment","fee":{"amount":5,"status":"awaiting_payment","pay_url":"https://pay.example/x"},"return_method":"counter"}`,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := answers[r.URL.Path]
@@ -276,7 +279,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 		require.NoError(t, err)
 		for _, l := range []string{"vi", "en"} {
 			for _, path := range []string{"/console/inbox?stage=review&week=true", "/console/dossiers/D-1",
-				"/console/reports?from=01/01/2026&to=31/03/2026", "/console/signin", "/track"} {
+				"/console/reports?from=01/01/2026&to=31/03/2026", "/console/notifications", "/console/signin", "/track"} {
 				req := httptest.NewRequest("GET", "https://motcua.example"+path, nil)
 				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
 				req.AddCookie(&http.Cookie{Name: langCookie, Value: l})
@@ -302,6 +305,21 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 	require.NotContains(t, body, `id="form-approval"`)
 	require.Contains(t, body, "0791******89")
 	require.Contains(t, body, "200.000 ₫")
+
+	// Ops see the undelivered notices with the provider's reason, and the
+	// menu links to them.
+	ot, _ := h.Mint(auth.Principal{Subject: "ops", Role: auth.RoleOps}, time.Hour)
+	req = httptest.NewRequest("GET", "https://motcua.example/console/notifications", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: ot})
+	rec = httptest.NewRecorder()
+	site.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	body = rec.Body.String()
+	require.Contains(t, body, `id="dead-letters"`)
+	require.Contains(t, body, `<a href="/console/dossiers/D-1">D-1</a>`)
+	require.Contains(t, body, "rejected by sms: 0243 is not a Vietnamese mobile number")
+	require.Contains(t, body, `href="/console/notifications"`)
+	require.NotContains(t, body, "no-dead-letters")
 
 	// Reports: filters by sector and channel, rows by a dimension, both
 	// exports, and the spreadsheet handed over as the API made it.

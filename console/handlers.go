@@ -786,3 +786,28 @@ func (c *Console) track(w http.ResponseWriter, r *http.Request) {
 	}
 	c.render(w, r, http.StatusOK, "track", "track_title", data, "", "")
 }
+
+// deadLetter is a notification as GET /v1/notifications lists it.
+type deadLetter struct {
+	Dossier   string     `json:"dossier"`
+	To        string     `json:"to"`
+	Agency    string     `json:"agency"`
+	Template  string     `json:"template"`
+	Channel   string     `json:"channel"`
+	Attempts  int        `json:"attempts"`
+	LastError string     `json:"last_error"`
+	FailedAt  *time.Time `json:"failed_at"`
+}
+
+// deadLetters is the ops page of notices that could not be delivered
+// (GET /v1/notifications?status=failed): the API decides who may see it.
+func (c *Console) deadLetters(w http.ResponseWriter, r *http.Request) {
+	var v struct {
+		Items []deadLetter `json:"items"`
+	}
+	if err := c.get(r, "/v1/notifications?status=failed&limit=200", &v); err != nil {
+		c.render(w, r, http.StatusOK, "notifications", "dead_letters", nil, "", c.failure(r, err))
+		return
+	}
+	c.render(w, r, http.StatusOK, "notifications", "dead_letters", v, "", "")
+}

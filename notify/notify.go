@@ -1,72 +1,73 @@
-// Package notify sends the notifications dossier workflows write to the
+// Package notify delivers the notifications dossier workflows write to the
 // outbox: to applicants (SMS, e-mail, Zalo) and to staff (e-mail, webhook),
-// through one Notifier interface. In development the notifier is a log
-// sink; the outbox itself is what tests assert on.
+// through one Notifier interface.
+//
+// Delivery is durable. The outbox row is the job: a Dispatcher claims due
+// rows with a lease in a statement of its own, sends with no database
+// transaction open, and records the outcome after — sent, a retry at an
+// exponentially later time (for a day by default), or a dead letter ops
+// list at GET /v1/notifications?status=failed. A provider's permanent
+// refusal (an invalid number, a refused template) is a dead letter at once,
+// with the provider's reason. Dispatchers wake on a new row (LISTEN) or
+// when the earliest retry falls due, never on a fixed tick.
 package notify
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/motcua/motcua/store"
 )
 
-// Notifier delivers one notification. An error leaves it in the outbox to
-// be tried again.
-type Notifier interface {
-	Notify(ctx context.Context, n store.OutboxNotification) error
+// Sent is what a provider said when it accepted a notification.
+type Sent struct {
+	// Channel is where the message went: sms, zalo, email, gateway, log.
+	Channel string
+	// ProviderRef is the provider's id for the message, which its delivery
+	// receipt names later; empty when the provider sends no receipts.
+	ProviderRef string
 }
+
+// Notifier delivers one notification. An error leaves it in the outbox to
+// be tried again later, unless it is a *RejectedError: then the
+// notification is dead-lettered at once.
+type Notifier interface {
+	Notify(ctx context.Context, n store.OutboxNotification) (Sent, error)
+}
+
+// RejectedError is a provider's permanent refusal of a message: trying
+// again would be refused again.
+type RejectedError struct {
+	Channel string
+	Reason  string
+}
+
+func (e *RejectedError) Error() string {
+	if e.Channel == "" {
+		return e.Reason
+	}
+	return fmt.Sprintf("rejected by %s: %s", e.Channel, e.Reason)
+}
+
+// Rejected returns the permanent refusal of a message on channel, for reason.
+func Rejected(channel, reason string) error { return &RejectedError{Channel: channel, Reason: reason} }
 
 // LogNotifier writes every notification to the log: the development sink.
 type LogNotifier struct{ Log *slog.Logger }
 
 // Notify logs n.
-func (l LogNotifier) Notify(_ context.Context, n store.OutboxNotification) error {
+func (l LogNotifier) Notify(_ context.Context, n store.OutboxNotification) (Sent, error) {
 	l.Log.Info("notification", "dossier", n.DossierCode, "to", n.To, "agency", n.Agency,
 		"template", n.Template, "message", n.Message)
-	return nil
-}
-
-// Dispatcher moves notifications from the outbox to a Notifier.
-type Dispatcher struct {
-	Store    *store.Store
-	Notifier Notifier
-	Log      *slog.Logger
-	// Every is how often the outbox is read; a notification waits at most
-	// this long.
-	Every time.Duration
-}
-
-// Run dispatches until ctx ends.
-func (d *Dispatcher) Run(ctx context.Context) {
-	every := d.Every
-	if every <= 0 {
-		every = 2 * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		for {
-			n, err := d.Store.DispatchNotifications(ctx, 100, d.Notifier.Notify)
-			if err != nil && ctx.Err() == nil {
-				d.Log.Warn("notification dispatch failed", "error", err)
-			}
-			if n < 100 {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	return Sent{Channel: "log"}, nil
 }
 
 // HTTPNotifier posts each notification as JSON to a messaging gateway
@@ -87,33 +88,95 @@ type message struct {
 	Text     string `json:"text"`
 }
 
-// Notify posts n; any answer but 2xx is an error, and the notification
-// stays in the outbox to be tried again.
-func (h HTTPNotifier) Notify(ctx context.Context, n store.OutboxNotification) error {
-	body, err := json.Marshal(message{
-		Key: fmt.Sprintf("%s/%d/%d", n.DossierCode, n.Seq, n.Idx), To: n.To, Agency: n.Agency,
-		Dossier: n.DossierCode, Template: n.Template, Text: n.Message,
-	})
+// Notify posts n. A 4xx answer (but 408 and 429) is a permanent rejection
+// with the gateway's explanation; any other failure is tried again later.
+func (h HTTPNotifier) Notify(ctx context.Context, n store.OutboxNotification) (Sent, error) {
+	body, err := json.Marshal(message{Key: n.Key(), To: n.To, Agency: n.Agency,
+		Dossier: n.DossierCode, Template: n.Template, Text: n.Message})
 	if err != nil {
-		return err
+		return Sent{}, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
+	res, err := postJSON(ctx, h.Client, h.URL, body, nil)
 	if err != nil {
-		return err
+		return Sent{}, fmt.Errorf("messaging gateway: %w", err)
+	}
+	if err := answerError("gateway", res); err != nil {
+		return Sent{}, err
+	}
+	var got struct {
+		ID int `json:"id"`
+	}
+	_ = json.Unmarshal(res.body, &got)
+	return Sent{Channel: "gateway", ProviderRef: fmt.Sprint(got.ID)}, nil
+}
+
+type answer struct {
+	status int
+	text   string
+	body   []byte
+}
+
+// postJSON posts body and reads up to 64 KiB of the answer.
+func postJSON(ctx context.Context, client *http.Client, url string, body []byte, header http.Header) (answer, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return answer{}, err
+	}
+	for k, v := range header {
+		req.Header[k] = v
 	}
 	req.Header.Set("Content-Type", "application/json")
-	client := h.Client
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
 	res, err := client.Do(req)
 	if err != nil {
-		return fmt.Errorf("messaging gateway: %w", err)
+		return answer{}, err
 	}
 	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("messaging gateway answered %s", res.Status)
+	b, err := io.ReadAll(io.LimitReader(res.Body, 64<<10))
+	if err != nil {
+		return answer{}, err
 	}
-	return nil
+	return answer{status: res.StatusCode, text: res.Status, body: b}, nil
+}
+
+// answerError classifies a provider's HTTP answer: nil for 2xx, a
+// *RejectedError when the provider refuses this message and would refuse
+// it again (400, 410, 413, 415, 422; the reason is the answer's detail,
+// message or error field, or its body), else a transient error. 401, 403
+// and 404 are our configuration (a key, a URL), not the message's fault:
+// they are retried, so fixing the configuration within the day loses no
+// notice, and the oldest-pending alert tells ops meanwhile.
+func answerError(channel string, a answer) error {
+	switch a.status {
+	case http.StatusBadRequest, http.StatusGone, http.StatusRequestEntityTooLarge,
+		http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity:
+		return Rejected(channel, providerReason(a))
+	}
+	if a.status/100 == 2 {
+		return nil
+	}
+	return fmt.Errorf("%s provider answered %s: %.200s", channel, a.text, a.body)
+}
+
+func providerReason(a answer) string {
+	var f struct{ Detail, Error, Message string }
+	if json.Unmarshal(a.body, &f) == nil {
+		for _, s := range []string{f.Detail, f.Message, f.Error} {
+			if s != "" {
+				return s
+			}
+		}
+	}
+	if s := strings.TrimSpace(string(a.body)); s != "" {
+		return s
+	}
+	return a.text
+}
+
+// IsRejected reports whether err is a provider's permanent refusal.
+func IsRejected(err error) bool {
+	var r *RejectedError
+	return errors.As(err, &r)
 }

@@ -23,6 +23,9 @@
 #   MOTCUA_PAYMENT_URL       payment gateway URL (default http://<MOTCUA_SIM_ADDR>/payment)
 #   MOTCUA_POSTAL_URL        postal service URL (default http://<MOTCUA_SIM_ADDR>/postal)
 #   MOTCUA_NOTIFY_URL        messaging gateway URL (default http://<MOTCUA_SIM_ADDR>/messages/v1/messages)
+#   MOTCUA_SMS_URL, MOTCUA_ZALO_URL, MOTCUA_SIM_SMTP_ADDR / MOTCUA_SMTP_ADDR
+#                            applicant channels (default: the simulated SMS provider, Zalo OA
+#                            and SMTP server, 127.0.0.1:2525)
 #   MOTCUA_PAYMENT_WEBHOOK_SECRET, MOTCUA_POSTAL_WEBHOOK_SECRET
 #                            callback secrets the API checks and the simulators sign
 #                            with (default: the development defaults, said at start)
@@ -197,6 +200,10 @@ export MOTCUA_SIM_ADDR=${MOTCUA_SIM_ADDR:-127.0.0.1:8090}
 export MOTCUA_PAYMENT_URL=${MOTCUA_PAYMENT_URL:-$(url_of "$MOTCUA_SIM_ADDR")/payment}
 export MOTCUA_POSTAL_URL=${MOTCUA_POSTAL_URL:-$(url_of "$MOTCUA_SIM_ADDR")/postal}
 export MOTCUA_NOTIFY_URL=${MOTCUA_NOTIFY_URL:-$(url_of "$MOTCUA_SIM_ADDR")/messages/v1/messages}
+export MOTCUA_SMS_URL=${MOTCUA_SMS_URL:-$(url_of "$MOTCUA_SIM_ADDR")/sms}
+export MOTCUA_ZALO_URL=${MOTCUA_ZALO_URL:-$(url_of "$MOTCUA_SIM_ADDR")/zalo}
+export MOTCUA_SIM_SMTP_ADDR=${MOTCUA_SIM_SMTP_ADDR:-127.0.0.1:2525}
+export MOTCUA_SMTP_ADDR=${MOTCUA_SMTP_ADDR:-$MOTCUA_SIM_SMTP_ADDR}
 # One offset for every process, computed once here: the API hands it to the
 # workflows it starts, the simulators stamp their events with it.
 if [[ -n "${MOTCUA_CLOCK_START:-}" ]]; then
@@ -370,7 +377,8 @@ cat <<EOF
   Codec          $API_URL/codec   (payloads are encrypted; the UI decodes them
                  through it with an ops token in the URL, valid 30 days)
   Simulators     $SIM_URL   (payment $MOTCUA_PAYMENT_URL, postal $MOTCUA_POSTAL_URL,
-                 messages $MOTCUA_NOTIFY_URL)
+                 messages $MOTCUA_NOTIFY_URL; applicants: $SIM_URL/sms/v1/messages,
+                 $SIM_URL/zalo/v1/messages, $SIM_URL/mail/v1/messages ?dossier=CODE)
   Callbacks      signed (X-Signature) with MOTCUA_PAYMENT_WEBHOOK_SECRET and
                  MOTCUA_POSTAL_WEBHOOK_SECRET (README, Signed callbacks)
   DATABASE_URL   $DATABASE_URL   (the application role)

@@ -27,15 +27,25 @@ type Message struct {
 // de-duplicates them by key as real gateways do with a client reference,
 // and lists what it got, for developers and tests to read.
 type Messages struct {
-	mu    sync.Mutex
-	byKey map[string]int
-	all   []Message
-	mux   http.Handler
+	mu      sync.Mutex
+	byKey   map[string]int
+	all     []Message
+	refused map[string]bool
+	mux     http.Handler
+}
+
+// RefuseTemplate makes the gateway refuse every message of template for
+// good, as a provider refuses a template it has not approved: 400 with
+// the reason in detail.
+func (m *Messages) RefuseTemplate(template string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.refused[template] = true
 }
 
 // NewMessages returns an empty messaging gateway.
 func NewMessages() *Messages {
-	m := &Messages{byKey: map[string]int{}}
+	m := &Messages{byKey: map[string]int{}, refused: map[string]bool{}}
 	r := chi.NewRouter()
 	r.NotFound(notFound)
 	r.MethodNotAllowed(methodNotAllowed)
@@ -59,6 +69,11 @@ func (m *Messages) send(w http.ResponseWriter, r *http.Request) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.refused[in.Template] {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "template_refused",
+			"detail": "template " + in.Template + " is not approved for this sender"})
+		return
+	}
 	if id, ok := m.byKey[in.Key]; ok {
 		writeJSON(w, http.StatusOK, m.all[id-1]) // a retry: the same message, not a second one
 		return

@@ -20,6 +20,17 @@ type Applicant struct {
 	Phone    string `json:"phone,omitempty"`
 	Email    string `json:"email,omitempty"`
 	Address  string `json:"address,omitempty"`
+	// Notify is the applicant's choice of notice channels and consent,
+	// given at submission (nil: none given).
+	Notify *NotifyChoice `json:"notify,omitempty"`
+}
+
+// NotifyChoice is how the applicant agreed to be notified: the channels in
+// order of preference (sms, zalo, email) and their consent to receive
+// notices on them.
+type NotifyChoice struct {
+	Channels []string `json:"channels,omitempty"`
+	Consent  bool     `json:"consent"`
 }
 
 // Document is a submitted document, by name and content hash.

@@ -63,6 +63,7 @@ func dossierUpTo(ctx workflow.Context, in DossierInput, lifecycleMax workflow.Ve
 	r.lean = lifecycle >= VersionLifecycleLean
 	r.oneUpsert = lifecycle >= VersionLifecycleOneUpsert
 	r.reportRule = workflow.GetVersion(ctx, VersionReportRule, workflow.DefaultVersion, 1) >= 1
+	r.notices = workflow.GetVersion(ctx, VersionApplicantNotices, workflow.DefaultVersion, 1) >= 1
 	r.st.ReturnMethod = in.ReturnMethod
 	if err := r.register(ctx); err != nil {
 		return DossierResult{}, err
@@ -128,6 +129,9 @@ type run struct {
 	overdueAtInstant bool
 	saDirty          bool
 	commits          int
+	// notices: the applicant is told of every milestone
+	// (VersionApplicantNotices).
+	notices bool
 	// cancelShipment stops a shipment request still retrying when the
 	// return falls back to the counter; cancelPayment a payment request
 	// still retrying when the dossier is stopped.
@@ -531,6 +535,32 @@ func notify(n ...dossier.Notification) dossier.Transition {
 	return dossier.Transition{Notifications: n}
 }
 
+// applicantNotice is a notice to the applicant of a milestone they were
+// not told of before VersionApplicantNotices (none for older dossiers).
+func (r *run) applicantNotice(template, msg string) dossier.Transition {
+	if !r.notices {
+		return dossier.Transition{}
+	}
+	return notify(dossier.Notification{To: dossier.ToApplicant, Template: template, Message: msg})
+}
+
+// resultReadyNotice tells the applicant where the result waits once the
+// return step begins (not while the fee is still owed: the please-pay
+// notice comes first). It names the dossier only, no personal data.
+func (r *run) resultReadyNotice() dossier.Transition {
+	if r.st.Stage != dossier.StageReturn {
+		return dossier.Transition{}
+	}
+	how := "mời nhận tại bộ phận một cửa, mang theo giấy tiếp nhận hồ sơ"
+	switch r.st.ReturnMethod {
+	case dossier.ReturnPostal:
+		how = "sẽ được gửi qua bưu điện đến địa chỉ đã đăng ký"
+	case dossier.ReturnElectronic:
+		how = "tải về tại trang tra cứu với mã tra cứu trên giấy tiếp nhận hồ sơ"
+	}
+	return r.applicantNotice("result_ready", "Kết quả hồ sơ "+r.in.Code+" đã có: "+how)
+}
+
 func formatLocal(t time.Time) string { return t.In(dossier.Location).Format("15:04 02/01/2006") }
 
 // enterStep makes procedure step i the current one and sets the stage it
@@ -738,7 +768,7 @@ func (r *run) onApproval(ctx workflow.Context, d ApprovalDecision) (State, error
 	r.st.ApologyRequired = false
 	r.st.Verdict = r.verdict(m.at)
 	r.enterStep(r.st.StepIndex + 1)
-	err := r.commit(ctx, m, ev)
+	err := r.commitWith(ctx, m, ev, r.resultReadyNotice())
 	return r.snapshot(), err
 }
 
@@ -833,8 +863,16 @@ func (r *run) requestPayment(ctx workflow.Context) {
 				r.st.PausedAt = &m.at // the applicant owes: the agency's clock stops
 			}
 		}
-		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionPaymentRequested,
-			Note: fmt.Sprintf("%d VND, payment_ref %s", r.st.Fee.Amount, res.PaymentRef)})
+		var pay dossier.Transition
+		if r.notices {
+			msg := fmt.Sprintf("Hồ sơ %s đã giải quyết xong; vui lòng nộp phí, lệ phí %d đồng tại %s", r.in.Code, r.st.Fee.Amount, res.PayURL)
+			if !in.ExpiresAt.IsZero() {
+				msg += " trước " + formatLocal(in.ExpiresAt)
+			}
+			pay = notify(dossier.Notification{To: dossier.ToApplicant, Template: "payment_requested", Message: msg})
+		}
+		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPaymentRequested,
+			Note: fmt.Sprintf("%d VND, payment_ref %s", r.st.Fee.Amount, res.PaymentRef)}, pay)
 	})
 }
 
@@ -875,7 +913,7 @@ func (r *run) onPayment(ctx workflow.Context, n PaymentNotice) (State, error) {
 	if err := r.paid(ctx, m); err != nil {
 		return State{}, err
 	}
-	err := r.commit(ctx, m, ev)
+	err := r.commitWith(ctx, m, ev, r.resultReadyNotice())
 	return r.snapshot(), err
 }
 
@@ -909,7 +947,8 @@ func (r *run) requestShipment(ctx workflow.Context) {
 		}
 		m := r.mark(ctx)
 		r.st.Shipment = &dossier.Shipment{Waybill: res.Waybill, Status: dossier.ShipmentRequested}
-		_ = r.commit(ctx, m, dossier.Event{Action: dossier.ActionShipmentRequested, Note: "waybill " + res.Waybill})
+		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionShipmentRequested, Note: "waybill " + res.Waybill},
+			r.applicantNotice("shipped", "Kết quả hồ sơ "+r.in.Code+" đã được gửi qua bưu điện, mã vận đơn "+res.Waybill))
 	})
 }
 
@@ -974,6 +1013,9 @@ func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
 		ev.Action = dossier.ActionShipmentDelivered
 		r.st.Shipment.Status = dossier.ShipmentDelivered
 		r.returned(m, &ev)
+		err := r.commitWith(ctx, m, ev, r.applicantNotice("delivered",
+			"Bưu điện đã giao kết quả hồ sơ "+r.in.Code+" (vận đơn "+n.Waybill+")"))
+		return r.snapshot(), err
 	}
 	err := r.commit(ctx, m, ev)
 	return r.snapshot(), err
@@ -1786,6 +1828,13 @@ func (r *run) onWithdrawal(ctx workflow.Context, w Withdrawal) (State, error) {
 	}
 	r.end(dossier.StatusWithdrawn, m.at)
 	r.planRefund(ctx)
+	if r.notices {
+		msg := "Hồ sơ " + r.in.Code + " đã được rút theo đề nghị của ông/bà"
+		if r.refund > 0 {
+			msg += fmt.Sprintf("; phí đã nộp (%d đồng) sẽ được hoàn lại", r.refund)
+		}
+		extra.Notifications = append(extra.Notifications, dossier.Notification{To: dossier.ToApplicant, Template: "withdrawn", Message: msg})
+	}
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionWithdrawn, Actor: w.Actor, Note: w.Reason}, extra)
 	return r.snapshot(), err
 }
@@ -1836,8 +1885,8 @@ func (r *run) onCounterPayment(ctx workflow.Context, p CounterPayment) (State, e
 	if err := r.paid(ctx, m); err != nil {
 		return State{}, err
 	}
-	err := r.commit(ctx, m, dossier.Event{Action: dossier.ActionPaymentCounter, Actor: p.Actor,
-		Note: fmt.Sprintf("%d VND, receipt %s", p.Amount, p.ReceiptNumber)})
+	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPaymentCounter, Actor: p.Actor,
+		Note: fmt.Sprintf("%d VND, receipt %s", p.Amount, p.ReceiptNumber)}, r.resultReadyNotice())
 	return r.snapshot(), err
 }
 

@@ -33,9 +33,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 	// VersionRefund: a fee paid online paid back through the gateway;
 	// VersionFeeTiming: a fee collected at filing; VersionRefusalNotice: a
 	// declined dossier's notice sent by post).
+	// v6 (VersionApplicantNotices: please pay, result ready, shipped,
+	// delivered, withdrawn told to the applicant).
 	// Record new ones under a new prefix; never overwrite old ones, which
 	// are what running dossiers look like.
-	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-", "v5-"} {
+	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-", "v5-", "v6-"} {
 		require.True(t, slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }),
 			"no %s history to replay", prefix)
 	}

@@ -112,6 +112,13 @@ const VersionFeeTiming = "fee-timing"
 // result was to go back by post (the return channel). Asked only then.
 const VersionRefusalNotice = "refusal-notice"
 
+// VersionApplicantNotices is the workflow.GetVersion change that tells the
+// applicant of the milestones they were not told of (issue 19): please pay
+// (amount, link, expiry), result ready (where and how), shipped (waybill),
+// delivered, and withdrawn. Histories recorded before it replay without
+// those notices.
+const VersionApplicantNotices = "applicant-notices"
+
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
 const (

@@ -50,6 +50,8 @@ var contractRoutes = []Route{
 	{"POST", "/v1/dossiers/{code}/stop"},
 	{"POST", "/v1/dossiers/{code}/supplement"},
 	{"POST", "/v1/dossiers/{code}/withdrawal"},
+	{"GET", "/v1/notifications"},
+	{"POST", "/v1/notifications/receipts"},
 	{"POST", "/v1/payments/notifications"},
 	{"POST", "/v1/payments/refund-notifications"},
 	{"POST", "/v1/postal/notifications"},

@@ -300,7 +300,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	server := api.New(api.Options{TrustedProxies: proxies, Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs, PublicURL: cfg.PublicURL,
 		Signing:              keys,
-		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal,
+		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal, NotifyReceiptSecret: cfg.ReceiptSecret(),
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
 		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}})
@@ -415,9 +415,11 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	// The notification outbox is drained by every worker (rows are locked,
-	// so each message goes out once). Development sends to the log.
+	// The notification outbox is drained by every worker (rows are claimed
+	// with a lease, so each message goes out once; retries back off for a
+	// day, then dead-letter). Development sends to the log.
 	dispatched := make(chan struct{})
+	notifyMetrics := notify.NewMetrics(tel.Registry, db, nil)
 	// Ended on the way out, SIGTERM or a fatal error of the worker.
 	dctx, stopDispatch := context.WithCancel(ctx)
 	go func() {
@@ -426,7 +428,11 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		if cfg.NotifyURL != "" {
 			notifier = notify.HTTPNotifier{URL: cfg.NotifyURL, Client: httpClient}
 		}
-		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log}).Run(dctx)
+		if chans := applicantChannels(cfg, httpClient); len(chans) > 0 {
+			// Applicants through their channels; staff as before.
+			notifier = notify.Applicants{Store: db, Channels: chans, Staff: notifier}
+		}
+		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log, Metrics: notifyMetrics}).Run(dctx)
 	}()
 	defer func() { stopDispatch(); <-dispatched }()
 	// The pickup watch warns the intake desk about shipments the postal
@@ -482,6 +488,22 @@ func waitWorker(ctx context.Context, w interface{ Stop() }, fatal *fatalWatch, l
 		return fmt.Errorf("worker: fatal error: %w", err)
 	}
 	return nil
+}
+
+// applicantChannels are the channel adapters configured (none: applicant
+// notices go where staff notices go).
+func applicantChannels(cfg config.Config, hc *http.Client) []notify.Channel {
+	var out []notify.Channel
+	if cfg.ZaloURL != "" {
+		out = append(out, notify.Zalo{URL: cfg.ZaloURL, AccessToken: cfg.ZaloAccessToken, Client: hc})
+	}
+	if cfg.SMSURL != "" {
+		out = append(out, notify.SMS{URL: cfg.SMSURL, APIKey: cfg.SMSAPIKey, Brandname: cfg.SMSBrandname, Client: hc})
+	}
+	if cfg.SMTPAddr != "" {
+		out = append(out, notify.Email{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom})
+	}
+	return out
 }
 
 func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
@@ -559,8 +581,26 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// The applicant channels: SMS and Zalo over HTTP, receipts to the
+	// API's callback a few seconds later; one request in 20 times out, as
+	// real providers do; e-mail on a real SMTP listener.
+	co := sim.ChannelOptions{ReceiptURL: cfg.PublicURL + "/v1/notifications/receipts", ReceiptSecret: cfg.ReceiptSecret(),
+		ReceiptDelay: 3 * time.Second, TimeoutRate: 0.05, Log: log}
+	sms, zalo, mail := sim.NewSMSProvider(cfg.SMSAPIKey, co), sim.NewZaloOA(cfg.ZaloAccessToken, co), sim.NewMailServer()
+	defer sms.Close()
+	defer zalo.Close()
+	if cfg.SimSMTPAddr != "" {
+		smtpLn, err := net.Listen("tcp", cfg.SimSMTPAddr)
+		if err != nil {
+			return fmt.Errorf("simulated SMTP listener (MOTCUA_SIM_SMTP_ADDR): %w", err)
+		}
+		go func() { _ = mail.Serve(smtpLn) }()
+		defer mail.Close()
+		log.Info("simulated SMTP listening", "addr", smtpLn.Addr().String())
+	}
 	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()},
-		sim.Mount{Path: "/signing", Handler: signer})
+		sim.Mount{Path: "/signing", Handler: signer}, sim.Mount{Path: "/sms", Handler: sms},
+		sim.Mount{Path: "/zalo", Handler: zalo}, sim.Mount{Path: "/mail", Handler: mail})
 	srv := &http.Server{Addr: cfg.SimAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return serve(ctx, srv, cfg.ShutdownTimeout, log, "simulators")
 }

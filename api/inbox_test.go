@@ -28,6 +28,12 @@ func TestInboxListsFiltersAndPages(t *testing.T) {
 		body["applicant"].(map[string]any)["full_name"] = name
 		codes = append(codes, s.must(201, "POST", "/v1/dossiers", body)["code"].(string))
 	}
+	// Online submissions get their intake deadline just after they are
+	// filed, and the inbox sorts by it: page once every row has it, or a
+	// row can move between the pages.
+	for _, code := range codes {
+		s.eventually(code, "its intake deadline", func(d map[string]any) bool { return d["current_step"] != nil })
+	}
 	// The name without diacritics, in any case, finds them.
 	q := url.QueryEscape(strings.ToLower(strings.NewReplacer("Hoàng Thị Xuân", "hoang thi xuan").Replace(name)))
 	page := s.must(200, "GET", "/v1/dossiers?q="+q+"&limit=2", nil)

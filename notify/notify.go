@@ -60,13 +60,23 @@ func (e *RejectedError) Error() string {
 // Rejected returns the permanent refusal of a message on channel, for reason.
 func Rejected(channel, reason string) error { return &RejectedError{Channel: channel, Reason: reason} }
 
-// LogNotifier writes every notification to the log: the development sink.
-type LogNotifier struct{ Log *slog.Logger }
+// LogNotifier writes every notification to the log: the development sink,
+// and where no messaging gateway is configured.
+type LogNotifier struct {
+	Log *slog.Logger
+	// WithText logs the message's text too (development). Texts name
+	// dossiers, amounts and reasons a person gave; a production log keeps
+	// only which notice went to whom.
+	WithText bool
+}
 
 // Notify logs n.
 func (l LogNotifier) Notify(_ context.Context, n store.OutboxNotification) (Sent, error) {
-	l.Log.Info("notification", "dossier", n.DossierCode, "to", n.To, "agency", n.Agency,
-		"template", n.Template, "message", n.Message)
+	attrs := []any{"dossier", n.DossierCode, "to", n.To, "agency", n.Agency, "template", n.Template}
+	if l.WithText {
+		attrs = append(attrs, "message", n.Message)
+	}
+	l.Log.Info("notification", attrs...)
 	return Sent{Channel: "log"}, nil
 }
 

@@ -325,3 +325,22 @@ func TestProviderAnswersClassified(t *testing.T) {
 		}
 	}
 }
+
+// Without a messaging gateway notices go to the log. Their texts (dossier,
+// amounts, the reasons a person gave) are logged in development only; a
+// production log says which notice went to whom.
+func TestLogNotifierKeepsTextsOutOfProductionLogs(t *testing.T) {
+	t.Parallel()
+	n := store.OutboxNotification{DossierCode: "000.00.17.H39-261209-0001", Notification: dossier.Notification{
+		To: "applicant", Template: "declined", Message: "Hồ sơ bị từ chối giải quyết. Lý do: thiếu giấy tờ của Nguyễn Văn A"}}
+	for _, withText := range []bool{false, true} {
+		var buf strings.Builder
+		l := notify.LogNotifier{Log: slog.New(slog.NewJSONHandler(&buf, nil)), WithText: withText}
+		sent, err := l.Notify(context.Background(), n)
+		require.NoError(t, err)
+		require.Equal(t, "log", sent.Channel)
+		require.Contains(t, buf.String(), `"template":"declined"`)
+		require.Contains(t, buf.String(), n.DossierCode)
+		require.Equal(t, withText, strings.Contains(buf.String(), "Nguyễn Văn A"), buf.String())
+	}
+}

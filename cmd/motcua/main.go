@@ -424,7 +424,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	dctx, stopDispatch := context.WithCancel(ctx)
 	go func() {
 		defer close(dispatched)
-		var notifier notify.Notifier = notify.LogNotifier{Log: log}
+		var notifier notify.Notifier = notify.LogNotifier{Log: log, WithText: cfg.Environment == "development"}
 		if cfg.NotifyURL != "" {
 			notifier = notify.HTTPNotifier{URL: cfg.NotifyURL, Client: httpClient}
 		}

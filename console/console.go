@@ -270,6 +270,9 @@ func (w *recorder) Write(b []byte) (int, error) {
 	return w.body.Write(b)
 }
 
+// pdfFile is a PDF sent as the raw body of a call.
+type pdfFile []byte
+
 // call serves one API request in-process as the signed-in person (token
 // "" for the public lookup) from the browser's address (so per-IP rate
 // limits count the browser), and decodes a 2xx JSON answer into out. An
@@ -281,6 +284,8 @@ func (c *Console) call(r *http.Request, token, method, path string, body, out an
 	case nil:
 	case []byte: // a file (POST /v1/uploads): the raw bytes
 		rd, contentType = bytes.NewReader(b), "application/octet-stream"
+	case pdfFile: // a PDF to verify (POST /v1/public/verify)
+		rd, contentType = bytes.NewReader(b), "application/pdf"
 	default:
 		raw, err := json.Marshal(body)
 		if err != nil {

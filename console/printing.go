@@ -1,9 +1,7 @@
 package console
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -151,29 +149,13 @@ func (c *Console) verify(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "verify", "verify_title", verifyData{}, "", err.Error())
 		return
 	}
-	ctx := context.WithValue(r.Context(), chi.RouteCtxKey, nil)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/v1/public/verify", bytes.NewReader(body))
-	if err != nil {
-		c.errorPage(w, r, http.StatusInternalServerError, err.Error())
-		return
-	}
-	req.RemoteAddr, req.Host = r.RemoteAddr, r.Host
-	req.Header.Set("Content-Type", "application/pdf")
-	rec := &recorder{header: http.Header{}}
-	c.o.API.ServeHTTP(rec, req)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	if rec.status >= 300 {
-		p := &problem{Status: rec.status}
-		if json.Unmarshal(rec.body.Bytes(), p) != nil || p.Detail == "" {
-			p.Detail = http.StatusText(rec.status)
-		}
-		c.render(w, r, rec.status, "verify", "verify_title", verifyData{}, "", c.failure(r, p))
-		return
-	}
 	var v verification
-	if err := json.Unmarshal(rec.body.Bytes(), &v); err != nil {
+	if _, err := c.call(r, "", http.MethodPost, "/v1/public/verify", pdfFile(body), &v); err != nil {
+		var p *problem
+		if errors.As(err, &p) {
+			c.render(w, r, p.Status, "verify", "verify_title", verifyData{}, "", c.failure(r, p))
+			return
+		}
 		c.errorPage(w, r, http.StatusBadGateway, err.Error())
 		return
 	}

@@ -55,9 +55,7 @@ func Receipt01(r Receipt) ([]byte, error) {
 	d.header(r.Agency, r.Code+"/TNHS", r.ReceivedAt)
 	d.title("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", "Mẫu số 01")
 	d.para("Bộ phận tiếp nhận và trả kết quả " + r.Agency + " đã tiếp nhận hồ sơ của:")
-	d.applicant(r.Dossier)
-	d.field("Nội dung yêu cầu giải quyết", r.Procedure)
-	d.field("Mã hồ sơ", r.Code)
+	d.dossier(r.Dossier)
 	if r.LookupKey != "" {
 		d.field("Mã tra cứu", r.LookupKey)
 	} else {
@@ -81,8 +79,9 @@ func Receipt01(r Receipt) ([]byte, error) {
 	return d.bytes()
 }
 
-// applicant writes the applicant's block.
-func (d *doc) applicant(a Dossier) {
+// dossier writes the block every form opens with: the applicant, the
+// procedure asked for and the dossier code.
+func (d *doc) dossier(a Dossier) {
 	d.field("Ông/Bà", a.Applicant)
 	if a.Address != "" {
 		d.field("Địa chỉ", a.Address)
@@ -90,6 +89,8 @@ func (d *doc) applicant(a Dossier) {
 	if a.Phone != "" {
 		d.field("Số điện thoại", a.Phone)
 	}
+	d.field("Nội dung yêu cầu giải quyết", a.Procedure)
+	d.field("Mã hồ sơ", a.Code)
 }
 
 // SupplementRequest is form 02: what is missing and by when.
@@ -108,9 +109,7 @@ func Supplement02(s SupplementRequest) ([]byte, error) {
 	d.header(s.Agency, s.Code+"/BSHS", s.RequestedAt)
 	d.title("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", "Mẫu số 02")
 	d.para("Bộ phận tiếp nhận và trả kết quả " + s.Agency + " đã tiếp nhận hồ sơ của:")
-	d.applicant(s.Dossier)
-	d.field("Nội dung yêu cầu giải quyết", s.Procedure)
-	d.field("Mã hồ sơ", s.Code)
+	d.dossier(s.Dossier)
 	d.para("Yêu cầu hoàn thiện hồ sơ gồm những nội dung sau:")
 	d.list(s.Missing)
 	if s.Note != "" {
@@ -136,9 +135,7 @@ func Refusal03(r Refusal) ([]byte, error) {
 	d.header(r.Agency, r.Code+"/TCHS", r.At)
 	d.title("PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", "Mẫu số 03")
 	d.para("Bộ phận tiếp nhận và trả kết quả " + r.Agency + " xin thông báo:")
-	d.applicant(r.Dossier)
-	d.field("Nội dung yêu cầu giải quyết", r.Procedure)
-	d.field("Mã hồ sơ", r.Code)
+	d.dossier(r.Dossier)
 	d.para("Hồ sơ không đủ điều kiện để giải quyết. Lý do:")
 	d.para(r.Reasons)
 	d.field("Thời điểm từ chối", DateTime(r.At))
@@ -164,9 +161,7 @@ func Apology04(a Apology) ([]byte, error) {
 	d.header(a.Agency, a.Code+"/XL", a.At)
 	d.title("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", "Mẫu số 04")
 	d.para(a.Agency + " đã tiếp nhận hồ sơ của:")
-	d.applicant(a.Dossier)
-	d.field("Nội dung yêu cầu giải quyết", a.Procedure)
-	d.field("Mã hồ sơ", a.Code)
+	d.dossier(a.Dossier)
 	if !a.OldAppointment.IsZero() {
 		d.field("Thời gian hẹn trả kết quả", DateTime(a.OldAppointment))
 	}
@@ -193,9 +188,7 @@ func Stopped05(s StopNotice) ([]byte, error) {
 	d.header(s.Agency, s.Code+"/DXL", s.At)
 	d.title("THÔNG BÁO DỪNG XỬ LÝ HỒ SƠ", "Mẫu số 05")
 	d.para(s.Agency + " thông báo dừng xử lý hồ sơ của:")
-	d.applicant(s.Dossier)
-	d.field("Nội dung yêu cầu giải quyết", s.Procedure)
-	d.field("Mã hồ sơ", s.Code)
+	d.dossier(s.Dossier)
 	d.field("Thời điểm dừng xử lý", DateTime(s.At))
 	d.para("Lý do dừng xử lý:")
 	d.para(s.Reason)
@@ -338,9 +331,7 @@ func Result(n ResultNotice) ([]byte, error) {
 	d.header(n.Agency, n.Code+"/KQ", n.At)
 	d.title("THÔNG BÁO KẾT QUẢ GIẢI QUYẾT HỒ SƠ", "")
 	d.para(n.Agency + " thông báo kết quả giải quyết hồ sơ của:")
-	d.applicant(n.Dossier)
-	d.field("Nội dung yêu cầu giải quyết", n.Procedure)
-	d.field("Mã hồ sơ", n.Code)
+	d.dossier(n.Dossier)
 	d.field("Kết quả", "Hồ sơ đã được giải quyết và phê duyệt")
 	d.field("Thời điểm phê duyệt", DateTime(n.At))
 	if n.ResultName != "" {

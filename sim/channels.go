@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
-	"github.com/go-chi/chi/v5"
 )
 
 // Channel messages: the brandname SMS provider ([SMSProvider]), Zalo OA's
@@ -202,9 +201,7 @@ type SMSProvider struct {
 // NewSMSProvider returns an SMS provider that accepts apiKey.
 func NewSMSProvider(apiKey string, o ChannelOptions) *SMSProvider {
 	p := &SMSProvider{channelSim: newChannelSim("sms", o), apiKey: apiKey}
-	r := chi.NewRouter()
-	r.NotFound(notFound)
-	r.MethodNotAllowed(methodNotAllowed)
+	r := newRouter()
 	r.Post("/v1/send", p.send)
 	r.Get("/v1/messages", p.list)
 	p.mux = r
@@ -258,9 +255,7 @@ type ZaloOA struct {
 // NewZaloOA returns a Zalo OA that accepts token.
 func NewZaloOA(token string, o ChannelOptions) *ZaloOA {
 	z := &ZaloOA{channelSim: newChannelSim("zalo", o), token: token}
-	r := chi.NewRouter()
-	r.NotFound(notFound)
-	r.MethodNotAllowed(methodNotAllowed)
+	r := newRouter()
 	r.Post("/message/template", z.send)
 	r.Get("/v1/messages", z.list)
 	z.mux = r
@@ -324,9 +319,7 @@ func NewMailServer() *MailServer {
 	m.srv.Domain = "mail.sim.motcua.test"
 	m.srv.ReadTimeout, m.srv.WriteTimeout = 30*time.Second, 30*time.Second
 	m.srv.MaxMessageBytes = 1 << 20
-	r := chi.NewRouter()
-	r.NotFound(notFound)
-	r.MethodNotAllowed(methodNotAllowed)
+	r := newRouter()
 	r.Get("/v1/messages", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"messages": m.Messages(r.URL.Query().Get("dossier"))})
 	})

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"sync"
 	"time"
-
-	"github.com/go-chi/chi/v5"
 )
 
 // Message is one notification the messaging gateway accepted: an SMS or
@@ -46,9 +44,7 @@ func (m *Messages) RefuseTemplate(template string) {
 // NewMessages returns an empty messaging gateway.
 func NewMessages() *Messages {
 	m := &Messages{byKey: map[string]int{}, refused: map[string]bool{}}
-	r := chi.NewRouter()
-	r.NotFound(notFound)
-	r.MethodNotAllowed(methodNotAllowed)
+	r := newRouter()
 	r.Post("/v1/messages", m.send)
 	r.Get("/v1/messages", m.list)
 	m.mux = r

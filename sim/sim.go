@@ -43,9 +43,7 @@ import (
 // http://host:port/postal), plus GET /healthz answering 200 "ok". A nil
 // simulator is simply not mounted.
 func NewHandler(pay *PaymentGateway, post *PostalService, more ...Mount) http.Handler {
-	r := chi.NewRouter()
-	r.NotFound(notFound)
-	r.MethodNotAllowed(methodNotAllowed)
+	r := newRouter()
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok")
@@ -317,6 +315,15 @@ func (b *background) close() {
 // newMux returns a router with the simulators' common behaviour: JSON 404
 // and 405, panic recovery, and a log line per request, since watching the
 // traffic is much of what a simulator is for.
+// newRouter is a router whose unknown paths and methods answer like the
+// rest of the simulators (JSON errors).
+func newRouter() *chi.Mux {
+	r := chi.NewRouter()
+	r.NotFound(notFound)
+	r.MethodNotAllowed(methodNotAllowed)
+	return r
+}
+
 func newMux(log *slog.Logger) *chi.Mux {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer, requestLogger(log))

@@ -136,7 +136,7 @@ func TestDocumentsEndToEnd(t *testing.T) {
 	// The leader's PDF itself is signed: the signed file is the result.
 	signedDoc := approved["result_document"].(map[string]any)
 	require.Equal(t, "stored", signedDoc["status"])
-	require.Equal(t, code+"-ket-qua-"+hexSum(result)[:12]+".pdf", signedDoc["name"])
+	require.Equal(t, "giay-khai-sinh.pdf", signedDoc["name"])
 	require.NotEqual(t, hexSum(result), signedDoc["sha256"])
 	s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
 

@@ -93,7 +93,7 @@ func (s *Server) signResult(ctx context.Context, d store.Dossier, dec workflows.
 		name = d.Code + "-ket-qua-" + dec.ResultDocument.SHA256[:12] + ".pdf"
 	}
 	if kept, err := s.files.Get(ctx, d.Code, name); err == nil {
-		return resultDocument(kept), dec.ResultDocument != nil && kept.Kind == issuedSignedUpload, nil
+		return resultDocument(kept, dec), kept.Kind == issuedSignedUpload, nil
 	} else if dossier.ErrorCodeOf(err) != dossier.ENotFound {
 		return nil, false, s.unavailable(err)
 	}
@@ -129,7 +129,7 @@ func (s *Server) signResult(ctx context.Context, d store.Dossier, dec workflows.
 	if err != nil {
 		return nil, false, s.unavailable(err)
 	}
-	return resultDocument(kept), kind == issuedSignedUpload, nil
+	return resultDocument(kept, dec), kind == issuedSignedUpload, nil
 }
 
 // The issued-file kinds of a signed result: the result notice the system
@@ -165,8 +165,14 @@ func (s *Server) resultToSign(ctx context.Context, d store.Dossier, dec workflow
 	return pdf, issuedResultNotice, err
 }
 
-// resultDocument is a kept signed result as the approval names it.
-func resultDocument(kept store.IssuedFile) *dossier.Document {
+// resultDocument is a kept signed result as the approval names it: the
+// signed leader's PDF keeps the name the leader gave it (the applicant
+// sees "giay-phep.pdf", not the system's key for it), with the signed
+// file's SHA-256.
+func resultDocument(kept store.IssuedFile, dec workflows.ApprovalDecision) *dossier.Document {
+	if kept.Kind == issuedSignedUpload && dec.ResultDocument != nil {
+		return &dossier.Document{Name: dec.ResultDocument.Name, SHA256: kept.SHA256}
+	}
 	return &dossier.Document{Name: kept.Name, SHA256: kept.SHA256}
 }
 

@@ -169,7 +169,7 @@ func TestUploadedResultPDFIsItselfSigned(t *testing.T) {
 	res = approve("quyet-dinh.pdf", result)
 	require.Equal(t, 200, res.status, string(res.body))
 	doc := res.json(t)["result_document"].(map[string]any)
-	require.Equal(t, code+"-ket-qua-"+hexSum(result)[:12]+".pdf", doc["name"])
+	require.Equal(t, "quyet-dinh.pdf", doc["name"], "the leader's name for it")
 	s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
 
 	signed := s.call("GET", D+"/result.pdf", nil)
@@ -188,7 +188,7 @@ func TestUploadedResultPDFIsItselfSigned(t *testing.T) {
 	}
 	// Kept once: the issued-file record has no bytes of its own; they are
 	// the dossier's result document (encrypted in the document storage).
-	kept, err := s.store.IssuedFile(context.Background(), code, doc["name"].(string))
+	kept, err := s.store.IssuedFile(context.Background(), code, code+"-ket-qua-"+hexSum(result)[:12]+".pdf")
 	require.NoError(t, err)
 	require.Nil(t, kept.Content)
 	f, err := s.store.DossierFile(context.Background(), code, kept.SHA256, "result")

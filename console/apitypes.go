@@ -151,7 +151,9 @@ type procedureView struct {
 		Name string `json:"name"`
 	} `json:"sector"`
 	Steps []catalog.Step `json:"steps"`
-	Fee   struct {
+	// ReturnMethods are the ways the procedure may return its result.
+	ReturnMethods []string `json:"return_methods"`
+	Fee           struct {
 		Kind   string `json:"kind"`
 		Amount int64  `json:"amount"`
 	} `json:"fee"`

@@ -483,7 +483,7 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request) {
 	case "stop":
 		body = map[string]any{"reason": f.Get("reason")}
 	case "return-method":
-		body = map[string]any{"method": f.Get("method"), "reason": f.Get("reason")}
+		body = map[string]any{"method": f.Get("method"), "reason": f.Get("reason"), "pay_on_delivery": f.Get("pay_on_delivery") == "true"}
 		if a := strings.TrimSpace(f.Get("return_address")); a != "" {
 			body["return_address"] = a
 		}

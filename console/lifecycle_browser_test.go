@@ -29,6 +29,7 @@ func TestConsoleReturnMethodAndFeeExemption(t *testing.T) {
 	require.True(t, b.has("#form-fee-exemption"))
 	require.False(t, b.has(`#form-return-method input[value="counter"]`), "the method it already has is not offered")
 	require.False(t, b.has(`#form-return-method input[value="electronic"]`), "nor one the procedure does not allow")
+	require.False(t, b.has("#return-cod"), "TP-LLTP-01 does not let the postman collect its fee")
 
 	// By post with no address on file: the API says what is missing.
 	b.run(chromedp.Click(css(`#form-return-method input[value="postal"]`)))
@@ -64,6 +65,19 @@ func TestConsoleReturnMethodAndFeeExemption(t *testing.T) {
 	require.Contains(t, b.text("#timeline"), dossier.ActionFeeReduced)
 	require.Contains(t, b.text("#timeline"), "200000 → 100000 VND: hộ cận nghèo (legal basis: Thông tư 245/2016/TT-BTC, Điều 5)")
 	require.Contains(t, b.text("#fee"), "100.000 ₫")
+	b.signOut()
+
+	// GT-GPLX-01 lets the postman collect the fee: the officer can switch
+	// a counter dossier to post with payment on delivery.
+	cod, _ := s.submit("GT-GPLX-01", "Hồ Văn Tâm")
+	b.signIn("can.bo.tiep.nhan", auth.RoleIntakeOfficer, center)
+	b.openDossier(cod)
+	b.run(chromedp.Click(css(`#form-return-method input[value="postal"]`)), chromedp.Click(css("#return-cod")),
+		chromedp.SendKeys(css("#return-address"), "5 Hùng Vương, Bến Lức, Long An"))
+	b.submitForm("#form-return-method")
+	require.Contains(t, b.text("#flash"), "Đã ghi nhận")
+	require.Contains(t, b.text("#timeline"), "the fee of 135000 VND paid to the postman on delivery")
+	require.Contains(t, b.text("#fee"), "nộp cho bưu tá khi nhận kết quả")
 	b.signOut()
 
 	// Neither form is offered to a reviewer (the policy).
@@ -160,7 +174,7 @@ func TestConsolePostalSuspensions(t *testing.T) {
 
 	// Ending it again (a second tab, a stale page) is the API's 409, shown.
 	b.run(chromedp.Evaluate[chromedp.Void](`(() => { const f = document.createElement("form"); f.method = "post";
-		f.action = "/console/postal-suspensions/`+id+`/end"; document.body.appendChild(f); window.beforeSubmit = true; f.submit(); })()`))
+		f.action = "/console/postal-suspensions/` + id + `/end"; document.body.appendChild(f); window.beforeSubmit = true; f.submit(); })()`))
 	b.waitNewPage()
 	require.Contains(t, b.text("#failed"), "already ended")
 	b.signOut()

@@ -127,3 +127,31 @@ func TestCashOnDeliveryChosenWithTheReturnMethod(t *testing.T) {
 	require.Contains(t, notAllowed.rejected.Error(), "does not let the postal service collect its fee on delivery (cash_on_delivery, Decision 45/2016/QĐ-TTg)")
 	require.NotContains(t, h.actions(), dossier.ActionReturnMethodChanged)
 }
+
+// A postal outage that ends in counter pickup collects nothing either: the
+// fee is asked for before the result is handed over.
+func TestCashOnDeliveryPostalOutageLeavesTheFeeDue(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, loadCatalog(t)["GT-GPLX-01"], dossier.ChannelOnline, dossier.ReturnPostal)
+	h.in.PayOnDelivery = true
+	h.shipmentFails = -1 // the postal service stays suspended for weeks
+	h.throughApproval()
+	paid := h.send(8*24*time.Hour, workflows.UpdateCounterPayment, workflows.CounterPayment{ReceiptNumber: "BL-9", Amount: h.in.FeeAmount})
+	h.send(time.Minute, workflows.UpdateHandover, workflows.Handover{ReceivedBy: "A"})
+	res := h.run()
+	ok(t, paid)
+	require.Equal(t, dossier.StatusReturned, res.Status)
+	// In this order, among the deadlines' own events.
+	var got []string
+	for _, a := range h.actions() {
+		switch a {
+		case dossier.ActionShipmentDelayed, dossier.ActionCounterPickup, dossier.ActionPaymentRequested,
+			dossier.ActionPaymentCounter, dossier.ActionHandover, dossier.ActionPaymentOnDelivery:
+			got = append(got, a)
+		}
+	}
+	require.Equal(t, []string{dossier.ActionShipmentDelayed, dossier.ActionCounterPickup, dossier.ActionPaymentRequested,
+		dossier.ActionPaymentCounter, dossier.ActionHandover}, got)
+	require.Contains(t, h.transition(dossier.ActionCounterPickup).Event.Note, "nothing was collected on delivery")
+	require.Empty(t, h.shipped, "nothing went out with an amount to collect")
+}

@@ -88,25 +88,28 @@ func snapshotBuildSQL(steps bool) string {
 
 // snapshotReadSQL sums the snapshots of each period's closed days [s, c):
 // carried over from day s, the flows of every day, and when the period is
-// closed to its end (whole) the pending stock of its last day.
+// closed to its end (whole) the pending stock of its last day. LATERAL:
+// each period is one range of the primary key (steps, day, ...).
 const snapshotReadSQL = `
 WITH periods AS (
 	SELECT (ord - 1)::int AS idx, s, c, last, whole
 	FROM unnest($1::timestamptz[], $2::timestamptz[], $3::timestamptz[], $4::bool[]) WITH ORDINALITY AS u(s, c, last, whole, ord)
 )
-SELECT p.idx, %s AS key,
-	coalesce(sum(r.carried_over) FILTER (WHERE r.day = p.s), 0)::bigint,
-	coalesce(sum(r.new), 0)::bigint, coalesce(sum(r.online), 0)::bigint, coalesce(sum(r.counter), 0)::bigint,
-	coalesce(sum(r.postal), 0)::bigint, coalesce(sum(r.resolved), 0)::bigint, coalesce(sum(r.early), 0)::bigint,
-	coalesce(sum(r.on_time), 0)::bigint, coalesce(sum(r.late), 0)::bigint, coalesce(sum(r.result), 0)::bigint,
-	coalesce(sum(r.refused), 0)::bigint, coalesce(sum(r.withdrawn), 0)::bigint, coalesce(sum(r.stopped), 0)::bigint,
-	coalesce(sum(r.pending) FILTER (WHERE p.whole AND r.day = p.last), 0)::bigint,
-	coalesce(sum(r.overdue) FILTER (WHERE p.whole AND r.day = p.last), 0)::bigint
-FROM periods p
-JOIN report_snapshots r ON r.steps = $5 AND r.day >= p.s AND r.day < p.c
-WHERE ($6 = '' OR r.agency = $6) AND ($7 = '' OR r.procedure = $7) AND ($8 = '' OR r.sector = $8)
-	AND ($9 = '' OR r.channel = $9) AND ($10 = '' OR r.department = $10)
-GROUP BY p.idx, 2`
+SELECT p.idx, g.* FROM periods p
+CROSS JOIN LATERAL (
+	SELECT %s AS key,
+		coalesce(sum(r.carried_over) FILTER (WHERE r.day = p.s), 0)::bigint,
+		sum(r.new)::bigint, sum(r.online)::bigint, sum(r.counter)::bigint, sum(r.postal)::bigint,
+		sum(r.resolved)::bigint, sum(r.early)::bigint, sum(r.on_time)::bigint, sum(r.late)::bigint,
+		sum(r.result)::bigint, sum(r.refused)::bigint, sum(r.withdrawn)::bigint, sum(r.stopped)::bigint,
+		coalesce(sum(r.pending) FILTER (WHERE p.whole AND r.day = p.last), 0)::bigint,
+		coalesce(sum(r.overdue) FILTER (WHERE p.whole AND r.day = p.last), 0)::bigint
+	FROM report_snapshots r
+	WHERE r.steps = $5 AND r.day >= p.s AND r.day < p.c
+		AND ($6 = '' OR r.agency = $6) AND ($7 = '' OR r.procedure = $7) AND ($8 = '' OR r.sector = $8)
+		AND ($9 = '' OR r.channel = $9) AND ($10 = '' OR r.department = $10)
+	GROUP BY 1
+) g`
 
 // snapshotKeys are the report_snapshots columns of each grouping.
 var snapshotKeys = map[string]string{"": "''", "procedure": "r.procedure", "agency": "r.agency",
@@ -129,44 +132,19 @@ func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilt
 	}
 	var out []ReportRow
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		// The live tail touches a few thousand rows: compiling it (JIT)
+		// would cost more than running it, and a plan made once for any
+		// periods (the generic plan a prepared statement switches to after
+		// five runs) scans every dossier.
+		if _, err := tx.Exec(ctx, `SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
+			return err
+		}
 		var since, through *time.Time
 		if err := tx.QueryRow(ctx, `SELECT since, through FROM report_snapshot_state`).Scan(&since, &through); err != nil {
 			return err
 		}
-		// Snapshots serve whole days that are over for this report too
-		// (its overdue cut is the day's end) and lie in [since, through).
-		var limit time.Time
-		if since != nil && through != nil {
-			limit = *through
-			if today := LocalDayOf(now); today.Before(limit) {
-				limit = today
-			}
-		}
-		parts := make([]snapshotPart, len(periods))
-		var live []ReportPeriod
-		var snapS, snapC, snapLast []time.Time
-		var snapWhole []bool
-		var snapIdx []int
-		for i, p := range periods {
-			parts[i].live = -1
-			c := p.End
-			if limit.Before(c) {
-				c = limit
-			}
-			if limit.IsZero() || p.Start.Before(*since) || !c.After(p.Start) || !p.Start.Equal(LocalDayOf(p.Start)) ||
-				!c.Equal(LocalDayOf(c)) {
-				parts[i].live = len(live)
-				live = append(live, p)
-				continue
-			}
-			parts[i].c = c
-			snapS, snapC, snapLast = append(snapS, p.Start), append(snapC, c), append(snapLast, c.Add(-24*time.Hour))
-			snapWhole, snapIdx = append(snapWhole, c.Equal(p.End)), append(snapIdx, i)
-			if c.Before(p.End) {
-				parts[i].live = len(live)
-				live = append(live, ReportPeriod{Start: c, End: p.End})
-			}
-		}
+		plan := planReport(periods, f, since, through, now)
+		parts, live, snapIdx := plan.parts, plan.live, plan.snapIdx
 
 		type groupKey struct {
 			period int
@@ -180,8 +158,7 @@ func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilt
 			return merged[k]
 		}
 		if len(snapIdx) > 0 {
-			rows, err := tx.Query(ctx, fmt.Sprintf(snapshotReadSQL, snapshotKeys[f.GroupBy]), snapS, snapC, snapLast, snapWhole,
-				f.Department != "" || f.GroupBy == "department", f.Agency, f.Procedure, f.Sector, f.Channel, f.Department)
+			rows, err := tx.Query(ctx, fmt.Sprintf(snapshotReadSQL, snapshotKeys[f.GroupBy]), plan.snapArgs...)
 			if err != nil {
 				return err
 			}
@@ -262,6 +239,90 @@ func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilt
 	return out, nil
 }
 
+// reportPlan splits a report's periods between snapshots and the live
+// query.
+type reportPlan struct {
+	parts []snapshotPart
+	// live are the periods (or open tails) computed live.
+	live []ReportPeriod
+	// snapIdx are the periods read from snapshots, snapArgs the arguments
+	// of snapshotReadSQL for them.
+	snapIdx  []int
+	snapArgs []any
+}
+
+// planReport reads from snapshots the whole days of each period that are
+// in [since, through) and over for this report too (its overdue cut is the
+// day's end); the rest is live.
+func planReport(periods []ReportPeriod, f ReportFilter, since, through *time.Time, now time.Time) reportPlan {
+	// Snapshots serve whole days that are over for this report too
+	// (its overdue cut is the day's end) and lie in [since, through).
+	var limit time.Time
+	if since != nil && through != nil {
+		limit = *through
+		if today := LocalDayOf(now); today.Before(limit) {
+			limit = today
+		}
+	}
+	parts := make([]snapshotPart, len(periods))
+	var live []ReportPeriod
+	var snapS, snapC, snapLast []time.Time
+	var snapWhole []bool
+	var snapIdx []int
+	for i, p := range periods {
+		parts[i].live = -1
+		c := p.End
+		if limit.Before(c) {
+			c = limit
+		}
+		if limit.IsZero() || p.Start.Before(*since) || !c.After(p.Start) || !p.Start.Equal(LocalDayOf(p.Start)) ||
+			!c.Equal(LocalDayOf(c)) {
+			parts[i].live = len(live)
+			live = append(live, p)
+			continue
+		}
+		parts[i].c = c
+		snapS, snapC, snapLast = append(snapS, p.Start), append(snapC, c), append(snapLast, c.Add(-24*time.Hour))
+		snapWhole, snapIdx = append(snapWhole, c.Equal(p.End)), append(snapIdx, i)
+		if c.Before(p.End) {
+			parts[i].live = len(live)
+			live = append(live, ReportPeriod{Start: c, End: p.End})
+		}
+	}
+
+	return reportPlan{parts: parts, live: live, snapIdx: snapIdx,
+		snapArgs: []any{snapS, snapC, snapLast, snapWhole, f.Department != "" || f.GroupBy == "department",
+			f.Agency, f.Procedure, f.Sector, f.Channel, f.Department}}
+}
+
+// ExplainReportSnapshots runs EXPLAIN (ANALYZE, BUFFERS) on the snapshot
+// read of Report (empty when no period is read from snapshots), for
+// benchmarks.
+func (s *Store) ExplainReportSnapshots(ctx context.Context, periods []ReportPeriod, f ReportFilter, now time.Time) (string, error) {
+	var since, through *time.Time
+	if err := s.pool.QueryRow(ctx, `SELECT since, through FROM report_snapshot_state`).Scan(&since, &through); err != nil {
+		return "", fmt.Errorf("store: explain report snapshots: %w", err)
+	}
+	plan := planReport(periods, f, since, through, now)
+	if len(plan.snapIdx) == 0 {
+		return "", nil
+	}
+	rows, err := s.pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+fmt.Sprintf(snapshotReadSQL, snapshotKeys[f.GroupBy]), plan.snapArgs...)
+	if err != nil {
+		return "", fmt.Errorf("store: explain report snapshots: %w", err)
+	}
+	defer rows.Close()
+	var out string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		out += line + "\n"
+	}
+	return out, rows.Err()
+}
+
 // scanReportRow scans a row of reportQuery or snapshotReadSQL.
 func scanReportRow(rows pgx.Rows, r *ReportRow) error {
 	return rows.Scan(&r.Period, &r.Key,
@@ -290,8 +351,9 @@ func (s *Store) ReportSnapshots(ctx context.Context) (ReportSnapshotState, error
 	return st, nil
 }
 
-// errSnapshotBusy: another process holds the snapshot state.
-var errSnapshotBusy = errors.New("another process is building the report snapshots")
+// errSnapshotBusy: another process holds the snapshot state, or a late
+// fact moved it; the build stops and the next round goes on.
+var errSnapshotBusy = errors.New("report snapshots: state taken or moved")
 
 // lockSnapshotState takes the state row in tx, or errSnapshotBusy.
 func lockSnapshotState(ctx context.Context, tx pgx.Tx) (since, through, closing *time.Time, err error) {
@@ -335,13 +397,40 @@ func (s *Store) BuildReportSnapshots(ctx context.Context, until time.Time) (int,
 	if err := s.waitOlderTransactions(ctx, time.Minute); err != nil {
 		return 0, fmt.Errorf("store: build report snapshots: %w", err)
 	}
-	// 3. Build under the state's lock: a late fact waits for it, then
-	// drops what it changes.
+	// 3. Build under the state's lock, a chunk of days at a time (a late
+	// fact waits for the chunk, not for the whole backfill, then drops
+	// what it changes).
 	var days int
+	for {
+		n, more, err := s.buildSnapshotChunk(ctx, target)
+		days += n
+		if errors.Is(err, errSnapshotBusy) {
+			return days, nil
+		}
+		if err != nil {
+			return days, fmt.Errorf("store: build report snapshots: %w", err)
+		}
+		if !more {
+			return days, nil
+		}
+	}
+}
+
+// snapshotChunkDays is how many days one lock cycle of a build computes.
+const snapshotChunkDays = 8 * snapshotBatchDays
+
+// buildSnapshotChunk builds the next chunk of days before target under the
+// state's lock and says whether days are left.
+func (s *Store) buildSnapshotChunk(ctx context.Context, target time.Time) (days int, more bool, err error) {
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		since, through, _, err := lockSnapshotState(ctx, tx)
+		since, through, closing, err := lockSnapshotState(ctx, tx)
 		if err != nil {
 			return err
+		}
+		if closing == nil || closing.Before(target) {
+			// A late fact lowered the horizon since it was published: facts
+			// written since may not have seen it. Start over next round.
+			return errSnapshotBusy
 		}
 		var from time.Time
 		if since != nil && through != nil && through.After(*since) {
@@ -358,11 +447,15 @@ func (s *Store) BuildReportSnapshots(ctx context.Context, until time.Time) (int,
 			}
 			since = &from
 		}
+		to := target
+		if end := from.AddDate(0, 0, snapshotChunkDays); end.Before(to) {
+			to, more = end, true
+		}
 		var batches [][2]time.Time
-		for d := from; d.Before(target); {
+		for d := from; d.Before(to); {
 			e := d.AddDate(0, 0, snapshotBatchDays)
-			if e.After(target) {
-				e = target
+			if e.After(to) {
+				e = to
 			}
 			batches = append(batches, [2]time.Time{d, e})
 			d = e
@@ -370,19 +463,17 @@ func (s *Store) BuildReportSnapshots(ctx context.Context, until time.Time) (int,
 		if err := s.buildSnapshotBatches(ctx, batches); err != nil {
 			return err
 		}
-		for d := from; d.Before(target); d = d.AddDate(0, 0, 1) {
+		for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
 			days++
 		}
-		_, err = tx.Exec(ctx, `UPDATE report_snapshot_state SET since = $1, through = $2, closing = $2`, *since, target)
+		// closing stays at the build's horizon (target).
+		_, err = tx.Exec(ctx, `UPDATE report_snapshot_state SET since = $1, through = $2`, *since, to)
 		return err
 	})
-	if errors.Is(err, errSnapshotBusy) {
-		return 0, nil
-	}
 	if err != nil {
-		return 0, fmt.Errorf("store: build report snapshots: %w", err)
+		return 0, false, err
 	}
-	return days, nil
+	return days, more, nil
 }
 
 // buildSnapshotBatches computes the batches of days on two connections at
@@ -433,7 +524,10 @@ func (s *Store) buildSnapshotBatch(ctx context.Context, from, to time.Time) erro
 	// A closed day's overdue cut is its end.
 	args := []any{starts, ends, ends, "", "", "", "", ""}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+		// Compiling these statements (JIT) costs more than running them,
+		// and a plan made once for any days (the generic plan a prepared
+		// statement switches to) scans every dossier.
+		if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0; SET LOCAL jit = off; SET LOCAL plan_cache_mode = force_custom_plan`); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM report_snapshots WHERE day >= $1 AND day < $2`, from, to); err != nil {

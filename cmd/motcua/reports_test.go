@@ -23,11 +23,17 @@ func TestReportsSnapshotCommand(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(s.Close)
 	require.NoError(t, testenv.Seed(ctx, s))
-	_, err = s.SeedDossiers(ctx, store.SeedOptions{N: 300, Seed: 5})
+	_, err = s.SeedDossiers(ctx, store.SeedOptions{N: 300, Seed: 5, Until: testenv.Now()})
 	require.NoError(t, err)
+	// The command runs on the tests' business clock.
 	env := func(k string) string {
-		if k == "DATABASE_URL" {
+		switch k {
+		case "DATABASE_URL":
 			return url
+		case "MOTCUA_ENV":
+			return "development"
+		case "MOTCUA_CLOCK_OFFSET":
+			return testenv.Clock().Offset.String()
 		}
 		return ""
 	}
@@ -41,7 +47,7 @@ func TestReportsSnapshotCommand(t *testing.T) {
 	require.Regexp(t, `reports snapshot: [1-9][0-9]* day\(s\) built in .*; snapshots hold \d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d`, out)
 	st, err := s.ReportSnapshots(ctx)
 	require.NoError(t, err)
-	require.True(t, st.Through.Equal(store.LocalDayOf(time.Now().Add(-store.ReportSnapshotGrace))), "%+v", st)
+	require.True(t, st.Through.Equal(store.LocalDayOf(testenv.Now().Add(-store.ReportSnapshotGrace))), "%+v", st)
 	require.Contains(t, snapshot(), "reports snapshot: 0 day(s) built")
 
 	from := st.Through.AddDate(0, -1, 0)

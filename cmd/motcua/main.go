@@ -89,6 +89,9 @@ Commands:
   documents  documents keys: stored files by the payload key they are
              sealed with; documents rekey: re-encrypt them with the active
              key (after a rotation; DATABASE_URL, MOTCUA_PAYLOAD_KEYS)
+  reports    reports snapshot [-rebuild-from DATE | -rebuild-all]: build the
+             report snapshots of every closed day now (the API does it
+             every 15 minutes; DATABASE_URL)
   version    the module version, commit and build time of this binary
   help       show this help
 
@@ -154,6 +157,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runChaosCheck(ctx, cfg, log, args[1:], stdout, stderr)
 	case "documents":
 		return runDocuments(ctx, cfg, log, args[1:], stdout)
+	case "reports":
+		return runReports(ctx, cfg, args[1:], stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -309,6 +314,9 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			"offset", cfg.ClockOffset, "now", clock.Clock{Offset: cfg.ClockOffset}.Now().Format(time.RFC3339))
 	}
 	go server.Watch(ctx, 2*time.Second)
+	// The snapshots of closed days reports read (every replica may run
+	// the job: one builds, the others skip).
+	go db.RunReportSnapshots(ctx, clock.Clock{Offset: cfg.ClockOffset}.Now, store.ReportSnapshotInterval, log)
 	handler, err := withConsole(ctx, cfg, log, server.Handler(), v)
 	if err != nil {
 		return err

@@ -71,9 +71,16 @@ func enqueuePortalSync(ctx context.Context, tx pgx.Tx, code string, e dossier.Ev
 	return err
 }
 
+// portalColumns are an item's columns, in scanPortalItems' order. The
+// national code is the dossier's procedure version's, or, for a version
+// published before the catalog had national codes, the latest version's
+// that has one: a procedure keeps its national code across versions, so a
+// catalog import that adds them fixes the dossiers already running.
 const portalColumns = `c.dossier_code, c.version, c.status, c.status_code, c.changed_at,
 	c.received_at, c.appointment_at, c.finished_at, c.returned_at,
-	d.procedure_code, coalesce(pv.document->>'national_code', ''), d.agency_code, d.submitted_at,
+	d.procedure_code, coalesce(pv.document->>'national_code', (SELECT n.document->>'national_code'
+		FROM procedure_versions n WHERE n.code = d.procedure_code AND n.document ? 'national_code'
+		ORDER BY n.version DESC LIMIT 1), ''), d.agency_code, d.submitted_at,
 	c.created_at, c.state, c.attempts, c.next_attempt_at, coalesce(c.last_error, ''), c.accepted_at, c.failed_at`
 
 const portalJoin = ` c JOIN dossiers d ON d.code = c.dossier_code

@@ -66,10 +66,12 @@ func TestPortalHoldsTheStatusSequence(t *testing.T) {
 		held = p.Held(code)
 		return len(held) >= len(want)
 	}, 60*time.Second, 100*time.Millisecond, "the portal holds %v of %v", held, want)
+	national := s.must(200, "GET", "/v1/procedures/HT-KS-01", nil)["national_code"]
+	require.Equal(t, "1.001193", national, "the API shows the procedure's national code")
 	var got, gotCodes []int
 	for _, h := range held {
 		got, gotCodes = append(got, h.Version), append(gotCodes, h.StatusCode)
-		require.Equal(t, "2.000815", h.ProcedureCode, "HT-KS-01's national code")
+		require.Equal(t, national, h.ProcedureCode, "the portal knows the procedure by its national code")
 		require.Equal(t, "000.00.25.H39", h.AgencyCode)
 	}
 	require.Equal(t, want, got, "every status change once, in order")
@@ -82,7 +84,7 @@ func TestPortalHoldsTheStatusSequence(t *testing.T) {
 		if m := it.(map[string]any); m["dossier"] == code {
 			found++
 			require.Equal(t, "accepted", m["state"])
-			require.Equal(t, "2.000815", m["national_code"])
+			require.Equal(t, national, m["national_code"])
 			require.Equal(t, "HT-KS-01", m["procedure_code"])
 		}
 	}
@@ -90,9 +92,11 @@ func TestPortalHoldsTheStatusSequence(t *testing.T) {
 
 	// The portal refuses another dossier for good: a dead letter, with
 	// its reason, that ops see.
-	d = s.must(201, "POST", "/v1/dossiers", submission("HT-KS-01", "online", "electronic"))
+	// (By procedure: the item goes out as soon as the dossier is filed.)
+	p.RefuseProcedure(s.must(200, "GET", "/v1/procedures/HT-TLHT-01", nil)["national_code"].(string),
+		"the procedure is not published for this province")
+	d = s.must(201, "POST", "/v1/dossiers", submission("HT-TLHT-01", "online", "counter"))
 	refused := d["code"].(string)
-	p.RefuseDossier(refused, "the dossier's agency is not registered with the portal")
 	var dead map[string]any
 	require.Eventually(t, func() bool {
 		for _, it := range s.must(200, "GET", "/v1/portal-sync?limit=500", nil, ops...)["items"].([]any) {
@@ -105,7 +109,7 @@ func TestPortalHoldsTheStatusSequence(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond)
 	require.Equal(t, "failed", dead["state"])
 	require.Equal(t, float64(1), dead["version"])
-	require.Contains(t, dead["last_error"], "not registered with the portal")
+	require.Contains(t, dead["last_error"], "not published for this province")
 
 	lag := s.must(200, "GET", "/v1/portal-sync?status=lagging", nil, ops...)
 	require.Equal(t, float64(900), lag["lag_after_seconds"])

@@ -120,6 +120,10 @@ func (p *NationalPortal) RefuseDossier(code, reason string) {
 	p.refusals[code] = reason
 }
 
+// RefuseProcedure makes the portal refuse every item of the procedure
+// with national code code, as RefuseDossier does for one dossier.
+func (p *NationalPortal) RefuseProcedure(code, reason string) { p.RefuseDossier("procedure:"+code, reason) }
+
 // Tamper replaces what the portal holds for a dossier (nil: forgets it),
 // to make a difference reconcile must find.
 func (p *NationalPortal) Tamper(code string, items []PortalStatus) {
@@ -195,7 +199,11 @@ func (p *NationalPortal) post(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.mu.Lock()
-	if reason, ok := p.refusals[in.DossierCode]; ok {
+	reason, ok := p.refusals[in.DossierCode]
+	if !ok {
+		reason, ok = p.refusals["procedure:"+in.ProcedureCode]
+	}
+	if ok {
 		p.mu.Unlock()
 		writeError(w, newHTTPError(http.StatusUnprocessableEntity, "invalid_item", reason))
 		return

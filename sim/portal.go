@@ -122,7 +122,9 @@ func (p *NationalPortal) RefuseDossier(code, reason string) {
 
 // RefuseProcedure makes the portal refuse every item of the procedure
 // with national code code, as RefuseDossier does for one dossier.
-func (p *NationalPortal) RefuseProcedure(code, reason string) { p.RefuseDossier("procedure:"+code, reason) }
+func (p *NationalPortal) RefuseProcedure(code, reason string) {
+	p.RefuseDossier("procedure:"+code, reason)
+}
 
 // Tamper replaces what the portal holds for a dossier (nil: forgets it),
 // to make a difference reconcile must find.

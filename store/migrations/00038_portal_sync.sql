@@ -32,6 +32,19 @@ CREATE TABLE portal_sync (
 CREATE INDEX portal_sync_due ON portal_sync (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX portal_sync_failed ON portal_sync (failed_at) WHERE state = 'failed';
 
+-- Dossiers still open when the sync is installed: the portal is told their
+-- current state once, as of their current version (earlier versions are
+-- not replayed; finished dossiers are not sent). The codes are
+-- dossier.Status.Code's.
+INSERT INTO portal_sync (dossier_code, version, status, status_code, changed_at,
+    received_at, appointment_at, finished_at, returned_at)
+SELECT code, version, status,
+    CASE status WHEN 'submitted' THEN 1 WHEN 'received' THEN 2 WHEN 'processing' THEN 4
+        WHEN 'supplement_requested' THEN 5 WHEN 'awaiting_payment' THEN 6 WHEN 'result_ready' THEN 9 END,
+    updated_at, received_at, appointment_at, finished_at, returned_at
+FROM dossiers
+WHERE status IN ('submitted', 'received', 'processing', 'supplement_requested', 'awaiting_payment', 'result_ready');
+
 -- A new item wakes the dispatchers (LISTEN motcua_portal_sync).
 -- +goose StatementBegin
 CREATE FUNCTION portal_sync_wake() RETURNS trigger LANGUAGE plpgsql AS $$

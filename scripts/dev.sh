@@ -385,7 +385,9 @@ cat <<EOF
                  through it with an ops token in the URL, valid 30 days)
   Simulators     $SIM_URL   (payment $MOTCUA_PAYMENT_URL, postal $MOTCUA_POSTAL_URL,
                  messages $MOTCUA_NOTIFY_URL; applicants: $SIM_URL/sms/v1/messages,
-                 $SIM_URL/zalo/v1/messages, $SIM_URL/mail/v1/messages ?dossier=CODE)
+                 $SIM_URL/zalo/v1/messages, $SIM_URL/mail/v1/messages ?dossier=CODE;
+                 national portal $MOTCUA_PORTAL_URL/v1/dossiers/CODE/statuses with
+                 Authorization: Bearer $MOTCUA_PORTAL_TOKEN)
   Callbacks      signed (X-Signature) with MOTCUA_PAYMENT_WEBHOOK_SECRET and
                  MOTCUA_POSTAL_WEBHOOK_SECRET (README, Signed callbacks)
   DATABASE_URL   $DATABASE_URL   (the application role)

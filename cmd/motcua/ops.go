@@ -32,6 +32,9 @@ func runReconcile(ctx context.Context, cfg config.Config, log *slog.Logger, stdo
 	for _, d := range diffs {
 		fmt.Fprintln(stdout, d)
 	}
+	if len(diffs) == 0 {
+		fmt.Fprintln(stdout, "reconcile: the read model and the workflows agree")
+	}
 	portalDiffs, err := reconcilePortal(ctx, cfg, db, stdout)
 	if err != nil {
 		return err
@@ -40,7 +43,6 @@ func runReconcile(ctx context.Context, cfg config.Config, log *slog.Logger, stdo
 		return fmt.Errorf("reconcile: %d dossier(s) differ between the read model and the workflows, %d difference(s) with the national portal",
 			len(diffs), portalDiffs)
 	}
-	fmt.Fprintln(stdout, "reconcile: the read model and the workflows agree")
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/portal"
@@ -277,4 +278,50 @@ func TestReconcileFindsPortalMismatch(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, diffs, 1)
 	require.Equal(t, code+": national portal: the portal's latest status is processing (version 3), the read model says stopped", diffs[0].String())
+}
+
+// A dossier filed under a procedure version published before the catalog
+// had national codes is sent with the code a later version gives the
+// procedure: importing the codes fixes the dossiers already running.
+func TestNationalCodeFromALaterVersion(t *testing.T) {
+	t.Parallel()
+	s := testenv.NewStore(t)
+	ctx := context.Background()
+	doc := func(national string) []byte {
+		return []byte(`agencies:
+  - {code: "000.00.17.H39", name: Center, kind: center}
+procedures:
+  - code: PX-01
+` + national + `    name: A procedure
+    intake_agency: "000.00.17.H39"
+    duration: {unit: working_days, counter: 2, online: 2}
+    fee: {kind: free}
+    return_methods: [counter]
+    steps:
+      - {name: intake, department: "000.00.17.H39", share: 4}
+      - {name: approval, department: "000.00.17.H39", share: 8}
+      - {name: return, department: "000.00.17.H39", share: 4}
+`)
+	}
+	cat, err := catalog.Parse(doc(""))
+	require.NoError(t, err)
+	_, err = s.ImportCatalog(ctx, cat)
+	require.NoError(t, err)
+	sub, err := s.CreateDossier(ctx, store.NewDossier{ProcedureCode: "PX-01", ProcedureVersion: 1,
+		AgencyCode: "000.00.17.H39", Channel: dossier.ChannelOnline, Applicant: store.Applicant{FullName: "A", IDNumber: "079123456789"},
+		ReturnMethod: dossier.ReturnCounter, SubmittedAt: testenv.Now(), Actor: "t"}, "", []byte{1})
+	require.NoError(t, err)
+	items, err := s.PortalItems(ctx, sub.Code)
+	require.NoError(t, err)
+	require.Empty(t, items[0].NationalCode, "no version has a national code yet")
+
+	cat, err = catalog.Parse(doc("    national_code: \"1.009999\"\n"))
+	require.NoError(t, err)
+	added, err := s.ImportCatalog(ctx, cat)
+	require.NoError(t, err)
+	require.Equal(t, 1, added, "the national code is a new version")
+	items, err = s.PortalItems(ctx, sub.Code)
+	require.NoError(t, err)
+	require.Equal(t, "1.009999", items[0].NationalCode)
+	require.Equal(t, "1.009999", portal.StatusOf(items[0]).ProcedureCode)
 }

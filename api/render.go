@@ -288,7 +288,9 @@ type procedureFeeJSON struct {
 }
 
 type procedureJSON struct {
-	Code              string              `json:"code"`
+	Code string `json:"code"`
+	// NationalCode is the national procedure database's code ("" omitted).
+	NationalCode      string              `json:"national_code,omitempty"`
 	Name              string              `json:"name"`
 	NameVI            string              `json:"name_vi"`
 	IntakeAgency      string              `json:"intake_agency"`
@@ -305,7 +307,7 @@ type procedureJSON struct {
 
 func renderProcedure(p catalog.Procedure) procedureJSON {
 	out := procedureJSON{
-		Code: p.Code, Name: p.Name, NameVI: p.NameVI, IntakeAgency: p.IntakeAgency, OnlineLevel: p.OnlineLevel,
+		Code: p.Code, NationalCode: p.NationalCode, Name: p.Name, NameVI: p.NameVI, IntakeAgency: p.IntakeAgency, OnlineLevel: p.OnlineLevel,
 		Duration: durationJSON{Unit: p.Duration.Unit, Cutoff: optional(p.Duration.Cutoff)},
 		Fee: procedureFeeJSON{Kind: p.Fee.Kind, Amount: p.Fee.Amount, OnlineAmount: p.Fee.OnlineAmount,
 			Unit: optional(p.Fee.Unit), Note: optional(p.Fee.Note)},

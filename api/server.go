@@ -59,6 +59,9 @@ type Server struct {
 	files FileStore
 	// signer signs results with the agencies' certificates; nil: none.
 	signer signing.Keys
+	// portalLagAfter is when a status item not yet accepted by the
+	// national portal counts as lagging.
+	portalLagAfter time.Duration
 }
 
 // Options configure a Server.
@@ -121,6 +124,10 @@ type Options struct {
 	// signing.Remote); nil: results are not signed, and an approval that
 	// would return a result electronically is refused (409).
 	Signing signing.Keys
+	// PortalLagAfter is how long a status item may wait for the national
+	// portal before GET /v1/portal-sync?status=lagging lists it (zero:
+	// DefaultPortalLagAfter).
+	PortalLagAfter time.Duration
 }
 
 // New returns a Server.
@@ -174,7 +181,11 @@ func New(o Options) *Server {
 	if files == nil {
 		files = IssuedFiles{Store: o.Store, Docs: docs}
 	}
-	return &Server{areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
+	lagAfter := o.PortalLagAfter
+	if lagAfter <= 0 {
+		lagAfter = DefaultPortalLagAfter
+	}
+	return &Server{portalLagAfter: lagAfter, areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret, receiptSecret: o.NotifyReceiptSecret,
 		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock, trustedProxies: o.TrustedProxies}

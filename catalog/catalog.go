@@ -193,7 +193,11 @@ type Procedure struct {
 	// Sector is the field (lĩnh vực) the procedure belongs to in the
 	// national procedure database, for reports by sector; nil in versions
 	// published before sectors existed.
-	Sector            *Sector  `json:"sector,omitempty" yaml:"sector"`
+	Sector *Sector `json:"sector,omitempty" yaml:"sector"`
+	// NationalCode is the procedure's code in the national procedure
+	// database (e.g. 1.001612): the national public-service portal knows
+	// a dossier's procedure by it. "" in versions published before it.
+	NationalCode      string   `json:"national_code,omitempty" yaml:"national_code"`
 	Duration          Duration `json:"duration" yaml:"duration"`
 	Steps             []Step   `json:"steps" yaml:"steps"`
 	Fee               Fee      `json:"fee" yaml:"fee"`
@@ -349,6 +353,7 @@ func Parse(data []byte) (*Catalog, error) {
 
 var (
 	procedureCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,63}$`)
+	nationalCode  = regexp.MustCompile(`^[0-9]\.[0-9]{6}$`)
 	cutoffClock   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 )
 
@@ -369,6 +374,9 @@ func (p Procedure) Validate(agencyExists func(code string) bool) error {
 	}
 	if sc := p.Sector; sc != nil && (!procedureCode.MatchString(sc.Code) || strings.TrimSpace(sc.Name) == "") {
 		return fail("sector needs a code (upper-case letters, digits and dashes) and a name")
+	}
+	if p.NationalCode != "" && !nationalCode.MatchString(p.NationalCode) {
+		return fail("national_code must be the national procedure database's code, a digit, a dot and six digits (1.001612)")
 	}
 	switch p.Duration.Unit {
 	case UnitWorkingDays, UnitCalendarDays:

@@ -39,6 +39,33 @@ func TestShippedCatalogParses(t *testing.T) {
 	require.Equal(t, int64(0), land.FeeFor(dossier.ChannelCounter, 1), "assessed during review")
 	require.True(t, enterprise.AllowsReturn(dossier.ReturnElectronic))
 	require.False(t, byCode["TP-LLTP-01"].AllowsReturn(dossier.ReturnElectronic))
+	// Every shipped procedure has its national code, each its own: the
+	// national portal knows dossiers' procedures by it.
+	national := map[string]string{}
+	for _, p := range c.Procedures {
+		require.Regexp(t, `^[0-9]\.[0-9]{6}$`, p.NationalCode, p.Code)
+		require.NotContains(t, national, p.NationalCode, "%s and %s share a national code", p.Code, national[p.NationalCode])
+		national[p.NationalCode] = p.Code
+	}
+}
+
+// A national code that is not the national procedure database's format is
+// refused at import, naming the field.
+func TestParseRejectsBadNationalCode(t *testing.T) {
+	t.Parallel()
+	steps := `    steps:
+      - {name: intake, department: "A", share: 4}
+      - {name: review, department: "B", share: 4}
+      - {name: approval, department: "B", share: 4}
+      - {name: return, department: "A", share: 4}
+`
+	for _, code := range []string{"1.1234", "TP-LLTP-01", "1.0016120"} {
+		_, err := catalog.Parse([]byte(header + "    national_code: \"" + code + "\"\n" + steps))
+		require.ErrorContains(t, err, "national_code must be", code)
+	}
+	c, err := catalog.Parse([]byte(header + "    national_code: \"1.001612\"\n" + steps))
+	require.NoError(t, err)
+	require.Equal(t, "1.001612", c.Procedures[0].NationalCode)
 }
 
 const header = `agencies:

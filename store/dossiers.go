@@ -167,6 +167,10 @@ func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string,
 		}); err != nil {
 			return err
 		}
+		if err := enqueuePortalSync(ctx, tx, code, dossier.Event{Seq: 1, At: d.SubmittedAt},
+			dossier.Progress{Version: 1, Status: dossier.StatusSubmitted}); err != nil {
+			return err
+		}
 		if err := attachUploads(ctx, tx, code, "submission", d.SubmittedBy, d.Uploads, d.MaxDocumentBytes, d.SubmittedAt); err != nil {
 			return err
 		}
@@ -266,6 +270,9 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 			return err
 		}
 		if err := recordReportFacts(ctx, tx, t); err != nil {
+			return err
+		}
+		if err := enqueuePortalSync(ctx, tx, t.Code, t.Event, p); err != nil {
 			return err
 		}
 		if len(t.Documents) > 0 {

@@ -89,8 +89,9 @@ type receiptJSON struct {
 }
 
 // notificationReceipt is POST /v1/notifications/receipts: an SMS or Zalo
-// provider's signed word that a message reached the applicant (delivered)
-// or never will (failed: a dead letter with the provider's reason). A
+// provider's or the e-mail relay's signed word that a message reached the
+// applicant (delivered) or never will (failed, for e-mail a bounce: a dead
+// letter with the provider's reason). A
 // repeated receipt changes nothing; one for a message we never sent is 404.
 func (s *Server) notificationReceipt(w http.ResponseWriter, r *http.Request) {
 	var in receiptJSON
@@ -100,7 +101,7 @@ func (s *Server) notificationReceipt(w http.ResponseWriter, r *http.Request) {
 	}
 	var v dossier.Invalid
 	if in.Channel == "" || len(in.Channel) > 20 {
-		v.Add("channel", "is required: sms or zalo")
+		v.Add("channel", "is required: sms, zalo or email")
 	}
 	if in.MessageID == "" || len(in.MessageID) > 200 {
 		v.Add("message_id", "is required: the provider's id of the message")

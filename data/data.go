@@ -25,3 +25,8 @@ var Rules []byte
 //
 //go:embed areas.yaml
 var Areas []byte
+
+// Notices is notices.yaml: the applicant notices' templates by version.
+//
+//go:embed notices.yaml
+var Notices []byte

@@ -30,3 +30,9 @@ var Areas []byte
 //
 //go:embed notices.yaml
 var Notices []byte
+
+// RatingReasons is rating_reasons.yaml: why an applicant was not
+// satisfied, the fixed list by version.
+//
+//go:embed rating_reasons.yaml
+var RatingReasons []byte

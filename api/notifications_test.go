@@ -311,9 +311,12 @@ func TestEmailDeliveryReceipts(t *testing.T) {
 	require.Contains(t, bounced.LastError, "5.1.1")
 	require.NotNil(t, bounced.FailedAt)
 	res := s.must(200, "GET", "/v1/notifications?status=failed&limit=500", nil, as(t, auth.Principal{Subject: "op", Role: auth.RoleOps})...)
-	found := false
+	var listed map[string]any
 	for _, it := range res["items"].([]any) {
-		found = found || it.(map[string]any)["key"] == bounced.Key()
+		if it.(map[string]any)["key"] == bounced.Key() {
+			listed = it.(map[string]any)
+		}
 	}
-	require.True(t, found, "a bounced e-mail is in ops' dead-letter list")
+	require.NotNil(t, listed, "a bounced e-mail is in ops' dead-letter list")
+	require.Equal(t, 1.0, listed["template_version"], "with the template version its text came from")
 }

@@ -138,7 +138,10 @@ func TestRatingReport(t *testing.T) {
 		withdraw bool
 		body     map[string]any
 	}
-	var withdrawn string
+	// The period runs from before the first rating to after the last: the
+	// business clock may pass midnight meanwhile (make test-clock).
+	first := testenv.Now().In(dossier.Location)
+	var withdrawn, htMonth string
 	for _, sd := range []seeded{
 		{"TP-LLTP-01", false, map[string]any{"level": "very_satisfied"}},
 		{"TP-LLTP-01", false, map[string]any{"level": "satisfied"}},
@@ -151,11 +154,16 @@ func TestRatingReport(t *testing.T) {
 			s.recordHistory(code, "v7-notify-withdrawn-rating-invitation")
 		}
 		sd.body["lookup_key"] = key
-		s.must(201, "POST", "/v1/public/dossiers/"+code+"/rating", sd.body)
+		got := s.must(201, "POST", "/v1/public/dossiers/"+code+"/rating", sd.body)
+		if sd.proc == "HT-KS-01" {
+			at, err := time.Parse(time.RFC3339, got["rated_at"].(string))
+			require.NoError(t, err)
+			htMonth = at.In(dossier.Location).Format("2006-01")
+		}
 	}
 	now := testenv.Now().In(dossier.Location)
 	day := now.Format(time.DateOnly)
-	q := "from=" + day + "&to=" + day
+	q := "from=" + first.Format(time.DateOnly) + "&to=" + day
 
 	// The database is shared: only this test rates TP-LLTP-01 and HT-KS-01
 	// dossiers (the figures by every grouping are tested in package store).
@@ -182,7 +190,7 @@ func TestRatingReport(t *testing.T) {
 
 	months := s.must(200, "GET", "/v1/reports/ratings?"+q+"&group_by=month&procedure=HT-KS-01", nil)["items"].([]any)
 	require.Len(t, months, 1)
-	require.Equal(t, now.Format("2006-01"), months[0].(map[string]any)["key"])
+	require.Equal(t, htMonth, months[0].(map[string]any)["key"], "the month the rating was given, Vietnam time")
 
 	agencies := map[string]float64{}
 	for _, a := range s.must(200, "GET", "/v1/reports/ratings?"+q+"&group_by=agency&procedure=HT-KS-01", nil)["items"].([]any) {
@@ -197,7 +205,7 @@ func TestRatingReport(t *testing.T) {
 	require.Equal(t, 1.0, depts[0].(map[string]any)["not_satisfied"])
 	require.Equal(t, "withdrawn", s.must(200, "GET", "/v1/dossiers/"+withdrawn, nil)["status"])
 
-	yesterday := now.AddDate(0, 0, -1).Format(time.DateOnly)
+	yesterday := first.AddDate(0, 0, -1).Format(time.DateOnly)
 	none := s.must(200, "GET", "/v1/reports/ratings?from="+yesterday+"&to="+yesterday+"&procedure=HT-KS-01", nil)["items"].([]any)
 	require.Equal(t, 0.0, none[0].(map[string]any)["total"])
 	require.Nil(t, none[0].(map[string]any)["satisfaction_rate"])

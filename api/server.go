@@ -115,7 +115,7 @@ type Options struct {
 	// http://127.0.0.1:8080.
 	PublicURL string
 	// Files keeps the forms and results issued for dossiers; default
-	// StoreFiles on Store.
+	// IssuedFiles on Store and Documents.
 	Files FileStore
 	// Signing holds the agencies' signing keys (signing.Keystore or
 	// signing.Remote); nil: results are not signed, and an approval that
@@ -172,7 +172,7 @@ func New(o Options) *Server {
 	}
 	files := o.Files
 	if files == nil {
-		files = StoreFiles{Store: o.Store}
+		files = IssuedFiles{Store: o.Store, Docs: docs}
 	}
 	return &Server{areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,

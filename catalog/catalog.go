@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -204,7 +205,12 @@ type Procedure struct {
 	// asked for when the review assesses it; the legal clock pauses until
 	// it is paid, as land procedures require).
 	FeeTiming string `json:"fee_timing,omitempty" yaml:"fee_timing"`
-	Version   int    `json:"version" yaml:"-"`
+	// CashOnDelivery: the postal service may collect the fee from the
+	// applicant when it delivers the result, on the agency's behalf
+	// (Decision 45/2016/QĐ-TTg, Art. 4); the applicant chooses it with
+	// postal return. Only for a fee collected before the result.
+	CashOnDelivery bool `json:"cash_on_delivery,omitempty" yaml:"cash_on_delivery"`
+	Version        int  `json:"version" yaml:"-"`
 	// EffectiveFrom is when this version takes effect (nil: when it is
 	// published). Dossiers submitted before it keep the earlier version.
 	EffectiveFrom *time.Time `json:"effective_from,omitempty" yaml:"effective_from"`
@@ -451,6 +457,16 @@ func (p Procedure) Validate(agencyExists func(code string) bool) error {
 	}
 	if len(p.ReturnMethods) == 0 {
 		return fail("return_methods is empty")
+	}
+	if p.CashOnDelivery {
+		switch {
+		case !slices.Contains(p.ReturnMethods, string(dossier.ReturnPostal)):
+			return fail("cash_on_delivery needs postal among return_methods: the postman collects the fee")
+		case p.Fee.Kind == FeeFree:
+			return fail("cash_on_delivery needs a fee to collect, not a free procedure")
+		case p.FeeTiming != "" && p.FeeTiming != FeeBeforeResult:
+			return fail("cash_on_delivery collects the fee with the result: fee_timing must be before_result, not %s", p.FeeTiming)
+		}
 	}
 	for _, m := range p.ReturnMethods {
 		if !dossier.ReturnMethod(m).Valid() {

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -120,4 +121,34 @@ func TestAgencyPeriodsAndCutoff(t *testing.T) {
 	require.NoError(t, p.Validate(func(string) bool { return true }))
 	p.Duration.Cutoff = "3pm"
 	require.ErrorContains(t, p.Validate(func(string) bool { return true }), "duration.cutoff must be a clock time like 15:00")
+}
+
+// Collection on delivery (cash_on_delivery) is for a fee collected with
+// the result by post: the shipped GT-GPLX-01 has it; a procedure without
+// postal return, without a fee or collecting at filing is refused.
+func TestCashOnDeliveryNeedsPostalReturnAndAFee(t *testing.T) {
+	t.Parallel()
+	c, err := catalog.Parse(data.Procedures)
+	require.NoError(t, err)
+	for _, p := range c.Procedures {
+		require.Equal(t, p.Code == "GT-GPLX-01", p.CashOnDelivery, p.Code)
+	}
+	steps := `
+    steps:
+      - {name: intake, department: "A", share: 4}
+      - {name: review, department: "B", share: 4}
+      - {name: approval, department: "B", share: 4}
+      - {name: return, department: "A", share: 4}
+`
+	ok := strings.Replace(header, "return_methods: [counter]", "return_methods: [counter, postal]\n    cash_on_delivery: true", 1)
+	_, err = catalog.Parse([]byte(ok + steps))
+	require.NoError(t, err)
+	for want, doc := range map[string]string{
+		"needs postal among return_methods": strings.Replace(header, "return_methods: [counter]", "return_methods: [counter]\n    cash_on_delivery: true", 1),
+		"needs a fee to collect":            strings.Replace(ok, "fee: {kind: fixed, amount: 1000}", "fee: {kind: free}", 1),
+		"fee_timing must be before_result":  strings.Replace(ok, "cash_on_delivery: true", "cash_on_delivery: true\n    fee_timing: at_filing", 1),
+	} {
+		_, err := catalog.Parse([]byte(doc + steps))
+		require.ErrorContains(t, err, want)
+	}
 }

@@ -209,8 +209,8 @@ func (r *run) handleDeadlines(ctx workflow.Context) {
 				r.cancelShipment()
 			}
 			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionCounterPickup,
-				Note: "postal service unavailable since " + formatLocal(r.st.ShipmentSince) + "; the result waits at the counter"},
-				notify(notice("counter_pickup", map[string]string{"cause": "postal_outage"})))
+				Note: "postal service unavailable since " + formatLocal(r.st.ShipmentSince) + "; the result waits at the counter" + r.codNotCollected()},
+				notify(notice("counter_pickup", map[string]string{"cause": "postal_outage", "fee_due": ""})))
 		}
 	}
 	if r.legalTime {

@@ -57,6 +57,7 @@ var contractRoutes = []Route{
 	{"POST", "/v1/postal/notifications"},
 	{"GET", "/v1/postal/suspensions"},
 	{"POST", "/v1/postal/suspensions"},
+	{"POST", "/v1/postal/suspensions/{id}/end"},
 	{"GET", "/v1/procedures"},
 	{"POST", "/v1/procedures"},
 	{"GET", "/v1/procedures/{code}"},

@@ -12,6 +12,7 @@ import (
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/payment"
 	"github.com/motcua/motcua/postal"
 	"github.com/motcua/motcua/store"
@@ -27,6 +28,9 @@ type Activities struct {
 	// callbacks, e.g. https://motcua.example.gov.vn.
 	PublicURL string
 	Log       *slog.Logger
+	// Notices are the applicant notices' templates (nil: the ones in
+	// data/notices.yaml).
+	Notices *notify.Templates
 	// SimulationSpeed, when above 0, replaces the official calendar with
 	// Simulated business time (development and load tests only).
 	SimulationSpeed float64
@@ -42,8 +46,26 @@ func (a *Activities) workingTime(ctx context.Context, agency string) (WorkingTim
 }
 
 // RecordTransition appends a control-sheet event and applies the progress
-// to the read model (store.ApplyTransition: idempotent, order-proof).
+// to the read model (store.ApplyTransition: idempotent, order-proof). The
+// applicant notices come as a template's name and facts: it renders them
+// (data/notices.yaml, the version in force at the event) before they are
+// written, so the outbox keeps the text, the version and only the facts
+// the text used.
 func (a *Activities) RecordTransition(ctx context.Context, t dossier.Transition) error {
+	ts := a.Notices
+	if ts == nil {
+		var err error
+		if ts, err = notify.DefaultTemplates(); err != nil {
+			return err
+		}
+	}
+	ts.RenderNotices(&t, a.PublicURL)
+	for _, n := range t.Notifications {
+		if n.RenderError != "" && a.Log != nil {
+			a.Log.Error("notice template not rendered: the notice is dead-lettered", "dossier", t.Code,
+				"template", n.Template, "error", n.RenderError)
+		}
+	}
 	return a.Store.ApplyTransition(ctx, t)
 }
 

@@ -401,7 +401,7 @@ func TestPostalDossierEndToEnd(t *testing.T) {
 			require.NotContains(t, o.Message, "Nguyễn Văn A", "a notice names the dossier, not the applicant")
 		}
 	}
-	require.Equal(t, []string{"received", "payment_requested", "result_ready", "shipped", "delivered"}, notices)
+	require.Equal(t, []string{"received", "payment_requested", "result_ready", "shipped", "delivered", "rating_invitation"}, notices)
 	require.Contains(t, outbox[1].Message+outbox[2].Message+outbox[3].Message+outbox[4].Message, waybill)
 	s.recordHistory(code, "postal-return-with-fee")
 }

@@ -51,6 +51,7 @@ var bodyEndpoints = []bodyEndpoint{
 	{"POST", "/v1/dossiers/{code}/fee-exemption", ""},
 	{"POST", "/v1/postal/suspensions", "/v1/postal/suspensions"},
 	{"POST", "/v1/payments/refund-notifications", "/v1/payments/refund-notifications"},
+	{"POST", "/v1/public/dossiers/{code}/rating", "/v1/public/dossiers/000.00.17.H39-261127-0001/rating"},
 }
 
 func (e bodyEndpoint) target() string {

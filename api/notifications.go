@@ -13,20 +13,23 @@ import (
 // notificationJSON is a notification as ops see it: where it stands and
 // why, but not its text (which may name the applicant).
 type notificationJSON struct {
-	Dossier       string     `json:"dossier"`
-	Key           string     `json:"key"`
-	To            string     `json:"to"`
-	Agency        string     `json:"agency,omitempty"`
-	Template      string     `json:"template"`
-	Status        string     `json:"status"`
-	Attempts      int        `json:"attempts"`
-	Channel       string     `json:"channel,omitempty"`
-	LastError     string     `json:"last_error,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
-	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
-	SentAt        *time.Time `json:"sent_at,omitempty"`
-	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
-	FailedAt      *time.Time `json:"failed_at,omitempty"`
+	Dossier  string `json:"dossier"`
+	Key      string `json:"key"`
+	To       string `json:"to"`
+	Agency   string `json:"agency,omitempty"`
+	Template string `json:"template"`
+	// TemplateVersion is the version of the template the text came from
+	// (0, absent: a text of its own).
+	TemplateVersion int        `json:"template_version,omitempty"`
+	Status          string     `json:"status"`
+	Attempts        int        `json:"attempts"`
+	Channel         string     `json:"channel,omitempty"`
+	LastError       string     `json:"last_error,omitempty"`
+	CreatedAt       time.Time  `json:"created_at"`
+	NextAttemptAt   *time.Time `json:"next_attempt_at,omitempty"`
+	SentAt          *time.Time `json:"sent_at,omitempty"`
+	DeliveredAt     *time.Time `json:"delivered_at,omitempty"`
+	FailedAt        *time.Time `json:"failed_at,omitempty"`
 }
 
 // listNotifications is GET /v1/notifications?status=failed: the dead
@@ -70,7 +73,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request) {
 	out := make([]notificationJSON, len(ns))
 	for i, n := range ns {
 		out[i] = notificationJSON{Dossier: n.DossierCode, Key: n.Key(), To: string(n.To), Agency: n.Agency,
-			Template: n.Template, Status: n.Status, Attempts: n.Attempts, Channel: n.Channel, LastError: n.LastError,
+			Template: n.Template, TemplateVersion: n.TemplateVersion, Status: n.Status, Attempts: n.Attempts, Channel: n.Channel, LastError: n.LastError,
 			CreatedAt: n.CreatedAt, SentAt: n.SentAt, DeliveredAt: n.DeliveredAt, FailedAt: n.FailedAt}
 		if n.Status == store.NotificationPending {
 			out[i].NextAttemptAt = &n.NextAttemptAt
@@ -89,8 +92,9 @@ type receiptJSON struct {
 }
 
 // notificationReceipt is POST /v1/notifications/receipts: an SMS or Zalo
-// provider's signed word that a message reached the applicant (delivered)
-// or never will (failed: a dead letter with the provider's reason). A
+// provider's or the e-mail relay's signed word that a message reached the
+// applicant (delivered) or never will (failed, for e-mail a bounce: a dead
+// letter with the provider's reason). A
 // repeated receipt changes nothing; one for a message we never sent is 404.
 func (s *Server) notificationReceipt(w http.ResponseWriter, r *http.Request) {
 	var in receiptJSON
@@ -100,7 +104,7 @@ func (s *Server) notificationReceipt(w http.ResponseWriter, r *http.Request) {
 	}
 	var v dossier.Invalid
 	if in.Channel == "" || len(in.Channel) > 20 {
-		v.Add("channel", "is required: sms or zalo")
+		v.Add("channel", "is required: sms, zalo or email")
 	}
 	if in.MessageID == "" || len(in.MessageID) > 200 {
 		v.Add("message_id", "is required: the provider's id of the message")

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -225,4 +226,97 @@ func TestSubmissionNotifyChoice(t *testing.T) {
 		require.Equal(t, 400, r.status, "%+v: %s", tc, r.body)
 		require.Contains(t, string(r.body), `"field":"`+tc.field+`"`, "%+v", tc)
 	}
+}
+
+// E-mail end to end with the SMTP simulator: the "received" notice,
+// rendered from its template, goes over SMTP through the applicant's
+// channel; the relay accepting it is "sent" with the Message-ID as the
+// provider's reference; the relay's signed delivery-status report makes it
+// delivered, or — for a mailbox the remote host refuses after the relay
+// accepted the message — a dead letter with the bounce's status and
+// diagnostic code.
+func TestEmailDeliveryReceipts(t *testing.T) {
+	t.Parallel()
+	s := newSystemOptions(t, 0, func(o *api.Options) { o.NotifyReceiptSecret = receiptSecret })
+	ctx := context.Background()
+	mail := sim.NewMailServerWith(sim.ChannelOptions{ReceiptURL: s.api.URL + "/v1/notifications/receipts",
+		ReceiptSecret: receiptSecret, ReceiptDelay: 50 * time.Millisecond})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = mail.Serve(ln) }()
+	t.Cleanup(func() { _ = mail.Close() })
+	route := notify.Applicants{Store: s.store, Channels: []notify.Channel{notify.Email{Addr: ln.Addr().String(), From: "motcua@example.vn"}}}
+
+	send := func(email string) store.OutboxNotification {
+		body := submission("TP-LLTP-01", "online", "counter")
+		a := body["applicant"].(map[string]any)
+		a["email"], a["notify"] = email, map[string]any{"channels": []string{"email"}, "consent": true}
+		code := s.must(201, "POST", "/v1/dossiers", body, as(t, testPortal)...)["code"].(string)
+		s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "accept"},
+			as(t, auth.Principal{Subject: "officer", Role: auth.RoleIntakeOfficer, Agency: center})...)
+		var n store.OutboxNotification
+		require.Eventually(t, func() bool {
+			ns, err := s.store.Notifications(ctx, code)
+			require.NoError(t, err)
+			for _, x := range ns {
+				if x.Template == "received" {
+					n = x
+					return true
+				}
+			}
+			return false
+		}, 10*time.Second, 50*time.Millisecond)
+		// As the dispatcher does for this one notice (the store is shared).
+		sent, err := route.Notify(ctx, n)
+		require.NoError(t, err)
+		require.Equal(t, "email", sent.Channel)
+		require.Equal(t, n.Key()+"@motcua", sent.ProviderRef, "the Message-ID is the reference the receipts name")
+		require.NoError(t, s.store.RecordNotificationOutcome(ctx, store.NotificationOutcome{DossierCode: code, Seq: n.Seq,
+			Idx: n.Idx, At: testenv.Now(), Status: store.NotificationSent, Channel: sent.Channel, ProviderRef: sent.ProviderRef}))
+		return n
+	}
+	final := func(n store.OutboxNotification) store.OutboxNotification {
+		var got store.OutboxNotification
+		require.Eventually(t, func() bool {
+			ns, err := s.store.Notifications(ctx, n.DossierCode)
+			require.NoError(t, err)
+			for _, x := range ns {
+				if x.Key() == n.Key() {
+					got = x
+				}
+			}
+			return got.Status == store.NotificationDelivered || got.Status == store.NotificationFailed
+		}, 10*time.Second, 50*time.Millisecond)
+		return got
+	}
+
+	ok := send("a@example.vn")
+	require.Equal(t, 1, ok.TemplateVersion, "the row records the template version")
+	require.Equal(t, ok.DossierCode, ok.Facts["code"])
+	require.NotEmpty(t, ok.Facts["appointment"])
+	require.Len(t, ok.Facts, 3, "code, appointment, track_url: only what the text uses")
+	require.Contains(t, ok.Message, "/track?code="+ok.DossierCode)
+	got := mail.Messages(ok.DossierCode)
+	require.Len(t, got, 1)
+	require.Equal(t, ok.Message, strings.TrimSpace(got[0].Text), "the mail carries the rendered text")
+	require.Equal(t, "a@example.vn", got[0].To)
+	d := final(ok)
+	require.Equal(t, store.NotificationDelivered, d.Status, d.LastError)
+	require.NotNil(t, d.DeliveredAt)
+
+	bounced := final(send("bounce.tran@example.vn"))
+	require.Equal(t, store.NotificationFailed, bounced.Status)
+	require.Equal(t, "email", bounced.Channel)
+	require.Contains(t, bounced.LastError, "email provider reports the message undelivered")
+	require.Contains(t, bounced.LastError, "5.1.1")
+	require.NotNil(t, bounced.FailedAt)
+	res := s.must(200, "GET", "/v1/notifications?status=failed&limit=500", nil, as(t, auth.Principal{Subject: "op", Role: auth.RoleOps})...)
+	var listed map[string]any
+	for _, it := range res["items"].([]any) {
+		if it.(map[string]any)["key"] == bounced.Key() {
+			listed = it.(map[string]any)
+		}
+	}
+	require.NotNil(t, listed, "a bounced e-mail is in ops' dead-letter list")
+	require.Equal(t, 1.0, listed["template_version"], "with the template version its text came from")
 }

@@ -79,6 +79,10 @@ type publicDossierJSON struct {
 	// ResultDocument is the result's name and hash once approved with
 	// one; DownloadPath is set when its file is stored (add ?key=…).
 	ResultDocument *publicResultJSON `json:"result_document,omitempty"`
+	// Rating is the applicant's satisfaction rating, once given; Rateable
+	// says a rating may be given now (the dossier ended, none given yet).
+	Rating   *ratingJSON `json:"rating,omitempty"`
+	Rateable bool        `json:"rateable"`
 }
 
 type publicResultJSON struct {
@@ -118,6 +122,16 @@ func (s *Server) publicDossier(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	rt, rated, err := s.store.RatingOf(r.Context(), d.Code)
+	if err != nil {
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	if rated {
+		x := renderRating(rt)
+		out.Rating = &x
+	}
+	out.Rateable = !rated && d.Status.Final()
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, out)
 }

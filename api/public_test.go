@@ -38,7 +38,7 @@ func TestPublicLookup(t *testing.T) {
 		keys = append(keys, k)
 	}
 	require.ElementsMatch(t, []string{"code", "procedure_code", "status", "status_code", "stage", "appointment_at",
-		"fee", "shipment", "return_method"}, keys)
+		"fee", "shipment", "return_method", "rateable"}, keys)
 	require.Equal(t, code, pub["code"])
 	require.Equal(t, "TP-LLTP-01", pub["procedure_code"])
 	require.Equal(t, "postal", pub["return_method"])

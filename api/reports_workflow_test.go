@@ -49,9 +49,13 @@ func TestEndingsCountAsResolved(t *testing.T) {
 		// The applicant is told either way (withdrawn: VersionApplicantNotices).
 		outbox, err := s.store.Notifications(context.Background(), code)
 		require.NoError(t, err)
-		last := outbox[len(outbox)-1]
-		require.Equal(t, "applicant", string(last.To))
-		require.Equal(t, tc.status, last.Template)
+		// The ending's notice, then the invitation to rate the service.
+		require.GreaterOrEqual(t, len(outbox), 2)
+		ending, last := outbox[len(outbox)-2], outbox[len(outbox)-1]
+		require.Equal(t, "applicant", string(ending.To))
+		require.Equal(t, tc.status, ending.Template)
+		require.Equal(t, "rating_invitation", last.Template)
+		require.Equal(t, ending.Seq, last.Seq, "written with the transition that ended the dossier")
 		s.recordHistory(code, tc.history)
 	}
 }

@@ -44,6 +44,9 @@ func (s *Server) Handler() http.Handler {
 		// IP) and the callbacks, which their senders sign instead.
 		r.With(lookups.middleware).Get("/public/dossiers/{code}", s.publicDossier)
 		r.With(lookups.middleware).Get("/public/dossiers/{code}/result", s.publicResult)
+		// The satisfaction rating, authorized by the lookup key (issue 19 §2).
+		r.With(lookups.middleware).Post("/public/dossiers/{code}/rating", s.rateDossier)
+		r.With(lookups.middleware).Get("/public/rating-reasons", s.ratingReasons)
 		r.With(verifications.middleware).Post("/public/verify", s.verifyPDF)
 		// The signature first: a forged callback is 401 whatever is down.
 		r.With(s.signed("payment gateway", s.paymentSecret), s.requireTemporal).
@@ -100,6 +103,8 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.require(auth.ReadReports)).Get("/reports/summary.csv", s.reportSummaryCSV)
 			r.With(s.require(auth.ReadReports)).Get("/reports/summary.xlsx", s.reportSummaryXLSX)
 			r.With(s.require(auth.ReadReports)).Get("/reports/monthly", s.reportMonthly)
+			r.With(s.require(auth.ReadReports)).Get("/reports/ratings", s.reportRatings)
+			r.With(s.require(auth.ReadReports)).Get("/reports/ratings.csv", s.reportRatingsCSV)
 			r.With(s.require(auth.WriteCatalog)).Post("/procedures", s.createProcedure)
 			r.With(s.require(auth.WriteCatalog)).Put("/procedures/{code}", s.replaceProcedure)
 			r.With(s.require(auth.WriteCalendar)).Put("/calendar/{year}", s.putCalendarYear)

@@ -59,8 +59,13 @@ type Config struct {
 	SMSBrandname    string `env:"MOTCUA_SMS_BRANDNAME" envDefault:"MOTCUA"`
 	ZaloURL         string `env:"MOTCUA_ZALO_URL"`
 	ZaloAccessToken string `env:"MOTCUA_ZALO_ACCESS_TOKEN"`
-	SMTPAddr        string `env:"MOTCUA_SMTP_ADDR"`
-	SMTPFrom        string `env:"MOTCUA_SMTP_FROM" envDefault:"motcua@localhost"`
+	// ZaloTemplates are the ZNS template ids Zalo approved for our notices:
+	// "received:412233,result_ready:412234" (a name@version key, e.g.
+	// received@2, wins for that version); a notice missing is sent under
+	// its own name.
+	ZaloTemplates map[string]string `env:"MOTCUA_ZALO_TEMPLATES"`
+	SMTPAddr      string            `env:"MOTCUA_SMTP_ADDR"`
+	SMTPFrom      string            `env:"MOTCUA_SMTP_FROM" envDefault:"motcua@localhost"`
 	// NotifyReceiptSecret verifies the SMS and Zalo providers' delivery
 	// receipts (HMAC-SHA256, X-Signature). Development falls back to a
 	// public default; production without it refuses receipts.

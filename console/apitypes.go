@@ -241,4 +241,8 @@ type publicView struct {
 		Name         string  `json:"name"`
 		DownloadPath *string `json:"download_path"`
 	} `json:"result_document"`
+	// Rating is the satisfaction rating once given; Rateable while one may
+	// be given.
+	Rating   *ratingView `json:"rating"`
+	Rateable bool        `json:"rateable"`
 }

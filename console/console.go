@@ -97,7 +97,7 @@ func Wrap(api http.Handler, c *Console) http.Handler {
 	h := c.Handler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" || p == "/track/result" || p == "/verify" {
+		if p == "/console" || strings.HasPrefix(p, "/console/") || p == "/track" || p == "/track/result" || p == "/track/rating" || p == "/verify" {
 			h.ServeHTTP(w, r)
 			return
 		}
@@ -140,10 +140,12 @@ func (c *Console) Handler() http.Handler {
 		r.Post("/console/postal-suspensions/{id}/end", c.endSuspension)
 		r.Get("/console/reports.csv", c.reportsCSV)
 		r.Get("/console/reports.xlsx", c.reportsXLSX)
+		r.Get("/console/reports/ratings.csv", c.ratingsCSV)
 	})
 	r.Get("/track", c.trackPage)
 	r.Post("/track", c.track)
 	r.Post("/track/result", c.trackResult)
+	r.Post("/track/rating", c.trackRating)
 	r.Get("/verify", c.verifyPage)
 	r.Post("/verify", c.verify)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {

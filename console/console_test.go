@@ -248,6 +248,12 @@ func stubAPI(t *testing.T) http.Handler {
 			"attempts":1,"channel":"sms","last_error":"rejected by sms: 0243 is not a Vietnamese mobile number",
 			"created_at":"2026-03-02T09:00:00+07:00","failed_at":"2026-03-02T09:00:05+07:00"}]}`,
 		"/v1/public/dossiers/D-1": `{"code":"D-1","procedure_code":"P","status":"awaiting_payment","stage":"payment","fee":{"amount":5,"status":"awaiting_payment","pay_url":"https://pay.example/x"},"return_method":"counter"}`,
+		// The satisfaction rating (console/ratings_test.go).
+		"/v1/reports/ratings":            `{"items":[{"key":"2026-02","total":4,"very_satisfied":2,"satisfied":1,"not_satisfied":1,"satisfaction_rate":0.75,"reasons":{"late":1}}]}`,
+		"/v1/reports/ratings.csv":        "from,to\n",
+		"/v1/public/dossiers/D-2":        `{"code":"D-2","procedure_code":"P","status":"returned","stage":"done","fee":{"amount":0,"status":"none"},"return_method":"counter","rateable":true}`,
+		"/v1/public/dossiers/D-2/rating": `{"dossier":"D-2","level":"satisfied","reasons":[],"reasons_version":1,"comment":null,"rated_at":"2026-03-09T18:00:00+07:00"}`,
+		"/v1/public/rating-reasons":      `{"levels":[{"code":"very_satisfied","label":"Rất hài lòng"},{"code":"satisfied","label":"Hài lòng"},{"code":"not_satisfied","label":"Không hài lòng"}],"version":1,"reasons":[{"code":"late","label":"Giải quyết hồ sơ chậm, trễ hẹn"}],"max_comment":1000}`,
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := answers[r.URL.Path]

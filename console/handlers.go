@@ -530,6 +530,11 @@ type reportsData struct {
 	Chart              chart
 	CSV, XLSX          string
 	Logbook            string
+	// The satisfaction ratings of the year, beside the on-time chart.
+	RatingYear   int
+	RatingChart  chart
+	RatingMonths []ratingMonth
+	RatingsCSV   string
 }
 
 // sectorOption is a sector (lĩnh vực) of the catalog, for the filter.
@@ -627,6 +632,11 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request) {
 		} else {
 			data.Monthly = &m
 			data.Chart = monthlyChart(m, c.lang(r))
+		}
+	}
+	if failed == "" {
+		if err := c.ratingsSection(r, &data, from[:4], filters.Get("agency")); err != nil {
+			failed = c.failure(r, err)
 		}
 	}
 	var procs struct {
@@ -746,6 +756,10 @@ type trackData struct {
 	D         *publicView
 	Next      string
 	PayURL    string
+	// RatingForm is set while the dossier may be rated; Rated after the
+	// rating was just accepted.
+	RatingForm *ratingForm
+	Rated      bool
 }
 
 func (c *Console) trackPage(w http.ResponseWriter, r *http.Request) {
@@ -785,14 +799,7 @@ func (c *Console) track(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "track", "track_title", trackData{}, "", err.Error())
 		return
 	}
-	data := trackData{Code: strings.TrimSpace(r.PostForm.Get("code")), Key: ""}
-	key := r.PostForm.Get("key")
-	var d publicView
-	path := "/v1/public/dossiers/" + url.PathEscape(data.Code) + "?" + url.Values{"key": {key}}.Encode()
-	if data.Code == "" {
-		path = "/v1/public/dossiers/-?" + url.Values{"key": {key}}.Encode()
-	}
-	_, err := c.call(r, "", http.MethodGet, path, nil, &d)
+	data, err := c.lookUp(r, strings.TrimSpace(r.PostForm.Get("code")), r.PostForm.Get("key"))
 	if err != nil {
 		status := http.StatusBadGateway
 		var p *problem
@@ -801,6 +808,21 @@ func (c *Console) track(w http.ResponseWriter, r *http.Request) {
 		}
 		c.render(w, r, status, "track", "track_title", data, "", c.failure(r, err))
 		return
+	}
+	c.render(w, r, http.StatusOK, "track", "track_title", data, "", "")
+}
+
+// lookUp reads the dossier through the public lookup API and fills what
+// the tracking page shows of it.
+func (c *Console) lookUp(r *http.Request, code, key string) (trackData, error) {
+	data := trackData{Code: code}
+	var d publicView
+	path := "/v1/public/dossiers/" + url.PathEscape(data.Code) + "?" + url.Values{"key": {key}}.Encode()
+	if data.Code == "" {
+		path = "/v1/public/dossiers/-?" + url.Values{"key": {key}}.Encode()
+	}
+	if _, err := c.call(r, "", http.MethodGet, path, nil, &d); err != nil {
+		return data, err
 	}
 	data.D = &d
 	data.Next = nextStep(d)
@@ -814,7 +836,8 @@ func (c *Console) track(w http.ResponseWriter, r *http.Request) {
 			data.PayURL = u.String()
 		}
 	}
-	c.render(w, r, http.StatusOK, "track", "track_title", data, "", "")
+	c.offerRating(r, &data, key)
+	return data, nil
 }
 
 // deadLetter is a notification as GET /v1/notifications lists it.

@@ -25,3 +25,14 @@ var Rules []byte
 //
 //go:embed areas.yaml
 var Areas []byte
+
+// Notices is notices.yaml: the applicant notices' templates by version.
+//
+//go:embed notices.yaml
+var Notices []byte
+
+// RatingReasons is rating_reasons.yaml: why an applicant was not
+// satisfied, the fixed list by version.
+//
+//go:embed rating_reasons.yaml
+var RatingReasons []byte

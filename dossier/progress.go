@@ -197,7 +197,17 @@ type Notification struct {
 	To       string `json:"to"`               // applicant | department | leader
 	Agency   string `json:"agency,omitempty"` // for staff: which agency
 	Template string `json:"template"`         // e.g. supplement_requested, step_warning
-	Message  string `json:"message"`
+	// Message is the text. Applicant notices come without one: the
+	// notification activity renders their template (data/notices.yaml)
+	// with Facts and records the TemplateVersion it used.
+	Message string `json:"message,omitempty"`
+	// Facts are what the template needs to know (an appointment, an
+	// amount, a reason): never the applicant's personal data.
+	Facts           map[string]string `json:"facts,omitempty"`
+	TemplateVersion int               `json:"template_version,omitempty"`
+	// RenderError says why the template could not be rendered: the notice
+	// is written as a dead letter with it, and the dossier goes on.
+	RenderError string `json:"render_error,omitempty"`
 }
 
 // Progress is the part of a dossier that its workflow owns: everything that

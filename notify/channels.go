@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/smtp"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 
@@ -153,13 +155,35 @@ func (s SMS) Send(ctx context.Context, c store.NotificationContact, n store.Outb
 }
 
 // Zalo is the Zalo OA adapter for ZNS template messages: POST
-// {URL}/message/template with the OA's access token. Templates maps our
-// template names to the ZNS template ids Zalo approved (a name missing is
-// sent as is); the data is the dossier code and the notice's text.
+// {URL}/message/template with the OA's access token. A ZNS message is not
+// a text but a template Zalo approved plus its parameters: Templates maps
+// our templates to the ZNS template ids ("name@version" first, then
+// "name"; a name missing is sent as is), and the parameters are the
+// notice's facts under the names the template's zns_params give
+// (data/notices.yaml). A notice written before the templates (no facts)
+// goes as the dossier code and its text.
 type Zalo struct {
 	URL, AccessToken string
 	Templates        map[string]string
-	Client           *http.Client
+	// Notices are the templates (nil: data/notices.yaml).
+	Notices *Templates
+	Client  *http.Client
+}
+
+// znsTemplate is the ZNS template id and data of n.
+func (z Zalo) znsTemplate(n store.OutboxNotification) (string, map[string]string, error) {
+	id := cmp.Or(z.Templates[n.Template+"@"+strconv.Itoa(n.TemplateVersion)], z.Templates[n.Template], n.Template)
+	if n.Facts == nil {
+		return id, map[string]string{"dossier_code": n.DossierCode, "text": n.Message}, nil
+	}
+	ts := z.Notices
+	if ts == nil {
+		var err error
+		if ts, err = DefaultTemplates(); err != nil {
+			return "", nil, err
+		}
+	}
+	return id, ts.ZNSParams(n.Template, n.TemplateVersion, n.Facts), nil
 }
 
 // Name implements Channel.
@@ -174,12 +198,12 @@ func (z Zalo) Send(ctx context.Context, c store.NotificationContact, n store.Out
 	if strings.HasPrefix(phone, "0") {
 		phone = "84" + phone[1:] // ZNS wants the international form
 	}
-	id := z.Templates[n.Template]
-	if id == "" {
-		id = n.Template
+	id, params, err := z.znsTemplate(n)
+	if err != nil {
+		return Sent{}, err
 	}
 	body, err := json.Marshal(map[string]any{"phone": phone, "template_id": id, "tracking_id": n.Key(),
-		"template_data": map[string]string{"dossier_code": n.DossierCode, "text": n.Message}})
+		"template_data": params})
 	if err != nil {
 		return Sent{}, err
 	}
@@ -214,7 +238,11 @@ func (z Zalo) Send(ctx context.Context, c store.NotificationContact, n store.Out
 
 // Email sends notices over SMTP (Addr host:port, no authentication:
 // a relay that trusts the workers' network). The Message-ID carries the
-// notice's key, so a resend is recognisable. A 5xx answer is a refusal.
+// notice's key, so a resend is recognisable, and is the provider reference
+// the relay's delivery-status webhook names (POST /v1/notifications/receipts,
+// channel email): the relay accepting the message is "sent"; its later
+// report is "delivered", or "failed" for a bounce. A 5xx answer during the
+// SMTP dialogue is a refusal.
 type Email struct {
 	Addr, From string
 	// Timeout bounds one delivery (zero: 30 s).
@@ -237,8 +265,12 @@ func (e Email) Send(ctx context.Context, c store.NotificationContact, n store.Ou
 	if err != nil {
 		return Sent{Channel: "email"}, fmt.Errorf("smtp %s: %w", e.Addr, err)
 	}
-	return Sent{Channel: "email"}, nil
+	return Sent{Channel: "email", ProviderRef: MessageID(n)}, nil
 }
+
+// MessageID is the Message-ID (without its angle brackets) of the e-mail
+// that carries n.
+func MessageID(n store.OutboxNotification) string { return n.Key() + "@motcua" }
 
 func (e Email) send(ctx context.Context, to string, n store.OutboxNotification) error {
 	timeout := e.Timeout
@@ -275,7 +307,7 @@ func (e Email) send(ctx context.Context, to string, n store.OutboxNotification) 
 	msg := "From: " + e.From + "\r\n" +
 		"To: " + to + "\r\n" +
 		"Subject: " + mime.QEncoding.Encode("utf-8", subject) + "\r\n" +
-		"Message-ID: <" + n.Key() + "@motcua>\r\n" +
+		"Message-ID: <" + MessageID(n) + ">\r\n" +
 		"X-Motcua-Template: " + n.Template + "\r\n" +
 		"MIME-Version: 1.0\r\n" +
 		"Content-Type: text/plain; charset=utf-8\r\n" +

@@ -178,3 +178,65 @@ func TestProviderTimeoutIsRetried(t *testing.T) {
 	require.Equal(t, store.NotificationSent, outboxOf(t, s, code).Status)
 	require.Len(t, p.sms.Messages(code), 1)
 }
+
+// A templated notice goes to Zalo as a ZNS template message: the template
+// id Zalo approved for that template (version first) and the facts under
+// the ZNS parameter names of data/notices.yaml; SMS carries the rendered
+// text. A render failure is written as a dead letter and never sent.
+func TestZNSSendsTheTemplatesParameters(t *testing.T) {
+	t.Parallel()
+	s := testenv.NewStore(t)
+	ctx := context.Background()
+	p := newProviders(t)
+	ts, err := notify.DefaultTemplates()
+	require.NoError(t, err)
+	zalo := p.channels[0].(notify.Zalo)
+	zalo.Templates = map[string]string{"received": "400001", "received@1": "400111", "shipped": "400002"}
+	d := &notify.Dispatcher{Store: s, Log: quiet, Notifier: notify.Applicants{Store: s,
+		Channels: []notify.Channel{zalo, p.channels[1]}, Staff: notify.LogNotifier{Log: quiet}}}
+
+	write := func(a store.Applicant, n ...dossier.Notification) string {
+		a.FullName, a.IDNumber = "Nguyễn Văn A", "079123456789"
+		sub, err := s.CreateDossier(ctx, store.NewDossier{ProcedureCode: "TP-LLTP-01", ProcedureVersion: 1,
+			AgencyCode: "000.00.17.H39", Channel: dossier.ChannelOnline, Applicant: a,
+			Documents: []store.Document{{Name: "a", SHA256: "00"}}, ReturnMethod: dossier.ReturnCounter, FeeUnits: 1,
+			SubmittedAt: testenv.Now(), Actor: "t"}, "", []byte{1})
+		require.NoError(t, err)
+		tr := dossier.Transition{Code: sub.Code, Event: dossier.Event{Seq: 2, At: testenv.Now(), Action: "intake.accept", Actor: "t"},
+			Progress:      dossier.Progress{Version: 2, Status: dossier.StatusReceived, Stage: dossier.StageReview, Fee: dossier.Fee{Status: dossier.FeeNone}},
+			Notifications: n}
+		ts.RenderNotices(&tr, "https://motcua.example")
+		require.NoError(t, s.ApplyTransition(ctx, tr))
+		return sub.Code
+	}
+	received := dossier.Notification{To: dossier.ToApplicant, Template: "received",
+		Facts: map[string]string{"appointment": "16:00 21/12/2026", "applicant_name": "Nguyễn Văn A"}}
+	viaZalo := write(store.Applicant{Phone: "0912345678"}, received)
+	viaSMS := write(store.Applicant{Phone: "0912345679", Notify: &store.NotifyChoice{Channels: []string{"sms"}, Consent: true}}, received)
+	broken := write(store.Applicant{Phone: "0912345670"}, dossier.Notification{To: dossier.ToApplicant, Template: "shipped",
+		Facts: map[string]string{}})
+
+	n, err := d.DispatchDue(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "the broken notice is a dead letter already")
+
+	got := p.zalo.Messages(viaZalo)
+	require.Len(t, got, 1)
+	require.Equal(t, "400111", got[0].Template, "the id for this version of the template")
+	require.Equal(t, map[string]string{"ma_ho_so": viaZalo, "ngay_hen": "16:00 21/12/2026"}, got[0].Params,
+		"the ZNS parameters, and no fact the text does not use")
+	o := outboxOf(t, s, viaZalo)
+	require.Equal(t, 1, o.TemplateVersion)
+	require.NotContains(t, o.Facts, "applicant_name")
+
+	sms := p.sms.Messages(viaSMS)
+	require.Len(t, sms, 1)
+	require.Equal(t, "Hồ sơ "+viaSMS+" đã được tiếp nhận; hẹn trả kết quả 16:00 21/12/2026. "+
+		"Tra cứu: https://motcua.example/track?code="+viaSMS, sms[0].Text)
+
+	o = outboxOf(t, s, broken)
+	require.Equal(t, store.NotificationFailed, o.Status)
+	require.Contains(t, o.LastError, "waybill")
+	require.NotNil(t, o.FailedAt)
+	require.Empty(t, p.zalo.Messages(broken))
+}

@@ -26,13 +26,15 @@ import (
 
 // ChannelMessage is one message a channel simulator accepted.
 type ChannelMessage struct {
-	ID         string    `json:"id"`
-	Channel    string    `json:"channel"`
-	Ref        string    `json:"ref"`
-	To         string    `json:"to"`
-	Template   string    `json:"template,omitempty"`
-	Text       string    `json:"text"`
-	ReceivedAt time.Time `json:"received_at"`
+	ID       string `json:"id"`
+	Channel  string `json:"channel"`
+	Ref      string `json:"ref"`
+	To       string `json:"to"`
+	Template string `json:"template,omitempty"`
+	Text     string `json:"text"`
+	// Params are a ZNS message's template parameters (Zalo).
+	Params     map[string]string `json:"params,omitempty"`
+	ReceivedAt time.Time         `json:"received_at"`
 	// Status is accepted, then delivered or failed once the receipt is
 	// sent.
 	Status string `json:"status"`
@@ -296,25 +298,55 @@ func (z *ZaloOA) send(w http.ResponseWriter, r *http.Request) {
 		zerr(-124, "Template "+in.TemplateID+" is not approved")
 		return
 	}
-	m := z.accept(ChannelMessage{Ref: in.TrackingID, To: in.Phone, Template: in.TemplateID, Text: in.TemplateData["text"]})
+	m := z.accept(ChannelMessage{Ref: in.TrackingID, To: in.Phone, Template: in.TemplateID,
+		Text: in.TemplateData["text"], Params: in.TemplateData})
 	writeJSON(w, http.StatusOK, map[string]any{"error": 0, "message": "Success",
 		"data": map[string]string{"msg_id": m.ID, "sent_time": fmt.Sprint(m.ReceivedAt.UnixMilli())}})
 }
 
-// MailServer is a real SMTP listener that keeps what it is sent. It refuses
-// (550 5.1.1) recipients whose mailbox starts with "nobody", and lists mail
-// over HTTP at GET /v1/messages?dossier= (the dossier code is in the
-// Message-ID the adapter sets).
+// MailServer is a real SMTP listener that keeps what it is sent, and
+// lists mail over HTTP at GET /v1/messages?dossier= (the dossier code is in
+// the Message-ID the adapter sets).
+//
+// It behaves like a relay with delivery-status reporting: it refuses
+// (550 5.1.1, at RCPT) recipients whose mailbox starts with "nobody"; it
+// accepts every other message (the adapter's "sent") and, when a receipt
+// URL is configured, reports the outcome of the onward delivery later as
+// an ESP's delivery-status webhook does: a signed Receipt naming the
+// Message-ID, delivered, or failed with the delivery status notification's
+// status and diagnostic code (RFC 3464) for mailboxes starting with
+// "bounce", which the remote host refuses after the relay accepted them —
+// the bounce an SMTP sender only learns afterwards.
 type MailServer struct {
-	srv *smtp.Server
-	mux http.Handler
-	mu  sync.Mutex
-	all []ChannelMessage
+	srv  *smtp.Server
+	mux  http.Handler
+	opts ChannelOptions
+	ctx  context.Context
+	stop context.CancelFunc
+	hc   *http.Client
+	mu   sync.Mutex
+	all  []ChannelMessage
 }
 
-// NewMailServer returns an SMTP server; Serve it on a listener.
-func NewMailServer() *MailServer {
-	m := &MailServer{}
+// bounces are mailboxes the remote host refuses after the relay accepted
+// the message.
+func bounces(to string) bool { return strings.HasPrefix(strings.ToLower(to), "bounce") }
+
+// NewMailServer returns an SMTP server that sends no receipts; Serve it on
+// a listener.
+func NewMailServer() *MailServer { return NewMailServerWith(ChannelOptions{}) }
+
+// NewMailServerWith returns an SMTP server that posts delivery receipts
+// as o says (o.ReceiptURL "": none).
+func NewMailServerWith(o ChannelOptions) *MailServer {
+	if o.ReceiptDelay <= 0 {
+		o.ReceiptDelay = time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	m := &MailServer{opts: o, hc: &http.Client{}}
+	m.ctx, m.stop = context.WithCancel(context.Background())
 	m.srv = smtp.NewServer(m)
 	m.srv.Domain = "mail.sim.motcua.test"
 	m.srv.ReadTimeout, m.srv.WriteTimeout = 30*time.Second, 30*time.Second
@@ -330,8 +362,29 @@ func NewMailServer() *MailServer {
 // Serve accepts SMTP connections on ln until Close.
 func (m *MailServer) Serve(ln net.Listener) error { return m.srv.Serve(ln) }
 
-// Close stops the server.
-func (m *MailServer) Close() error { return m.srv.Close() }
+// Close stops the server and the receipts still waiting to be sent.
+func (m *MailServer) Close() error {
+	m.stop()
+	return m.srv.Close()
+}
+
+// sendReceipt reports the onward delivery of message i.
+func (m *MailServer) sendReceipt(i int, msg ChannelMessage) {
+	if !sleep(m.ctx, m.opts.ReceiptDelay) {
+		return
+	}
+	rc := Receipt{Channel: "email", MessageID: msg.ID, Status: "delivered", At: time.Now().UTC().Truncate(time.Second)}
+	if bounces(msg.To) {
+		rc.Status = "failed"
+		rc.Reason = "Status: 5.1.1; Diagnostic-Code: smtp; 550 5.1.1 <" + msg.To + ">: recipient address rejected: user unknown"
+	}
+	m.mu.Lock()
+	m.all[i].Status = rc.Status
+	m.mu.Unlock()
+	if _, err := postCallbackRetrying(m.ctx, m.opts.Log, m.hc, m.opts.ReceiptSecret, m.opts.ReceiptURL, rc); err != nil {
+		m.opts.Log.Warn("delivery receipt not delivered", "channel", "email", "message", msg.ID, "err", err)
+	}
+}
 
 // NewSession implements smtp.Backend.
 func (m *MailServer) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailSession{srv: m}, nil }
@@ -382,15 +435,20 @@ func (s *mailSession) Data(r io.Reader) error {
 		k, v, _ := strings.Cut(line, ":")
 		switch strings.ToLower(k) {
 		case "message-id":
-			msg.Ref = strings.Trim(strings.TrimSpace(v), "<>")
-			msg.Ref, _, _ = strings.Cut(msg.Ref, "@")
+			msg.ID = strings.Trim(strings.TrimSpace(v), "<>")
+			msg.Ref, _, _ = strings.Cut(msg.ID, "@")
 		case "x-motcua-template":
 			msg.Template = strings.TrimSpace(v)
 		}
 	}
 	s.srv.mu.Lock()
 	defer s.srv.mu.Unlock()
-	msg.ID = fmt.Sprintf("email-%06d", len(s.srv.all)+1)
+	if msg.ID == "" {
+		msg.ID = fmt.Sprintf("email-%06d@%s", len(s.srv.all)+1, s.srv.srv.Domain)
+	}
 	s.srv.all = append(s.srv.all, msg)
+	if s.srv.opts.ReceiptURL != "" {
+		go s.srv.sendReceipt(len(s.srv.all)-1, msg)
+	}
 	return nil
 }

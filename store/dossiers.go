@@ -285,10 +285,23 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 			}
 		}
 		for i, n := range t.Notifications {
+			var facts []byte
+			if n.Facts != nil {
+				if facts, err = json.Marshal(n.Facts); err != nil {
+					return err
+				}
+			}
+			// A notice whose template could not be rendered is a dead
+			// letter from the start, with the reason: never sent blank.
 			if _, err := tx.Exec(ctx, `
-				INSERT INTO notifications (dossier_code, seq, idx, recipient, agency, template, message)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-				t.Code, t.Event.Seq, i, n.To, nullable(n.Agency), n.Template, n.Message); err != nil {
+				INSERT INTO notifications (dossier_code, seq, idx, recipient, agency, template, message,
+					template_version, facts, status, failed_at, last_error)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, 0), $9,
+					CASE WHEN $10 = '' THEN 'pending' ELSE 'failed' END,
+					CASE WHEN $10 = '' THEN NULL ELSE $11::timestamptz END, nullif($10, ''))
+				ON CONFLICT DO NOTHING`,
+				t.Code, t.Event.Seq, i, n.To, nullable(n.Agency), n.Template, n.Message,
+				n.TemplateVersion, facts, n.RenderError, t.Event.At); err != nil {
 				return err
 			}
 		}

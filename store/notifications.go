@@ -58,7 +58,8 @@ func (n OutboxNotification) Key() string { return fmt.Sprintf("%s/%d/%d", n.Doss
 
 const notificationColumns = `dossier_code, seq, idx, recipient, coalesce(agency, ''), template, message,
 	created_at, sent_at, status, attempts, next_attempt_at, coalesce(last_error, ''),
-	coalesce(channel, ''), coalesce(provider_ref, ''), delivered_at, failed_at`
+	coalesce(channel, ''), coalesce(provider_ref, ''), delivered_at, failed_at,
+	coalesce(template_version, 0), facts`
 
 func scanNotifications(rows pgx.Rows) ([]OutboxNotification, error) {
 	defer rows.Close()
@@ -67,7 +68,7 @@ func scanNotifications(rows pgx.Rows) ([]OutboxNotification, error) {
 		var n OutboxNotification
 		if err := rows.Scan(&n.DossierCode, &n.Seq, &n.Idx, &n.To, &n.Agency, &n.Template, &n.Message,
 			&n.CreatedAt, &n.SentAt, &n.Status, &n.Attempts, &n.NextAttemptAt, &n.LastError,
-			&n.Channel, &n.ProviderRef, &n.DeliveredAt, &n.FailedAt); err != nil {
+			&n.Channel, &n.ProviderRef, &n.DeliveredAt, &n.FailedAt, &n.TemplateVersion, &n.Facts); err != nil {
 			return nil, err
 		}
 		out = append(out, n)

@@ -5,6 +5,7 @@ package workflows
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -162,16 +163,15 @@ func (r *run) handleDeadlines(ctx workflow.Context) {
 			r.st.PaymentReminded = true
 			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPaymentReminder,
 				Note: "the payment request closes at " + formatLocal(r.st.PaymentExpiresAt)},
-				notify(dossier.Notification{To: dossier.ToApplicant, Template: "payment_reminder",
-					Message: fmt.Sprintf("Hồ sơ %s: vui lòng nộp phí %d đồng trước %s", r.in.Code, r.st.Fee.Amount, formatLocal(r.st.PaymentExpiresAt))}))
+				notify(notice("payment_reminder", map[string]string{
+					"amount": strconv.FormatInt(r.st.Fee.Amount, 10), "expires": formatLocal(r.st.PaymentExpiresAt)})))
 		}
 		if !r.st.PaymentExpiresAt.After(now) {
 			m := r.mark(ctx)
 			r.st.PaymentExpired = true
 			extra := r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment, "payment_expired",
 				"Hồ sơ "+r.in.Code+": yêu cầu thanh toán đã hết hạn")
-			extra.Notifications = append(extra.Notifications, dossier.Notification{To: dossier.ToApplicant, Template: "payment_expired",
-				Message: "Hồ sơ " + r.in.Code + ": yêu cầu thanh toán trực tuyến đã hết hạn; có thể nộp phí tại bộ phận một cửa"})
+			extra.Notifications = append(extra.Notifications, notice("payment_expired", nil))
 			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPaymentExpired,
 				Note: "the dossier keeps waiting: the fee can be paid at the counter"}, extra)
 		}
@@ -210,8 +210,7 @@ func (r *run) handleDeadlines(ctx workflow.Context) {
 			}
 			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionCounterPickup,
 				Note: "postal service unavailable since " + formatLocal(r.st.ShipmentSince) + "; the result waits at the counter" + r.codNotCollected()},
-				notify(dossier.Notification{To: dossier.ToApplicant, Template: "counter_pickup",
-					Message: "Bưu điện tạm ngừng: mời nhận kết quả hồ sơ " + r.in.Code + " tại bộ phận một cửa"}))
+				notify(notice("counter_pickup", map[string]string{"cause": "postal_outage", "fee_due": ""})))
 		}
 	}
 	if r.legalTime {
@@ -346,8 +345,7 @@ func (r *run) onApology(ctx workflow.Context, a Apology) (State, error) {
 		// Reports count the letters issued late (apology.issued, on_time late).
 		ev.OnTime = late
 	}
-	err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "apology",
-		Message: "Thư xin lỗi: hồ sơ " + r.in.Code + " được hẹn lại " + formatLocal(appt) + ". Lý do: " + a.Reason}))
+	err := r.commitWith(ctx, m, ev, notify(notice("apology", map[string]string{"appointment": formatLocal(appt), "reason": a.Reason})))
 	return r.snapshot(), err
 }
 

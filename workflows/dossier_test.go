@@ -18,6 +18,7 @@ import (
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/notify"
 	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/workflows"
 )
@@ -95,7 +96,17 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.ShiftInput) (activities.ShiftResult, error) {
 		return activities.Shift(cal, in)
 	}, activity.RegisterOptions{Name: activities.NameShiftInstants})
+	notices, err := notify.DefaultTemplates()
+	require.NoError(t, err)
 	env.RegisterActivityWithOptions(func(ctx context.Context, tr dossier.Transition) error {
+		// As the real activity does: every notice the workflow asks for
+		// must render from its template with the facts it gave.
+		notices.RenderNotices(&tr, "https://motcua.example")
+		for _, n := range tr.Notifications {
+			if n.RenderError != "" {
+				t.Errorf("notice %s at seq %d: %s", n.Template, tr.Event.Seq, n.RenderError)
+			}
+		}
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.transitions = append(h.transitions, tr)

@@ -4,6 +4,7 @@ package workflows
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,17 +43,10 @@ func (r *run) end(status dossier.Status, at time.Time) {
 func (r *run) decline(ctx workflow.Context, m mark, ev dossier.Event, reasons string) (State, error) {
 	r.end(dossier.StatusDeclined, m.at)
 	r.planRefund(ctx)
-	msg := "Hồ sơ " + r.in.Code + " bị từ chối giải quyết. Lý do: " + reasons
-	switch r.st.ReturnMethod {
-	case dossier.ReturnCounter:
-		msg += ". Mời nhận thông báo từ chối và hồ sơ tại bộ phận một cửa"
-	case dossier.ReturnPostal:
-		msg += ". Thông báo từ chối được gửi qua bưu chính đến địa chỉ đã đăng ký"
+	if r.st.ReturnMethod == dossier.ReturnPostal {
 		// The main loop asks the postal service to carry it.
 		r.shipNotice = r.lifecycle && r.st.Shipment == nil &&
 			workflow.GetVersion(ctx, VersionRefusalNotice, workflow.DefaultVersion, 1) >= 1
-	default:
-		msg += ". Thông báo từ chối được trả bằng phương thức điện tử"
 	}
 	if ev.Note != "" {
 		ev.Note += " — "
@@ -61,7 +55,8 @@ func (r *run) decline(ctx workflow.Context, m mark, ev dossier.Event, reasons st
 	if r.st.Fee.Status == dossier.FeeRefundDue {
 		ev.Note += fmt.Sprintf("; the fee of %d VND is owed back", r.st.Fee.Amount)
 	}
-	err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "declined", Message: msg}))
+	err := r.commitWith(ctx, m, ev, notify(notice("declined", map[string]string{"reason": reasons,
+		"return_method": string(r.st.ReturnMethod)})))
 	return r.snapshot(), err
 }
 
@@ -90,11 +85,11 @@ func (r *run) onWithdrawal(ctx workflow.Context, w Withdrawal) (State, error) {
 	r.end(dossier.StatusWithdrawn, m.at)
 	r.planRefund(ctx)
 	if r.notices {
-		msg := "Hồ sơ " + r.in.Code + " đã được rút theo đề nghị của ông/bà"
+		refund := ""
 		if r.refund > 0 {
-			msg += fmt.Sprintf("; phí đã nộp (%d đồng) sẽ được hoàn lại", r.refund)
+			refund = strconv.Itoa(r.refund)
 		}
-		extra.Notifications = append(extra.Notifications, dossier.Notification{To: dossier.ToApplicant, Template: "withdrawn", Message: msg})
+		extra.Notifications = append(extra.Notifications, notice("withdrawn", map[string]string{"refund": refund}))
 	}
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionWithdrawn, Actor: w.Actor, Note: w.Reason}, extra)
 	return r.snapshot(), err
@@ -118,8 +113,7 @@ func (r *run) onStop(ctx workflow.Context, st Stop) (State, error) {
 	r.end(dossier.StatusStopped, m.at)
 	r.planRefund(ctx)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionStopped, Actor: st.Actor, Note: st.Reason},
-		notify(dossier.Notification{To: dossier.ToApplicant, Template: "stopped",
-			Message: "Thông báo dừng xử lý hồ sơ " + r.in.Code + ": " + st.Reason}))
+		notify(notice("stopped", map[string]string{"reason": st.Reason})))
 	return r.snapshot(), err
 }
 

@@ -78,8 +78,7 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 		if r.reportRule {
 			r.st.CurrentStep = nil // the intake step is over
 		}
-		err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant,
-			Template: "refused", Message: "Hồ sơ " + r.in.Code + " không được tiếp nhận: " + d.Note}))
+		err := r.commitWith(ctx, m, ev, notify(notice("refused", map[string]string{"reason": d.Note, "due": ""})))
 		return r.snapshot(), err
 	case "request_supplement":
 		ev.Action = dossier.ActionIntakeSupplement
@@ -122,7 +121,6 @@ func (r *run) onIntake(ctx workflow.Context, d IntakeDecision) (State, error) {
 		ev.OnTime = dossier.Timeliness(m.at, s.DueAt) // against the intake deadline
 	}
 	r.enterStep(1)
-	err = r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "received",
-		Message: "Hồ sơ " + r.in.Code + " đã được tiếp nhận; hẹn trả kết quả " + formatLocal(sched.AppointmentAt)}))
+	err = r.commitWith(ctx, m, ev, notify(notice("received", map[string]string{"appointment": formatLocal(sched.AppointmentAt)})))
 	return r.snapshot(), err
 }

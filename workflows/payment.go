@@ -6,6 +6,7 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
@@ -58,11 +59,12 @@ func (r *run) requestPayment(ctx workflow.Context) {
 		}
 		var pay dossier.Transition
 		if r.notices {
-			msg := fmt.Sprintf("Hồ sơ %s đã giải quyết xong; vui lòng nộp phí, lệ phí %d đồng tại %s", r.in.Code, r.st.Fee.Amount, res.PayURL)
+			expires := ""
 			if !in.ExpiresAt.IsZero() {
-				msg += " trước " + formatLocal(in.ExpiresAt)
+				expires = formatLocal(in.ExpiresAt)
 			}
-			pay = notify(dossier.Notification{To: dossier.ToApplicant, Template: "payment_requested", Message: msg})
+			pay = notify(notice("payment_requested", map[string]string{
+				"amount": strconv.FormatInt(r.st.Fee.Amount, 10), "pay_url": res.PayURL, "expires": expires}))
 		}
 		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPaymentRequested,
 			Note: fmt.Sprintf("%d VND, payment_ref %s", r.st.Fee.Amount, res.PaymentRef)}, pay)
@@ -230,8 +232,7 @@ func (r *run) onRefund(ctx workflow.Context, n RefundNotice) (State, error) {
 	r.st.Refund.Status = n.Status
 	ev := dossier.Event{Action: dossier.ActionRefundSucceeded, Actor: actorGateway,
 		Note: fmt.Sprintf("%d VND, refund_ref %s", n.Amount, n.RefundRef)}
-	extra := notify(dossier.Notification{To: dossier.ToApplicant, Template: "refunded",
-		Message: fmt.Sprintf("Hồ sơ %s: đã hoàn trả phí %d đồng", r.in.Code, n.Amount)})
+	extra := notify(notice("refunded", map[string]string{"amount": strconv.FormatInt(n.Amount, 10)}))
 	if n.Status == dossier.RefundSucceeded {
 		r.st.Fee.Status = dossier.FeeRefunded
 	} else {

@@ -6,6 +6,7 @@ package workflows
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
@@ -22,17 +23,11 @@ func (r *run) resultReadyNotice() dossier.Transition {
 	if r.st.Stage != dossier.StageReturn {
 		return dossier.Transition{}
 	}
-	how := "mời nhận tại bộ phận một cửa, mang theo giấy tiếp nhận hồ sơ"
-	switch r.st.ReturnMethod {
-	case dossier.ReturnPostal:
-		how = "sẽ được gửi qua bưu điện đến địa chỉ đã đăng ký"
-		if r.st.Fee.Status == dossier.FeeOnDelivery {
-			how += fmt.Sprintf("; vui lòng nộp phí, lệ phí %d đồng cho nhân viên bưu điện khi nhận", r.st.Fee.Amount)
-		}
-	case dossier.ReturnElectronic:
-		how = "tải về tại trang tra cứu với mã tra cứu trên giấy tiếp nhận hồ sơ"
+	collect := ""
+	if r.st.ReturnMethod == dossier.ReturnPostal && r.st.Fee.Status == dossier.FeeOnDelivery {
+		collect = strconv.FormatInt(r.st.Fee.Amount, 10) // paid to the postman on delivery
 	}
-	return r.applicantNotice("result_ready", "Kết quả hồ sơ "+r.in.Code+" đã có: "+how)
+	return r.applicantNotice("result_ready", map[string]string{"return_method": string(r.st.ReturnMethod), "collect": collect})
 }
 
 // ---- Return ----------------------------------------------------------------
@@ -69,13 +64,13 @@ func (r *run) requestShipment(ctx workflow.Context) {
 		}
 		m := r.mark(ctx)
 		r.st.Shipment = &dossier.Shipment{Waybill: res.Waybill, Status: dossier.ShipmentRequested}
-		note, msg := "waybill "+res.Waybill, "Kết quả hồ sơ "+r.in.Code+" đã được gửi qua bưu điện, mã vận đơn "+res.Waybill
+		note, collect := "waybill "+res.Waybill, ""
 		if in.CollectAmount > 0 {
 			note += fmt.Sprintf("; %d VND to collect on delivery", in.CollectAmount)
-			msg += fmt.Sprintf("; vui lòng nộp phí, lệ phí %d đồng cho nhân viên bưu điện khi nhận", in.CollectAmount)
+			collect = strconv.FormatInt(in.CollectAmount, 10)
 		}
 		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionShipmentRequested, Note: note},
-			r.applicantNotice("shipped", msg))
+			r.applicantNotice("shipped", map[string]string{"waybill": res.Waybill, "collect": collect}))
 	})
 }
 
@@ -132,13 +127,12 @@ func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
 			// The parcel comes back: the applicant picks the result up.
 			r.st.ReturnMethod = dossier.ReturnCounter
 			ev.Note += "; the result is brought back to the counter for pickup"
-			msg := "Bưu điện không giao được kết quả hồ sơ " + r.in.Code + "; mời nhận tại bộ phận một cửa"
+			feeDue := ""
 			if due := r.codNotCollected(); due != "" {
 				ev.Note += due
-				msg += fmt.Sprintf(" sau khi nộp phí, lệ phí %d đồng", r.st.Fee.Amount)
+				feeDue = strconv.FormatInt(r.st.Fee.Amount, 10)
 			}
-			err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "counter_pickup",
-				Message: msg}))
+			err := r.commitWith(ctx, m, ev, notify(notice("counter_pickup", map[string]string{"cause": "delivery_failed", "fee_due": feeDue})))
 			return r.snapshot(), err
 		}
 	case "delivered":
@@ -151,8 +145,7 @@ func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
 		ev.Action = dossier.ActionShipmentDelivered
 		r.st.Shipment.Status = dossier.ShipmentDelivered
 		r.returned(m, &ev)
-		err := r.commitWith(ctx, m, ev, r.applicantNotice("delivered",
-			"Bưu điện đã giao kết quả hồ sơ "+r.in.Code+" (vận đơn "+n.Waybill+")"))
+		err := r.commitWith(ctx, m, ev, r.applicantNotice("delivered", map[string]string{"waybill": n.Waybill}))
 		return r.snapshot(), err
 	}
 	err := r.commit(ctx, m, ev)
@@ -255,20 +248,8 @@ func (r *run) onReturnMethod(ctx workflow.Context, c ReturnMethodChange) (State,
 		note += ": " + c.Reason
 	}
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionReturnMethodChanged, Actor: c.Actor, Note: note},
-		notify(dossier.Notification{To: dossier.ToApplicant, Template: "return_method_changed",
-			Message: "Hồ sơ " + r.in.Code + ": kết quả sẽ được trả " + returnMethodVi(c.Method)}))
+		notify(notice("return_method_changed", map[string]string{"return_method": string(c.Method)})))
 	return r.snapshot(), err
-}
-
-// returnMethodVi says how the result is returned, for the applicant.
-func returnMethodVi(m dossier.ReturnMethod) string {
-	switch m {
-	case dossier.ReturnPostal:
-		return "qua bưu chính"
-	case dossier.ReturnCounter:
-		return "tại bộ phận một cửa"
-	}
-	return "bằng phương thức điện tử"
 }
 
 // ---- Postal suspension --------------------------------------------------------
@@ -294,20 +275,18 @@ func (r *run) validatePostalSuspension(p PostalSuspension) error {
 // officer) choose one (return_method), and the intake desk is told.
 func (r *run) onPostalSuspension(ctx workflow.Context, p PostalSuspension) (State, error) {
 	m := r.mark(ctx)
-	var others, othersVi []string
+	var others []string
 	for _, x := range r.in.Procedure.ReturnMethods {
 		if x != string(dossier.ReturnPostal) {
 			others = append(others, x)
-			othersVi = append(othersVi, returnMethodVi(dossier.ReturnMethod(x)))
 		}
 	}
 	note := "postal service suspended in " + p.Area + " from " + p.From + " to " + p.To + ": " + p.Reason
-	msg := "Dịch vụ bưu chính tại " + p.Area + " tạm ngừng từ " + p.From + " đến " + p.To + "."
 	if len(others) > 0 {
 		note += "; offered: " + strings.Join(others, ", ")
-		msg += " Hồ sơ " + r.in.Code + " có thể chuyển sang nhận kết quả " + strings.Join(othersVi, " hoặc ") + "."
 	}
-	extra := notify(dossier.Notification{To: dossier.ToApplicant, Template: "postal_suspended", Message: msg})
+	extra := notify(notice("postal_suspended", map[string]string{"area": p.Area, "from": p.From, "to": p.To,
+		"offered": strings.Join(others, ",")}))
 	extra.Notifications = append(extra.Notifications, r.toAgencies([]string{r.in.Procedure.IntakeAgency}, dossier.ToDepartment,
 		"postal_suspended", "Hồ sơ "+r.in.Code+": bưu chính tại "+p.Area+" tạm ngừng; đã đề nghị người nộp đổi cách nhận").Notifications...)
 	err := r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionPostalSuspended, Actor: p.Actor, Note: note}, extra)

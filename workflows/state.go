@@ -6,6 +6,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -71,8 +72,14 @@ func (r *run) commitWith(ctx workflow.Context, m mark, ev dossier.Event, extra d
 	}
 	r.commits++
 	defer func() { r.commits-- }()
+	notices := extra.Notifications
+	if r.notices && !m.status.Final() && r.st.Status.Final() {
+		// The dossier has ended: the applicant is invited to rate the
+		// service (issue 19 §2), once, with the transition that ended it.
+		notices = append(slices.Clip(notices), notice("rating_invitation", nil))
+	}
 	t := dossier.Transition{Code: r.in.Code, Event: ev, Progress: r.st.Progress.Clone(),
-		Documents: extra.Documents, Notifications: extra.Notifications}
+		Documents: extra.Documents, Notifications: notices}
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	if err := workflow.ExecuteLocalActivity(lctx, activities.NameRecordTransition, t).Get(lctx, nil); err != nil {
 		r.logger.Error("could not record a transition", "seq", ev.Seq, "action", ev.Action, "error", err)
@@ -139,13 +146,26 @@ func notify(n ...dossier.Notification) dossier.Transition {
 	return dossier.Transition{Notifications: n}
 }
 
+// notice is a notice to the applicant: the milestone (its template in
+// data/notices.yaml) and the facts its text needs. The workflow writes no
+// text: the notification activity renders it (notify.Templates), so the
+// texts change without a workflow change. The facts go into the local
+// activity's input, which is not part of the history a replay compares
+// (only the activity type is), so they need no GetVersion.
+func notice(template string, facts map[string]string) dossier.Notification {
+	if facts == nil {
+		facts = map[string]string{}
+	}
+	return dossier.Notification{To: dossier.ToApplicant, Template: template, Facts: facts}
+}
+
 // applicantNotice is a notice to the applicant of a milestone they were
 // not told of before VersionApplicantNotices (none for older dossiers).
-func (r *run) applicantNotice(template, msg string) dossier.Transition {
+func (r *run) applicantNotice(template string, facts map[string]string) dossier.Transition {
 	if !r.notices {
 		return dossier.Transition{}
 	}
-	return notify(dossier.Notification{To: dossier.ToApplicant, Template: template, Message: msg})
+	return notify(notice(template, facts))
 }
 
 func formatLocal(t time.Time) string { return t.In(dossier.Location).Format("15:04 02/01/2006") }

@@ -74,8 +74,7 @@ func (r *run) requestSupplement(ctx workflow.Context, m mark, ev dossier.Event, 
 		ev.Note += " — "
 	}
 	ev.Note += "missing: " + list
-	err = r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "supplement_requested",
-		Message: "Hồ sơ " + r.in.Code + " cần bổ sung: " + list + ". Hạn bổ sung: " + formatLocal(due)}))
+	err = r.commitWith(ctx, m, ev, notify(notice("supplement_requested", map[string]string{"missing": list, "due": formatLocal(due)})))
 	return r.snapshot(), err
 }
 
@@ -114,8 +113,8 @@ func (r *run) onSupplement(ctx workflow.Context, in SupplementIn) (State, error)
 	}
 	extra := dossier.Transition{Documents: in.Documents}
 	if r.st.AppointmentAt != nil {
-		extra.Notifications = []dossier.Notification{{To: dossier.ToApplicant, Template: "supplement_received",
-			Message: "Hồ sơ " + r.in.Code + " đã nhận bổ sung; hẹn trả kết quả " + formatLocal(*r.st.AppointmentAt)}}
+		extra.Notifications = []dossier.Notification{notice("supplement_received",
+			map[string]string{"appointment": formatLocal(*r.st.AppointmentAt)})}
 	}
 	err := r.commitWith(ctx, m, ev, extra)
 	return r.snapshot(), err
@@ -215,6 +214,5 @@ func (r *run) expireSupplement(ctx workflow.Context) {
 	r.st.CurrentStep = nil
 	_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionSupplementExpired,
 		Note: "no supplement by " + formatLocal(sp.DueAt) + "; missing: " + strings.Join(sp.Missing, "; ")},
-		notify(dossier.Notification{To: dossier.ToApplicant, Template: "refused",
-			Message: "Hồ sơ " + r.in.Code + " bị từ chối vì không bổ sung trước " + formatLocal(sp.DueAt)}))
+		notify(notice("refused", map[string]string{"due": formatLocal(sp.DueAt), "reason": ""})))
 }

@@ -506,7 +506,8 @@ func waitWorker(ctx context.Context, w interface{ Stop() }, fatal *fatalWatch, l
 func applicantChannels(cfg config.Config, hc *http.Client) []notify.Channel {
 	var out []notify.Channel
 	if cfg.ZaloURL != "" {
-		out = append(out, notify.Zalo{URL: cfg.ZaloURL, AccessToken: cfg.ZaloAccessToken, Client: hc})
+		out = append(out, notify.Zalo{URL: cfg.ZaloURL, AccessToken: cfg.ZaloAccessToken,
+			Templates: cfg.ZaloTemplates, Client: hc})
 	}
 	if cfg.SMSURL != "" {
 		out = append(out, notify.SMS{URL: cfg.SMSURL, APIKey: cfg.SMSAPIKey, Brandname: cfg.SMSBrandname, Client: hc})
@@ -597,7 +598,7 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// real providers do; e-mail on a real SMTP listener.
 	co := sim.ChannelOptions{ReceiptURL: cfg.PublicURL + "/v1/notifications/receipts", ReceiptSecret: cfg.ReceiptSecret(),
 		ReceiptDelay: 3 * time.Second, TimeoutRate: 0.05, Log: log}
-	sms, zalo, mail := sim.NewSMSProvider(cfg.SMSAPIKey, co), sim.NewZaloOA(cfg.ZaloAccessToken, co), sim.NewMailServer()
+	sms, zalo, mail := sim.NewSMSProvider(cfg.SMSAPIKey, co), sim.NewZaloOA(cfg.ZaloAccessToken, co), sim.NewMailServerWith(co)
 	defer sms.Close()
 	defer zalo.Close()
 	if cfg.SimSMTPAddr != "" {

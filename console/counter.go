@@ -570,11 +570,9 @@ func (c *Console) counterAgain(w http.ResponseWriter, r *http.Request, data *cou
 			}
 		}
 	}
-	failed := general
-	if failed == "" {
-		failed = l.T("counter_errors")
-	}
-	c.render(w, r, http.StatusUnprocessableEntity, "counter", "counter_title", data, "", failed)
+	// The summary lists the fields at fault; the banner only what
+	// belongs to no field.
+	c.render(w, r, http.StatusUnprocessableEntity, "counter", "counter_title", data, "", general)
 }
 
 // formField is the page's field for a field the API names.
@@ -715,7 +713,7 @@ func (c *Console) counterDone(w http.ResponseWriter, r *http.Request) {
 		data.Form = "01"
 		data.LookupKey = receiptKey(r, code)
 	}
-	c.render(w, r, http.StatusOK, "counter_done", "counter_done", data, c.lang(r).T("counter_done")+": "+code, "")
+	c.render(w, r, http.StatusOK, "counter_done", "counter_done", data, c.lang(r).T("done"), "")
 }
 
 // counterReceipt prints form 01 with the lookup key the applicant was

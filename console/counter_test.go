@@ -193,6 +193,17 @@ func TestCounterIntakePages(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, rev.get("/console/counter").status)
 	require.NotContains(t, rev.get("/console/inbox").body, `id="nav-counter"`)
 
+	// A procedure another agency receives is not this counter's.
+	other := o.get("/console/counter?procedure=HT-KS-01")
+	require.Equal(t, http.StatusForbidden, other.status)
+	require.NotContains(t, other.body, `id="counter-form"`)
+	// In English too.
+	require.Equal(t, http.StatusSeeOther, o.get("/console/lang/en?next=/console/counter").status)
+	en := o.get("/console/counter?q=lltp")
+	require.Contains(t, en.body, "Find the procedure")
+	require.Contains(t, en.body, "Issuing a judicial record certificate, fee paid at filing")
+	require.Equal(t, http.StatusSeeOther, o.get("/console/lang/vi?next=/console/counter").status)
+
 	// The form: the checklist, the fee at filing, the return methods.
 	p = o.get("/console/counter?procedure=" + atFiling)
 	require.Equal(t, http.StatusOK, p.status, p.body)

@@ -401,7 +401,8 @@ func (c *Console) counterSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if withScan == 0 && !slices.ContainsFunc(data.Docs, func(d counterDoc) bool { return d.Err != "" }) {
-		bad("doc0", l.T("err.no_documents"))
+		data.Docs[0].Err = l.T("err.no_documents")
+		bad("doc0", data.Docs[0].Err)
 	}
 	if strings.TrimSpace(f.Get("full_name")) == "" {
 		bad("full_name", l.T("err.required"))

@@ -220,7 +220,7 @@ func TestCounterIntakePages(t *testing.T) {
 	// Bad input: a required document missing, a file that is not PDF,
 	// JPEG or PNG, no address for a postal return, no receipt number, no
 	// consent asked. Every field says what is wrong; nothing is filed.
-	const name = "Đặng Thị Quầy"
+	name := "Đặng Thị Quầy" + " " + testenv.RandomSuffix()
 	f := newCounterForm(atFiling, name)
 	f.fields.Set("token", token)
 	f.scan(0, "to-khai.pdf")
@@ -355,13 +355,17 @@ func TestCounterIntakePages(t *testing.T) {
 	require.NotContains(t, testenv.PDFText(t, []byte(kept01.body)), key[1], "the kept receipt never holds the key")
 
 	// A supplement request: the unticked documents are what is missing.
-	const name2 = "Phan Văn Bổ Sung"
+	name2 := "Phan Văn Bổ Sung" + " " + testenv.RandomSuffix()
 	f4 := newCounterForm("TP-LLTP-01", name2)
 	f4.fields.Set("token", hidden(o.get("/console/counter?procedure=TP-LLTP-01").body).Get("token"))
-	f4.scan(0, "to-khai-2.pdf")
 	f4.fields.Set("decision", "request_supplement")
 	f4.fields.Set("missing", "Bản gốc để đối chiếu")
 	f4.fields.Set("notify_consent", "no")
+	p = o.send(f4)
+	require.Equal(t, http.StatusUnprocessableEntity, p.status, "a dossier needs at least one document")
+	require.Regexp(t, `id="err-doc0">[^<]*ít nhất một giấy tờ`, p.body)
+	require.Empty(t, s.filedFor(name2))
+	f4.scan(0, "to-khai-2.pdf")
 	p = o.send(f4)
 	require.Equal(t, http.StatusSeeOther, p.status, p.body)
 	code2 := strings.TrimPrefix(p.location, "/console/counter/")
@@ -377,7 +381,7 @@ func TestCounterIntakePages(t *testing.T) {
 	require.False(t, stored.Applicant.Notify.Consent, "the applicant declined notices")
 
 	// A refusal needs its reasons; then form 03.
-	const name3 = "Lý Thị Từ Chối"
+	name3 := "Lý Thị Từ Chối" + " " + testenv.RandomSuffix()
 	f5 := newCounterForm("TP-LLTP-01", name3)
 	f5.fields.Set("token", hidden(o.get("/console/counter?procedure=TP-LLTP-01").body).Get("token"))
 	f5.scan(0, "to-khai-3.pdf")

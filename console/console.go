@@ -213,6 +213,9 @@ func (c *Console) setSession(w http.ResponseWriter, token string, ttl time.Durat
 func (c *Console) clearSession(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console", MaxAge: -1,
 		HttpOnly: true, Secure: c.secure(), SameSite: http.SameSiteStrictMode})
+	// The last applicant's lookup key does not outlive the officer's
+	// session on a shared counter tablet.
+	c.clearReceipt(w)
 }
 
 type sessionKey struct{}

@@ -669,6 +669,12 @@ func (c *Console) uploadScan(r *http.Request, field string, d *counterDoc) (*pen
 	return &up, nil
 }
 
+// clearReceipt forgets the receipt's lookup key (at sign-out).
+func (c *Console) clearReceipt(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: "", Path: "/console/counter", MaxAge: -1,
+		HttpOnly: true, Secure: c.secure(), SameSite: http.SameSiteStrictMode})
+}
+
 // counterDoneData is the page after filing: what was decided and the form
 // to print.
 type counterDoneData struct {

@@ -354,6 +354,18 @@ func TestCounterIntakePages(t *testing.T) {
 	require.Equal(t, http.StatusOK, kept01.status)
 	require.NotContains(t, testenv.PDFText(t, []byte(kept01.body)), key[1], "the kept receipt never holds the key")
 
+	// Signing out forgets the key: the next officer at this tablet does
+	// not see it.
+	require.Equal(t, http.StatusSeeOther, o.post("/console/signout", "application/x-www-form-urlencoded", nil).status)
+	res := o.post("/console/signin/dev", "application/x-www-form-urlencoded",
+		strings.NewReader(url.Values{"name": {"can.bo.quay.3"}, "role": {"intake_officer"}, "agency": {center}}.Encode()))
+	require.Equal(t, http.StatusSeeOther, res.status)
+	done = o.get("/console/counter/" + code)
+	require.Equal(t, http.StatusOK, done.status)
+	require.NotContains(t, done.body, key[1])
+	require.NotContains(t, testenv.PDFText(t, []byte(o.get("/console/counter/"+code+"/receipt").body)), key[1],
+		"without the key the kept receipt prints")
+
 	// A supplement request: the unticked documents are what is missing.
 	name2 := "Phan Văn Bổ Sung" + " " + testenv.RandomSuffix()
 	f4 := newCounterForm("TP-LLTP-01", name2)

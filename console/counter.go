@@ -16,7 +16,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"html/template"
 	"io"
 	"net/http"
@@ -184,9 +183,6 @@ func (d counterData) V(name string) string { return d.Form.Get(name) }
 
 // Err is the message for a field ("" when it is fine).
 func (d counterData) Err(id string) string { return d.Errs[id] }
-
-// Channel is the n-th (1…3) notice channel chosen.
-func (d counterData) Channel(n int) string { return d.Form.Get("notify_" + strconv.Itoa(n)) }
 
 // ReturnChosen is the return method to show selected: the one typed, or
 // the procedure's first.
@@ -741,9 +737,6 @@ func (c *Console) counterReceipt(w http.ResponseWriter, r *http.Request) {
 	}
 	c.passPDF(w, r, path+"?"+url.Values{"lookup_key": {key}}.Encode())
 }
-
-// String names a pending upload on the page.
-func (u pendingUpload) String() string { return fmt.Sprintf("%s (%s…)", u.FileName, u.SHA256[:8]) }
 
 // Offers says whether the procedure may return its result by method.
 func (p procedureView) Offers(method string) bool { return slices.Contains(p.ReturnMethods, method) }

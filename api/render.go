@@ -301,8 +301,11 @@ type procedureJSON struct {
 	ReturnMethods     []string            `json:"return_methods"`
 	RequiredDocuments []string            `json:"required_documents"`
 	CashOnDelivery    bool                `json:"cash_on_delivery"`
-	Version           int                 `json:"version"`
-	EffectiveFrom     *time.Time          `json:"effective_from"`
+	// FeeTiming is when the fee is collected (before_result when the
+	// catalog says nothing).
+	FeeTiming     string     `json:"fee_timing"`
+	Version       int        `json:"version"`
+	EffectiveFrom *time.Time `json:"effective_from"`
 }
 
 func renderProcedure(p catalog.Procedure) procedureJSON {
@@ -313,7 +316,10 @@ func renderProcedure(p catalog.Procedure) procedureJSON {
 			Unit: optional(p.Fee.Unit), Note: optional(p.Fee.Note)},
 		ReturnMethods: p.ReturnMethods, RequiredDocuments: p.RequiredDocuments, Version: p.Version,
 		CashOnDelivery: p.CashOnDelivery,
-		EffectiveFrom:  local(p.EffectiveFrom),
+		EffectiveFrom:  local(p.EffectiveFrom), FeeTiming: p.FeeTiming,
+	}
+	if out.FeeTiming == "" {
+		out.FeeTiming = catalog.FeeBeforeResult
 	}
 	if p.Duration.Unit != catalog.UnitSameDay {
 		counter, online := p.Duration.Counter, p.Duration.For(dossier.ChannelOnline)

@@ -163,7 +163,11 @@ type procedureView struct {
 	Fee            struct {
 		Kind   string `json:"kind"`
 		Amount int64  `json:"amount"`
+		Unit   string `json:"unit"`
 	} `json:"fee"`
+	RequiredDocuments []string `json:"required_documents"`
+	// FeeTiming: before_result, at_filing or financial_obligation.
+	FeeTiming string `json:"fee_timing"`
 }
 
 // Departments are the agencies with a step in the procedure.

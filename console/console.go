@@ -128,6 +128,10 @@ func (c *Console) Handler() http.Handler {
 	r.Group(func(r chi.Router) {
 		r.Use(c.requireSession)
 		r.Get("/console/inbox", c.inbox)
+		r.Get("/console/counter", c.counterPage)
+		r.Post("/console/counter", c.counterSubmit)
+		r.Get("/console/counter/{code}", c.counterDone)
+		r.Get("/console/counter/{code}/receipt", c.counterReceipt)
 		r.Get("/console/dossiers/{code}", c.dossierPage)
 		r.Get("/console/dossiers/{code}/documents/{sha256}", c.documentFile)
 		r.Post("/console/dossiers/{code}/{action}", c.decide)
@@ -214,6 +218,9 @@ func (c *Console) setSession(w http.ResponseWriter, token string, ttl time.Durat
 func (c *Console) clearSession(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console", MaxAge: -1,
 		HttpOnly: true, Secure: c.secure(), SameSite: http.SameSiteStrictMode})
+	// The last applicant's lookup key does not outlive the officer's
+	// session on a shared counter tablet.
+	c.clearReceipt(w)
 }
 
 type sessionKey struct{}
@@ -249,6 +256,15 @@ func sessionOf(r *http.Request) session {
 type problem struct {
 	Status int    `json:"status"`
 	Detail string `json:"detail"`
+	// Errors name the request's fields at fault (a 400), so a form can
+	// show each reason beside its field.
+	Errors []fieldError `json:"errors"`
+}
+
+// fieldError is one field of a request the API refused, and why.
+type fieldError struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
 }
 
 // Error is the API's own words, shown to the person as they are (the
@@ -283,6 +299,11 @@ type pdfFile []byte
 // limits count the browser), and decodes a 2xx JSON answer into out. An
 // API error comes back as a *problem with the API's detail.
 func (c *Console) call(r *http.Request, token, method, path string, body, out any) (*recorder, error) {
+	return c.callWith(r, token, method, path, body, out, nil)
+}
+
+// callWith is call with extra request headers (an Idempotency-Key).
+func (c *Console) callWith(r *http.Request, token, method, path string, body, out any, headers http.Header) (*recorder, error) {
 	var rd io.Reader
 	contentType := "application/json"
 	switch b := body.(type) {
@@ -309,6 +330,9 @@ func (c *Console) call(r *http.Request, token, method, path string, body, out an
 	req.Host = r.Host
 	if body != nil {
 		req.Header.Set("Content-Type", contentType)
+	}
+	for k, v := range headers {
+		req.Header[k] = v
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

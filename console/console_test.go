@@ -199,6 +199,15 @@ func TestFormsFollowThePolicyAndTheStage(t *testing.T) {
 	require.Equal(t, []string{"intake"}, forms(officer, submitted, proc))
 	require.Empty(t, forms(otherOfficer, submitted, proc))
 	require.Empty(t, forms(reviewer, submitted, proc))
+	// A fee collected at filing is taken at the counter before intake.
+	atFiling := proc
+	atFiling.FeeTiming = catalog.FeeAtFiling
+	submitted.Fee = feeView{Amount: 200000, Status: "none"}
+	require.Equal(t, []string{"intake", "payment"}, forms(officer, submitted, atFiling))
+	require.Equal(t, []string{"intake"}, forms(officer, submitted, proc), "a fee before the result waits for it")
+	submitted.Fee.Status = "paid"
+	require.Equal(t, []string{"intake"}, forms(officer, submitted, atFiling))
+	submitted.Fee = feeView{}
 
 	review := dossierView{AgencyCode: "C", Status: "received", Stage: "review",
 		CurrentStep: &stepView{Name: "review", Departments: []string{"J"}, Pending: []string{"J"}}}

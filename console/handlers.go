@@ -17,6 +17,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
 )
 
@@ -236,7 +237,10 @@ func forms(p auth.Principal, d dossierView, proc procedureView) []string {
 	add(d.Status == "supplement_requested" && may(auth.Supplement), "supplement")
 	add(d.Stage == "review" && d.Status != "supplement_requested" && pending && may(auth.Review), "review")
 	add(d.Stage == "approval" && may(auth.Approval), "approval")
-	add(d.Fee.Status == "awaiting_payment" && d.Stage == "payment" && may(auth.CounterPayment), "payment")
+	// The fee is taken at the counter when the result is ready, and, for a
+	// procedure that collects it at filing, before intake accepts.
+	atFiling := d.Status == "submitted" && proc.FeeTiming == catalog.FeeAtFiling && d.Fee.Amount > 0 && d.Fee.Status != "paid"
+	add(((d.Fee.Status == "awaiting_payment" && d.Stage == "payment") || atFiling) && may(auth.CounterPayment), "payment")
 	add(d.Status == "result_ready" && d.ReturnMethod != "electronic" && may(auth.Handover), "handover")
 	inStep := d.Stage == "review" || d.Stage == "approval"
 	extended := d.CurrentStep != nil && d.CurrentStep.Extended

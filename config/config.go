@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"go.temporal.io/sdk/client"
+
+	"github.com/motcua/motcua/internal/temporalconn"
 )
 
 // Config is the whole configuration of every subcommand.
@@ -185,6 +188,18 @@ type Config struct {
 	// SigningDevCertificates: make development certificates in SigningDir
 	// (set by Load in development only).
 	SigningDevCertificates bool
+
+	// Temporal are the Temporal client's connection options, resolved by
+	// Load through the SDK's environment configuration (package
+	// internal/temporalconn): the profile TEMPORAL_PROFILE of the file
+	// TEMPORAL_CONFIG_FILE, then the TEMPORAL_* variables (TLS, mutual
+	// TLS, API key, address, namespace), then TemporalAddress and
+	// TemporalNamespace's defaults. Load sets TemporalAddress and
+	// TemporalNamespace to the values in effect.
+	Temporal client.Options
+	// TemporalConnection says what Temporal holds: TLS, a client
+	// certificate, an API key (no secrets).
+	TemporalConnection temporalconn.Connection
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map in
@@ -214,6 +229,12 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("config: MOTCUA_LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
+	c.Temporal, c.TemporalConnection, err = temporalconn.Load(temporalconn.Getenv(getenv),
+		temporalconn.Defaults{Address: c.TemporalAddress, Namespace: c.TemporalNamespace})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	c.TemporalAddress, c.TemporalNamespace = c.TemporalConnection.Address, c.TemporalConnection.Namespace
 	if c.TemporalCompression != "none" && c.TemporalCompression != "gzip" {
 		return Config{}, fmt.Errorf("config: MOTCUA_TEMPORAL_COMPRESSION must be none or gzip, not %q", c.TemporalCompression)
 	}

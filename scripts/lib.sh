@@ -16,6 +16,7 @@
 #   wait_for_s3 PORT [SECONDS]
 #   temporal_schema_dir        print the schema/postgresql/v12 dir of the server module
 #   render_template SRC DST NAME=VALUE...   replace @NAME@ in SRC, write DST
+#   tls_throwaway_certs DIR    a fresh CA, a server and three client certificates in DIR (openssl)
 #   ensure_pg_binaries         find (or apt-get install) initdb/pg_ctl; sets PG_BINDIR
 #   test_clock_offset          print MOTCUA_CLOCK_OFFSET for the tests' business time
 #   ensure_poppler             find (or apt-get install) pdftotext/pdftoppm
@@ -278,6 +279,45 @@ render_template() {
 	[[ -z "$left" ]] || die "$src: no value for $left"
 	mkdir -p "$(dirname "$dst")"
 	printf '%s\n' "$text" >"$dst"
+}
+
+# ---------------------------------------------------------------- throwaway TLS
+
+# tls_throwaway_certs DIR: make, in DIR (created, mode 0700), a CA that lives
+# only as long as DIR (ca.pem; its key is deleted once it has signed), a
+# server certificate for localhost and 127.0.0.1 (server.pem, server.key),
+# the client certificates of our processes (client.pem, client.key), of the
+# Temporal UI server (ui.pem, ui.key) and of the Temporal server's own system
+# worker (worker.pem, worker.key). For `make
+# prod-local`'s mutual TLS: nothing is committed, every run has new keys.
+# Elliptic-curve keys, valid 30 days.
+tls_throwaway_certs() {
+	local dir=$1 name
+	command -v openssl >/dev/null 2>&1 ||
+		die "openssl not found: it makes prod-local's throwaway certificates (apt-get install openssl)"
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+	(
+		cd "$dir" || exit 1
+		umask 077
+		openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout ca.key -out ca.pem \
+			-days 30 -subj "/CN=motcua prod-local throwaway CA" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+		for name in server client ui worker; do
+			openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout "$name.key" -out "$name.csr" \
+				-subj "/CN=motcua-prod-local-$name" 2>/dev/null
+			if [[ $name == server ]]; then
+				printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >"$name.ext"
+			else
+				printf 'extendedKeyUsage=clientAuth\n' >"$name.ext"
+			fi
+			openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+				-extfile "$name.ext" -out "$name.pem" 2>/dev/null
+			rm -f "$name.csr" "$name.ext"
+		done
+		rm -f ca.key ca.srl
+		chmod 644 ./*.pem
+	) || die "openssl could not make the throwaway certificates in $dir"
 }
 
 # ---------------------------------------------------------------- ports & http

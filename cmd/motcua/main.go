@@ -306,7 +306,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	server := api.New(api.Options{TrustedProxies: proxies, Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs, PublicURL: cfg.PublicURL,
 		Signing:              keys,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal, NotifyReceiptSecret: cfg.ReceiptSecret(),
-		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
+		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute, SharedRateLimits: true,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
 		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}})
 	if cfg.ClockOffset != 0 {

@@ -314,7 +314,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 			"offset", cfg.ClockOffset, "now", clock.Clock{Offset: cfg.ClockOffset}.Now().Format(time.RFC3339))
 	}
 	go server.Watch(ctx, 2*time.Second)
-	handler, err := withConsole(ctx, cfg, log, server.Handler(), v)
+	handler, err := withConsole(ctx, cfg, log, server.Handler(), v, db, pc)
 	if err != nil {
 		return err
 	}

@@ -179,6 +179,8 @@ func temporalOptions(cfg config.Config, log *slog.Logger, tel *telemetry.Telemet
 	}
 	opts.Logger = tlog.NewStructuredLogger(log.With("component", "temporal"))
 	opts.DataConverter = pc.DataConverter()
+	// Failure messages and stack traces encrypted too (codec.FailureConverter).
+	opts.FailureConverter = pc.FailureConverter()
 	// The SDK compresses with gzip by default (config.TemporalCompression).
 	if cfg.TemporalCompression == "none" {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}

@@ -307,6 +307,11 @@ func temporalOptions(ns string, dc converter.DataConverter) (client.Options, err
 	// shell running the tests may hold.
 	opts.HostPort, opts.Namespace = addr, ns
 	opts.Logger, opts.DataConverter = quietLogger(), dc
+	if dc != nil {
+		// With the codec, failures' messages are encrypted too, as in
+		// production (codec.FailureConverter).
+		opts.FailureConverter = Codec().FailureConverter()
+	}
 	return opts, nil
 }
 

@@ -24,6 +24,7 @@
 #   port_in_use PORT [HOST]    true when something listens there
 #   pg_start DATA PORT SOCKDIR LOGFILE [name=value...]
 #   pg_stop DATA
+#   pg_data_remove DATA        delete a (stopped) cluster, relocated or not
 #   pg_create_db PORT NAME
 #   pg_app_login PORT          let the application role motcua_app log in
 #   temporal_start LOGFILE [start-dev flags...]   sets TEMPORAL_PID
@@ -593,12 +594,75 @@ _pg_running() {
 	as_pg "$(pg_bin pg_ctl)" -D "$1" status >/dev/null 2>&1
 }
 
+# _pg_relocation_dir PATH: where a cluster whose directory the postgres OS
+# user cannot reach is kept instead: a directory of this checkout's own
+# under /var/tmp (kept across reboots, unlike /tmp; MOTCUA_PG_RELOCATE_ROOT
+# overrides it), named after the path it stands in for, so two clones get
+# two clusters.
+_pg_relocation_dir() {
+	local sum
+	sum=$(printf '%s' "$1" | sha256sum | cut -c1-12)
+	printf '%s/motcua-postgres-%s\n' "${MOTCUA_PG_RELOCATE_ROOT:-/var/tmp}" "$sum"
+}
+
+# _pg_relocate DATA SOCKDIR LOGFILE: as root, when the postgres OS user
+# cannot reach DATA's directory (a clone in /root, mode 0700): make the
+# cluster, its socket and its log in _pg_relocation_dir instead, and leave
+# symbolic links at DATA and LOGFILE pointing there, so scripts, `make
+# clean-data` and people find them where they always were. Sets
+# PG_REAL_DATA, PG_REAL_SOCKDIR and PG_REAL_LOGFILE. Dies with what to do
+# when that cannot be done (a cluster already at DATA, an unusable
+# relocation root).
+_pg_relocate() {
+	local data=$1 sockdir=$2 logfile=$3 alt
+	alt=$(_pg_relocation_dir "$data")
+	if [[ -e "$data" && ! -L "$data" ]] && [[ -n "$(ls -A "$data" 2>/dev/null)" ]]; then
+		die "the postgres OS user cannot reach the cluster in $data (a parent directory is not searchable by others) and it is not empty, so it cannot be moved for you: make the parents searchable (chmod o+x), or move the cluster to $alt/data and link it (ln -s $alt/data $data), or delete it (make clean-data)"
+	fi
+	mkdir -p "$alt/data" "$alt/run" || die "cannot create $alt for the PostgreSQL cluster (set MOTCUA_PG_RELOCATE_ROOT to a directory the postgres OS user can reach)"
+	chmod 711 "$alt"
+	chown postgres: "$alt/data" "$alt/run"
+	touch "$alt/postgres.log"
+	chown postgres: "$alt/postgres.log"
+	if ! as_pg test -w "$alt/data" -a -w "$alt/run" -a -w "$alt/postgres.log"; then
+		die "the postgres OS user can reach neither $data nor $alt: make the parents of $data searchable by others (chmod o+x), or set MOTCUA_PG_RELOCATE_ROOT to a directory it can reach"
+	fi
+	[[ -d "$data" && ! -L "$data" ]] && rmdir "$data"
+	ln -sfn "$alt/data" "$data"
+	if [[ ! -L "$logfile" ]]; then
+		# The empty log pg_start touched, or an old one: keep what it says.
+		[[ -s "$logfile" ]] && cat "$logfile" >>"$alt/postgres.log"
+		rm -f "$logfile"
+		ln -s "$alt/postgres.log" "$logfile"
+	fi
+	log "the postgres OS user cannot reach $(dirname "$data") (as root, in a directory others cannot search): the cluster lives in $alt, linked from $data"
+	PG_REAL_DATA=$alt/data PG_REAL_SOCKDIR=$alt/run PG_REAL_LOGFILE=$alt/postgres.log
+}
+
+# pg_data_remove DATA: delete the cluster directory DATA, and the
+# directory it was relocated to when DATA is a link made by _pg_relocate.
+# Stop the cluster first (pg_stop).
+pg_data_remove() {
+	local data=$1 real
+	if [[ -L "$data" ]]; then
+		real=$(readlink -f "$data")
+		rm -f "$data"
+		case "$real" in
+		*/motcua-postgres-*/data) rm -rf "$(dirname "$real")" ;;
+		esac
+	else
+		rm -rf "$data"
+	fi
+}
+
 # pg_start DATA_DIR PORT SOCKET_DIR LOGFILE [name=value...]
 # Start a PostgreSQL cluster in DATA_DIR (initdb first when it is empty),
 # listening only on 127.0.0.1:PORT, unix socket in SOCKET_DIR, server log in
 # LOGFILE; extra name=value pairs become server settings. As root, the
 # cluster runs as the postgres OS user (created when missing) and the dirs
-# are given to it. When a postmaster already runs on DATA_DIR it is reused.
+# are given to it; when that user cannot reach DATA_DIR (a clone under
+# /root), the cluster is made elsewhere and linked (_pg_relocate). When a
+# postmaster already runs on DATA_DIR it is reused.
 # Sets PG_PORT (the port it really listens on) and PG_STARTED_BY_US (1 when
 # this call started it, 0 when it was reused). Waits until pg_isready.
 pg_start() {
@@ -611,6 +675,10 @@ pg_start() {
 	shift 4
 	ensure_pg_binaries
 	_pg_os_user_setup
+	# A cluster relocated by an earlier start: use where the links point.
+	[[ -L "$data" ]] && data=$(readlink -f "$data")
+	[[ -L "$logfile" ]] && logfile=$(readlink -f "$logfile")
+	[[ "$data" == */motcua-postgres-*/data ]] && sockdir=$(dirname "$data")/run
 	mkdir -p "$data" "$sockdir" "$(dirname "$logfile")"
 	touch "$logfile"
 	if [[ $EUID -eq 0 ]]; then
@@ -619,7 +687,8 @@ pg_start() {
 		fi
 		chown postgres: "$sockdir" "$logfile"
 		if ! as_pg test -w "$data" -a -w "$sockdir" -a -w "$logfile"; then
-			die "the postgres OS user cannot reach $data, $sockdir or $logfile: their parent directories must be searchable by others (chmod o+x), or put the repository elsewhere"
+			_pg_relocate "$data" "$sockdir" "$logfile"
+			data=$PG_REAL_DATA sockdir=$PG_REAL_SOCKDIR logfile=$PG_REAL_LOGFILE
 		fi
 	fi
 	chmod 700 "$data"
@@ -700,6 +769,7 @@ pg_start() {
 pg_stop() {
 	local data
 	data=$(abspath "$1")
+	[[ -L "$data" ]] && data=$(readlink -f "$data")
 	[[ -s "$data/PG_VERSION" ]] || return 0
 	ensure_pg_binaries
 	_pg_bindir_for_data "$data"

@@ -5,7 +5,6 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"time"
@@ -319,17 +318,7 @@ func (c Config) Exposed() []string {
 }
 
 // isLoopback tells whether addr (host:port) listens on loopback only.
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func isLoopback(addr string) bool { return temporalconn.IsLoopback(addr) }
 
 // checkExposed refuses, in development, the published development
 // defaults whenever a listener is reachable from other machines: the

@@ -49,8 +49,12 @@ type Connection struct {
 func (c Connection) Secured() bool { return c.ClientCertificate || c.APIKey }
 
 // Loopback tells whether the frontend is on this machine's loopback.
-func (c Connection) Loopback() bool {
-	host, _, err := net.SplitHostPort(c.Address)
+func (c Connection) Loopback() bool { return IsLoopback(c.Address) }
+
+// IsLoopback tells whether addr (host:port) is on loopback only:
+// localhost or a loopback IP; a host name or no host is not.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false
 	}

@@ -83,7 +83,8 @@ type Console struct {
 	wallNow func() time.Time
 }
 
-// sessionTTL is how long a development sign-in lasts: a working day.
+// sessionTTL is how long a session lasts at most: a working day (a
+// development sign-in, or a provider's with a refresh token).
 const sessionTTL = 10 * time.Hour
 
 // New returns a console.

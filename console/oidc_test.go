@@ -33,7 +33,7 @@ type fakeProvider struct {
 	clientID string
 	claims   map[string]any // extra claims of the ID token (role, agency)
 
-	ttl      time.Duration // of the ID tokens (default an hour)
+	ttl time.Duration // of the ID tokens (default an hour)
 	// refreshTTL, when set, is the life of the ID tokens a refresh gives.
 	refreshTTL time.Duration
 

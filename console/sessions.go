@@ -237,7 +237,9 @@ type memorySessions struct {
 	m  map[string]store.ConsoleSession
 }
 
-func newMemorySessions() *memorySessions { return &memorySessions{m: map[string]store.ConsoleSession{}} }
+func newMemorySessions() *memorySessions {
+	return &memorySessions{m: map[string]store.ConsoleSession{}}
+}
 
 func (m *memorySessions) CreateConsoleSession(_ context.Context, cs store.ConsoleSession) error {
 	m.mu.Lock()

@@ -51,6 +51,10 @@ test-clock: ## The time-sensitive tests at each business instant of CLOCK_MATRIX
 chaos: ## Chaos run: load (CHAOS_DOSSIERS, default 300) while killing worker, API, Temporal, PostgreSQL; fails if anything is lost or duplicated
 	@bash scripts/chaos.sh
 
+.PHONY: test-scripts
+test-scripts: ## Tests of the scripts' helpers (PostgreSQL from a clone the postgres user cannot reach, e.g. as root in /root)
+	@bash scripts/test-scripts.sh
+
 .PHONY: prod-local test-prod-local
 prod-local: ## The production shape until Ctrl-C: temporal-server on PostgreSQL, Temporal UI, 2 APIs + 2 workers behind one address
 	@bash scripts/prod-local.sh

@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
@@ -156,7 +158,12 @@ func (s *Server) publicLookup(w http.ResponseWriter, r *http.Request) (store.Dos
 }
 
 // rateLimiter allows each key (a client IP, a token subject) n requests
-// per window: a fixed window for all keys, so idle entries are dropped as
+// per window. With a shared counter (the API's PostgreSQL: store
+// CountRateHit) every API process counts in the same place, so the limit
+// is the same behind one replica or ten; the windows are then aligned to
+// the clock (a minute starts at :00), the same for every process. Without
+// one, or while the counter fails (PostgreSQL down), the process counts on
+// its own: a fixed window for all keys, so idle entries are dropped as
 // windows pass and memory stays bounded by the clients of one window.
 type rateLimiter struct {
 	n      int
@@ -165,30 +172,105 @@ type rateLimiter struct {
 	key    func(*http.Request) string
 	what   string // "lookups from this address", in the 429's detail
 
-	mu      sync.Mutex
-	start   time.Time
-	clients map[string]int
+	// bucket names the limit in the shared counter; shared nil: local only.
+	bucket string
+	shared rateCounter
+	log    *slog.Logger
+
+	mu         sync.Mutex
+	start      time.Time
+	clients    map[string]int
+	purgedFor  time.Time // the shared window whose predecessors this process purged
+	sharedDown bool      // the shared counter failed last time (logged once)
+}
+
+// rateCounter counts requests across API processes.
+type rateCounter interface {
+	// CountRateHit counts one request and returns the window's count.
+	CountRateHit(ctx context.Context, bucket, client string, windowStart time.Time) (int, error)
+	// PurgeRateWindows deletes windows that started before a time.
+	PurgeRateWindows(ctx context.Context, before time.Time) (int64, error)
 }
 
 func newRateLimiter(n int, window time.Duration, what string, key func(*http.Request) string) *rateLimiter {
 	return &rateLimiter{n: n, window: window, now: time.Now, key: key, what: what, clients: map[string]int{}}
 }
 
+// sharedLimiter is newRateLimiter counting in the API's database, under
+// bucket, when the limits are shared (Options.SharedRateLimits).
+func (s *Server) sharedLimiter(bucket string, n int, what string, key func(*http.Request) string) *rateLimiter {
+	l := newRateLimiter(n, time.Minute, what, key)
+	if s.sharedRateLimits {
+		l.bucket, l.shared, l.log = bucket, s.store, s.log
+	}
+	return l
+}
+
+// sharedTimeout bounds the shared counter's round trip: past it the
+// request is counted locally rather than kept waiting.
+const sharedTimeout = 500 * time.Millisecond
+
 // allow counts a request of key; when over the limit it returns false and
 // the seconds until the window ends.
-func (l *rateLimiter) allow(key string) (bool, int) {
+func (l *rateLimiter) allow(ctx context.Context, key string) (bool, int) {
+	now := l.now()
+	if l.shared != nil {
+		start := now.Truncate(l.window)
+		cctx, cancel := context.WithTimeout(ctx, sharedTimeout)
+		hits, err := l.shared.CountRateHit(cctx, l.bucket, key, start)
+		cancel()
+		l.sharedResult(ctx, start, err)
+		if err == nil {
+			if hits > l.n {
+				return false, waitSeconds(start.Add(l.window).Sub(now))
+			}
+			return true, 0
+		}
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	now := l.now()
 	if now.Sub(l.start) >= l.window {
 		l.start, l.clients = now, map[string]int{}
 	}
 	l.clients[key]++
 	if l.clients[key] > l.n {
-		wait := l.start.Add(l.window).Sub(now)
-		return false, int((wait + time.Second - 1) / time.Second)
+		return false, waitSeconds(l.start.Add(l.window).Sub(now))
 	}
 	return true, 0
+}
+
+// sharedResult logs the shared counter going down and coming back, and
+// purges finished windows once per window per process (in the
+// background: the request does not wait for it).
+func (l *rateLimiter) sharedResult(ctx context.Context, start time.Time, err error) {
+	l.mu.Lock()
+	was := l.sharedDown
+	l.sharedDown = err != nil
+	purge := err == nil && l.purgedFor.Before(start)
+	if purge {
+		l.purgedFor = start
+	}
+	l.mu.Unlock()
+	switch {
+	case err != nil && !was:
+		l.log.Warn("the shared rate-limit counter is unavailable: this process counts on its own until it is back", "limit", l.bucket, "error", err)
+	case err == nil && was:
+		l.log.Info("the shared rate-limit counter answers again", "limit", l.bucket)
+	}
+	if purge {
+		go func() {
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if _, err := l.shared.PurgeRateWindows(pctx, start.Add(-l.window)); err != nil {
+				l.log.Debug("purge of finished rate-limit windows failed (the next window retries)", "error", err)
+			}
+		}()
+	}
+}
+
+// waitSeconds rounds a wait up to whole seconds (Retry-After).
+func waitSeconds(wait time.Duration) int {
+	return int((wait + time.Second - 1) / time.Second)
 }
 
 // clientIP is the client's address: the peer, or, behind a trusted proxy,
@@ -258,7 +340,7 @@ func clientID(r *http.Request) string {
 // middleware answers 429 with Retry-After over the limit.
 func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ok, wait := l.allow(l.key(r))
+		ok, wait := l.allow(r.Context(), l.key(r))
 		if !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(wait))
 			writeProblem(w, r, http.StatusTooManyRequests, "rate_limited",
@@ -273,8 +355,18 @@ func (l *rateLimiter) middleware(next http.Handler) http.Handler {
 // subject) and, separately, n per address: neither many tokens behind one
 // address nor one token from many addresses can flood the workflows.
 func submissionLimit(n int) func(http.Handler) http.Handler {
-	perIP := newRateLimiter(n, time.Minute, "submissions from this address", clientIP)
-	perClient := newRateLimiter(n, time.Minute, "submissions from this client", clientID)
+	return pairLimit(newRateLimiter(n, time.Minute, "submissions from this address", clientIP),
+		newRateLimiter(n, time.Minute, "submissions from this client", clientID))
+}
+
+// sharedSubmissionLimit is submissionLimit counted across API processes,
+// under the buckets prefix+"-ip" and prefix+"-client".
+func (s *Server) sharedSubmissionLimit(prefix string, n int) func(http.Handler) http.Handler {
+	return pairLimit(s.sharedLimiter(prefix+"-ip", n, "submissions from this address", clientIP),
+		s.sharedLimiter(prefix+"-client", n, "submissions from this client", clientID))
+}
+
+func pairLimit(perIP, perClient *rateLimiter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler { return perIP.middleware(perClient.middleware(next)) }
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -33,11 +32,13 @@ func (s *Server) Handler() http.Handler {
 		r.Mount("/codec", s.codec)
 	}
 
-	submissions := submissionLimit(s.submitRate)
+	// Counted in PostgreSQL, so the limits hold across every API process
+	// (each on its own while the database is down).
+	submissions := s.sharedSubmissionLimit("submit", s.submitRate)
 	// Uploads: the same allowance as submissions, counted on their own.
-	uploadLimit := submissionLimit(s.submitRate)
-	lookups := newRateLimiter(s.lookupRate, time.Minute, "lookups from this address", clientIP)
-	verifications := newRateLimiter(s.lookupRate, time.Minute, "verifications from this address", clientIP)
+	uploadLimit := s.sharedSubmissionLimit("upload", s.submitRate)
+	lookups := s.sharedLimiter("lookup", s.lookupRate, "lookups from this address", clientIP)
+	verifications := s.sharedLimiter("verify", s.lookupRate, "verifications from this address", clientIP)
 
 	r.Route("/v1", func(r chi.Router) {
 		// Without a token: the applicant's public lookup (rate-limited per

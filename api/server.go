@@ -48,6 +48,7 @@ type Server struct {
 	// receiptSecret verifies the messaging providers' delivery receipts.
 	receiptSecret          string
 	submitRate, lookupRate int
+	sharedRateLimits       bool
 	trustedProxies         []netip.Prefix
 	// clock is business time (internal/clock); its offset goes to every
 	// workflow the server starts.
@@ -97,6 +98,11 @@ type Options struct {
 	// LookupRatePerMinute bounds public lookups per IP. Zero: 1200 and 30.
 	SubmitRatePerMinute int
 	LookupRatePerMinute int
+	// SharedRateLimits counts the limits in Store (a table every API
+	// process on the database writes to), so they hold across replicas;
+	// `motcua api` sets it. False: this Server counts on its own, as tests
+	// that run many servers on one database need.
+	SharedRateLimits bool
 	// TrustedProxies are the reverse proxies (ingress, load balancer)
 	// whose X-Forwarded-For names the client: the rate limits and the
 	// logs then see the client, not the proxy. Empty: the peer address.
@@ -188,7 +194,7 @@ func New(o Options) *Server {
 	return &Server{portalLagAfter: lagAfter, areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret, receiptSecret: o.NotifyReceiptSecret,
-		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock, trustedProxies: o.TrustedProxies}
+		submitRate: submitRate, lookupRate: lookupRate, sharedRateLimits: o.SharedRateLimits && o.Store != nil, clock: o.Clock, trustedProxies: o.TrustedProxies}
 }
 
 // readiness checks the dependencies an action needs.

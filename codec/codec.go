@@ -28,6 +28,7 @@ import (
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/motcua/motcua/config"
@@ -217,6 +218,21 @@ func (c *Codec) ActiveKeyID() string { return c.active }
 // API, worker, reconcile — must use it.
 func (c *Codec) DataConverter() converter.DataConverter {
 	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), c)
+}
+
+// FailureConverter turns errors into Temporal failures with their message
+// and stack trace moved into the failure's encoded attributes, a payload
+// this codec encrypts: a postal service's or a gateway's error that echoes
+// an applicant's name or address reaches the history, the Web UI and the
+// server's logs as "Encoded failure" and ciphertext, and reads in clear
+// only through the codec (the worker, the API, the codec endpoint for
+// ops). The error's type (ApplicationError type, NonRetryable) stays in
+// clear: retries and the workflows' decisions depend on it. Every client
+// and worker must use it with DataConverter; failures recorded before it
+// (in clear) still convert.
+func (c *Codec) FailureConverter() converter.FailureConverter {
+	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
+		DataConverter: c.DataConverter(), EncodeCommonAttributes: true})
 }
 
 // Encode encrypts each payload, whole (metadata and data), with the active

@@ -5,12 +5,14 @@ package config
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"go.temporal.io/sdk/client"
+
+	"github.com/motcua/motcua/internal/temporalconn"
 )
 
 // Config is the whole configuration of every subcommand.
@@ -198,6 +200,18 @@ type Config struct {
 	// SigningDevCertificates: make development certificates in SigningDir
 	// (set by Load in development only).
 	SigningDevCertificates bool
+
+	// Temporal are the Temporal client's connection options, resolved by
+	// Load through the SDK's environment configuration (package
+	// internal/temporalconn): the profile TEMPORAL_PROFILE of the file
+	// TEMPORAL_CONFIG_FILE, then the TEMPORAL_* variables (TLS, mutual
+	// TLS, API key, address, namespace), then TemporalAddress and
+	// TemporalNamespace's defaults. Load sets TemporalAddress and
+	// TemporalNamespace to the values in effect.
+	Temporal client.Options
+	// TemporalConnection says what Temporal holds: TLS, a client
+	// certificate, an API key (no secrets).
+	TemporalConnection temporalconn.Connection
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map in
@@ -227,6 +241,12 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("config: MOTCUA_LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
+	c.Temporal, c.TemporalConnection, err = temporalconn.Load(temporalconn.Getenv(getenv),
+		temporalconn.Defaults{Address: c.TemporalAddress, Namespace: c.TemporalNamespace})
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	c.TemporalAddress, c.TemporalNamespace = c.TemporalConnection.Address, c.TemporalConnection.Namespace
 	if c.TemporalCompression != "none" && c.TemporalCompression != "gzip" {
 		return Config{}, fmt.Errorf("config: MOTCUA_TEMPORAL_COMPRESSION must be none or gzip, not %q", c.TemporalCompression)
 	}
@@ -318,17 +338,7 @@ func (c Config) Exposed() []string {
 }
 
 // isLoopback tells whether addr (host:port) listens on loopback only.
-func isLoopback(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
+func isLoopback(addr string) bool { return temporalconn.IsLoopback(addr) }
 
 // checkExposed refuses, in development, the published development
 // defaults whenever a listener is reachable from other machines: the

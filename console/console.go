@@ -27,6 +27,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/codec"
 )
 
 //go:embed templates/*.html
@@ -60,16 +61,30 @@ type Options struct {
 	Log           *slog.Logger
 	// Now is the clock (time.Now by default); tests may fix it.
 	Now func() time.Time
+	// Sessions keeps the sessions on the server (the cookie holds only a
+	// random identifier): the API's database in `motcua api`, so they are
+	// shared by every process. Nil: this process's memory.
+	Sessions SessionStore
+	// Keys seal the sessions' tokens at rest (the payload key ring). Nil:
+	// the development key.
+	Keys Sealer
 }
 
 // Console serves the pages.
 type Console struct {
-	o     Options
-	pages *pageSet
-	log   *slog.Logger
+	o        Options
+	pages    *pageSet
+	log      *slog.Logger
+	sessions SessionStore
+	sealer   Sealer
+	// wallNow is the wall clock of sessions and tokens (their expiry is
+	// real time, checked by the provider's and the API's verifiers), not
+	// business time; tests may move it.
+	wallNow func() time.Time
 }
 
-// sessionTTL is how long a development sign-in lasts: a working day.
+// sessionTTL is how long a session lasts at most: a working day (a
+// development sign-in, or a provider's with a refresh token).
 const sessionTTL = 10 * time.Hour
 
 // New returns a console.
@@ -88,7 +103,14 @@ func New(o Options) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Console{o: o, pages: pages, log: o.Log}, nil
+	c := &Console{o: o, pages: pages, log: o.Log, sessions: o.Sessions, sealer: o.Keys, wallNow: time.Now}
+	if c.sessions == nil {
+		c.sessions = newMemorySessions()
+	}
+	if c.sealer == nil {
+		c.sealer = codec.Development()
+	}
+	return c, nil
 }
 
 // Wrap serves the console's paths (/console…, /track) with the console and
@@ -202,54 +224,6 @@ func (c *Console) sameOrigin(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	}))
-}
-
-// The session is the bearer token itself, in a cookie scripts cannot read
-// and other sites' requests do not carry.
-const sessionCookie = "motcua_session"
-
-func (c *Console) secure() bool { return strings.HasPrefix(c.o.PublicURL, "https://") }
-
-func (c *Console) setSession(w http.ResponseWriter, token string, ttl time.Duration) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/console", MaxAge: int(ttl / time.Second),
-		HttpOnly: true, Secure: c.secure(), SameSite: http.SameSiteStrictMode})
-}
-
-func (c *Console) clearSession(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/console", MaxAge: -1,
-		HttpOnly: true, Secure: c.secure(), SameSite: http.SameSiteStrictMode})
-	// The last applicant's lookup key does not outlive the officer's
-	// session on a shared counter tablet.
-	c.clearReceipt(w)
-}
-
-type sessionKey struct{}
-
-type session struct {
-	token string
-	who   auth.Principal
-}
-
-// requireSession sends whoever has no valid session to the sign-in page.
-func (c *Console) requireSession(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ck, err := r.Cookie(sessionCookie)
-		var p auth.Principal
-		if err == nil {
-			p, err = c.o.Verifier.Verify(r.Context(), ck.Value)
-		}
-		if err != nil {
-			c.clearSession(w)
-			http.Redirect(w, r, "/console/signin", http.StatusSeeOther)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, session{token: ck.Value, who: p})))
-	})
-}
-
-func sessionOf(r *http.Request) session {
-	s, _ := r.Context().Value(sessionKey{}).(session)
-	return s
 }
 
 // problem is the API's problem+json answer.

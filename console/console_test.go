@@ -30,6 +30,22 @@ func unitConsole(t *testing.T, dev bool, api http.Handler) (*Console, *auth.HS25
 	return c, h
 }
 
+// sessionFor stores a session for tok in c, as a sign-in does, and returns
+// the cookie that names it.
+func sessionFor(t *testing.T, c *Console, tok string) *http.Cookie {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("POST", "https://motcua.example/console/signin/dev", nil)
+	require.NoError(t, c.startSession(rec, req, "test", sessionTokens{Token: tok}, time.Now().Add(time.Hour), time.Hour))
+	for _, ck := range rec.Result().Cookies() {
+		if ck.Name == sessionCookie {
+			return ck
+		}
+	}
+	t.Fatal("no session cookie")
+	return nil
+}
+
 func TestDevelopmentSigninDoesNotExistInProduction(t *testing.T) {
 	t.Parallel()
 	api := http.NotFoundHandler()
@@ -72,7 +88,7 @@ func TestPostsFromOtherSitesAreRefused(t *testing.T) {
 	post := func(headers map[string]string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "https://motcua.example/console/dossiers/X/intake", strings.NewReader("decision=accept"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+		req.AddCookie(sessionFor(t, c, tok))
 		for k, v := range headers {
 			req.Header.Set(k, v)
 		}
@@ -106,8 +122,12 @@ func TestPostsFromOtherSitesAreRefused(t *testing.T) {
 
 func TestUnsignedVisitorsGoToSignin(t *testing.T) {
 	t.Parallel()
-	c, _ := unitConsole(t, true, http.NotFoundHandler())
-	for _, tok := range []string{"", "not-a-token"} {
+	c, h := unitConsole(t, true, http.NotFoundHandler())
+	// A valid token in the cookie itself is no session: the cookie names a
+	// session on the server, it is not the credential.
+	valid, err := h.Mint(auth.Principal{Subject: "x", Role: auth.RoleOps}, time.Hour)
+	require.NoError(t, err)
+	for _, tok := range []string{"", "not-a-token", valid} {
 		req := httptest.NewRequest("GET", "https://motcua.example/console/inbox", nil)
 		if tok != "" {
 			req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
@@ -296,7 +316,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 			for _, path := range []string{"/console/inbox?stage=review&week=true", "/console/dossiers/D-1",
 				"/console/reports?from=01/01/2026&to=31/03/2026", "/console/notifications", "/console/signin", "/track"} {
 				req := httptest.NewRequest("GET", "https://motcua.example"+path, nil)
-				req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+				req.AddCookie(sessionFor(t, c, tok))
 				req.AddCookie(&http.Cookie{Name: langCookie, Value: l})
 				rec := httptest.NewRecorder()
 				site.ServeHTTP(rec, req)
@@ -310,7 +330,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 	// form with the assessed fee, the masked number as the API sent it.
 	tok, _ := h.Mint(auth.Principal{Subject: "r", Role: auth.RoleReviewer, Agency: "J"}, time.Hour)
 	req := httptest.NewRequest("GET", "https://motcua.example/console/dossiers/D-1", nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+	req.AddCookie(sessionFor(t, c, tok))
 	rec := httptest.NewRecorder()
 	site.ServeHTTP(rec, req)
 	body := rec.Body.String()
@@ -325,7 +345,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 	// menu links to them.
 	ot, _ := h.Mint(auth.Principal{Subject: "ops", Role: auth.RoleOps}, time.Hour)
 	req = httptest.NewRequest("GET", "https://motcua.example/console/notifications", nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: ot})
+	req.AddCookie(sessionFor(t, c, ot))
 	rec = httptest.NewRecorder()
 	site.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
@@ -340,7 +360,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 	// exports, and the spreadsheet handed over as the API made it.
 	lt, _ := h.Mint(auth.Principal{Subject: "l", Role: auth.RoleLeader, Agency: "J"}, time.Hour)
 	req = httptest.NewRequest("GET", "https://motcua.example/console/reports?from=01/01/2026&to=31/03/2026&sector=HT&group_by=sector", nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: lt})
+	req.AddCookie(sessionFor(t, c, lt))
 	rec = httptest.NewRecorder()
 	site.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
@@ -351,7 +371,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 	require.Contains(t, body, `href="/console/reports.xlsx?from=2026-01-01&amp;group_by=sector&amp;sector=HT&amp;to=2026-03-31"`)
 	require.Contains(t, body, `id="chart"`)
 	req = httptest.NewRequest("GET", "https://motcua.example/console/reports.xlsx?from=01/01/2026&to=31/03/2026", nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: lt})
+	req.AddCookie(sessionFor(t, c, lt))
 	rec = httptest.NewRecorder()
 	site.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -359,7 +379,7 @@ func TestEveryPageRendersForEveryRole(t *testing.T) {
 
 	// An unknown dossier shows the API's words with its status.
 	req = httptest.NewRequest("GET", "https://motcua.example/console/dossiers/NOPE", nil)
-	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+	req.AddCookie(sessionFor(t, c, tok))
 	rec = httptest.NewRecorder()
 	site.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusNotFound, rec.Code)

@@ -93,7 +93,11 @@ func (c *Console) devSignin(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, http.StatusBadRequest, "signin", "signin", d, "", err.Error())
 		return
 	}
-	c.setSession(w, tok, sessionTTL)
+	if err := c.startSession(w, r, p.Subject, sessionTokens{Token: tok}, c.wallNow().Add(sessionTTL), sessionTTL); err != nil {
+		c.log.Error("console: could not store the session", "error", err)
+		c.errorPage(w, r, http.StatusServiceUnavailable, "the session could not be stored; try again in a moment")
+		return
+	}
 	next := "/console/inbox"
 	if p.Role == auth.RoleAdmin {
 		next = "/console/reports"
@@ -102,7 +106,9 @@ func (c *Console) devSignin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) signout(w http.ResponseWriter, r *http.Request) {
-	c.clearSession(w)
+	// The session ends on the server: the cookie, if kept or copied, no
+	// longer signs anyone in.
+	c.endSession(w, r)
 	http.Redirect(w, r, "/console/signin", http.StatusSeeOther)
 }
 

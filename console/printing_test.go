@@ -53,7 +53,7 @@ func TestDossierPagePrintsTheFormsItsStepsIssued(t *testing.T) {
 	require.NoError(t, err)
 	get := func(path string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("GET", "https://motcua.example"+path, nil)
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: tok})
+		req.AddCookie(sessionFor(t, c, tok))
 		rec := httptest.NewRecorder()
 		c.Handler().ServeHTTP(rec, req)
 		return rec

@@ -148,6 +148,15 @@ func TestTemporalServerTemplate(t *testing.T) {
 	for _, svc := range []string{"frontend", "history", "matching", "worker"} {
 		require.Contains(t, m(d["services"]), svc)
 	}
+	// Mutual TLS: the frontend refuses a client without a certificate from
+	// the CA, and the server's own worker has one.
+	tlsConf := m(m(d["global"])["tls"])
+	for _, group := range []string{"frontend", "internode"} {
+		server := m(m(tlsConf[group])["server"])
+		require.Equal(t, true, server["requireClientAuth"], "%s must require client certificates", group)
+		require.NotEmpty(t, server["clientCaFiles"], group)
+	}
+	require.NotEmpty(t, m(tlsConf["systemWorker"])["certFile"])
 	// Every placeholder of the templates is filled by scripts/prod-local.sh.
 	script, err := os.ReadFile("../scripts/prod-local.sh")
 	require.NoError(t, err)

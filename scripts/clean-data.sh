@@ -42,5 +42,8 @@ done
 if [[ -s "$DATA_DIR/postgres/PG_VERSION" ]]; then
 	pg_stop "$DATA_DIR/postgres"
 fi
+# The cluster may live elsewhere, linked (a clone the postgres OS user
+# cannot reach: scripts/lib.sh _pg_relocate).
+pg_data_remove "$DATA_DIR/postgres"
 rm -rf "$DATA_DIR"
 log "removed ${MOTCUA_DATA_DIR:-.data}/"

@@ -16,6 +16,7 @@
 #   wait_for_s3 PORT [SECONDS]
 #   temporal_schema_dir        print the schema/postgresql/v12 dir of the server module
 #   render_template SRC DST NAME=VALUE...   replace @NAME@ in SRC, write DST
+#   tls_throwaway_certs DIR    a fresh CA, a server and three client certificates in DIR (openssl)
 #   ensure_pg_binaries         find (or apt-get install) initdb/pg_ctl; sets PG_BINDIR
 #   test_clock_offset          print MOTCUA_CLOCK_OFFSET for the tests' business time
 #   ensure_poppler             find (or apt-get install) pdftotext/pdftoppm
@@ -23,6 +24,7 @@
 #   port_in_use PORT [HOST]    true when something listens there
 #   pg_start DATA PORT SOCKDIR LOGFILE [name=value...]
 #   pg_stop DATA
+#   pg_data_remove DATA        delete a (stopped) cluster, relocated or not
 #   pg_create_db PORT NAME
 #   pg_app_login PORT          let the application role motcua_app log in
 #   temporal_start LOGFILE [start-dev flags...]   sets TEMPORAL_PID
@@ -278,6 +280,45 @@ render_template() {
 	[[ -z "$left" ]] || die "$src: no value for $left"
 	mkdir -p "$(dirname "$dst")"
 	printf '%s\n' "$text" >"$dst"
+}
+
+# ---------------------------------------------------------------- throwaway TLS
+
+# tls_throwaway_certs DIR: make, in DIR (created, mode 0700), a CA that lives
+# only as long as DIR (ca.pem; its key is deleted once it has signed), a
+# server certificate for localhost and 127.0.0.1 (server.pem, server.key),
+# the client certificates of our processes (client.pem, client.key), of the
+# Temporal UI server (ui.pem, ui.key) and of the Temporal server's own system
+# worker (worker.pem, worker.key). For `make
+# prod-local`'s mutual TLS: nothing is committed, every run has new keys.
+# Elliptic-curve keys, valid 30 days.
+tls_throwaway_certs() {
+	local dir=$1 name
+	command -v openssl >/dev/null 2>&1 ||
+		die "openssl not found: it makes prod-local's throwaway certificates (apt-get install openssl)"
+	mkdir -p "$dir"
+	chmod 700 "$dir"
+	(
+		cd "$dir" || exit 1
+		umask 077
+		openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout ca.key -out ca.pem \
+			-days 30 -subj "/CN=motcua prod-local throwaway CA" \
+			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+		for name in server client ui worker; do
+			openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 -keyout "$name.key" -out "$name.csr" \
+				-subj "/CN=motcua-prod-local-$name" 2>/dev/null
+			if [[ $name == server ]]; then
+				printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >"$name.ext"
+			else
+				printf 'extendedKeyUsage=clientAuth\n' >"$name.ext"
+			fi
+			openssl x509 -req -in "$name.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+				-extfile "$name.ext" -out "$name.pem" 2>/dev/null
+			rm -f "$name.csr" "$name.ext"
+		done
+		rm -f ca.key ca.srl
+		chmod 644 ./*.pem
+	) || die "openssl could not make the throwaway certificates in $dir"
 }
 
 # ---------------------------------------------------------------- ports & http
@@ -553,12 +594,75 @@ _pg_running() {
 	as_pg "$(pg_bin pg_ctl)" -D "$1" status >/dev/null 2>&1
 }
 
+# _pg_relocation_dir PATH: where a cluster whose directory the postgres OS
+# user cannot reach is kept instead: a directory of this checkout's own
+# under /var/tmp (kept across reboots, unlike /tmp; MOTCUA_PG_RELOCATE_ROOT
+# overrides it), named after the path it stands in for, so two clones get
+# two clusters.
+_pg_relocation_dir() {
+	local sum
+	sum=$(printf '%s' "$1" | sha256sum | cut -c1-12)
+	printf '%s/motcua-postgres-%s\n' "${MOTCUA_PG_RELOCATE_ROOT:-/var/tmp}" "$sum"
+}
+
+# _pg_relocate DATA SOCKDIR LOGFILE: as root, when the postgres OS user
+# cannot reach DATA's directory (a clone in /root, mode 0700): make the
+# cluster, its socket and its log in _pg_relocation_dir instead, and leave
+# symbolic links at DATA and LOGFILE pointing there, so scripts, `make
+# clean-data` and people find them where they always were. Sets
+# PG_REAL_DATA, PG_REAL_SOCKDIR and PG_REAL_LOGFILE. Dies with what to do
+# when that cannot be done (a cluster already at DATA, an unusable
+# relocation root).
+_pg_relocate() {
+	local data=$1 sockdir=$2 logfile=$3 alt
+	alt=$(_pg_relocation_dir "$data")
+	if [[ -e "$data" && ! -L "$data" ]] && [[ -n "$(ls -A "$data" 2>/dev/null)" ]]; then
+		die "the postgres OS user cannot reach the cluster in $data (a parent directory is not searchable by others) and it is not empty, so it cannot be moved for you: make the parents searchable (chmod o+x), or move the cluster to $alt/data and link it (ln -s $alt/data $data), or delete it (make clean-data)"
+	fi
+	mkdir -p "$alt/data" "$alt/run" || die "cannot create $alt for the PostgreSQL cluster (set MOTCUA_PG_RELOCATE_ROOT to a directory the postgres OS user can reach)"
+	chmod 711 "$alt"
+	chown postgres: "$alt/data" "$alt/run"
+	touch "$alt/postgres.log"
+	chown postgres: "$alt/postgres.log"
+	if ! as_pg test -w "$alt/data" -a -w "$alt/run" -a -w "$alt/postgres.log"; then
+		die "the postgres OS user can reach neither $data nor $alt: make the parents of $data searchable by others (chmod o+x), or set MOTCUA_PG_RELOCATE_ROOT to a directory it can reach"
+	fi
+	[[ -d "$data" && ! -L "$data" ]] && rmdir "$data"
+	ln -sfn "$alt/data" "$data"
+	if [[ ! -L "$logfile" ]]; then
+		# The empty log pg_start touched, or an old one: keep what it says.
+		[[ -s "$logfile" ]] && cat "$logfile" >>"$alt/postgres.log"
+		rm -f "$logfile"
+		ln -s "$alt/postgres.log" "$logfile"
+	fi
+	log "the postgres OS user cannot reach $(dirname "$data") (as root, in a directory others cannot search): the cluster lives in $alt, linked from $data"
+	PG_REAL_DATA=$alt/data PG_REAL_SOCKDIR=$alt/run PG_REAL_LOGFILE=$alt/postgres.log
+}
+
+# pg_data_remove DATA: delete the cluster directory DATA, and the
+# directory it was relocated to when DATA is a link made by _pg_relocate.
+# Stop the cluster first (pg_stop).
+pg_data_remove() {
+	local data=$1 real
+	if [[ -L "$data" ]]; then
+		real=$(readlink -f "$data")
+		rm -f "$data"
+		case "$real" in
+		*/motcua-postgres-*/data) rm -rf "$(dirname "$real")" ;;
+		esac
+	else
+		rm -rf "$data"
+	fi
+}
+
 # pg_start DATA_DIR PORT SOCKET_DIR LOGFILE [name=value...]
 # Start a PostgreSQL cluster in DATA_DIR (initdb first when it is empty),
 # listening only on 127.0.0.1:PORT, unix socket in SOCKET_DIR, server log in
 # LOGFILE; extra name=value pairs become server settings. As root, the
 # cluster runs as the postgres OS user (created when missing) and the dirs
-# are given to it. When a postmaster already runs on DATA_DIR it is reused.
+# are given to it; when that user cannot reach DATA_DIR (a clone under
+# /root), the cluster is made elsewhere and linked (_pg_relocate). When a
+# postmaster already runs on DATA_DIR it is reused.
 # Sets PG_PORT (the port it really listens on) and PG_STARTED_BY_US (1 when
 # this call started it, 0 when it was reused). Waits until pg_isready.
 pg_start() {
@@ -571,6 +675,10 @@ pg_start() {
 	shift 4
 	ensure_pg_binaries
 	_pg_os_user_setup
+	# A cluster relocated by an earlier start: use where the links point.
+	[[ -L "$data" ]] && data=$(readlink -f "$data")
+	[[ -L "$logfile" ]] && logfile=$(readlink -f "$logfile")
+	[[ "$data" == */motcua-postgres-*/data ]] && sockdir=$(dirname "$data")/run
 	mkdir -p "$data" "$sockdir" "$(dirname "$logfile")"
 	touch "$logfile"
 	if [[ $EUID -eq 0 ]]; then
@@ -579,7 +687,8 @@ pg_start() {
 		fi
 		chown postgres: "$sockdir" "$logfile"
 		if ! as_pg test -w "$data" -a -w "$sockdir" -a -w "$logfile"; then
-			die "the postgres OS user cannot reach $data, $sockdir or $logfile: their parent directories must be searchable by others (chmod o+x), or put the repository elsewhere"
+			_pg_relocate "$data" "$sockdir" "$logfile"
+			data=$PG_REAL_DATA sockdir=$PG_REAL_SOCKDIR logfile=$PG_REAL_LOGFILE
 		fi
 	fi
 	chmod 700 "$data"
@@ -660,6 +769,7 @@ pg_start() {
 pg_stop() {
 	local data
 	data=$(abspath "$1")
+	[[ -L "$data" ]] && data=$(readlink -f "$data")
 	[[ -s "$data/PG_VERSION" ]] || return 0
 	ensure_pg_binaries
 	_pg_bindir_for_data "$data"

@@ -2,7 +2,8 @@
 # scripts/lint.sh (`make lint`): formatting (gofmt), go vet, then golangci-lint
 # (staticcheck and the linters of .golangci.yml), built from its Go module
 # into bin/ the first time (scripts/lib.sh ensure_golangci_lint), and the
-# Kubernetes overlays rendered and validated (scripts/k8s-validate.sh).
+# Kubernetes overlays rendered and validated (scripts/k8s-validate.sh), and
+# the Temporal Helm values checked against the pinned chart's keys.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
@@ -19,3 +20,7 @@ ensure_golangci_lint
 log "golangci-lint $GOLANGCI_LINT_VERSION"
 "$MOTCUA_ROOT/bin/golangci-lint" run ./...
 bash scripts/k8s-validate.sh
+# The Temporal Helm values against the pinned chart version's keys
+# (deploy/helm/chart/, vendored; offline).
+log "helm values against the pinned Temporal chart"
+go test -count=1 -run 'TestHelmValues' ./deploy/

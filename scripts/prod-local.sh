@@ -7,7 +7,11 @@
 #     from the server module's schema/postgresql/v12) and motcua (ours),
 #   - temporal-server v1.29.1 (frontend, history, matching and worker
 #     services in one process, 4 history shards) configured from
-#     deploy/temporal/server.yaml.tmpl, the namespace with 30-day retention
+#     deploy/temporal/server.yaml.tmpl, with mutual TLS between every client
+#     (our processes, the UI server, the CLI) and the frontend, on
+#     certificates of a throwaway CA made at each start (tls/ in the state
+#     directory; clients find them through TEMPORAL_TLS_*, the SDK's and the
+#     CLI's environment configuration), the namespace with 30-day retention
 #     and the search attributes of deploy/temporal/search-attributes,
 #   - the Temporal UI server (github.com/temporalio/ui-server),
 #   - versitygw, the S3-compatible server the APIs keep documents' files in
@@ -25,6 +29,8 @@
 #                                         go test arguments for the first step.
 #
 # --test runs, in order:
+#   0. a client without a certificate is refused by the frontend (the CLI
+#      and `motcua reconcile`), the same with one succeeds;
 #   1. go test ./... with MOTCUA_TEST_DATABASE_URL / MOTCUA_TEST_TEMPORAL_ADDRESS
 #      at this PostgreSQL and this temporal-server: the whole integration suite
 #      on Temporal with PostgreSQL persistence and SQL visibility;
@@ -231,9 +237,19 @@ log "Temporal schemas are current ($SCHEMA_DIR)"
 
 # ------------------------------------------------------------ Temporal server and UI
 
+# New certificates at every start: nothing to commit, nothing to expire.
+TLS_DIR=$STATE/tls
+rm -rf "$TLS_DIR"
+tls_throwaway_certs "$TLS_DIR"
+# Every client below (the CLI, motcua, the tests) reads these through the
+# SDK's environment configuration (internal/temporalconn).
+export TEMPORAL_TLS_CLIENT_CERT_PATH=$TLS_DIR/client.pem TEMPORAL_TLS_CLIENT_KEY_PATH=$TLS_DIR/client.key
+export TEMPORAL_TLS_SERVER_CA_CERT_PATH=$TLS_DIR/ca.pem TEMPORAL_TLS_SERVER_NAME=localhost
+log "mutual TLS to the Temporal frontend (throwaway CA and certificates in $TLS_DIR)"
+
 cp deploy/temporal/dynamicconfig.yaml "$STATE/temporal-dynamicconfig.yaml"
 render_template deploy/temporal/server.yaml.tmpl "$STATE/temporal/config/prod-local.yaml" \
-	LOG_LEVEL=warn PG_PORT="$pg_port" PG_USER=postgres PG_PASSWORD= \
+	TLS_DIR="$TLS_DIR" LOG_LEVEL=warn PG_PORT="$pg_port" PG_USER=postgres PG_PASSWORD= \
 	DYNAMIC_CONFIG="$STATE/temporal-dynamicconfig.yaml" \
 	FRONTEND_PORT="${T[FRONTEND]}" FRONTEND_HTTP_PORT="${T[FRONTEND_HTTP]}" \
 	FRONTEND_MEMBERSHIP_PORT="${T[FRONTEND_MEMBERSHIP]}" HISTORY_PORT="${T[HISTORY]}" \
@@ -268,7 +284,7 @@ CODEC_TOKEN=$(MOTCUA_JWT_SECRET=$JWT_SECRET "$MOTCUA_BIN" token --role ops --sub
 mkdir -p "$STATE/ui/config"
 : >"$STATE/ui/config/base.yaml"
 render_template deploy/temporal/ui-server.yaml.tmpl "$STATE/ui/config/prod-local.yaml" \
-	FRONTEND_PORT="${T[FRONTEND]}" UI_PORT="$ui_port" NAMESPACE="$NAMESPACE" \
+	FRONTEND_PORT="${T[FRONTEND]}" UI_PORT="$ui_port" NAMESPACE="$NAMESPACE" TLS_DIR="$TLS_DIR" \
 	CODEC_ENDPOINT="http://127.0.0.1:$http_port/codec/t/$CODEC_TOKEN"
 start temporal-ui "$ROOT/bin/temporal-ui-server" --root "$STATE/ui" --config config --env prod-local start
 wait_http temporal-ui "http://127.0.0.1:$ui_port/" 60
@@ -335,7 +351,10 @@ cat >&2 <<EOF
   production shape is up (state: $STATE)
     API (proxy → 2 instances)   http://127.0.0.1:$http_port   (instances: ${upstreams[*]})
     Temporal UI                 http://127.0.0.1:$ui_port
-    Temporal frontend (gRPC)    $FRONTEND   namespace $NAMESPACE
+    Temporal frontend (gRPC)    $FRONTEND   namespace $NAMESPACE   (mutual TLS: certificates in $TLS_DIR;
+                                the CLI: export TEMPORAL_TLS_CLIENT_CERT_PATH=$TLS_DIR/client.pem
+                                TEMPORAL_TLS_CLIENT_KEY_PATH=$TLS_DIR/client.key
+                                TEMPORAL_TLS_SERVER_CA_CERT_PATH=$TLS_DIR/ca.pem TEMPORAL_TLS_SERVER_NAME=localhost)
     Temporal server metrics     http://127.0.0.1:${T[METRICS]}/metrics
     API metrics (admin)         $api_metrics
     worker metrics              ${worker_metrics//,/ }
@@ -360,6 +379,33 @@ if [[ "$MODE" == run ]]; then
 fi
 
 # ------------------------------------------------------------ --test
+
+# 0. The frontend refuses whoever has no certificate from the CA: plain
+# gRPC, TLS without a client certificate (the CLI, then motcua itself), and
+# TLS with a certificate from another CA; with ours it answers.
+log "0: a client without a certificate is refused by the frontend"
+refused() {
+	local what=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		die "the frontend accepted $what: $out"
+	fi
+	log "refused, as it must be: $what: $(tail -n 1 <<<"$out" | cut -c1-200)"
+}
+refused "plain gRPC (no TLS)" env -u TEMPORAL_TLS_CLIENT_CERT_PATH -u TEMPORAL_TLS_CLIENT_KEY_PATH \
+	-u TEMPORAL_TLS_SERVER_CA_CERT_PATH -u TEMPORAL_TLS_SERVER_NAME \
+	"$TEMPORAL_BIN" operator cluster health --address "$FRONTEND" --command-timeout 5s
+refused "TLS without a client certificate (CLI)" env -u TEMPORAL_TLS_CLIENT_CERT_PATH -u TEMPORAL_TLS_CLIENT_KEY_PATH \
+	"$TEMPORAL_BIN" operator cluster health --address "$FRONTEND" --command-timeout 5s
+refused "TLS without a client certificate (motcua reconcile)" env -u TEMPORAL_TLS_CLIENT_CERT_PATH -u TEMPORAL_TLS_CLIENT_KEY_PATH \
+	DATABASE_URL="$DATABASE_URL" timeout 60 "$MOTCUA_BIN" reconcile
+tls_throwaway_certs "$STATE/tls-other"
+refused "a certificate from another CA" env TEMPORAL_TLS_CLIENT_CERT_PATH="$STATE/tls-other/client.pem" \
+	TEMPORAL_TLS_CLIENT_KEY_PATH="$STATE/tls-other/client.key" \
+	"$TEMPORAL_BIN" operator cluster health --address "$FRONTEND" --command-timeout 5s
+"$TEMPORAL_BIN" operator cluster health --address "$FRONTEND" --command-timeout 10s >/dev/null ||
+	die "the frontend refused our own client certificate"
+log "0 passed: only clients with a certificate from the CA get in"
 
 export MOTCUA_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export MOTCUA_TEST_TEMPORAL_ADDRESS=$FRONTEND

@@ -51,7 +51,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			// and so must encrypted ones (recorded with the development
 			// key the tests use).
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-				DataConverter: codec.Development().DataConverter(),
+				DataConverter:    codec.Development().DataConverter(),
+				FailureConverter: codec.Development().FailureConverter(),
 			})
 			require.NoError(t, err)
 			r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})

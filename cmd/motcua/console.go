@@ -5,11 +5,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/console"
 	"github.com/motcua/motcua/internal/clock"
+	"github.com/motcua/motcua/store"
 )
 
 // withConsole serves the staff console (/console) and the tracking page
@@ -17,9 +20,15 @@ import (
 // in-process. The development sign-in exists only when the API takes
 // development tokens; the provider's sign-in only when the console's
 // OpenID Connect client is configured.
-func withConsole(ctx context.Context, cfg config.Config, log *slog.Logger, apiHandler http.Handler, v auth.Verifier) (http.Handler, error) {
+//
+// Sessions are kept in the application's database, their tokens sealed
+// with the payload key ring, so every API process knows every session;
+// ended ones are purged hourly (and at every sign-in).
+func withConsole(ctx context.Context, cfg config.Config, log *slog.Logger, apiHandler http.Handler, v auth.Verifier,
+	db *store.Store, keys *codec.Codec) (http.Handler, error) {
 	o := console.Options{API: apiHandler, Verifier: v, PublicURL: cfg.PublicURL, TemporalUIURL: cfg.TemporalUIURL,
-		Namespace: cfg.TemporalNamespace, Log: log, Now: clock.Clock{Offset: cfg.ClockOffset}.Now}
+		Namespace: cfg.TemporalNamespace, Log: log, Now: clock.Clock{Offset: cfg.ClockOffset}.Now,
+		Sessions: db, Keys: keys}
 	if h, ok := v.(*auth.HS256); ok && cfg.Environment == "development" {
 		o.DevTokens = h
 	}
@@ -38,5 +47,6 @@ func withConsole(ctx context.Context, cfg config.Config, log *slog.Logger, apiHa
 	if err != nil {
 		return nil, err
 	}
+	go c.RunSessionPurge(ctx, time.Hour)
 	return console.Wrap(apiHandler, c), nil
 }

@@ -174,12 +174,19 @@ func temporalOptions(cfg config.Config, log *slog.Logger, tel *telemetry.Telemet
 	if err != nil {
 		return client.Options{}, nil, err
 	}
-	opts := client.Options{
-		HostPort:      cfg.TemporalAddress,
-		Namespace:     cfg.TemporalNamespace,
-		Logger:        tlog.NewStructuredLogger(log.With("component", "temporal")),
-		DataConverter: pc.DataConverter(),
+	// Address, namespace, TLS, mutual TLS and API key: the SDK's
+	// environment configuration (profiles and TEMPORAL_* variables, as the
+	// Temporal CLI reads them), over config's address and namespace.
+	opts, conn := cfg.Temporal, cfg.TemporalConnection
+	if cfg.Environment == "production" && !conn.Secured() && !conn.Loopback() {
+		log.Warn("the Temporal connection presents no client certificate and no API key: whoever reaches the frontend can "+
+			"signal dossiers' workflows; set TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH or TEMPORAL_API_KEY (docs/OPERATIONS.md)",
+			"address", conn.Address, "tls", conn.TLS)
 	}
+	opts.Logger = tlog.NewStructuredLogger(log.With("component", "temporal"))
+	opts.DataConverter = pc.DataConverter()
+	// Failure messages and stack traces encrypted too (codec.FailureConverter).
+	opts.FailureConverter = pc.FailureConverter()
 	// The SDK compresses with gzip by default (config.TemporalCompression).
 	if cfg.TemporalCompression == "none" {
 		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
@@ -198,7 +205,7 @@ func dialTemporal(ctx context.Context, cfg config.Config, log *slog.Logger, tel 
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+		return nil, fmt.Errorf("connect to Temporal at %s: %w", opts.HostPort, err)
 	}
 	return c, nil
 }
@@ -285,7 +292,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	tc, err := client.NewLazyClient(topts)
 	if err != nil {
-		return fmt.Errorf("temporal client for %s: %w", cfg.TemporalAddress, err)
+		return fmt.Errorf("temporal client for %s: %w", topts.HostPort, err)
 	}
 	defer tc.Close()
 	codecHandler := newCodecHandler(pc, cfg, v, log)
@@ -307,7 +314,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	server := api.New(api.Options{TrustedProxies: proxies, Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs, PublicURL: cfg.PublicURL,
 		Signing:              keys,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal, NotifyReceiptSecret: cfg.ReceiptSecret(),
-		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
+		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute, SharedRateLimits: true,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
 		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}, PortalLagAfter: cfg.PortalLagAfter})
 	if cfg.ClockOffset != 0 {
@@ -318,7 +325,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	// The snapshots of closed days reports read (every replica may run
 	// the job: one builds, the others skip).
 	go db.RunReportSnapshots(ctx, clock.Clock{Offset: cfg.ClockOffset}.Now, store.ReportSnapshotInterval, log)
-	handler, err := withConsole(ctx, cfg, log, server.Handler(), v)
+	handler, err := withConsole(ctx, cfg, log, server.Handler(), v, db, pc)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,7 @@ import (
 	"github.com/motcua/motcua/codec"
 	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/document"
+	"github.com/motcua/motcua/internal/temporalconn"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
@@ -192,7 +193,11 @@ func createNamespace(name string) (string, error) {
 	addr := os.Getenv("MOTCUA_TEST_TEMPORAL_ADDRESS")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	nc, err := client.NewNamespaceClient(client.Options{HostPort: addr, Logger: quietLogger()})
+	opts, err := temporalOptions("", nil)
+	if err != nil {
+		return "", err
+	}
+	nc, err := client.NewNamespaceClient(opts)
 	if err != nil {
 		return "", fmt.Errorf("connect to test Temporal at %s: %w", addr, err)
 	}
@@ -202,7 +207,8 @@ func createNamespace(name string) (string, error) {
 	}); err != nil {
 		return "", fmt.Errorf("register namespace %s: %w", name, err)
 	}
-	c, err := client.Dial(client.Options{HostPort: addr, Namespace: name, Logger: quietLogger()})
+	opts.Namespace = name
+	c, err := client.Dial(opts)
 	if err != nil {
 		return "", err
 	}
@@ -270,12 +276,43 @@ func dialTemporal(dc converter.DataConverter) (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr := os.Getenv("MOTCUA_TEST_TEMPORAL_ADDRESS")
-	c, err := client.Dial(client.Options{HostPort: addr, Namespace: ns, Logger: quietLogger(), DataConverter: dc})
+	opts, err := temporalOptions(ns, dc)
 	if err != nil {
-		return nil, fmt.Errorf("connect to test Temporal at %s: %w", addr, err)
+		return nil, err
+	}
+	c, err := client.Dial(opts)
+	if err != nil {
+		return nil, fmt.Errorf("connect to test Temporal at %s: %w", opts.HostPort, err)
 	}
 	return c, nil
+}
+
+// TemporalOptions are the client options of the test Temporal server in
+// namespace ns with data converter dc (nil: the SDK's): its address is
+// MOTCUA_TEST_TEMPORAL_ADDRESS, its TLS, mutual TLS or API key come from the
+// SDK's environment configuration as for every motcua process
+// (internal/temporalconn; `make test-prod-local` sets TEMPORAL_TLS_* for its
+// mutual-TLS frontend).
+func TemporalOptions(ns string, dc converter.DataConverter) (client.Options, error) {
+	return temporalOptions(ns, dc)
+}
+
+func temporalOptions(ns string, dc converter.DataConverter) (client.Options, error) {
+	addr := os.Getenv("MOTCUA_TEST_TEMPORAL_ADDRESS")
+	opts, _, err := temporalconn.Load(nil, temporalconn.Defaults{Address: addr, Namespace: ns})
+	if err != nil {
+		return client.Options{}, err
+	}
+	// The test server, whatever TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE the
+	// shell running the tests may hold.
+	opts.HostPort, opts.Namespace = addr, ns
+	opts.Logger, opts.DataConverter = quietLogger(), dc
+	if dc != nil {
+		// With the codec, failures' messages are encrypted too, as in
+		// production (codec.FailureConverter).
+		opts.FailureConverter = Codec().FailureConverter()
+	}
+	return opts, nil
 }
 
 // SharedStoreIfOpen returns the shared store if a test opened it, else nil.

@@ -223,8 +223,9 @@ func TestFormsFollowThePolicyAndTheStage(t *testing.T) {
 	atFiling := proc
 	atFiling.FeeTiming = catalog.FeeAtFiling
 	submitted.Fee = feeView{Amount: 200000, Status: "none"}
-	require.Equal(t, []string{"intake", "payment"}, forms(officer, submitted, atFiling))
-	require.Equal(t, []string{"intake"}, forms(officer, submitted, proc), "a fee before the result waits for it")
+	// ... or exempted, with a reason, instead.
+	require.Equal(t, []string{"intake", "payment", "fee-exemption"}, forms(officer, submitted, atFiling))
+	require.Equal(t, []string{"intake", "fee-exemption"}, forms(officer, submitted, proc), "a fee before the result waits for it (it may be exempted now)")
 	submitted.Fee.Status = "paid"
 	require.Equal(t, []string{"intake"}, forms(officer, submitted, atFiling))
 	submitted.Fee = feeView{}

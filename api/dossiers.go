@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -17,8 +18,11 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/auth"
+	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
@@ -238,6 +242,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	// The public lookup key: only its hash is kept, and the key is shown
 	// once, in the 201 answer below.
 	lookupKey := newLookupKey()
+	rs := s.rules.At(now)
+	intakeStep := s.intakeStep(ctx, proc, ch, now, rs)
 	sub, err := s.store.CreateDossier(ctx, store.NewDossier{
 		ProcedureCode: proc.Code, ProcedureVersion: proc.Version, AgencyCode: proc.IntakeAgency, Channel: ch,
 		Applicant: store.Applicant{FullName: strings.TrimSpace(a.FullName), IDNumber: a.IDNumber, Phone: a.Phone, Email: a.Email, Address: a.Address,
@@ -247,6 +253,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		FeeAmount: proc.FeeFor(ch, units), SubmittedAt: now, Actor: actorOf(r), SubmittedBy: principal(r).Subject,
 		LookupKeyHash: store.HashLookupKey(lookupKey),
 		Uploads:       uploadRefs("documents", req.Documents), MaxDocumentBytes: s.docs.MaxDossierBytes(),
+		IntakeStep: intakeStep,
 	}, key, hash[:])
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
@@ -272,6 +279,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		// The rules in force at submission stay with the dossier.
 		Rules:       s.rules.At(d.SubmittedAt),
 		ClockOffset: s.clock.Offset,
+		IntakeStep:  d.CurrentStep,
+	}
+	if d.Status != dossier.StatusSubmitted || d.Version != 1 || d.CurrentStep == nil || d.CurrentStep.Name != catalog.StepIntake {
+		// A retried submission whose dossier moved on (its workflow runs
+		// already, and keeps its own step).
+		in.IntakeStep = nil
 	}
 	if !sub.Created && proc.Version != d.ProcedureVersion {
 		if in.Procedure, err = s.store.ProcedureVersion(ctx, d.ProcedureCode, d.ProcedureVersion); err != nil {
@@ -302,6 +315,34 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		status, out.LookupKey = http.StatusOK, nil
 	}
 	writeJSON(w, status, out)
+}
+
+// intakeStep is the intake step of an online or postal submission (its
+// decision deadline and warning on the receiving agency's calendar), written
+// with the submitted row and handed to the workflow (DossierInput.IntakeStep)
+// so the workflow need not compute it (docs/PERFORMANCE.md). Nil at the
+// counter, without an intake deadline, or when the calendar cannot answer
+// (the workflow then computes it, as before, and logs why it could not).
+func (s *Server) intakeStep(ctx context.Context, proc catalog.Procedure, ch dossier.Channel, now time.Time, rs rules.Rules) *dossier.CurrentStep {
+	if rs.IntakeDeadline.N <= 0 || ch == dossier.ChannelCounter {
+		return nil
+	}
+	var cal activities.WorkingTime = activities.Simulated{Speed: s.simulationSpeed}
+	if s.simulationSpeed <= 0 {
+		c, err := activities.LoadAgencyCalendar(ctx, s.store, proc.IntakeAgency)
+		if err != nil {
+			s.log.Warn("intake deadline left to the workflow: no calendar", "agency", proc.IntakeAgency, "error", err)
+			return nil
+		}
+		cal = c
+	}
+	res, err := activities.IntakeClock(cal, activities.IntakeClockInput{From: now, Duration: rs.IntakeDeadline,
+		WarningFraction: rs.WarningFraction, Agency: proc.IntakeAgency})
+	if err != nil {
+		s.log.Warn("intake deadline left to the workflow", "agency", proc.IntakeAgency, "error", err)
+		return nil
+	}
+	return activities.IntakeStep(proc.IntakeAgency, res)
 }
 
 func documents(in []documentJSON) []store.Document {

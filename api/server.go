@@ -59,6 +59,9 @@ type Server struct {
 	files FileStore
 	// signer signs results with the agencies' certificates; nil: none.
 	signer signing.Keys
+	// simulationSpeed: business time runs this many times faster and the
+	// calendar has no days (development; the worker's setting).
+	simulationSpeed float64
 }
 
 // Options configure a Server.
@@ -121,6 +124,10 @@ type Options struct {
 	// signing.Remote); nil: results are not signed, and an approval that
 	// would return a result electronically is refused (409).
 	Signing signing.Keys
+	// SimulationSpeed, when above 0, is the worker's MOTCUA_SIMULATION_SPEED:
+	// the intake deadline the API computes at submission then uses the
+	// same simulated calendar as the workflow (development only).
+	SimulationSpeed float64
 }
 
 // New returns a Server.
@@ -177,7 +184,8 @@ func New(o Options) *Server {
 	return &Server{areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret, receiptSecret: o.NotifyReceiptSecret,
-		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock, trustedProxies: o.TrustedProxies}
+		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock, trustedProxies: o.TrustedProxies,
+		simulationSpeed: o.SimulationSpeed}
 }
 
 // readiness checks the dependencies an action needs.

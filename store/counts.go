@@ -70,7 +70,9 @@ func (c *counter) TraceBatchStart(ctx context.Context, conn *pgx.Conn, _ pgx.Tra
 }
 
 // TraceBatchQuery counts a batch's statement.
-func (c *counter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) { c.stmts.Add(1) }
+func (c *counter) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {
+	c.stmts.Add(1)
+}
 
 // TraceBatchEnd does nothing.
 func (c *counter) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}

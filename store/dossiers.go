@@ -65,6 +65,10 @@ type NewDossier struct {
 	// the total size of the dossier's files (0: no bound).
 	Uploads          []UploadRef
 	MaxDocumentBytes int64
+	// IntakeStep is an online or postal submission's intake step (its
+	// decision deadline), shown in the intake officers' inbox from the
+	// start; nil: none yet (the workflow sets it, SetIntakeStep).
+	IntakeStep *dossier.CurrentStep
 }
 
 // Dossier is a row of the read model.
@@ -146,14 +150,18 @@ func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string,
 		if err != nil {
 			return err
 		}
+		step, err := jsonOrNil(d.IntakeStep)
+		if err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO dossiers (code, procedure_code, procedure_version, agency_code, channel, status, stage,
 				applicant, documents, return_method, return_address, postal_receipt, fee_units, fee_amount,
-				submitted_at, version, search_name, lookup_key_hash, submitted_by)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18)`,
+				submitted_at, version, search_name, lookup_key_hash, submitted_by, current_step)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19)`,
 			code, d.ProcedureCode, d.ProcedureVersion, d.AgencyCode, d.Channel, dossier.StatusSubmitted, dossier.StageIntake,
 			applicant, docs, d.ReturnMethod, nullable(d.ReturnAddress), nullable(d.PostalReceipt), d.FeeUnits, d.FeeAmount,
-			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash, nullable(d.SubmittedBy))
+			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash, nullable(d.SubmittedBy), step)
 		if err != nil {
 			return err
 		}

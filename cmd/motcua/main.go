@@ -303,7 +303,7 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal, NotifyReceiptSecret: cfg.ReceiptSecret(),
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
-		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}})
+		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}, SimulationSpeed: cfg.SimulationSpeed})
 	if cfg.ClockOffset != 0 {
 		log.Warn("business time is shifted from the wall clock (development only)",
 			"offset", cfg.ClockOffset, "now", clock.Clock{Offset: cfg.ClockOffset}.Now().Format(time.RFC3339))

@@ -30,6 +30,9 @@ type Activities struct {
 	// SimulationSpeed, when above 0, replaces the official calendar with
 	// Simulated business time (development and load tests only).
 	SimulationSpeed float64
+	// Calendars keeps the agencies' calendars between activities (nil:
+	// read from PostgreSQL every time).
+	Calendars *CalendarCache
 }
 
 // workingTime is the official calendar from the database with the office
@@ -38,13 +41,19 @@ func (a *Activities) workingTime(ctx context.Context, agency string) (WorkingTim
 	if a.SimulationSpeed > 0 {
 		return Simulated{Speed: a.SimulationSpeed}, nil
 	}
-	return LoadAgencyCalendar(ctx, a.Store, agency)
+	return a.Calendars.Load(ctx, a.Store, agency)
 }
 
 // RecordTransition appends a control-sheet event and applies the progress
 // to the read model (store.ApplyTransition: idempotent, order-proof).
 func (a *Activities) RecordTransition(ctx context.Context, t dossier.Transition) error {
 	return a.Store.ApplyTransition(ctx, t)
+}
+
+// RecordTransitions is RecordTransition for several transitions of one
+// dossier, in order, in one transaction (store.ApplyTransitions).
+func (a *Activities) RecordTransitions(ctx context.Context, ts []dossier.Transition) error {
+	return a.Store.ApplyTransitions(ctx, ts)
 }
 
 // LoadCalendar builds the working-time calendar from the official table of

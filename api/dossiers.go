@@ -329,7 +329,7 @@ func (s *Server) intakeStep(ctx context.Context, proc catalog.Procedure, ch doss
 	}
 	var cal activities.WorkingTime = activities.Simulated{Speed: s.simulationSpeed}
 	if s.simulationSpeed <= 0 {
-		c, err := activities.LoadAgencyCalendar(ctx, s.store, proc.IntakeAgency)
+		c, err := s.calendars.Load(ctx, s.store, proc.IntakeAgency)
 		if err != nil {
 			s.log.Warn("intake deadline left to the workflow: no calendar", "agency", proc.IntakeAgency, "error", err)
 			return nil
@@ -440,19 +440,6 @@ func noCursor(r *http.Request) error {
 	return nil
 }
 
-// update sends an action to a dossier's workflow (which the caller has
-// read and was authorized for) and answers with the dossier after it. The
-// workflow's validator rejects what does not fit the stage before anything
-// is written; those rejections map to 409 or 400.
-func (s *Server) update(w http.ResponseWriter, r *http.Request, code, name string, arg any) {
-	ctx := r.Context()
-	if err := s.sendUpdate(ctx, code, name, updateID(r, name), arg); err != nil {
-		writeError(w, r, s.log, err)
-		return
-	}
-	s.respondDossier(w, r, code)
-}
-
 // updateID makes a retried request with the same Idempotency-Key the same
 // Temporal update, which the server applies once.
 func updateID(r *http.Request, name string) string {
@@ -463,16 +450,58 @@ func updateID(r *http.Request, name string) string {
 }
 
 func (s *Server) sendUpdate(ctx context.Context, code, name, id string, arg any) error {
+	_, err := s.sendUpdateState(ctx, code, name, id, arg)
+	return err
+}
+
+// sendUpdateState is sendUpdate returning the workflow's answer: the
+// dossier's state once the update was recorded (nil when the handler
+// returned none).
+func (s *Server) sendUpdateState(ctx context.Context, code, name, id string, arg any) (*workflows.State, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.updateTimeout)
 	defer cancel()
 	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: code, UpdateName: name, UpdateID: id, Args: []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
+	var state workflows.State
 	if err == nil {
-		err = h.Get(ctx, nil)
+		err = h.Get(ctx, &state)
 	}
-	return s.updateError(code, err)
+	if err != nil {
+		return nil, s.updateError(code, err)
+	}
+	if state.Code == "" {
+		return nil, nil
+	}
+	return &state, nil
+}
+
+// answeredFromState are the decisions whose answer is rendered from the
+// row read to authorize them and the progress the workflow returned,
+// without reading the row again (issue 21: one PostgreSQL read fewer per
+// decision): their transitions change nothing of the row but its progress.
+var answeredFromState = map[string]bool{
+	workflows.UpdateIntake: true, workflows.UpdateReview: true, workflows.UpdateApproval: true,
+}
+
+// respondAfter answers a decision on d: from d and the workflow's state
+// when that is the dossier as the read model now holds it (the state's
+// transitions are written before the update completes), else from a fresh
+// read. A shipment's status is read again (the API records a pickup
+// beside the workflow), so is a state older than d.
+func (s *Server) respondAfter(w http.ResponseWriter, r *http.Request, d store.Dossier, update string, state *workflows.State) {
+	if state == nil || !answeredFromState[update] || state.Code != d.Code || state.Version < d.Version || state.Shipment != nil {
+		s.respondDossier(w, r, d.Code)
+		return
+	}
+	d.Progress = state.Progress.Clone()
+	out, err := s.renderWithFiles(r, d, seesIdentityNumber(r, d))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // updateError maps what the workflow said to application errors.

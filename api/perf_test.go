@@ -2,12 +2,14 @@ package api_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
 
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/internal/testenv"
@@ -34,10 +36,34 @@ func TestHappyPathCosts(t *testing.T) {
 	workerStore, err := store.Open(ctx, testenv.SharedStoreURL(t))
 	require.NoError(t, err)
 	t.Cleanup(workerStore.Close)
-	s := newSystemOptions(t, 0, func(o *api.Options) { o.Store = apiStore })
+	// With the calendar caches production runs with (MOTCUA_CALENDAR_CACHE_TTL).
+	s := newSystemOptions(t, 0, func(o *api.Options) { o.Store, o.Calendars = apiStore, &activities.CalendarCache{} })
 	s.stopWorker()
-	s.acts.Store = workerStore
+	s.acts.Store, s.acts.Calendars = workerStore, &activities.CalendarCache{}
 	s.startWorker()
+	// The first dossier fills the caches (the agencies' calendars, the
+	// procedure versions); the second is what every later one costs.
+	for i := range 2 {
+		events, apiCost, workerCost := happyPathCosts(t, s, apiStore, workerStore)
+		t.Logf("dossier %d, happy path (online, fee, postal return): %d history events; PostgreSQL: API %d transactions / %d statements, worker %d / %d",
+			i+1, events, apiCost.Transactions, apiCost.Statements, workerCost.Transactions, workerCost.Statements)
+		if i == 0 {
+			continue
+		}
+		// 57 when, as here, the intake comes in a workflow task of its own
+		// (as in production, where it comes minutes later); 53 when it
+		// lands in the first one, as `make bench`'s usually does
+		// (docs/PERFORMANCE.md).
+		require.LessOrEqual(t, events, 57, "history events of the happy path")
+		require.LessOrEqual(t, apiCost.Transactions, int64(29), "the API's PostgreSQL transactions per happy-path dossier")
+		require.LessOrEqual(t, workerCost.Transactions, int64(10), "the worker's PostgreSQL transactions per happy-path dossier")
+	}
+}
+
+// happyPathCosts runs one happy-path dossier and returns its history
+// events and the API's and the worker's PostgreSQL work.
+func happyPathCosts(t *testing.T, s *system, apiStore, workerStore *store.Store) (int, store.Counts, store.Counts) {
+	ctx := context.Background()
 
 	var apiCost store.Counts
 	act := func(name string, f func()) {
@@ -102,12 +128,9 @@ func TestHappyPathCosts(t *testing.T) {
 		ev, err := iter.Next()
 		require.NoError(t, err)
 		events++
-		if testing.Verbose() {
+		if os.Getenv("MOTCUA_TEST_SHOW_HISTORY") != "" {
 			t.Log(ev.EventId, ev.EventType)
 		}
 	}
-	t.Logf("happy path (online, fee, postal return): %d history events; PostgreSQL: API %d transactions / %d statements, worker %d / %d",
-		events, apiCost.Transactions, apiCost.Statements, workerCost.Transactions, workerCost.Statements)
-	require.Positive(t, apiCost.Transactions)
-	require.Positive(t, workerCost.Transactions)
+	return events, apiCost, workerCost
 }

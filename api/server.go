@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
@@ -62,6 +63,9 @@ type Server struct {
 	// simulationSpeed: business time runs this many times faster and the
 	// calendar has no days (development; the worker's setting).
 	simulationSpeed float64
+	// calendars keeps the agencies' calendars for the intake deadlines
+	// computed at submission (nil: read every time).
+	calendars *activities.CalendarCache
 }
 
 // Options configure a Server.
@@ -128,6 +132,9 @@ type Options struct {
 	// the intake deadline the API computes at submission then uses the
 	// same simulated calendar as the workflow (development only).
 	SimulationSpeed float64
+	// Calendars keeps the agencies' calendars between submissions (nil:
+	// read from PostgreSQL for every one).
+	Calendars *activities.CalendarCache
 }
 
 // New returns a Server.
@@ -185,7 +192,7 @@ func New(o Options) *Server {
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret, receiptSecret: o.NotifyReceiptSecret,
 		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock, trustedProxies: o.TrustedProxies,
-		simulationSpeed: o.SimulationSpeed}
+		simulationSpeed: o.SimulationSpeed, calendars: o.Calendars}
 }
 
 // readiness checks the dependencies an action needs.

@@ -223,6 +223,26 @@ func insertEventReporting(ctx context.Context, tx pgx.Tx, code string, e dossier
 // older than what the row holds is ignored, so activities may retry freely
 // and finish in any order.
 func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return applyTransition(ctx, tx, t) })
+}
+
+// ApplyTransitions is ApplyTransition for transitions of one dossier made
+// in one workflow task (a pickup reported with the delivery), in order, in
+// one transaction (issue 21: one transaction per task, not per event).
+func (s *Store) ApplyTransitions(ctx context.Context, ts []dossier.Transition) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, t := range ts {
+			if err := applyTransition(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// applyTransition writes one transition in tx: every status write of the
+// read model goes through it.
+func applyTransition(ctx context.Context, tx pgx.Tx, t dossier.Transition) error {
 	step, err := jsonOrNil(t.Progress.CurrentStep)
 	if err != nil {
 		return err
@@ -248,50 +268,48 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 			return err
 		}
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		inserted, err := insertEventReporting(ctx, tx, t.Code, t.Event, p.ReportDue())
+	inserted, err := insertEventReporting(ctx, tx, t.Code, t.Event, p.ReportDue())
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE dossiers SET status = $2, stage = $3, received_at = $4, appointment_at = $5, finished_at = $6,
+			returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
+			waybill = $13, shipment_status = $14, current_step = $15, version = $16,
+			original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
+			verdict = $21, return_method = coalesce($22, return_method), result_document = $23, refund = $24,
+			updated_at = now()
+		WHERE code = $1 AND version < $16`,
+		t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
+		p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
+		waybill, shipmentStatus, step, p.Version,
+		p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict),
+		nullable(string(p.ReturnMethod)), result, refund)
+	if err != nil || !inserted {
+		// A retried write: its documents and notifications are in already.
+		return err
+	}
+	if err := recordReportFacts(ctx, tx, t); err != nil {
+		return err
+	}
+	if len(t.Documents) > 0 {
+		docs, err := json.Marshal(t.Documents)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `
-			UPDATE dossiers SET status = $2, stage = $3, received_at = $4, appointment_at = $5, finished_at = $6,
-				returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
-				waybill = $13, shipment_status = $14, current_step = $15, version = $16,
-				original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
-				verdict = $21, return_method = coalesce($22, return_method), result_document = $23, refund = $24,
-				updated_at = now()
-			WHERE code = $1 AND version < $16`,
-			t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
-			p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
-			waybill, shipmentStatus, step, p.Version,
-			p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict),
-			nullable(string(p.ReturnMethod)), result, refund)
-		if err != nil || !inserted {
-			// A retried write: its documents and notifications are in already.
+		if _, err := tx.Exec(ctx, `UPDATE dossiers SET documents = documents || $2::jsonb WHERE code = $1`, t.Code, docs); err != nil {
 			return err
 		}
-		if err := recordReportFacts(ctx, tx, t); err != nil {
+	}
+	for i, n := range t.Notifications {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO notifications (dossier_code, seq, idx, recipient, agency, template, message)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+			t.Code, t.Event.Seq, i, n.To, nullable(n.Agency), n.Template, n.Message); err != nil {
 			return err
 		}
-		if len(t.Documents) > 0 {
-			docs, err := json.Marshal(t.Documents)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE dossiers SET documents = documents || $2::jsonb WHERE code = $1`, t.Code, docs); err != nil {
-				return err
-			}
-		}
-		for i, n := range t.Notifications {
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO notifications (dossier_code, seq, idx, recipient, agency, template, message)
-				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-				t.Code, t.Event.Seq, i, n.To, nullable(n.Agency), n.Template, n.Message); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func jsonOrNil(v *dossier.CurrentStep) ([]byte, error) {

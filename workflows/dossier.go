@@ -122,8 +122,12 @@ type run struct {
 	notices bool
 	// perf: a shorter history (VersionPerfEvents): the intake step from
 	// the input, the first timer armed once the first task's decisions
-	// are recorded.
+	// are recorded, transitions of one handler written together.
 	perf bool
+	// hold keeps the transitions committed meanwhile in held, to be
+	// written with the next one (commitWith).
+	hold bool
+	held []dossier.Transition
 	// cancelShipment stops a shipment request still retrying when the
 	// return falls back to the counter; cancelPayment a payment request
 	// still retrying when the dossier is stopped.

@@ -99,6 +99,12 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 		h.transitions = append(h.transitions, tr)
 		return nil
 	}, activity.RegisterOptions{Name: activities.NameRecordTransition})
+	env.RegisterActivityWithOptions(func(ctx context.Context, ts []dossier.Transition) error {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.transitions = append(h.transitions, ts...)
+		return nil
+	}, activity.RegisterOptions{Name: activities.NameRecordTransitions})
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.PaymentInput) (activities.PaymentResult, error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()

@@ -93,3 +93,19 @@ func (c *counter) TraceCopyFromEnd(context.Context, *pgx.Conn, pgx.TraceCopyFrom
 func (c Counts) Add(d Counts) Counts {
 	return Counts{Transactions: c.Transactions + d.Transactions, Statements: c.Statements + d.Statements}
 }
+
+// CountEvents counts the control-sheet events with the given action among
+// the dossiers named (the deadline storm of `make bench` waits on it).
+func (s *Store) CountEvents(ctx context.Context, codes []string, action string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM dossier_events WHERE dossier_code = ANY($1) AND action = $2`,
+		codes, action).Scan(&n)
+	return n, err
+}
+
+// CountNotifications counts the notices queued for the dossiers named.
+func (s *Store) CountNotifications(ctx context.Context, codes []string) (int, error) {
+	var n int
+	err := s.pool.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE dossier_code = ANY($1)`, codes).Scan(&n)
+	return n, err
+}

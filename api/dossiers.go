@@ -440,6 +440,31 @@ func noCursor(r *http.Request) error {
 	return nil
 }
 
+// rowProgress is the progress as the read model's row gives it back
+// (store.Dossier): only what the row keeps, its timestamp columns at
+// PostgreSQL's microsecond precision (pgx sends an instant as whole
+// microseconds, truncating; the JSON columns keep the instants as
+// written), so an answer from the workflow's state reads exactly as one
+// from the row.
+func rowProgress(p dossier.Progress) dossier.Progress {
+	micro := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		r := t.Truncate(time.Microsecond)
+		return &r
+	}
+	return dossier.Progress{
+		Version: p.Version, Status: p.Status, Stage: p.Stage,
+		ReceivedAt: micro(p.ReceivedAt), AppointmentAt: micro(p.AppointmentAt), FinishedAt: micro(p.FinishedAt),
+		ReturnedAt: micro(p.ReturnedAt), OriginalAppointmentAt: micro(p.OriginalAppointmentAt),
+		Overdue: p.Overdue,
+		Fee:     dossier.Fee{Amount: p.Fee.Amount, Status: p.Fee.Status, PaymentRef: p.Fee.PaymentRef, PayURL: p.Fee.PayURL},
+		Shipment: p.Shipment, CurrentStep: p.CurrentStep, Supplement: p.Supplement, ResultDocument: p.ResultDocument,
+		Refund: p.Refund, AppointmentResets: p.AppointmentResets, ApologyRequired: p.ApologyRequired, Verdict: p.Verdict,
+	}
+}
+
 // updateID makes a retried request with the same Idempotency-Key the same
 // Temporal update, which the server applies once.
 func updateID(r *http.Request, name string) string {
@@ -495,7 +520,7 @@ func (s *Server) respondAfter(w http.ResponseWriter, r *http.Request, d store.Do
 		s.respondDossier(w, r, d.Code)
 		return
 	}
-	d.Progress = state.Progress.Clone()
+	d.Progress = rowProgress(state.Progress.Clone())
 	out, err := s.renderWithFiles(r, d, seesIdentityNumber(r, d))
 	if err != nil {
 		writeError(w, r, s.log, err)

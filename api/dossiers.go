@@ -458,8 +458,8 @@ func rowProgress(p dossier.Progress) dossier.Progress {
 		Version: p.Version, Status: p.Status, Stage: p.Stage,
 		ReceivedAt: micro(p.ReceivedAt), AppointmentAt: micro(p.AppointmentAt), FinishedAt: micro(p.FinishedAt),
 		ReturnedAt: micro(p.ReturnedAt), OriginalAppointmentAt: micro(p.OriginalAppointmentAt),
-		Overdue: p.Overdue,
-		Fee:     dossier.Fee{Amount: p.Fee.Amount, Status: p.Fee.Status, PaymentRef: p.Fee.PaymentRef, PayURL: p.Fee.PayURL},
+		Overdue:  p.Overdue,
+		Fee:      dossier.Fee{Amount: p.Fee.Amount, Status: p.Fee.Status, PaymentRef: p.Fee.PaymentRef, PayURL: p.Fee.PayURL},
 		Shipment: p.Shipment, CurrentStep: p.CurrentStep, Supplement: p.Supplement, ResultDocument: p.ResultDocument,
 		Refund: p.Refund, AppointmentResets: p.AppointmentResets, ApologyRequired: p.ApologyRequired, Verdict: p.Verdict,
 	}

@@ -51,7 +51,7 @@ func TestHappyPathCosts(t *testing.T) {
 			continue
 		}
 		// 57 when, as here, the intake comes in a workflow task of its own
-		// (as in production, where it comes minutes later); 53 when it
+		// (as in production, where it comes minutes later); 52 when it
 		// lands in the first one, as `make bench`'s usually does
 		// (docs/PERFORMANCE.md).
 		require.LessOrEqual(t, events, 57, "history events of the happy path")

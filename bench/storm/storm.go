@@ -8,7 +8,7 @@
 // first event (store.CreateDossier) and its workflow, started as the API
 // starts it, with the intake step in its input (DossierInput.IntakeStep,
 // the way the API hands it over since VersionPerfEvents) warned at WarnAt
-// and due at DueAt, both shortly after the last start. Everything from then
+// and due at DueAt (Options.Gap later), both shortly after the last start. Everything from then
 // on is the production path: the workflows' one timer each, their
 // deadline handling, the control-sheet writes and the notices.
 package storm
@@ -50,6 +50,9 @@ type Options struct {
 	// 30 s plus 25 ms per dossier (enough to seed them all on a 2-core
 	// machine; a seeding that runs past it is reported).
 	Lead time.Duration
+	// Gap is from the warnings to the due time (default 30 s: both in the
+	// same minute).
+	Gap time.Duration
 	// Timeout bounds the wait for the drain (default 15 min).
 	Timeout time.Duration
 }
@@ -95,13 +98,16 @@ func Run(ctx context.Context, o Options, out io.Writer) (Result, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Minute
 	}
+	if o.Gap <= 0 {
+		o.Gap = 30 * time.Second
+	}
 	proc, err := o.Store.Procedure(ctx, o.Procedure)
 	if err != nil {
 		return Result{}, err
 	}
 	start := time.Now()
 	res := Result{Dossiers: o.Dossiers, WarnAt: start.Add(o.Lead).Truncate(time.Second)}
-	res.DueAt = res.WarnAt.Add(30 * time.Second)
+	res.DueAt = res.WarnAt.Add(o.Gap)
 	step := activities.IntakeStep(proc.IntakeAgency, activities.IntakeClockResult{DueAt: res.DueAt, WarnAt: res.WarnAt})
 	fmt.Fprintf(out, "storm: seeding %d dossiers (%s), intake warned at %s and due at %s\n",
 		o.Dossiers, proc.Code, res.WarnAt.Format(time.TimeOnly), res.DueAt.Format(time.TimeOnly))

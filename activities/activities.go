@@ -378,6 +378,7 @@ func (a *Activities) RequestShipment(ctx context.Context, in ShipmentInput) (Shi
 		Recipient:   postal.Recipient{Name: to.Name, Phone: to.Phone, Address: to.Address},
 		Contents:    cmp.Or(in.Contents, "Kết quả giải quyết hồ sơ "+in.Code),
 		NotifyURL:   a.PublicURL + "/v1/postal/notifications",
+		CODAmount:   in.CollectAmount,
 	})
 	if err != nil {
 		if postal.IsPermanent(err) {

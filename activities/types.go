@@ -147,6 +147,9 @@ type ShipmentInput struct {
 	Code string
 	// Contents says what is sent; empty: the dossier's result.
 	Contents string `json:",omitempty"`
+	// CollectAmount is the fee the postman collects from the applicant on
+	// delivery (cash on delivery), in VND; 0: nothing to collect.
+	CollectAmount int64 `json:",omitempty"`
 }
 
 // ShipmentResult is the postal service's waybill.

@@ -226,6 +226,7 @@ func TestAuthorizationTable(t *testing.T) {
 		{"GET", "/v1/reports/summary.csv?from=2026-01-01&to=2026-01-31", nil, []int{no, no, no, no, no, no, 200, 200, 200, 200}},
 		{"GET", "/v1/reports/monthly?year=2026", nil, []int{no, no, no, no, no, no, 200, 200, 200, 200}},
 		{"GET", "/v1/notifications?status=failed", nil, []int{no, no, no, no, no, no, no, no, 200, 200}},
+		{"GET", "/v1/portal-sync?status=lagging", nil, []int{no, no, no, no, no, no, no, no, 200, 200}},
 		{"GET", "/v1/procedures", nil, []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/v1/procedures/TP-LLTP-01", nil, []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},
 		{"GET", "/v1/calendar/2026", nil, []int{200, 200, 200, 200, 200, 200, 200, 200, 200, 200}},

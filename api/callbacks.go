@@ -204,6 +204,9 @@ type postalNotification struct {
 	Event       string     `json:"event"`
 	At          *time.Time `json:"at"`
 	Reason      string     `json:"reason"`
+	// CODCollected: what the postman collected on delivery (cash on
+	// delivery), VND.
+	CODCollected int64 `json:"cod_collected"`
 }
 
 func (s *Server) postalNotification(w http.ResponseWriter, r *http.Request) {
@@ -224,6 +227,9 @@ func (s *Server) postalNotification(w http.ResponseWriter, r *http.Request) {
 		v.Add("at", "is required: when the event happened, RFC 3339")
 	}
 	checkText(&v, "reason", n.Reason, false)
+	if n.CODCollected < 0 || (n.CODCollected > 0 && n.Event != "delivered") {
+		v.Add("cod_collected", "is what the postman collected on a delivery: 0 or more, and only with event delivered")
+	}
 	if err := v.Err(); err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -251,7 +257,8 @@ func (s *Server) postalNotification(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.sendUpdate(ctx, sh.DossierCode, workflows.UpdatePostal, "",
-		workflows.PostalNotice{Waybill: n.Waybill, Event: n.Event, Reason: n.Reason, At: *n.At, PickedUpAt: sh.PickedUpAt})
+		workflows.PostalNotice{Waybill: n.Waybill, Event: n.Event, Reason: n.Reason, At: *n.At, PickedUpAt: sh.PickedUpAt,
+			Collected: n.CODCollected})
 	result := "applied"
 	switch {
 	case errors.Is(err, errDuplicate):

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/motcua/motcua/internal/testenv"
 	"github.com/motcua/motcua/pickupwatch"
 	"github.com/motcua/motcua/rules"
+	"github.com/motcua/motcua/store"
 )
 
 // requireRuleRefusal checks a refusal is a problem+json 409 that quotes
@@ -267,6 +269,56 @@ func TestPostalSuspensionByAreaThroughTheAPI(t *testing.T) {
 	s.recordHistory(code, "decrees-postal-suspension-offer-counter")
 }
 
+// Ops end a suspension when the post office is back: it leaves the list
+// and new submissions there are no longer told; the row stays with who
+// ended it. Ending it twice, an unknown id or a portal: nothing changes.
+func TestPostalSuspensionEndsThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	today := testenv.Now().In(time.FixedZone("ICT", 7*3600))
+	from, to := today.Format(time.DateOnly), today.AddDate(0, 0, 10).Format(time.DateOnly)
+	created := s.must(201, "POST", "/v1/postal/suspensions", map[string]any{
+		"area_code": "806", "from": from, "to": to, "reason": "bưu cục Cần Đước sửa chữa"})
+	id := strconv.FormatInt(int64(created["id"].(float64)), 10)
+	unfiltered := s.must(200, "GET", "/v1/postal/suspensions", nil)["items"].([]any)
+	require.True(t, slices.ContainsFunc(unfiltered, func(it any) bool {
+		return strconv.FormatInt(int64(it.(map[string]any)["id"].(float64)), 10) == id
+	}), "the list without ?area= holds every suspension")
+	listed := func() bool {
+		for _, it := range s.must(200, "GET", "/v1/postal/suspensions?area=806", nil)["items"].([]any) {
+			if strconv.FormatInt(int64(it.(map[string]any)["id"].(float64)), 10) == id {
+				return true
+			}
+		}
+		return false
+	}
+	require.True(t, listed())
+	require.Equal(t, 403, s.call("POST", "/v1/postal/suspensions/"+id+"/end", nil, as(t, testPortal)...).status,
+		"only ops and admins end a suspension")
+	require.True(t, listed(), "a refused end changes nothing")
+
+	ended := s.must(200, "POST", "/v1/postal/suspensions/"+id+"/end", nil)
+	require.NotEmpty(t, ended["ended_at"])
+	require.Contains(t, ended["ended_by"], "(ops")
+	require.Equal(t, to, ended["to"], "the dates stay as they were set")
+	require.False(t, listed(), "an ended suspension is not listed")
+
+	sub := submission("TP-LLTP-01", "online", "postal")
+	sub["return_area"] = "806"
+	d := s.must(201, "POST", "/v1/dossiers", sub)
+	require.Nil(t, d["postal_suspension"], "new submissions there are no longer told")
+
+	for path, want := range map[string]int{
+		"/v1/postal/suspensions/" + id + "/end": 409,
+		"/v1/postal/suspensions/999999999/end":  404,
+		"/v1/postal/suspensions/abc/end":        400,
+	} {
+		res := s.call("POST", path, nil)
+		require.Equal(t, want, res.status, "%s: %s", path, res.body)
+		require.Equal(t, "application/problem+json", res.header.Get("Content-Type"), path)
+	}
+}
+
 // The intake officer exempts a dossier from its fee with the reason and
 // legal basis; without them it is 422 and nothing is recorded.
 func TestFeeExemptionThroughTheAPI(t *testing.T) {
@@ -325,6 +377,12 @@ func TestShipmentNotPickedUpWarnsTheIntakeDesk(t *testing.T) {
 	warned, err := watch.CheckDossiers(context.Background(), codes...)
 	require.NoError(t, err)
 	require.NotContains(t, warned, codes[1], "one working day has not passed yet")
+	// The worker's watch asks for every dossier (no codes): a nil list is
+	// "all", not "none".
+	all, err := s.store.ShipmentsAwaitingPickup(context.Background(), 1_000_000, nil)
+	require.NoError(t, err)
+	require.True(t, slices.ContainsFunc(all, func(a store.AwaitingPickup) bool { return a.DossierCode == codes[1] }),
+		"the unfiltered list holds the shipment not picked up")
 	// Two weeks later (the business clock the watch is given), whatever the
 	// hour the test runs at: 8 working hours have passed.
 	watch.Now = func() time.Time { return testenv.Now().Add(14 * 24 * time.Hour) }

@@ -263,11 +263,11 @@ func checkUploadIDs(v *dossier.Invalid, field string, docs []documentJSON) {
 // it accepted the action. A retry with the same Idempotency-Key after a
 // failed attachment attaches them then.
 //
-// prepare, when not nil, runs on the checked argument before the update is
-// sent (the approval signs its result there) and returns the argument to
-// send.
+// prepare, when not nil, runs on the checked argument and the checked
+// uploads of by before the update is sent (the approval signs its result
+// there) and returns the argument to send and the uploads to attach.
 func actionWithFiles[Req any](s *Server, a auth.Action, update, kind string, check checkFunc[Req], refs func(*Req) []store.UploadRef,
-	prepare func(context.Context, store.Dossier, any) (any, error)) http.HandlerFunc {
+	prepare func(ctx context.Context, d store.Dossier, arg any, uploads []store.UploadRef, by string) (any, []store.UploadRef, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		code := chi.URLParam(r, "code")
@@ -291,7 +291,7 @@ func actionWithFiles[Req any](s *Server, a auth.Action, update, kind string, che
 			err = s.docs.Check(ctx, code, by, uploads)
 		}
 		if err == nil && prepare != nil {
-			arg, err = prepare(ctx, d, arg)
+			arg, uploads, err = prepare(ctx, d, arg, uploads, by)
 		}
 		var state *workflows.State
 		if err == nil {

@@ -125,7 +125,7 @@ func TestDocumentsEndToEnd(t *testing.T) {
 	s.must(200, "POST", D+"/intake", map[string]any{"decision": "accept"})
 	s.must(200, "POST", D+"/review", map[string]any{"decision": "approve"})
 	leader := s.actorFor("POST", D+"/approval", nil)
-	result := pdfFile("giay khai sinh " + code)
+	result := testenv.DocumentPDF(t, "GIAY KHAI SINH "+code)
 	ru := s.upload(leader, "giay-khai-sinh.pdf", result, hexSum(result))
 	require.Equal(t, 201, ru.status, string(ru.body))
 	res = s.call("POST", D+"/approval", map[string]any{"decision": "approve",
@@ -133,7 +133,11 @@ func TestDocumentsEndToEnd(t *testing.T) {
 	require.Equal(t, 400, res.status, "an unknown upload: %s", res.body)
 	approved := s.must(200, "POST", D+"/approval", map[string]any{"decision": "approve",
 		"result_document": map[string]any{"name": "giay-khai-sinh.pdf", "sha256": hexSum(result), "upload_id": ru.json(t)["id"]}})
-	require.Equal(t, "stored", approved["result_document"].(map[string]any)["status"])
+	// The leader's PDF itself is signed: the signed file is the result.
+	signedDoc := approved["result_document"].(map[string]any)
+	require.Equal(t, "stored", signedDoc["status"])
+	require.Equal(t, "giay-khai-sinh.pdf", signedDoc["name"])
+	require.NotEqual(t, hexSum(result), signedDoc["sha256"])
 	s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
 
 	// The applicant downloads it with the lookup key, without signing in.
@@ -142,7 +146,9 @@ func TestDocumentsEndToEnd(t *testing.T) {
 	require.Equal(t, "/v1/public/dossiers/"+code+"/result", rd["download_path"])
 	res = s.call("GET", rd["download_path"].(string)+"?key="+strings.ToLower(key), nil, noToken...)
 	require.Equal(t, 200, res.status, string(res.body))
-	require.Equal(t, result, res.body)
+	require.Equal(t, signedDoc["sha256"], hexSum(res.body))
+	require.True(t, bytes.HasPrefix(res.body, result), "the signed file is the leader's bytes followed by the signature")
+	require.Contains(t, testenv.PDFText(t, res.body), "GIAY KHAI SINH "+code)
 	require.Equal(t, 404, s.call("GET", "/v1/public/dossiers/"+code+"/result?key=WRONGKEY22", nil, noToken...).status)
 	require.Equal(t, 400, s.call("GET", "/v1/public/dossiers/"+code+"/result", nil, noToken...).status)
 
@@ -167,7 +173,7 @@ func TestDocumentsEndToEnd(t *testing.T) {
 	for _, p := range decoded {
 		plain.Write(p.Data)
 	}
-	require.Contains(t, plain.String(), hexSum(result), "the result's reference is in the history")
+	require.Contains(t, plain.String(), signedDoc["sha256"], "the result's reference is in the history")
 	require.NotContains(t, plain.String(), marker, "the scan's content is not")
 	require.NotContains(t, plain.String(), "%PDF-", "no file content at all")
 }

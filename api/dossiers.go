@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -111,6 +112,10 @@ type submitRequest struct {
 	// data/areas.yaml) a result sent by post goes to. Omitted when empty,
 	// so the idempotency hash of submissions without it is unchanged.
 	ReturnArea string `json:"return_area,omitempty"`
+	// PayOnDelivery: the applicant pays the fee to the postman on delivery
+	// of the result (procedures with cash_on_delivery, postal return).
+	// Omitted when false, for the same reason.
+	PayOnDelivery bool `json:"pay_on_delivery,omitempty"`
 }
 
 var (
@@ -222,6 +227,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 			Fields:  []dossier.FieldError{{Field: "return_method", Reason: "must be one of " + strings.Join(proc.ReturnMethods, ", ")}}})
 		return
 	}
+	if err := checkPayOnDelivery(proc, req); err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
 	if _, ok := s.areas.Lookup(req.ReturnArea); req.ReturnArea != "" && !ok {
 		writeError(w, r, s.log, &dossier.Error{Code: dossier.EInvalid,
 			Message: "return_area " + req.ReturnArea + " is not a known administrative area (data/areas.yaml)",
@@ -251,6 +260,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		Documents: documents(req.Documents), ReturnMethod: dossier.ReturnMethod(req.ReturnMethod),
 		ReturnAddress: req.ReturnAddress, PostalReceipt: req.PostalReceipt, FeeUnits: units,
 		FeeAmount: proc.FeeFor(ch, units), SubmittedAt: now, Actor: actorOf(r), SubmittedBy: principal(r).Subject,
+		FeeOnDelivery: req.PayOnDelivery,
 		LookupKeyHash: store.HashLookupKey(lookupKey),
 		Uploads:       uploadRefs("documents", req.Documents), MaxDocumentBytes: s.docs.MaxDossierBytes(),
 		IntakeStep: intakeStep,
@@ -277,9 +287,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		Code: d.Code, Procedure: proc, Channel: d.Channel, ReturnMethod: d.ReturnMethod,
 		FeeAmount: proc.FeeFor(d.Channel, d.FeeUnits), SubmittedAt: d.SubmittedAt,
 		// The rules in force at submission stay with the dossier.
-		Rules:       s.rules.At(d.SubmittedAt),
-		ClockOffset: s.clock.Offset,
-		IntakeStep:  d.CurrentStep,
+		Rules:         s.rules.At(d.SubmittedAt),
+		ClockOffset:   s.clock.Offset,
+		PayOnDelivery: d.Fee.OnDelivery,
+		IntakeStep:    d.CurrentStep,
 	}
 	if d.Status != dossier.StatusSubmitted || d.Version != 1 || d.CurrentStep == nil || d.CurrentStep.Name != catalog.StepIntake {
 		// A retried submission whose dossier moved on (its workflow runs
@@ -458,8 +469,9 @@ func rowProgress(p dossier.Progress) dossier.Progress {
 		Version: p.Version, Status: p.Status, Stage: p.Stage,
 		ReceivedAt: micro(p.ReceivedAt), AppointmentAt: micro(p.AppointmentAt), FinishedAt: micro(p.FinishedAt),
 		ReturnedAt: micro(p.ReturnedAt), OriginalAppointmentAt: micro(p.OriginalAppointmentAt),
-		Overdue:  p.Overdue,
-		Fee:      dossier.Fee{Amount: p.Fee.Amount, Status: p.Fee.Status, PaymentRef: p.Fee.PaymentRef, PayURL: p.Fee.PayURL},
+		Overdue: p.Overdue,
+		Fee: dossier.Fee{Amount: p.Fee.Amount, Status: p.Fee.Status, PaymentRef: p.Fee.PaymentRef, PayURL: p.Fee.PayURL,
+			OnDelivery: p.Fee.OnDelivery, Method: p.Fee.Method, PaidAt: micro(p.Fee.PaidAt)},
 		Shipment: p.Shipment, CurrentStep: p.CurrentStep, Supplement: p.Supplement, ResultDocument: p.ResultDocument,
 		Refund: p.Refund, AppointmentResets: p.AppointmentResets, ApologyRequired: p.ApologyRequired, Verdict: p.Verdict,
 	}
@@ -597,4 +609,33 @@ func notifyChoice(n *notifyJSON) *store.NotifyChoice {
 		return nil
 	}
 	return &store.NotifyChoice{Channels: n.Channels, Consent: *n.Consent}
+}
+
+// checkPayOnDelivery: paying the postman on delivery needs postal return
+// (400) and a procedure whose catalog entry lets the postal service collect
+// its fee, with a fee to collect (422, saying where the rule comes from).
+func checkPayOnDelivery(proc catalog.Procedure, req submitRequest) error {
+	if !req.PayOnDelivery {
+		return nil
+	}
+	if req.ReturnMethod != string(dossier.ReturnPostal) {
+		return &dossier.Error{Code: dossier.EInvalid,
+			Message: "pay_on_delivery goes with return_method postal: the postman collects the fee when he delivers the result",
+			Fields:  []dossier.FieldError{{Field: "pay_on_delivery", Reason: "needs return_method postal"}}}
+	}
+	units := 1
+	if req.FeeUnits != nil {
+		units = *req.FeeUnits
+	}
+	switch {
+	case !proc.CashOnDelivery:
+		return &dossier.Error{Code: dossier.EUnprocessable,
+			Message: fmt.Sprintf("procedure %s (version %d, the catalog) does not let the postal service collect its fee on delivery (cash_on_delivery, Decision 45/2016/QĐ-TTg); pay online or at the counter", proc.Code, proc.Version),
+			Fields:  []dossier.FieldError{{Field: "pay_on_delivery", Reason: "is not offered by " + proc.Code}}}
+	case proc.FeeFor(dossier.Channel(req.Channel), units) <= 0 && proc.Fee.Kind != catalog.FeeAssessed:
+		return &dossier.Error{Code: dossier.EUnprocessable,
+			Message: "there is no fee to collect on delivery for " + proc.Code + " filed " + req.Channel,
+			Fields:  []dossier.FieldError{{Field: "pay_on_delivery", Reason: "no fee to collect"}}}
+	}
+	return nil
 }

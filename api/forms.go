@@ -13,6 +13,7 @@ import (
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/calendar"
+	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/forms"
 	"github.com/motcua/motcua/store"
@@ -21,31 +22,76 @@ import (
 // FileStore keeps the files motcua issues for a dossier: the forms and the
 // signed result. Put keeps a file once, under a name unique per dossier,
 // and returns what is kept (the first file of that name, if one was kept
-// before: an issued file never changes); Get returns a kept file
-// (dossier.ENotFound when none); List lists a dossier's files without
-// their contents. The document storage implements it when it lands; until
-// then StoreFiles keeps the files in PostgreSQL (issued_files).
+// before: an issued file never changes); Get returns a kept file with its
+// content (dossier.ENotFound when none); List lists a dossier's files
+// without their contents. IssuedFiles is the implementation.
 type FileStore interface {
 	Put(ctx context.Context, f store.IssuedFile) (store.IssuedFile, error)
 	Get(ctx context.Context, dossierCode, name string) (store.IssuedFile, error)
 	List(ctx context.Context, dossierCode string) ([]store.IssuedFile, error)
 }
 
-// StoreFiles is the FileStore of the issued_files table.
-type StoreFiles struct{ Store *store.Store }
+// IssuedFiles is the FileStore on the document storage: the bytes are the
+// dossier's document (kind form or result: encrypted at rest, in S3 where
+// production keeps documents, stored once however often they are issued
+// or retried), and the issued_files record says what the file is and when
+// it was issued (form 06 lists it; the verification page finds it by
+// SHA-256). Records issued before the document storage held these files
+// keep their bytes and are served from them.
+type IssuedFiles struct {
+	Store *store.Store
+	Docs  *document.Service
+}
 
-// Put implements FileStore.
-func (f StoreFiles) Put(ctx context.Context, file store.IssuedFile) (store.IssuedFile, error) {
-	return f.Store.PutIssuedFile(ctx, file)
+// issuedKind is the document kind an issued file is stored as.
+func issuedKind(kind string) string {
+	if isResultKind(kind) {
+		return document.KindResult
+	}
+	return document.KindForm
+}
+
+// Put implements FileStore: the bytes first, then the record, so a record
+// always has its bytes. Two first issues of one file at once both store
+// their bytes and the first record wins; the other's copy stays a
+// document of the dossier that no record names (forms are rendered again
+// the same way, so it is usually the same bytes and stored once).
+func (f IssuedFiles) Put(ctx context.Context, file store.IssuedFile) (store.IssuedFile, error) {
+	if _, err := f.Docs.Put(ctx, file.DossierCode, issuedKind(file.Kind), file.Name, file.Content); err != nil {
+		return store.IssuedFile{}, err
+	}
+	rec, err := f.Store.PutIssuedFile(ctx, file)
+	if err != nil {
+		return store.IssuedFile{}, err
+	}
+	return f.content(ctx, rec)
 }
 
 // Get implements FileStore.
-func (f StoreFiles) Get(ctx context.Context, code, name string) (store.IssuedFile, error) {
-	return f.Store.IssuedFile(ctx, code, name)
+func (f IssuedFiles) Get(ctx context.Context, code, name string) (store.IssuedFile, error) {
+	rec, err := f.Store.IssuedFile(ctx, code, name)
+	if err != nil {
+		return store.IssuedFile{}, err
+	}
+	return f.content(ctx, rec)
+}
+
+// content fills in rec's bytes from the document storage, unless the
+// record holds them (issued before migration 00047).
+func (f IssuedFiles) content(ctx context.Context, rec store.IssuedFile) (store.IssuedFile, error) {
+	if rec.Content != nil {
+		return rec, nil
+	}
+	_, b, err := f.Docs.Get(ctx, rec.DossierCode, rec.SHA256, issuedKind(rec.Kind))
+	if err != nil {
+		return store.IssuedFile{}, fmt.Errorf("issued file %s of dossier %s: %w", rec.Name, rec.DossierCode, err)
+	}
+	rec.Content = b
+	return rec, nil
 }
 
 // List implements FileStore.
-func (f StoreFiles) List(ctx context.Context, code string) ([]store.IssuedFile, error) {
+func (f IssuedFiles) List(ctx context.Context, code string) ([]store.IssuedFile, error) {
 	return f.Store.IssuedFiles(ctx, code)
 }
 

@@ -60,6 +60,8 @@ type publicFeeJSON struct {
 	Amount int64   `json:"amount"`
 	Status string  `json:"status"`
 	PayURL *string `json:"pay_url"`
+	// OnDelivery: the applicant pays the postman on delivery.
+	OnDelivery bool `json:"on_delivery"`
 }
 
 // publicDossierJSON is what anyone with the code and the lookup key sees:
@@ -89,7 +91,8 @@ func renderPublic(d store.Dossier) publicDossierJSON {
 	out := publicDossierJSON{
 		Code: d.Code, ProcedureCode: d.ProcedureCode, Status: string(d.Status), StatusCode: d.Status.Code(),
 		Stage: string(d.Stage), AppointmentAt: local(d.AppointmentAt),
-		Fee:          publicFeeJSON{Amount: d.Fee.Amount, Status: string(d.Fee.Status), PayURL: optional(d.Fee.PayURL)},
+		Fee: publicFeeJSON{Amount: d.Fee.Amount, Status: string(d.Fee.Status), PayURL: optional(d.Fee.PayURL),
+			OnDelivery: d.Fee.OnDelivery},
 		ReturnMethod: string(d.ReturnMethod),
 	}
 	if d.Shipment != nil {

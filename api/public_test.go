@@ -43,8 +43,9 @@ func TestPublicLookup(t *testing.T) {
 	require.Equal(t, "TP-LLTP-01", pub["procedure_code"])
 	require.Equal(t, "postal", pub["return_method"])
 	fee := pub["fee"].(map[string]any)
-	require.Len(t, fee, 3)
+	require.Len(t, fee, 4)
 	require.Contains(t, fee, "pay_url")
+	require.Equal(t, false, fee["on_delivery"], "whether the postman collects the fee")
 	// Nothing personal.
 	a := body["applicant"].(map[string]any)
 	for _, v := range []string{a["full_name"].(string), a["id_number"].(string), a["phone"].(string), a["email"].(string), "Nguyễn Huệ", "applicant", "documents"} {

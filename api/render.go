@@ -20,6 +20,11 @@ type feeJSON struct {
 	Status     string  `json:"status"`
 	PaymentRef *string `json:"payment_ref"`
 	PayURL     *string `json:"pay_url"`
+	// OnDelivery: the postman collects the fee on delivery (cash on
+	// delivery); Method and PaidAt: how and when it was paid.
+	OnDelivery bool       `json:"on_delivery"`
+	Method     *string    `json:"method"`
+	PaidAt     *time.Time `json:"paid_at"`
 }
 
 type shipmentJSON struct {
@@ -174,7 +179,8 @@ func renderDossier(d store.Dossier, fullID bool) dossierJSON {
 		ReturnedAt:    local(d.ReturnedAt),
 		Overdue:       d.Overdue,
 		Fee: feeJSON{Amount: d.Fee.Amount, Status: string(d.Fee.Status),
-			PaymentRef: optional(d.Fee.PaymentRef), PayURL: optional(d.Fee.PayURL)},
+			PaymentRef: optional(d.Fee.PaymentRef), PayURL: optional(d.Fee.PayURL),
+			OnDelivery: d.Fee.OnDelivery, Method: optional(d.Fee.Method), PaidAt: local(d.Fee.PaidAt)},
 		ReturnMethod:          string(d.ReturnMethod),
 		OriginalAppointmentAt: local(d.OriginalAppointmentAt),
 		AppointmentResets:     d.AppointmentResets,
@@ -282,7 +288,9 @@ type procedureFeeJSON struct {
 }
 
 type procedureJSON struct {
-	Code              string              `json:"code"`
+	Code string `json:"code"`
+	// NationalCode is the national procedure database's code ("" omitted).
+	NationalCode      string              `json:"national_code,omitempty"`
 	Name              string              `json:"name"`
 	NameVI            string              `json:"name_vi"`
 	IntakeAgency      string              `json:"intake_agency"`
@@ -292,18 +300,20 @@ type procedureJSON struct {
 	Fee               procedureFeeJSON    `json:"fee"`
 	ReturnMethods     []string            `json:"return_methods"`
 	RequiredDocuments []string            `json:"required_documents"`
+	CashOnDelivery    bool                `json:"cash_on_delivery"`
 	Version           int                 `json:"version"`
 	EffectiveFrom     *time.Time          `json:"effective_from"`
 }
 
 func renderProcedure(p catalog.Procedure) procedureJSON {
 	out := procedureJSON{
-		Code: p.Code, Name: p.Name, NameVI: p.NameVI, IntakeAgency: p.IntakeAgency, OnlineLevel: p.OnlineLevel,
+		Code: p.Code, NationalCode: p.NationalCode, Name: p.Name, NameVI: p.NameVI, IntakeAgency: p.IntakeAgency, OnlineLevel: p.OnlineLevel,
 		Duration: durationJSON{Unit: p.Duration.Unit, Cutoff: optional(p.Duration.Cutoff)},
 		Fee: procedureFeeJSON{Kind: p.Fee.Kind, Amount: p.Fee.Amount, OnlineAmount: p.Fee.OnlineAmount,
 			Unit: optional(p.Fee.Unit), Note: optional(p.Fee.Note)},
 		ReturnMethods: p.ReturnMethods, RequiredDocuments: p.RequiredDocuments, Version: p.Version,
-		EffectiveFrom: local(p.EffectiveFrom),
+		CashOnDelivery: p.CashOnDelivery,
+		EffectiveFrom:  local(p.EffectiveFrom),
 	}
 	if p.Duration.Unit != catalog.UnitSameDay {
 		counter, online := p.Duration.Counter, p.Duration.For(dossier.ChannelOnline)

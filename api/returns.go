@@ -14,6 +14,9 @@ type returnMethodRequest struct {
 	Method        string `json:"method"`
 	Reason        string `json:"reason"`
 	ReturnAddress string `json:"return_address"`
+	// PayOnDelivery: with postal return, the fee is paid to the postman on
+	// delivery (procedures with cash_on_delivery).
+	PayOnDelivery bool `json:"pay_on_delivery"`
 }
 
 // returnMethod changes how the result reaches the applicant, before it is
@@ -68,7 +71,10 @@ func checkReturnMethod(r *http.Request, req *returnMethodRequest, v *dossier.Inv
 	if method != dossier.ReturnPostal && req.ReturnAddress != "" {
 		v.Add("return_address", "is only for postal return")
 	}
-	return workflows.ReturnMethodChange{Method: method, Reason: req.Reason, Actor: actorOf(r)}, nil
+	if req.PayOnDelivery && method != dossier.ReturnPostal {
+		v.Add("pay_on_delivery", "goes with method postal only: the postman collects the fee")
+	}
+	return workflows.ReturnMethodChange{Method: method, Reason: req.Reason, Actor: actorOf(r), PayOnDelivery: req.PayOnDelivery}, nil
 }
 
 type feeExemptionRequest struct {

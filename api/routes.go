@@ -105,7 +105,9 @@ func (s *Server) Handler() http.Handler {
 			r.With(s.require(auth.WriteCalendar)).Put("/calendar/{year}", s.putCalendarYear)
 			r.With(s.require(auth.SuspendPostal), s.requireTemporal).Post("/postal/suspensions", s.createPostalSuspension)
 			r.With(s.require(auth.ReadCatalog)).Get("/postal/suspensions", s.listPostalSuspensions)
+			r.With(s.require(auth.SuspendPostal)).Post("/postal/suspensions/{id}/end", s.endPostalSuspension)
 			r.With(s.require(auth.ReadNotifications)).Get("/notifications", s.listNotifications)
+			r.With(s.require(auth.ReadPortalSync)).Get("/portal-sync", s.listPortalSync)
 		})
 	})
 

@@ -66,6 +66,9 @@ type Server struct {
 	// calendars keeps the agencies' calendars for the intake deadlines
 	// computed at submission (nil: read every time).
 	calendars *activities.CalendarCache
+	// portalLagAfter is when a status item not yet accepted by the
+	// national portal counts as lagging.
+	portalLagAfter time.Duration
 }
 
 // Options configure a Server.
@@ -122,7 +125,7 @@ type Options struct {
 	// http://127.0.0.1:8080.
 	PublicURL string
 	// Files keeps the forms and results issued for dossiers; default
-	// StoreFiles on Store.
+	// IssuedFiles on Store and Documents.
 	Files FileStore
 	// Signing holds the agencies' signing keys (signing.Keystore or
 	// signing.Remote); nil: results are not signed, and an approval that
@@ -135,6 +138,10 @@ type Options struct {
 	// Calendars keeps the agencies' calendars between submissions (nil:
 	// read from PostgreSQL for every one).
 	Calendars *activities.CalendarCache
+	// PortalLagAfter is how long a status item may wait for the national
+	// portal before GET /v1/portal-sync?status=lagging lists it (zero:
+	// DefaultPortalLagAfter).
+	PortalLagAfter time.Duration
 }
 
 // New returns a Server.
@@ -186,9 +193,13 @@ func New(o Options) *Server {
 	}
 	files := o.Files
 	if files == nil {
-		files = StoreFiles{Store: o.Store}
+		files = IssuedFiles{Store: o.Store, Docs: docs}
 	}
-	return &Server{areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
+	lagAfter := o.PortalLagAfter
+	if lagAfter <= 0 {
+		lagAfter = DefaultPortalLagAfter
+	}
+	return &Server{portalLagAfter: lagAfter, areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret, receiptSecret: o.NotifyReceiptSecret,
 		submitRate: submitRate, lookupRate: lookupRate, clock: o.Clock, trustedProxies: o.TrustedProxies,

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -18,33 +19,44 @@ import (
 	"github.com/motcua/motcua/workflows"
 )
 
-// approval is a leader's decision. An approval that makes the result (the
-// dossier waits at the approval step) is signed with the approving
-// agency's certificate: the system issues the result notice, signs it and
-// keeps it. Without a result document in the body, the approval carries
-// the signed notice's name and SHA-256 as the result document; with one
-// (a file this branch does not hold: the document storage will), the
-// leader's record stays as sent and the signed notice names it and its
-// SHA-256, so the agency's signature vouches for that file. Electronic
-// return needs the signed result: without a certificate for the agency,
-// or with an expired one, the approval is refused (409) with the reason,
-// before the workflow hears of it. Other return methods are signed when the
-// agency has a certificate and go on unsigned otherwise. The approval
-// itself (api/actions.go) checks the body and any uploaded result file,
-// calls this before the update, and attaches the file after it.
-func (s *Server) signApproval(ctx context.Context, d store.Dossier, arg any) (any, error) {
+// signApproval signs the result of a leader's approval. An approval that
+// makes the result (the dossier waits at the approval step) is signed with
+// the approving agency's certificate:
+//
+//   - the leader's result document, when it is an uploaded PDF, is itself
+//     signed: the signed file (the leader's bytes followed by the agency's
+//     signature, a PDF incremental update, so the original is the signed
+//     file's first bytes) becomes the result, is kept, and the unsigned
+//     upload is not attached (it expires with the uploads never attached);
+//   - without a result document, the system issues the result notice,
+//     signs it and it is the result;
+//   - with a result document that cannot carry a signature (a JPEG or PNG
+//     scan, or one declared by name and hash with no file), the leader's
+//     record stays as sent and the signed notice names it and its
+//     SHA-256, so the agency's signature vouches for that file.
+//
+// Electronic return needs the signed result: without a certificate for the
+// agency, or with an expired one, the approval is refused (409) with the
+// reason, before the workflow hears of it. Other return methods are signed
+// when the agency has a certificate and go on unsigned otherwise. The
+// approval itself (api/actions.go) checks the body and any uploaded result
+// file, calls this before the update, and attaches the uploads it returns
+// after it.
+func (s *Server) signApproval(ctx context.Context, d store.Dossier, arg any, uploads []store.UploadRef, by string) (any, []store.UploadRef, error) {
 	dec := arg.(workflows.ApprovalDecision)
 	if dec.Decision != "approve" || d.Stage != dossier.StageApproval {
-		return dec, nil
+		return dec, uploads, nil
 	}
-	doc, err := s.signResult(ctx, d, dec)
+	doc, signedUpload, err := s.signResult(ctx, d, dec, uploads, by)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if doc != nil && dec.ResultDocument == nil {
+	if signedUpload {
+		dec.ResultDocument, uploads = doc, nil
+	} else if doc != nil && dec.ResultDocument == nil {
 		dec.ResultDocument = doc
 	}
-	return dec, nil
+	return dec, uploads, nil
 }
 
 // returnMethod is how the dossier's result goes back now (the workflow may
@@ -56,83 +68,112 @@ func returnMethod(d store.Dossier) dossier.ReturnMethod {
 	return d.ReturnMethod
 }
 
-// signResult issues and signs the result notice of d's approval and keeps
-// it; nil when the result goes back other than electronically and the
-// agency has no certificate. A retried approval finds the file it kept and
-// signs nothing new.
-func (s *Server) signResult(ctx context.Context, d store.Dossier, dec workflows.ApprovalDecision) (*dossier.Document, error) {
+// signResult signs the result of d's approval and keeps it (see
+// signApproval): the leader's uploaded PDF itself (signedUpload true), or
+// the result notice. nil when the result goes back other than
+// electronically and the agency has no certificate. A retried approval
+// finds the file it kept and signs nothing new.
+func (s *Server) signResult(ctx context.Context, d store.Dossier, dec workflows.ApprovalDecision, uploads []store.UploadRef, by string) (doc *dossier.Document, signedUpload bool, err error) {
 	electronic := returnMethod(d) == dossier.ReturnElectronic
 	proc, err := s.procedureVersion(ctx, d.ProcedureCode, d.ProcedureVersion)
 	if err != nil {
-		return nil, s.unavailable(err)
+		return nil, false, s.unavailable(err)
 	}
 	agency := proc.ApprovalDepartment()
 	if s.signer == nil {
 		if electronic {
-			return nil, dossier.Errorf(dossier.EConflict, "electronic return needs a signed result, and no signing certificates are configured (MOTCUA_SIGNING_DIR or MOTCUA_SIGNING_URL); approve after they are, or return the result otherwise")
+			return nil, false, dossier.Errorf(dossier.EConflict, "electronic return needs a signed result, and no signing certificates are configured (MOTCUA_SIGNING_DIR or MOTCUA_SIGNING_URL); approve after they are, or return the result otherwise")
 		}
-		return nil, nil
+		return nil, false, nil
 	}
 	name := d.Code + "-ket-qua.pdf"
 	if dec.ResultDocument != nil {
-		// The notice names the leader's result document; another document
-		// on a later approval (after a return for rework) is another file.
+		// Named after the leader's result document; another document on a
+		// later approval (after a return for rework) is another file.
 		name = d.Code + "-ket-qua-" + dec.ResultDocument.SHA256[:12] + ".pdf"
 	}
 	if kept, err := s.files.Get(ctx, d.Code, name); err == nil {
-		return s.keptResult(ctx, dec, kept)
+		return resultDocument(kept, dec), kept.Kind == issuedSignedUpload, nil
 	} else if dossier.ErrorCodeOf(err) != dossier.ENotFound {
-		return nil, s.unavailable(err)
-	}
-	base, err := s.formDossier(ctx, d)
-	if err != nil {
-		return nil, s.unavailable(err)
+		return nil, false, s.unavailable(err)
 	}
 	agencyName, err := s.store.AgencyName(ctx, agency)
 	if err != nil {
-		return nil, s.unavailable(err)
+		return nil, false, s.unavailable(err)
 	}
 	at := s.clock.Now()
+	info := signing.Info{Name: agencyName, Reason: "Kết quả giải quyết hồ sơ " + d.Code, Location: agencyName, At: at}
+	pdf, kind, err := s.resultToSign(ctx, d, dec, uploads, by, at)
+	if err != nil {
+		return nil, false, err
+	}
+	signed, _, err := signing.Sign(ctx, s.signer, agency, pdf, info)
+	var expired *signing.ExpiredError
+	switch {
+	case errors.As(err, &expired):
+		return nil, false, dossier.Errorf(dossier.EConflict, "%s: the result cannot be signed; install the agency's renewed certificate and approve again", expired.Error())
+	case errors.Is(err, signing.ErrNoCertificate) && !electronic:
+		return nil, false, nil
+	case errors.Is(err, signing.ErrNoCertificate):
+		return nil, false, dossier.Errorf(dossier.EConflict, "electronic return needs a signed result, and agency %s has no signing certificate; install its certificate, or return the result otherwise", agency)
+	case err != nil && kind == issuedSignedUpload:
+		// The leader's own file: the library could not add a signature to
+		// it (an encrypted or damaged PDF). Nothing is kept or sent.
+		return nil, false, &dossier.Error{Code: dossier.EUnprocessable,
+			Message: fmt.Sprintf("the result document %q could not be signed (%v); export it again as a plain PDF (not encrypted or password-protected) and upload that", dec.ResultDocument.Name, err),
+			Fields:  []dossier.FieldError{{Field: "result_document", Reason: "cannot be signed"}}}
+	case err != nil:
+		return nil, false, s.unavailable(err)
+	}
+	kept, err := s.files.Put(ctx, store.IssuedFile{DossierCode: d.Code, Name: name, Kind: kind, IssuedAt: at, Content: signed})
+	if err != nil {
+		return nil, false, s.unavailable(err)
+	}
+	return resultDocument(kept, dec), kind == issuedSignedUpload, nil
+}
+
+// The issued-file kinds of a signed result: the result notice the system
+// made, or the leader's uploaded PDF signed. Both are results (document
+// kind result; the verification page finds either by its SHA-256).
+const (
+	issuedResultNotice = document.KindResult
+	issuedSignedUpload = "result-signed-upload"
+)
+
+// resultToSign is the PDF the approval signs, and the issued-file kind it
+// is kept as: the leader's uploaded result when it is a PDF, else the
+// result notice (naming the leader's result document, if any).
+func (s *Server) resultToSign(ctx context.Context, d store.Dossier, dec workflows.ApprovalDecision, uploads []store.UploadRef, by string, at time.Time) ([]byte, string, error) {
+	if dec.ResultDocument != nil && len(uploads) == 1 {
+		up, content, err := s.docs.Uploaded(ctx, by, uploads[0].ID)
+		if err != nil {
+			return nil, "", s.unavailable(err)
+		}
+		if up.ContentType == document.TypePDF {
+			return content, issuedSignedUpload, nil
+		}
+	}
+	base, err := s.formDossier(ctx, d)
+	if err != nil {
+		return nil, "", s.unavailable(err)
+	}
 	notice := forms.ResultNotice{Dossier: base, At: at, Signer: dec.Actor, Note: dec.Note, VerifyURL: s.publicURL + "/verify"}
 	if rd := dec.ResultDocument; rd != nil {
 		notice.ResultName, notice.ResultSHA256 = rd.Name, rd.SHA256
 	}
 	pdf, err := forms.Result(notice)
-	if err != nil {
-		return nil, err
-	}
-	signed, _, err := signing.Sign(ctx, s.signer, agency, pdf, signing.Info{Name: agencyName,
-		Reason: "Kết quả giải quyết hồ sơ " + d.Code, Location: agencyName, At: at})
-	var expired *signing.ExpiredError
-	switch {
-	case errors.As(err, &expired):
-		return nil, dossier.Errorf(dossier.EConflict, "%s: the result cannot be signed; install the agency's renewed certificate and approve again", expired.Error())
-	case errors.Is(err, signing.ErrNoCertificate) && !electronic:
-		return nil, nil
-	case errors.Is(err, signing.ErrNoCertificate):
-		return nil, dossier.Errorf(dossier.EConflict, "electronic return needs a signed result, and agency %s has no signing certificate; install its certificate, or return the result otherwise", agency)
-	case err != nil:
-		return nil, s.unavailable(err)
-	}
-	kept, err := s.files.Put(ctx, store.IssuedFile{DossierCode: d.Code, Name: name, Kind: "result", IssuedAt: at, Content: signed})
-	if err != nil {
-		return nil, s.unavailable(err)
-	}
-	return s.keptResult(ctx, dec, kept)
+	return pdf, issuedResultNotice, err
 }
 
-// keptResult is the signed result as the approval names it. When the
-// signed notice stands for the result (the leader sent no result
-// document), it is also the dossier's result file in the document storage,
-// so the applicant downloads it with the lookup key like any result
-// (document.Service.Put keeps one copy however often a retry stores it).
-func (s *Server) keptResult(ctx context.Context, dec workflows.ApprovalDecision, kept store.IssuedFile) (*dossier.Document, error) {
-	if dec.ResultDocument == nil && s.docs != nil {
-		if _, err := s.docs.Put(ctx, kept.DossierCode, document.KindResult, kept.Name, kept.Content); err != nil {
-			return nil, s.unavailable(err)
-		}
+// resultDocument is a kept signed result as the approval names it: the
+// signed leader's PDF keeps the name the leader gave it (the applicant
+// sees "giay-phep.pdf", not the system's key for it), with the signed
+// file's SHA-256.
+func resultDocument(kept store.IssuedFile, dec workflows.ApprovalDecision) *dossier.Document {
+	if kept.Kind == issuedSignedUpload && dec.ResultDocument != nil {
+		return &dossier.Document{Name: dec.ResultDocument.Name, SHA256: kept.SHA256}
 	}
-	return &dossier.Document{Name: kept.Name, SHA256: kept.SHA256}, nil
+	return &dossier.Document{Name: kept.Name, SHA256: kept.SHA256}
 }
 
 // getResultFile serves the signed result, authorized like the dossier:
@@ -156,7 +197,7 @@ func (s *Server) getResultFile(w http.ResponseWriter, r *http.Request) {
 	}
 	name := ""
 	for _, f := range files {
-		if f.Kind == "result" && (name == "" || f.Name == d.ResultDocument.Name || f.SHA256 == d.ResultDocument.SHA256) {
+		if isResultKind(f.Kind) && (name == "" || f.Name == d.ResultDocument.Name || f.SHA256 == d.ResultDocument.SHA256) {
 			name = f.Name
 		}
 	}
@@ -251,7 +292,7 @@ func (s *Server) verifyPDF(w http.ResponseWriter, r *http.Request) {
 		// even when the certificate that signed it was since renewed.
 		f, err := s.store.IssuedFileBySHA256(r.Context(), v.SHA256)
 		switch {
-		case err == nil && f.Kind == "result":
+		case err == nil && isResultKind(f.Kind):
 			out.IssuedByCenter, out.Unaltered = true, v.CoversWholeFile
 			out.DossierCode, out.IssuedAt = &f.DossierCode, &f.IssuedAt
 			if out.AgencyName == nil && out.Signer != nil {
@@ -321,4 +362,9 @@ func verdictOf(v verificationJSON) (verdict, en, vi string) {
 	}
 	return "valid", "Issued by " + *v.AgencyName + " for dossier " + *v.DossierCode + ", unaltered.",
 		"Do " + *v.AgencyName + " phát hành cho hồ sơ " + *v.DossierCode + ", nguyên vẹn, chưa bị sửa đổi."
+}
+
+// isResultKind: an issued file of this kind is a signed result.
+func isResultKind(kind string) bool {
+	return kind == issuedResultNotice || kind == issuedSignedUpload
 }

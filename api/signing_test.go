@@ -134,3 +134,100 @@ func (k expiredKeysT) Key(context.Context, string) (crypto.Signer, []*x509.Certi
 func (k expiredKeysT) Certificates(context.Context) (map[string]*x509.Certificate, error) {
 	return map[string]*x509.Certificate{"any": k.chain[0]}, nil
 }
+
+// The leader's uploaded PDF is itself the signed result: the file the
+// applicant downloads is the leader's bytes followed by the agency's
+// signature, it verifies as issued here, and the unsigned upload is not
+// attached beside it. A PDF the signing library cannot read is refused
+// (422) with nothing recorded; a scan (PNG) cannot carry a signature, so
+// the signed notice names it.
+func TestUploadedResultPDFIsItselfSigned(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	code := s.electronicAtApproval()
+	D := "/v1/dossiers/" + code
+	leader := s.actorFor("POST", D+"/approval", nil)
+	approve := func(name string, content []byte) response {
+		up := s.upload(leader, name, content, hexSum(content))
+		require.Equal(t, 201, up.status, string(up.body))
+		return s.call("POST", D+"/approval", map[string]any{"decision": "approve",
+			"result_document": map[string]any{"name": name, "sha256": hexSum(content), "upload_id": up.json(t)["id"]}},
+			as(t, leader)...)
+	}
+
+	// A damaged PDF: 422 naming the field, and the dossier still waits.
+	damaged := testenv.DocumentPDF(t, "HONG "+code)
+	damaged = bytes.Replace(damaged, []byte("\nxref\n"), []byte("\nxref\n0 1\n0999999999 00000 n \n"), 1)
+	res := approve("hong.pdf", damaged)
+	require.Equal(t, 422, res.status, string(res.body))
+	require.Equal(t, "result_document", res.json(t)["errors"].([]any)[0].(map[string]any)["field"], "%s", res.body)
+	require.Equal(t, "approval", s.must(200, "GET", D, nil)["stage"])
+	_, err := s.store.IssuedFile(context.Background(), code, code+"-ket-qua-"+hexSum(damaged)[:12]+".pdf")
+	require.Error(t, err, "nothing kept for the refused approval")
+
+	result := testenv.DocumentPDF(t, "QUYET DINH "+code)
+	res = approve("quyet-dinh.pdf", result)
+	require.Equal(t, 200, res.status, string(res.body))
+	doc := res.json(t)["result_document"].(map[string]any)
+	require.Equal(t, "quyet-dinh.pdf", doc["name"], "the leader's name for it")
+	s.eventually(code, "returned", func(d map[string]any) bool { return d["status"] == "returned" })
+
+	signed := s.call("GET", D+"/result.pdf", nil)
+	require.Equal(t, 200, signed.status, string(signed.body))
+	require.Equal(t, doc["sha256"], hexSum(signed.body))
+	require.True(t, bytes.HasPrefix(signed.body, result), "the leader's bytes, then the signature")
+	require.Greater(t, len(signed.body), len(result))
+	require.Contains(t, testenv.PDFText(t, signed.body), "QUYET DINH "+code)
+	v := s.verify(signed.body)
+	require.Equal(t, "valid", v["verdict"], "%v", v)
+	require.Equal(t, code, v["dossier_code"])
+	require.Equal(t, "unsigned", s.verify(result)["verdict"], "the leader's file as uploaded carries no signature")
+
+	for _, d := range s.must(200, "GET", D, nil)["documents"].([]any) {
+		require.NotEqual(t, hexSum(result), d.(map[string]any)["sha256"], "the unsigned upload is not attached")
+	}
+	// Kept once: the issued-file record has no bytes of its own; they are
+	// the dossier's result document (encrypted in the document storage).
+	kept, err := s.store.IssuedFile(context.Background(), code, code+"-ket-qua-"+hexSum(result)[:12]+".pdf")
+	require.NoError(t, err)
+	require.Nil(t, kept.Content)
+	f, err := s.store.DossierFile(context.Background(), code, kept.SHA256, "result")
+	require.NoError(t, err)
+	require.Equal(t, int64(len(signed.body)), f.Size)
+
+	// A scan: the signed notice names it and its SHA-256.
+	code = s.electronicAtApproval()
+	D = "/v1/dossiers/" + code
+	scan := pngFile(t, 16)
+	res = approve("ban-chup.png", scan)
+	require.Equal(t, 200, res.status, string(res.body))
+	require.Equal(t, hexSum(scan), res.json(t)["result_document"].(map[string]any)["sha256"])
+	notice := s.call("GET", D+"/result.pdf", nil)
+	require.Equal(t, 200, notice.status, string(notice.body))
+	require.Contains(t, testenv.PDFText(t, notice.body), hexSum(scan)[:16])
+	require.Equal(t, "valid", s.verify(notice.body)["verdict"])
+}
+
+// Forms are kept in the document storage, once: the issued-file record
+// holds no bytes, the dossier's document of kind form does, and asking
+// again serves the same file.
+func TestIssuedFormsLiveInTheDocumentStorage(t *testing.T) {
+	t.Parallel()
+	s := newSystem(t)
+	code := s.must(201, "POST", "/v1/dossiers", submission("HT-KS-01", "online", "electronic"))["code"].(string)
+	s.must(200, "POST", "/v1/dossiers/"+code+"/intake", map[string]any{"decision": "refuse", "note": "Thiếu tờ khai"})
+	first, _ := s.form(code, "03", "")
+	again, _ := s.form(code, "03", "")
+	require.Equal(t, first.body, again.body)
+	ctx := context.Background()
+	issued, err := s.store.IssuedFiles(ctx, code)
+	require.NoError(t, err)
+	require.Len(t, issued, 1)
+	kept, err := s.store.IssuedFile(ctx, code, issued[0].Name)
+	require.NoError(t, err)
+	require.Nil(t, kept.Content, "the record keeps no copy")
+	require.Equal(t, hexSum(first.body), kept.SHA256)
+	f, err := s.store.DossierFile(ctx, code, kept.SHA256, "form")
+	require.NoError(t, err)
+	require.Equal(t, "application/pdf", f.ContentType)
+}

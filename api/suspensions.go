@@ -2,10 +2,13 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-chi/chi/v5"
 
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/store"
@@ -22,6 +25,9 @@ type suspensionJSON struct {
 	Reason   string `json:"reason"`
 	// Message is what the applicant is told, in Vietnamese.
 	Message string `json:"message"`
+	// EndedAt and EndedBy: ops ended it (POST …/end); absent while it runs.
+	EndedAt *time.Time `json:"ended_at,omitempty"`
+	EndedBy string     `json:"ended_by,omitempty"`
 }
 
 type suspensionRequest struct {
@@ -42,6 +48,7 @@ func (s *Server) renderSuspension(p store.PostalSuspension) suspensionJSON {
 	area, _ := s.areas.Lookup(p.AreaCode)
 	from, to := p.From.Format(time.DateOnly), p.To.Format(time.DateOnly)
 	return suspensionJSON{ID: p.ID, AreaCode: p.AreaCode, AreaName: area.Name, From: from, To: to, Reason: p.Reason,
+		EndedAt: p.EndedAt, EndedBy: p.EndedBy,
 		Message: "Dịch vụ bưu chính tại " + area.Name + " tạm ngừng từ " + p.From.Format("02/01/2006") + " đến " +
 			p.To.Format("02/01/2006") + "; có thể chọn nhận kết quả tại bộ phận một cửa hoặc bằng phương thức điện tử."}
 }
@@ -112,6 +119,29 @@ func (s *Server) createPostalSuspension(w http.ResponseWriter, r *http.Request) 
 	}
 	s.log.Info("postal service suspended", "area", area.Code, "from", req.From, "to", req.To, "notified", len(out.Notified))
 	writeJSON(w, http.StatusCreated, out)
+}
+
+// endPostalSuspension ends a suspension before its last day (the post
+// office is back): it is no longer listed nor told to new submissions. The
+// dossiers already offered another method keep what their applicants chose.
+func (s *Server) endPostalSuspension(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(chi.URLParam(r, "id"), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, r, s.log, &dossier.Error{Code: dossier.EInvalid, Message: "id must be a suspension's number, as the list gives it",
+			Fields: []dossier.FieldError{{Field: "id", Reason: "is not a suspension's number"}}})
+		return
+	}
+	p, err := s.store.EndPostalSuspension(r.Context(), id, s.clock.Now(), actorOf(r))
+	switch {
+	case errors.Is(err, store.ErrSuspensionNotFound), errors.Is(err, store.ErrSuspensionEnded):
+		writeError(w, r, s.log, err)
+		return
+	case err != nil:
+		writeError(w, r, s.log, s.unavailable(err))
+		return
+	}
+	s.log.Info("postal suspension ended", "id", p.ID, "area", p.AreaCode)
+	writeJSON(w, http.StatusOK, s.renderSuspension(p))
 }
 
 // listPostalSuspensions lists the suspensions not over yet (?area= one

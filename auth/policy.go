@@ -39,12 +39,15 @@ const (
 	// ReadNotifications lists notifications by delivery state (the dead
 	// letters): GET /v1/notifications.
 	ReadNotifications Action = "read_notifications"
+	// ReadPortalSync lists the status sync to the national portal by
+	// state (dead letters, lagging items): GET /v1/portal-sync.
+	ReadPortalSync Action = "read_portal_sync"
 )
 
 // Actions lists every action, in the README table's order.
 var Actions = []Action{Submit, Intake, Review, Approval, Handover, CounterPayment, FeeExemption, Supplement, Withdrawal,
 	ReturnMethod, Apology, Extension, Stop, Assignment, ReadDossier, ListDossiers, ReadReports, ReadCatalog,
-	WriteCatalog, WriteCalendar, SuspendPostal, DecodePayloads, ReadNotifications}
+	WriteCatalog, WriteCalendar, SuspendPostal, DecodePayloads, ReadNotifications, ReadPortalSync}
 
 // Facts are what the policy needs to know about the dossier acted on (the
 // zero value for actions on no dossier).
@@ -186,6 +189,12 @@ func Authorize(p Principal, a Action, f Facts) error {
 			return nil
 		}
 		return deny("the notification delivery lists are for ops and admins")
+
+	case ReadPortalSync:
+		if role(RoleOps, RoleAdmin) {
+			return nil
+		}
+		return deny("the national portal sync lists are for ops and admins")
 	}
 	return deny("unknown action %q", a)
 }

@@ -75,3 +75,13 @@ func (a *Areas) Containing(code string) []string {
 	}
 	return out
 }
+
+// All returns every area, in file order (districts before their wards and
+// communes): what a form offers to choose from.
+func (a *Areas) All() []Area {
+	out := make([]Area, len(a.order))
+	for i, c := range a.order {
+		out[i] = a.byCode[c]
+	}
+	return out
+}

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -192,7 +193,11 @@ type Procedure struct {
 	// Sector is the field (lĩnh vực) the procedure belongs to in the
 	// national procedure database, for reports by sector; nil in versions
 	// published before sectors existed.
-	Sector            *Sector  `json:"sector,omitempty" yaml:"sector"`
+	Sector *Sector `json:"sector,omitempty" yaml:"sector"`
+	// NationalCode is the procedure's code in the national procedure
+	// database (e.g. 1.001612): the national public-service portal knows
+	// a dossier's procedure by it. "" in versions published before it.
+	NationalCode      string   `json:"national_code,omitempty" yaml:"national_code"`
 	Duration          Duration `json:"duration" yaml:"duration"`
 	Steps             []Step   `json:"steps" yaml:"steps"`
 	Fee               Fee      `json:"fee" yaml:"fee"`
@@ -204,7 +209,12 @@ type Procedure struct {
 	// asked for when the review assesses it; the legal clock pauses until
 	// it is paid, as land procedures require).
 	FeeTiming string `json:"fee_timing,omitempty" yaml:"fee_timing"`
-	Version   int    `json:"version" yaml:"-"`
+	// CashOnDelivery: the postal service may collect the fee from the
+	// applicant when it delivers the result, on the agency's behalf
+	// (Decision 45/2016/QĐ-TTg, Art. 4); the applicant chooses it with
+	// postal return. Only for a fee collected before the result.
+	CashOnDelivery bool `json:"cash_on_delivery,omitempty" yaml:"cash_on_delivery"`
+	Version        int  `json:"version" yaml:"-"`
 	// EffectiveFrom is when this version takes effect (nil: when it is
 	// published). Dossiers submitted before it keep the earlier version.
 	EffectiveFrom *time.Time `json:"effective_from,omitempty" yaml:"effective_from"`
@@ -343,6 +353,7 @@ func Parse(data []byte) (*Catalog, error) {
 
 var (
 	procedureCode = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,63}$`)
+	nationalCode  = regexp.MustCompile(`^[0-9]\.[0-9]{6}$`)
 	cutoffClock   = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 )
 
@@ -363,6 +374,9 @@ func (p Procedure) Validate(agencyExists func(code string) bool) error {
 	}
 	if sc := p.Sector; sc != nil && (!procedureCode.MatchString(sc.Code) || strings.TrimSpace(sc.Name) == "") {
 		return fail("sector needs a code (upper-case letters, digits and dashes) and a name")
+	}
+	if p.NationalCode != "" && !nationalCode.MatchString(p.NationalCode) {
+		return fail("national_code must be the national procedure database's code, a digit, a dot and six digits (1.001612)")
 	}
 	switch p.Duration.Unit {
 	case UnitWorkingDays, UnitCalendarDays:
@@ -451,6 +465,16 @@ func (p Procedure) Validate(agencyExists func(code string) bool) error {
 	}
 	if len(p.ReturnMethods) == 0 {
 		return fail("return_methods is empty")
+	}
+	if p.CashOnDelivery {
+		switch {
+		case !slices.Contains(p.ReturnMethods, string(dossier.ReturnPostal)):
+			return fail("cash_on_delivery needs postal among return_methods: the postman collects the fee")
+		case p.Fee.Kind == FeeFree:
+			return fail("cash_on_delivery needs a fee to collect, not a free procedure")
+		case p.FeeTiming != "" && p.FeeTiming != FeeBeforeResult:
+			return fail("cash_on_delivery collects the fee with the result: fee_timing must be before_result, not %s", p.FeeTiming)
+		}
 	}
 	for _, m := range p.ReturnMethods {
 		if !dossier.ReturnMethod(m).Valid() {

@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -38,6 +39,33 @@ func TestShippedCatalogParses(t *testing.T) {
 	require.Equal(t, int64(0), land.FeeFor(dossier.ChannelCounter, 1), "assessed during review")
 	require.True(t, enterprise.AllowsReturn(dossier.ReturnElectronic))
 	require.False(t, byCode["TP-LLTP-01"].AllowsReturn(dossier.ReturnElectronic))
+	// Every shipped procedure has its national code, each its own: the
+	// national portal knows dossiers' procedures by it.
+	national := map[string]string{}
+	for _, p := range c.Procedures {
+		require.Regexp(t, `^[0-9]\.[0-9]{6}$`, p.NationalCode, p.Code)
+		require.NotContains(t, national, p.NationalCode, "%s and %s share a national code", p.Code, national[p.NationalCode])
+		national[p.NationalCode] = p.Code
+	}
+}
+
+// A national code that is not the national procedure database's format is
+// refused at import, naming the field.
+func TestParseRejectsBadNationalCode(t *testing.T) {
+	t.Parallel()
+	steps := `    steps:
+      - {name: intake, department: "A", share: 4}
+      - {name: review, department: "B", share: 4}
+      - {name: approval, department: "B", share: 4}
+      - {name: return, department: "A", share: 4}
+`
+	for _, code := range []string{"1.1234", "TP-LLTP-01", "1.0016120"} {
+		_, err := catalog.Parse([]byte(header + "    national_code: \"" + code + "\"\n" + steps))
+		require.ErrorContains(t, err, "national_code must be", code)
+	}
+	c, err := catalog.Parse([]byte(header + "    national_code: \"1.001612\"\n" + steps))
+	require.NoError(t, err)
+	require.Equal(t, "1.001612", c.Procedures[0].NationalCode)
 }
 
 const header = `agencies:
@@ -120,4 +148,34 @@ func TestAgencyPeriodsAndCutoff(t *testing.T) {
 	require.NoError(t, p.Validate(func(string) bool { return true }))
 	p.Duration.Cutoff = "3pm"
 	require.ErrorContains(t, p.Validate(func(string) bool { return true }), "duration.cutoff must be a clock time like 15:00")
+}
+
+// Collection on delivery (cash_on_delivery) is for a fee collected with
+// the result by post: the shipped GT-GPLX-01 has it; a procedure without
+// postal return, without a fee or collecting at filing is refused.
+func TestCashOnDeliveryNeedsPostalReturnAndAFee(t *testing.T) {
+	t.Parallel()
+	c, err := catalog.Parse(data.Procedures)
+	require.NoError(t, err)
+	for _, p := range c.Procedures {
+		require.Equal(t, p.Code == "GT-GPLX-01", p.CashOnDelivery, p.Code)
+	}
+	steps := `
+    steps:
+      - {name: intake, department: "A", share: 4}
+      - {name: review, department: "B", share: 4}
+      - {name: approval, department: "B", share: 4}
+      - {name: return, department: "A", share: 4}
+`
+	ok := strings.Replace(header, "return_methods: [counter]", "return_methods: [counter, postal]\n    cash_on_delivery: true", 1)
+	_, err = catalog.Parse([]byte(ok + steps))
+	require.NoError(t, err)
+	for want, doc := range map[string]string{
+		"needs postal among return_methods": strings.Replace(header, "return_methods: [counter]", "return_methods: [counter]\n    cash_on_delivery: true", 1),
+		"needs a fee to collect":            strings.Replace(ok, "fee: {kind: fixed, amount: 1000}", "fee: {kind: free}", 1),
+		"fee_timing must be before_result":  strings.Replace(ok, "cash_on_delivery: true", "cash_on_delivery: true\n    fee_timing: at_filing", 1),
+	} {
+		_, err := catalog.Parse([]byte(doc + steps))
+		require.ErrorContains(t, err, want)
+	}
 }

@@ -65,6 +65,14 @@ type Config struct {
 	// receipts (HMAC-SHA256, X-Signature). Development falls back to a
 	// public default; production without it refuses receipts.
 	NotifyReceiptSecret string `env:"MOTCUA_NOTIFY_RECEIPT_SECRET"`
+	// PortalURL is the national public-service portal's dossier status
+	// sync interface (issue 19 §3; empty: nothing is pushed, the items wait
+	// in the outbox); PortalToken the bearer token it issued the province;
+	// PortalLagAfter how long an item may wait before ops see it as
+	// lagging (GET /v1/portal-sync?status=lagging).
+	PortalURL      string        `env:"MOTCUA_PORTAL_URL"`
+	PortalToken    string        `env:"MOTCUA_PORTAL_TOKEN"`
+	PortalLagAfter time.Duration `env:"MOTCUA_PORTAL_LAG_AFTER" envDefault:"15m"`
 	// SimSMTPAddr is where `motcua sim` listens for SMTP (empty: it does
 	// not; `make dev` sets 127.0.0.1:2525).
 	SimSMTPAddr string `env:"MOTCUA_SIM_SMTP_ADDR"`
@@ -251,6 +259,13 @@ func Load(getenv func(string) string) (Config, error) {
 			c.SigningPassword = "motcua-development"
 		}
 	}
+	if c.PortalLagAfter <= 0 {
+		return Config{}, fmt.Errorf("config: MOTCUA_PORTAL_LAG_AFTER must be positive")
+	}
+	if c.Environment == "production" && c.PortalURL != "" && c.PortalToken == "" {
+		return Config{}, fmt.Errorf("config: MOTCUA_PORTAL_URL is set but MOTCUA_PORTAL_TOKEN is not: the national portal refuses unauthenticated status items")
+	}
+	c.PortalURL = strings.TrimRight(c.PortalURL, "/")
 	if c.SubmitRatePerMinute <= 0 || c.LookupRatePerMinute <= 0 {
 		return Config{}, fmt.Errorf("config: MOTCUA_SUBMIT_RATE_PER_MINUTE and MOTCUA_LOOKUP_RATE_PER_MINUTE must be positive")
 	}

@@ -15,6 +15,11 @@ type feeView struct {
 	Status     string  `json:"status"`
 	PaymentRef *string `json:"payment_ref"`
 	PayURL     *string `json:"pay_url"`
+	// OnDelivery: the postman collects it; Method and PaidAt: how and
+	// when it was paid.
+	OnDelivery bool       `json:"on_delivery"`
+	Method     *string    `json:"method"`
+	PaidAt     *time.Time `json:"paid_at"`
 }
 
 type shipmentView struct {
@@ -151,7 +156,11 @@ type procedureView struct {
 		Name string `json:"name"`
 	} `json:"sector"`
 	Steps []catalog.Step `json:"steps"`
-	Fee   struct {
+	// ReturnMethods are the ways the procedure may return its result.
+	ReturnMethods []string `json:"return_methods"`
+	// CashOnDelivery: the postman may collect the fee on delivery.
+	CashOnDelivery bool `json:"cash_on_delivery"`
+	Fee            struct {
 		Kind   string `json:"kind"`
 		Amount int64  `json:"amount"`
 	} `json:"fee"`

@@ -196,6 +196,20 @@ type dossierData struct {
 	Local      string // the step's due time as dd/mm/yyyy hh:mm, to start from in date fields
 }
 
+// ReturnMethods are the methods the return-method form offers: the
+// procedure's, but the one the dossier already has.
+func (d dossierData) ReturnMethods() []string { return otherReturnMethods(d.D, d.Procedure) }
+
+func otherReturnMethods(d dossierView, proc procedureView) []string {
+	var out []string
+	for _, m := range proc.ReturnMethods {
+		if m != d.ReturnMethod {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // Has reports whether the form is offered.
 func (d dossierData) Has(form string) bool { return slices.Contains(d.Forms, form) }
 
@@ -230,6 +244,11 @@ func forms(p auth.Principal, d dossierView, proc procedureView) []string {
 	add(inStep && may(auth.Apology), "apology")
 	add(d.Stage == "review" && pending && may(auth.Assignment), "assignment")
 	add(d.Status != "result_ready" && may(auth.Stop), "stop")
+	// Before the result is ready, and only where the procedure offers
+	// another method (the API refuses one it does not allow).
+	add(d.FinishedAt == nil && len(otherReturnMethods(d, proc)) > 0 && may(auth.ReturnMethod), "return-method")
+	// Before the fee is asked for (the API refuses later ones).
+	add(d.Fee.Status == "none" && d.Fee.Amount > 0 && d.Stage != "payment" && may(auth.FeeExemption), "fee-exemption")
 	return out
 }
 
@@ -463,6 +482,17 @@ func (c *Console) decide(w http.ResponseWriter, r *http.Request) {
 		body = map[string]any{"assignee": f.Get("assignee")}
 	case "stop":
 		body = map[string]any{"reason": f.Get("reason")}
+	case "return-method":
+		body = map[string]any{"method": f.Get("method"), "reason": f.Get("reason"), "pay_on_delivery": f.Get("pay_on_delivery") == "true"}
+		if a := strings.TrimSpace(f.Get("return_address")); a != "" {
+			body["return_address"] = a
+		}
+	case "fee-exemption":
+		n, perr := strconv.ParseInt(strings.NewReplacer(".", "", ",", "", " ", "").Replace(f.Get("amount")), 10, 64)
+		if perr != nil {
+			bad = "amount"
+		}
+		body = map[string]any{"amount": n, "reason": f.Get("reason"), "legal_basis": f.Get("legal_basis")}
 	default:
 		c.errorPage(w, r, http.StatusNotFound, c.lang(r).T("not_found"))
 		return

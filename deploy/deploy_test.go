@@ -488,3 +488,31 @@ func TestDocumentedVariablesExist(t *testing.T) {
 		}
 	}
 }
+
+// The integrations' variables reach the processes in every manifest: the
+// applicant channels (issue 19) and the national portal's status sync, in
+// compose (x-motcua-env, with its example file) and in the Kubernetes
+// ConfigMap or the example Secret, secrets only in the Secret.
+func TestIntegrationVariablesDeployed(t *testing.T) {
+	plain := []string{"MOTCUA_SMS_URL", "MOTCUA_SMS_BRANDNAME", "MOTCUA_ZALO_URL", "MOTCUA_SMTP_ADDR", "MOTCUA_SMTP_FROM",
+		"MOTCUA_PORTAL_URL", "MOTCUA_PORTAL_LAG_AFTER"}
+	secret := []string{"MOTCUA_SMS_API_KEY", "MOTCUA_ZALO_ACCESS_TOKEN", "MOTCUA_NOTIFY_RECEIPT_SECRET", "MOTCUA_PORTAL_TOKEN"}
+	vars := variables()
+	compose := m(docs(t, "compose.yaml")[0]["x-motcua-env"])
+	example, err := os.ReadFile("compose.env.example")
+	require.NoError(t, err)
+	cm := m(docs(t, "kubernetes/base/configmap.yaml")[0]["data"])
+	sec := m(docs(t, "kubernetes/overlays/province/secret.example.yaml")[0]["stringData"])
+	for _, v := range append(slices.Clone(plain), secret...) {
+		require.True(t, vars[v], "%s is not read by motcua", v)
+		require.Contains(t, compose, v, "compose.yaml x-motcua-env lacks %s", v)
+		require.Contains(t, string(example), "\n"+v+"=", "compose.env.example lacks %s", v)
+	}
+	for _, v := range plain {
+		require.Contains(t, cm, v, "the Kubernetes ConfigMap lacks %s", v)
+	}
+	for _, v := range secret {
+		require.Contains(t, sec, v, "the example Secret lacks %s", v)
+		require.NotContains(t, cm, v, "%s is a secret: not in the ConfigMap", v)
+	}
+}

@@ -232,6 +232,27 @@ func (s *Service) Get(ctx context.Context, dossierCode, sha256 string, kinds ...
 	return s.document(f), plain, nil
 }
 
+// Uploaded reads an upload that uploadedBy made and has not attached yet
+// (the approval signs the leader's result file before attaching it):
+// ENotFound for another's upload or one already attached.
+func (s *Service) Uploaded(ctx context.Context, uploadedBy, id string) (Document, []byte, error) {
+	f, err := s.o.Store.DocumentFileByID(ctx, id)
+	if err == nil && (f.Kind != KindUpload || f.UploadedBy != uploadedBy) {
+		err = dossier.Errorf(dossier.ENotFound, "no upload %s of yours waits to be attached", id)
+	}
+	if err != nil {
+		return Document{}, nil, err
+	}
+	plain, _, err := s.read(ctx, f.ID)
+	if err != nil {
+		return Document{}, nil, err
+	}
+	if hexSHA256(plain) != f.SHA256 {
+		return Document{}, nil, fmt.Errorf("document %s: the stored content does not have its recorded SHA-256", f.ID)
+	}
+	return s.document(f), plain, nil
+}
+
 // An object is the key id's length (one byte), the key id, then what
 // codec.Seal made of the content with the object's id as additional data:
 // an object says which key opens it, so re-encrypting one (Rekey) never

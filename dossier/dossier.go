@@ -115,6 +115,16 @@ const (
 	FeeRefundDue FeeStatus = "refund_due"
 	// FeeRefunded: the gateway paid the fee back (refund.status succeeded).
 	FeeRefunded FeeStatus = "refunded"
+	// FeeOnDelivery: the result is on its way by post and the postman
+	// collects the fee when he delivers it (Decision 45/2016/QĐ-TTg).
+	FeeOnDelivery FeeStatus = "on_delivery"
+)
+
+// How a paid fee was paid (Fee.Method).
+const (
+	FeeMethodOnline  = "online"  // through the payment gateway
+	FeeMethodCounter = "counter" // at the counter, against a receipt
+	FeeMethodCOD     = "cod"     // to the postman, on delivery of the result
 )
 
 // Refund statuses (Progress.Refund.Status).

@@ -50,16 +50,19 @@ const (
 	ActionApologyIssued     = "apology.issued"
 	ActionStepExtended      = "step.extended"
 
-	ActionReviewReturn    = "review.return"
-	ActionApprovalReturn  = "approval.return"
-	ActionWithdrawn       = "withdrawn"
-	ActionStopped         = "stopped"
-	ActionPaymentCounter  = "payment.counter"
-	ActionShipmentDelayed = "shipment.delayed"
-	ActionCounterPickup   = "return.counter_pickup"
-	ActionStepAssigned    = "step.assigned"
-	ActionPaymentReminder = "payment.reminder"
-	ActionPaymentExpired  = "payment.expired"
+	ActionReviewReturn   = "review.return"
+	ActionApprovalReturn = "approval.return"
+	ActionWithdrawn      = "withdrawn"
+	ActionStopped        = "stopped"
+	ActionPaymentCounter = "payment.counter"
+	// ActionPaymentOnDelivery: the postman collected the fee on delivering
+	// the result (cash on delivery), recorded before shipment.delivered.
+	ActionPaymentOnDelivery = "payment.on_delivery"
+	ActionShipmentDelayed   = "shipment.delayed"
+	ActionCounterPickup     = "return.counter_pickup"
+	ActionStepAssigned      = "step.assigned"
+	ActionPaymentReminder   = "payment.reminder"
+	ActionPaymentExpired    = "payment.expired"
 
 	// ActionReturnMethodChanged: the applicant or the intake officer chose
 	// another return method before the result was ready.
@@ -113,6 +116,14 @@ type Fee struct {
 	Status     FeeStatus `json:"status"`
 	PaymentRef string    `json:"payment_ref,omitempty"`
 	PayURL     string    `json:"pay_url,omitempty"`
+	// OnDelivery: the applicant chose to pay the postman on delivery of
+	// the result, where the procedure allows it (cash_on_delivery).
+	OnDelivery bool `json:"on_delivery,omitempty"`
+	// Method is how the fee was paid (FeeMethodOnline, FeeMethodCounter,
+	// FeeMethodCOD) and PaidAt when; empty for fees paid before they were
+	// recorded.
+	Method string     `json:"method,omitempty"`
+	PaidAt *time.Time `json:"paid_at,omitempty"`
 }
 
 // Shipment is a result sent by post.
@@ -245,6 +256,7 @@ func (p Progress) Clone() Progress {
 	c.AppointmentAt = cloneTime(p.AppointmentAt)
 	c.FinishedAt = cloneTime(p.FinishedAt)
 	c.ReturnedAt = cloneTime(p.ReturnedAt)
+	c.Fee.PaidAt = cloneTime(p.Fee.PaidAt)
 	if p.Shipment != nil {
 		s := *p.Shipment
 		c.Shipment = &s

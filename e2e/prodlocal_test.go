@@ -118,6 +118,16 @@ func TestDossiersThroughTheProductionShape(t *testing.T) {
 		require.Greater(t, metricSum(t, m, "temporal_workflow_task_schedule_to_start_latency_seconds_count"), 0.0, m)
 		require.Greater(t, metricSum(t, m, "temporal_request_total"), 0.0, m)
 	}
+	// Every status reached the national portal's stand-in (it times out
+	// and answers 503 now and then: retries catch up), none refused.
+	pushed := 0.0
+	for _, m := range workerMetrics {
+		pushed += metricSum(t, m, "motcua_portal_sync_total")
+	}
+	require.Greater(t, pushed, float64(n), "the workers pushed the dossiers' statuses to the portal")
+	require.Eventually(t, func() bool { return metricSum(t, workerMetrics[0], "motcua_portal_sync_pending") == 0 },
+		3*time.Minute, 2*time.Second, "statuses still waiting for the portal")
+	require.Zero(t, metricSum(t, workerMetrics[0], "motcua_portal_sync_dead_letters"), "the portal refused statuses")
 }
 
 type testWriter struct{ t *testing.T }

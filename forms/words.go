@@ -28,6 +28,7 @@ var actionWords = map[string]string{
 	dossier.ActionPaymentSucceeded:   "Đã nộp phí",
 	dossier.ActionPaymentFailed:      "Nộp phí không thành công",
 	dossier.ActionPaymentCounter:     "Nộp phí tại quầy",
+	dossier.ActionPaymentOnDelivery:  "Bưu điện thu hộ phí khi phát",
 	dossier.ActionPaymentReminder:    "Nhắc nộp phí",
 	dossier.ActionPaymentExpired:     "Quá hạn nộp phí",
 	dossier.ActionShipmentRequested:  "Gửi kết quả qua bưu chính",

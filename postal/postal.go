@@ -4,7 +4,7 @@
 // The postal service is a third party reached over HTTP/JSON. The protocol:
 //
 //	POST {base}/v1/shipments
-//	  {"order_number", "recipient": {"name", "phone", "address"}, "contents", "notify_url"}
+//	  {"order_number", "recipient": {"name", "phone", "address"}, "contents", "notify_url", "cod_amount"?}
 //	  201 Created {"waybill", "status": "requested", ...}
 //	  409 Conflict {"error": "already_exists", "waybill", "status"?}  order_number seen before
 //	  400         {"error": "invalid_request", "detail"}               validation failed
@@ -63,6 +63,10 @@ type ShipmentRequest struct {
 	Contents string `json:"contents"`
 	// NotifyURL is where the service POSTs each [Notification].
 	NotifyURL string `json:"notify_url"`
+	// CODAmount is what the postman collects from the recipient on
+	// delivery, on the agency's behalf (cash on delivery, thu hộ), in VND;
+	// 0: nothing. The service remits what it collected.
+	CODAmount int64 `json:"cod_amount,omitempty"`
 }
 
 // Shipment is the postal service's acceptance of a shipment.
@@ -91,6 +95,10 @@ type Notification struct {
 	At time.Time `json:"at"`
 	// Reason explains a failed delivery; empty otherwise.
 	Reason string `json:"reason,omitempty"`
+	// CODCollected, on a delivery of a cash-on-delivery shipment, is what
+	// the postman collected, in VND; absent otherwise (a failed delivery
+	// collects nothing).
+	CODCollected int64 `json:"cod_collected,omitempty"`
 }
 
 // ErrInvalid matches errors for requests the adapter refuses to send because

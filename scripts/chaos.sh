@@ -169,6 +169,7 @@ export MOTCUA_HTTP_ADDR=127.0.0.1:$api_port MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
 export MOTCUA_PUBLIC_URL=http://$MOTCUA_HTTP_ADDR
 export MOTCUA_PAYMENT_URL=http://$MOTCUA_SIM_ADDR/payment MOTCUA_POSTAL_URL=http://$MOTCUA_SIM_ADDR/postal
 export MOTCUA_NOTIFY_URL=http://$MOTCUA_SIM_ADDR/messages/v1/messages
+export MOTCUA_PORTAL_URL=http://$MOTCUA_SIM_ADDR/portal MOTCUA_PORTAL_TOKEN=chaos-portal-token
 # The simulated gateway pays and the simulated carrier delivers by
 # themselves too, as a fallback for the load generator's own pay and
 # delivery calls (which normally come first: the simulated citizen pays as

@@ -23,6 +23,9 @@
 #   MOTCUA_PAYMENT_URL       payment gateway URL (default http://<MOTCUA_SIM_ADDR>/payment)
 #   MOTCUA_POSTAL_URL        postal service URL (default http://<MOTCUA_SIM_ADDR>/postal)
 #   MOTCUA_NOTIFY_URL        messaging gateway URL (default http://<MOTCUA_SIM_ADDR>/messages/v1/messages)
+#   MOTCUA_PORTAL_URL, MOTCUA_PORTAL_TOKEN
+#                            national portal status sync (default: the simulated portal,
+#                            .../portal, with a development token)
 #   MOTCUA_SMS_URL, MOTCUA_ZALO_URL, MOTCUA_SIM_SMTP_ADDR / MOTCUA_SMTP_ADDR
 #                            applicant channels (default: the simulated SMS provider, Zalo OA
 #                            and SMTP server, 127.0.0.1:2525)
@@ -203,6 +206,10 @@ export MOTCUA_NOTIFY_URL=${MOTCUA_NOTIFY_URL:-$(url_of "$MOTCUA_SIM_ADDR")/messa
 export MOTCUA_SMS_URL=${MOTCUA_SMS_URL:-$(url_of "$MOTCUA_SIM_ADDR")/sms}
 export MOTCUA_ZALO_URL=${MOTCUA_ZALO_URL:-$(url_of "$MOTCUA_SIM_ADDR")/zalo}
 export MOTCUA_SIM_SMTP_ADDR=${MOTCUA_SIM_SMTP_ADDR:-127.0.0.1:2525}
+# The national public-service portal's status sync: the simulated one, which
+# accepts this development token (GET /portal/v1/dossiers/CODE/statuses).
+export MOTCUA_PORTAL_URL=${MOTCUA_PORTAL_URL:-$(url_of "$MOTCUA_SIM_ADDR")/portal}
+export MOTCUA_PORTAL_TOKEN=${MOTCUA_PORTAL_TOKEN:-motcua-development-portal-token}
 export MOTCUA_SMTP_ADDR=${MOTCUA_SMTP_ADDR:-$MOTCUA_SIM_SMTP_ADDR}
 # One offset for every process, computed once here: the API hands it to the
 # workflows it starts, the simulators stamp their events with it.
@@ -378,7 +385,9 @@ cat <<EOF
                  through it with an ops token in the URL, valid 30 days)
   Simulators     $SIM_URL   (payment $MOTCUA_PAYMENT_URL, postal $MOTCUA_POSTAL_URL,
                  messages $MOTCUA_NOTIFY_URL; applicants: $SIM_URL/sms/v1/messages,
-                 $SIM_URL/zalo/v1/messages, $SIM_URL/mail/v1/messages ?dossier=CODE)
+                 $SIM_URL/zalo/v1/messages, $SIM_URL/mail/v1/messages ?dossier=CODE;
+                 national portal $MOTCUA_PORTAL_URL/v1/dossiers/CODE/statuses with
+                 Authorization: Bearer $MOTCUA_PORTAL_TOKEN)
   Callbacks      signed (X-Signature) with MOTCUA_PAYMENT_WEBHOOK_SECRET and
                  MOTCUA_POSTAL_WEBHOOK_SECRET (README, Signed callbacks)
   DATABASE_URL   $DATABASE_URL   (the application role)

@@ -284,6 +284,7 @@ export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
 export MOTCUA_PAYMENT_URL=http://127.0.0.1:$sim_port/payment
 export MOTCUA_POSTAL_URL=http://127.0.0.1:$sim_port/postal
 export MOTCUA_NOTIFY_URL=http://127.0.0.1:$sim_port/messages/v1/messages
+export MOTCUA_PORTAL_URL=http://127.0.0.1:$sim_port/portal MOTCUA_PORTAL_TOKEN=prod-local-portal-token
 export MOTCUA_PUBLIC_URL=http://127.0.0.1:$http_port
 export MOTCUA_JWT_SECRET=$JWT_SECRET
 export MOTCUA_LOG_FORMAT=json

@@ -83,6 +83,10 @@ func Sign(ctx context.Context, keys Keys, agency string, in []byte, info Info) (
 	if now := time.Now(); now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
 		return nil, nil, &ExpiredError{Agency: agency, NotBefore: leaf.NotBefore, NotAfter: leaf.NotAfter, At: now}
 	}
+	// The PDF may be a leader's upload: the library trusts its offsets.
+	if err := sane(in); err != nil {
+		return nil, nil, err
+	}
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing: reading the PDF: %w", err)

@@ -53,6 +53,7 @@ type PostalOptions struct {
 //	GET  /v1/shipments                    list, optionally ?order_number=
 //	GET  /v1/shipments/{waybill}          one shipment, its status and events
 //	POST /v1/shipments/{waybill}/events   simulate an event and post the callback
+//	GET  /v1/remittances                  what the postmen collected on delivery (cash on delivery) and the service remitted
 //	POST /v1/admin/suspension             {"suspended": bool}: simulate an outage
 //	GET  /v1/admin/suspension             current suspension state
 //
@@ -67,6 +68,17 @@ type PostalService struct {
 	byWaybill map[string]*shipmentRecord
 	byOrder   map[string]*shipmentRecord
 	all       []*shipmentRecord // creation order, for listing
+	// remitted is what postmen collected on delivery and the service paid
+	// over to the agency, in delivery order.
+	remitted []remittance
+}
+
+// remittance is a fee collected on delivery and paid over to the agency.
+type remittance struct {
+	Waybill     string    `json:"waybill"`
+	OrderNumber string    `json:"order_number"`
+	Amount      int64     `json:"amount"`
+	CollectedAt time.Time `json:"collected_at"`
 }
 
 // shipmentRecord is one shipment in its wire representation.
@@ -83,6 +95,8 @@ type shipmentRecord struct {
 	// plus every repeat answered 409 already_exists (a retried activity).
 	// Chaos runs read it to show repeats did not become second shipments.
 	RequestCalls int `json:"request_calls"`
+	// CODAmount is what the postman collects on delivery (0: nothing).
+	CODAmount int64 `json:"cod_amount,omitempty"`
 }
 
 type recipient struct {
@@ -104,6 +118,8 @@ type postalNotification struct {
 	Event       string    `json:"event"`
 	At          time.Time `json:"at"`
 	Reason      string    `json:"reason,omitempty"`
+	// CODCollected: what the postman collected on this delivery.
+	CODCollected int64 `json:"cod_collected,omitempty"`
 }
 
 // eventResult answers the events endpoint.
@@ -127,6 +143,7 @@ func NewPostalService(opts PostalOptions) *PostalService {
 	r.Get("/v1/shipments", s.list)
 	r.Get("/v1/shipments/{waybill}", s.get)
 	r.Post("/v1/shipments/{waybill}/events", s.eventAPI)
+	r.Get("/v1/remittances", s.remittances)
 	r.Post("/v1/admin/suspension", s.setSuspension)
 	r.Get("/v1/admin/suspension", s.getSuspension)
 	return s
@@ -156,6 +173,7 @@ func (s *PostalService) create(w http.ResponseWriter, r *http.Request) {
 		Recipient   recipient `json:"recipient"`
 		Contents    string    `json:"contents"`
 		NotifyURL   string    `json:"notify_url"`
+		CODAmount   int64     `json:"cod_amount"`
 	}
 	if !readJSON(w, r, &in, false) {
 		return
@@ -168,6 +186,8 @@ func (s *PostalService) create(w http.ResponseWriter, r *http.Request) {
 		problem = "recipient.name is required"
 	case strings.TrimSpace(in.Recipient.Address) == "":
 		problem = "recipient.address is required"
+	case in.CODAmount < 0:
+		problem = "cod_amount must not be negative"
 	default:
 		if err := checkNotifyURL(in.NotifyURL); err != nil {
 			problem = err.Error()
@@ -203,6 +223,7 @@ func (s *PostalService) create(w http.ResponseWriter, r *http.Request) {
 		CreatedAt:    s.now(),
 		Events:       []shipmentEvent{},
 		RequestCalls: 1,
+		CODAmount:    in.CODAmount,
 	}
 	s.byWaybill[waybill] = rec
 	s.byOrder[in.OrderNumber] = rec
@@ -297,6 +318,15 @@ func (s *PostalService) record(waybill, event, reason, onlyFrom string) (*postal
 		return nil, "", nil
 	}
 	n := &postalNotification{Waybill: waybill, OrderNumber: rec.OrderNumber, Event: event, At: s.now(), Reason: reason}
+	if event == evDelivered && rec.CODAmount > 0 && rec.Status != evDelivered {
+		// The postman hands the parcel over against the amount and the
+		// service remits it; a failed delivery collects nothing.
+		n.CODCollected = rec.CODAmount
+		s.remitted = append(s.remitted, remittance{Waybill: waybill, OrderNumber: rec.OrderNumber,
+			Amount: rec.CODAmount, CollectedAt: n.At})
+	} else if event == evDelivered && rec.CODAmount > 0 {
+		n.CODCollected = rec.CODAmount // a repeated callback says the same
+	}
 	rec.Status = event
 	rec.Events = append(rec.Events, shipmentEvent{Event: event, At: n.At, Reason: reason})
 	return n, rec.NotifyURL, nil
@@ -364,4 +394,19 @@ func (s *PostalService) getSuspension(w http.ResponseWriter, _ *http.Request) {
 	suspended := s.suspended
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, suspension{Suspended: &suspended})
+}
+
+// remittances lists what postmen collected on delivery, optionally of one
+// ?order_number=.
+func (s *PostalService) remittances(w http.ResponseWriter, r *http.Request) {
+	order := r.URL.Query().Get("order_number")
+	s.mu.Lock()
+	out := []remittance{}
+	for _, x := range s.remitted {
+		if order == "" || x.OrderNumber == order {
+			out = append(out, x)
+		}
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"remittances": out})
 }

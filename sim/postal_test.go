@@ -266,3 +266,41 @@ func TestPostalCloseWaitsForCallbackInFlight(t *testing.T) {
 	e.ps.Close()
 	require.Contains(t, logs.String(), "auto deliver: callback not delivered")
 }
+
+// Cash on delivery: a shipment with cod_amount is delivered against the
+// amount, which the callback reports (cod_collected) and the service
+// remits; a failed delivery collects nothing and a repeated delivery
+// callback remits nothing twice.
+func TestPostalCashOnDelivery(t *testing.T) {
+	t.Parallel()
+	e := newPostalEnv(t, sim.PostalOptions{})
+	body := func(order string, amount int) string {
+		return fmt.Sprintf(`{"order_number":%q,"recipient":{"name":"A","address":"HN"},"notify_url":%q,"cod_amount":%d}`,
+			order, e.hook.URL+"/cb", amount)
+	}
+	status, out := e.call(t, http.MethodPost, "/v1/shipments", body("D-1", -5))
+	require.Equal(t, http.StatusBadRequest, status, out)
+	require.Contains(t, out["detail"], "cod_amount")
+
+	status, created := e.call(t, http.MethodPost, "/v1/shipments", body("D-1", 135000))
+	require.Equal(t, http.StatusCreated, status, created)
+	require.EqualValues(t, 135000, created["cod_amount"])
+	delivered := created["waybill"].(string)
+	status, created = e.call(t, http.MethodPost, "/v1/shipments", body("D-2", 135000))
+	require.Equal(t, http.StatusCreated, status, created)
+	failed := created["waybill"].(string)
+
+	e.call(t, http.MethodPost, "/v1/shipments/"+failed+"/events", `{"event":"failed"}`)
+	require.NotContains(t, e.hook.Next(t).Body, "cod_collected", "a failed delivery collects nothing")
+	for range 2 {
+		status, _ = e.call(t, http.MethodPost, "/v1/shipments/"+delivered+"/events", `{"event":"delivered"}`)
+		require.Equal(t, http.StatusOK, status)
+		require.EqualValues(t, 135000, e.hook.Next(t).Body["cod_collected"])
+	}
+	status, rem := e.call(t, http.MethodGet, "/v1/remittances", "")
+	require.Equal(t, http.StatusOK, status)
+	list := rem["remittances"].([]any)
+	require.Len(t, list, 1, "remitted once")
+	require.Equal(t, delivered, list[0].(map[string]any)["waybill"])
+	require.EqualValues(t, 135000, list[0].(map[string]any)["amount"])
+}

@@ -52,8 +52,10 @@ type NewDossier struct {
 	PostalReceipt    string
 	FeeUnits         int
 	FeeAmount        int64
-	SubmittedAt      time.Time
-	Actor            string
+	// FeeOnDelivery: the applicant pays the postman on delivery.
+	FeeOnDelivery bool
+	SubmittedAt   time.Time
+	Actor         string
 	// SubmittedBy is the subject of the token that submitted the dossier.
 	SubmittedBy string
 	// LookupKeyHash is the SHA-256 of the public lookup key (HashLookupKey);
@@ -157,11 +159,11 @@ func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string,
 		_, err = tx.Exec(ctx, `
 			INSERT INTO dossiers (code, procedure_code, procedure_version, agency_code, channel, status, stage,
 				applicant, documents, return_method, return_address, postal_receipt, fee_units, fee_amount,
-				submitted_at, version, search_name, lookup_key_hash, submitted_by, current_step)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19)`,
+				submitted_at, version, search_name, lookup_key_hash, submitted_by, fee_on_delivery, current_step)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19, $20)`,
 			code, d.ProcedureCode, d.ProcedureVersion, d.AgencyCode, d.Channel, dossier.StatusSubmitted, dossier.StageIntake,
 			applicant, docs, d.ReturnMethod, nullable(d.ReturnAddress), nullable(d.PostalReceipt), d.FeeUnits, d.FeeAmount,
-			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash, nullable(d.SubmittedBy), step)
+			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash, nullable(d.SubmittedBy), d.FeeOnDelivery, step)
 		if err != nil {
 			return err
 		}
@@ -171,6 +173,10 @@ func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string,
 			FromStatus: dossier.StatusSubmitted, ToStatus: dossier.StatusSubmitted,
 			Note: "channel " + string(d.Channel),
 		}); err != nil {
+			return err
+		}
+		if err := enqueuePortalSync(ctx, tx, code, dossier.Event{Seq: 1, At: d.SubmittedAt},
+			dossier.Progress{Version: 1, Status: dossier.StatusSubmitted}); err != nil {
 			return err
 		}
 		if err := attachUploads(ctx, tx, code, "submission", d.SubmittedBy, d.Uploads, d.MaxDocumentBytes, d.SubmittedAt); err != nil {
@@ -241,7 +247,7 @@ func (s *Store) ApplyTransitions(ctx context.Context, ts []dossier.Transition) e
 }
 
 // applyTransition writes one transition in tx: every status write of the
-// read model goes through it.
+// read model (and the portal's outbox row beside it) goes through it.
 func applyTransition(ctx context.Context, tx pgx.Tx, t dossier.Transition) error {
 	step, err := jsonOrNil(t.Progress.CurrentStep)
 	if err != nil {
@@ -278,18 +284,22 @@ func applyTransition(ctx context.Context, tx pgx.Tx, t dossier.Transition) error
 			waybill = $13, shipment_status = $14, current_step = $15, version = $16,
 			original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
 			verdict = $21, return_method = coalesce($22, return_method), result_document = $23, refund = $24,
+			fee_on_delivery = $25, fee_method = $26, fee_paid_at = $27,
 			updated_at = now()
 		WHERE code = $1 AND version < $16`,
 		t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
 		p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
 		waybill, shipmentStatus, step, p.Version,
 		p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict),
-		nullable(string(p.ReturnMethod)), result, refund)
+		nullable(string(p.ReturnMethod)), result, refund, p.Fee.OnDelivery, nullable(p.Fee.Method), p.Fee.PaidAt)
 	if err != nil || !inserted {
 		// A retried write: its documents and notifications are in already.
 		return err
 	}
 	if err := recordReportFacts(ctx, tx, t); err != nil {
+		return err
+	}
+	if err := enqueuePortalSync(ctx, tx, t.Code, t.Event, p); err != nil {
 		return err
 	}
 	if len(t.Documents) > 0 {
@@ -332,7 +342,7 @@ const dossierColumns = `code, procedure_code, procedure_version, agency_code, ch
 		WHERE s.dossier_code = dossiers.code AND s.picked_up_at IS NOT NULL) THEN 'picked_up' ELSE shipment_status END,
 	current_step,
 	original_appointment_at, appointment_resets, apology_required, supplement, coalesce(verdict, ''), result_document,
-	coalesce(submitted_by, ''), refund`
+	coalesce(submitted_by, ''), refund, fee_on_delivery, coalesce(fee_method, ''), fee_paid_at`
 
 func scanDossier(row pgx.Row) (Dossier, error) {
 	var d Dossier
@@ -343,7 +353,7 @@ func scanDossier(row pgx.Row) (Dossier, error) {
 		&d.Version, &d.Status, &d.Stage, &d.ReceivedAt, &d.AppointmentAt, &d.FinishedAt, &d.ReturnedAt, &d.Overdue,
 		&d.Fee.Amount, &d.Fee.Status, &d.Fee.PaymentRef, &d.Fee.PayURL, &waybill, &shipmentStatus, &step,
 		&d.OriginalAppointmentAt, &d.AppointmentResets, &d.ApologyRequired, &supplement, &d.Verdict, &result,
-		&d.SubmittedBy, &refund)
+		&d.SubmittedBy, &refund, &d.Fee.OnDelivery, &d.Fee.Method, &d.Fee.PaidAt)
 	if err != nil {
 		return Dossier{}, err
 	}

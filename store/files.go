@@ -20,27 +20,33 @@ type IssuedFile struct {
 	Kind        string
 	SHA256      string
 	IssuedAt    time.Time
-	Content     []byte
+	// Content is the file. The record keeps it only for files issued
+	// before the document storage held them (migration 00047); since, it
+	// is nil here and the bytes are the dossier's document with SHA256.
+	Content []byte
 }
 
-// PutIssuedFile keeps a file issued for a dossier, once: when a file of
-// that name is already kept, the first one stays (an issued file never
-// changes) and is returned; otherwise the new one is. Either way the
-// caller serves what is returned.
+// PutIssuedFile records a file issued for a dossier, once: when a file of
+// that name is already recorded, the first one stays (an issued file
+// never changes) and is returned; otherwise the new one is. Either way
+// the caller serves what is returned. The record holds the name, kind,
+// SHA-256 (of f.Content) and instant; the content itself is stored in the
+// document storage by the caller (api's issued-file store) before.
 func (s *Store) PutIssuedFile(ctx context.Context, f IssuedFile) (IssuedFile, error) {
 	sum := sha256.Sum256(f.Content)
 	_, err := s.pool.Exec(ctx, `
-		INSERT INTO issued_files (dossier_code, name, kind, sha256, issued_at, content)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dossier_code, name) DO NOTHING`,
-		f.DossierCode, f.Name, f.Kind, hex.EncodeToString(sum[:]), f.IssuedAt, f.Content)
+		INSERT INTO issued_files (dossier_code, name, kind, sha256, issued_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dossier_code, name) DO NOTHING`,
+		f.DossierCode, f.Name, f.Kind, hex.EncodeToString(sum[:]), f.IssuedAt)
 	if err != nil {
 		return IssuedFile{}, err
 	}
 	return s.IssuedFile(ctx, f.DossierCode, f.Name)
 }
 
-// IssuedFile returns a kept file by dossier and name; ENotFound if it was
-// never issued.
+// IssuedFile returns a file's record by dossier and name (with its
+// content only when the record still holds it); ENotFound if it was never
+// issued.
 func (s *Store) IssuedFile(ctx context.Context, code, name string) (IssuedFile, error) {
 	f := IssuedFile{DossierCode: code, Name: name}
 	err := s.pool.QueryRow(ctx, `SELECT kind, sha256, issued_at, content FROM issued_files

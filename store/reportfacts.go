@@ -168,15 +168,14 @@ func (s *Store) AwaitingIntake(ctx context.Context, at time.Time, f ReportFilter
 	if f.Department != "" || f.Channel == string(dossier.ChannelCounter) {
 		return out, nil
 	}
-	// Not decided by `at`: never decided yet, or decided since (two index
-	// scans: migration 00012's partial indexes).
+	// Submitted before `at` and not decided by then: `at` lies in
+	// (submitted_at, intake_closed_at], one probe of migration 00028's
+	// index on that interval.
 	err := s.pool.QueryRow(ctx, `
 		WITH waiting AS (
 			SELECT code, agency_code, procedure_code, procedure_version, channel FROM dossiers
-			WHERE intake_closed_at IS NULL AND channel IN ('online', 'postal') AND submitted_at < $1
-			UNION ALL
-			SELECT code, agency_code, procedure_code, procedure_version, channel FROM dossiers
-			WHERE intake_closed_at >= $1 AND channel IN ('online', 'postal') AND submitted_at < $1
+			WHERE channel IN ('online', 'postal') AND tstzrange(submitted_at,
+				CASE WHEN intake_closed_at < submitted_at THEN submitted_at ELSE intake_closed_at END, '(]') @> $1::timestamptz
 		)
 		SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM dossier_events ev WHERE ev.dossier_code = d.code
 			AND ev.action = 'deadline.step_overdue' AND ev.step = 'intake' AND ev.at < $1))

@@ -190,7 +190,7 @@ LEFT JOIN LATERAL (
 	ORDER BY ev.seq DESC LIMIT 1
 ) last ON true
 GROUP BY i.idx, i.key
-ORDER BY i.idx, i.key`
+ORDER BY i.idx, i.key COLLATE "C"`
 
 // sectorJoin finds the sector of the procedure version a dossier was
 // received under.
@@ -250,15 +250,26 @@ func ReportArgs(periods []ReportPeriod, f ReportFilter, now time.Time) []any {
 	return []any{starts, ends, cuts, f.Agency, f.Procedure, f.Sector, f.Channel, f.Department}
 }
 
-// Report computes the figures of each period, as of now. Without grouping
-// every period has exactly one row (zeros when no dossier touches it); with
-// grouping, one row per key that has any figure, ordered by period then key.
-func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilter, now time.Time) ([]ReportRow, error) {
+// rowsQuerier runs a query: the pool, or a transaction.
+type rowsQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// ReportLive computes the figures of each period, as of now, from the
+// control sheet's facts alone, without the snapshots of closed days
+// (Report uses them). Without grouping every period has exactly one row
+// (zeros when no dossier touches it); with grouping, one row per key that
+// has any figure, ordered by period then key (byte order).
+func (s *Store) ReportLive(ctx context.Context, periods []ReportPeriod, f ReportFilter, now time.Time) ([]ReportRow, error) {
+	return reportLive(ctx, s.pool, periods, f, now)
+}
+
+func reportLive(ctx context.Context, db rowsQuerier, periods []ReportPeriod, f ReportFilter, now time.Time) ([]ReportRow, error) {
 	q, err := ReportSQL(f)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, q, ReportArgs(periods, f, now)...)
+	rows, err := db.Query(ctx, q, ReportArgs(periods, f, now)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: report: %w", err)
 	}
@@ -266,11 +277,7 @@ func (s *Store) Report(ctx context.Context, periods []ReportPeriod, f ReportFilt
 	var out []ReportRow
 	for rows.Next() {
 		var r ReportRow
-		if err := rows.Scan(&r.Period, &r.Key,
-			&r.Received.CarriedOver, &r.Received.New, &r.Received.Online, &r.Received.Counter, &r.Received.Postal,
-			&r.Resolved.Total, &r.Resolved.Early, &r.Resolved.OnTime, &r.Resolved.Late,
-			&r.Resolved.Result, &r.Resolved.Refused, &r.Resolved.Withdrawn, &r.Resolved.Stopped,
-			&r.Pending.Total, &r.Pending.Overdue); err != nil {
+		if err := scanReportRow(rows, &r); err != nil {
 			return nil, fmt.Errorf("store: report: %w", err)
 		}
 		r.Pending.NotDue = r.Pending.Total - r.Pending.Overdue

@@ -418,6 +418,14 @@ func TestReportBalancesForRandomLifecyclesAndPeriods(t *testing.T) {
 	r := rand.New(rand.NewPCG(seed, 16))
 	from, until := ict(2026, 1, 1, 0, 0), ict(2026, 7, 1, 0, 0)
 	ds := runLifecycles(t, s, r, 160, from, until)
+	// With snapshots in use: the closed days up to a random day in the
+	// span from them, the rest live.
+	snapped := store.LocalDay(2026, 1, 15+r.IntN(150))
+	_, err := s.BuildReportSnapshots(ctx, snapped)
+	require.NoError(t, err)
+	state, err := s.ReportSnapshots(ctx)
+	require.NoError(t, err)
+	require.True(t, state.Through.Equal(snapped), "snapshots through %s: %+v", snapped, state)
 
 	var periods []store.ReportPeriod
 	for m := time.January; m <= time.July; m++ {
@@ -534,6 +542,11 @@ func TestClosedPeriodDoesNotMove(t *testing.T) {
 		return out
 	}
 	before := report()
+	// March's days are snapshotted, and April's up to the middle: the
+	// events dated in April below are late facts for those and drop them.
+	_, err := s.BuildReportSnapshots(ctx, store.LocalDay(2026, 4, 15))
+	require.NoError(t, err)
+	require.Equal(t, before, report(), "from the snapshots")
 
 	// After March: every open dossier moves on with events dated in April
 	// and May (decisions, supplements asked and provided – which move the
@@ -562,7 +575,13 @@ func TestClosedPeriodDoesNotMove(t *testing.T) {
 		}
 	}
 	require.Positive(t, moved)
+	state, err := s.ReportSnapshots(ctx)
+	require.NoError(t, err)
+	require.True(t, state.Through.Equal(march.End), "the April days the late events fell on were dropped: %+v", state)
 	require.Equal(t, before, report(), "March computed in June is March computed at its end, by agency and by department")
+	_, err = s.BuildReportSnapshots(ctx, ict(2026, 7, 1, 0, 0))
+	require.NoError(t, err)
+	require.Equal(t, before, report(), "and from snapshots built after the moves")
 }
 
 // TestReportRules pins the rule for late and the partition on hand-made

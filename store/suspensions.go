@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/motcua/motcua/dossier"
 )
 
 // PostalSuspension is postal service suspended for an administrative area
@@ -16,6 +19,10 @@ type PostalSuspension struct {
 	Reason    string
 	CreatedBy string
 	CreatedAt time.Time
+	// EndedAt and EndedBy: ops ended it before its last day (nil: not
+	// ended).
+	EndedAt *time.Time
+	EndedBy string
 }
 
 // CreatePostalSuspension records a suspension and returns it with its id.
@@ -32,7 +39,7 @@ func (s *Store) CreatePostalSuspension(ctx context.Context, p PostalSuspension) 
 func (s *Store) PostalSuspensions(ctx context.Context, areas []string, day time.Time) ([]PostalSuspension, error) {
 	rows, err := s.pool.Query(ctx, `
 		SELECT id, area_code, from_date, to_date, reason, created_by, created_at FROM postal_suspensions
-		WHERE to_date >= $1::date AND (cardinality($2::text[]) = 0 OR area_code = ANY($2))
+		WHERE to_date >= $1::date AND ended_at IS NULL AND (coalesce(cardinality($2::text[]), 0) = 0 OR area_code = ANY($2))
 		ORDER BY from_date, id`, day.Format(time.DateOnly), areas)
 	if err != nil {
 		return nil, err
@@ -42,6 +49,34 @@ func (s *Store) PostalSuspensions(ctx context.Context, areas []string, day time.
 		err := row.Scan(&p.ID, &p.AreaCode, &p.From, &p.To, &p.Reason, &p.CreatedBy, &p.CreatedAt)
 		return p, err
 	})
+}
+
+// ErrSuspensionNotFound: no postal suspension has that id.
+var ErrSuspensionNotFound = dossier.Errorf(dossier.ENotFound, "no postal suspension has that id")
+
+// ErrSuspensionEnded: the suspension was already ended.
+var ErrSuspensionEnded = dossier.Errorf(dossier.EConflict, "the postal suspension was already ended")
+
+// EndPostalSuspension ends a suspension at `at` (ops: the post office is
+// back). The row stays, with who ended it: an unknown id is
+// ErrSuspensionNotFound, one already ended ErrSuspensionEnded.
+func (s *Store) EndPostalSuspension(ctx context.Context, id int64, at time.Time, by string) (PostalSuspension, error) {
+	var p PostalSuspension
+	err := s.pool.QueryRow(ctx, `
+		UPDATE postal_suspensions SET ended_at = $2, ended_by = $3 WHERE id = $1 AND ended_at IS NULL
+		RETURNING id, area_code, from_date, to_date, reason, created_by, created_at, ended_at, ended_by`, id, at, by).
+		Scan(&p.ID, &p.AreaCode, &p.From, &p.To, &p.Reason, &p.CreatedBy, &p.CreatedAt, &p.EndedAt, &p.EndedBy)
+	if errors.Is(err, pgx.ErrNoRows) {
+		var exists bool
+		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM postal_suspensions WHERE id = $1)`, id).Scan(&exists); err != nil {
+			return PostalSuspension{}, err
+		}
+		if exists {
+			return PostalSuspension{}, ErrSuspensionEnded
+		}
+		return PostalSuspension{}, ErrSuspensionNotFound
+	}
+	return p, err
 }
 
 // SetReturnArea records the administrative area a dossier's result goes to.
@@ -89,7 +124,7 @@ func (s *Store) ShipmentsAwaitingPickup(ctx context.Context, limit int, codes []
 		       d.agency_code, d.submitted_at
 		FROM shipments s JOIN dossiers d ON d.code = s.dossier_code
 		WHERE s.status = 'requested' AND s.picked_up_at IS NULL AND s.pickup_warned_at IS NULL
-		  AND d.stage = 'return' AND (cardinality($2::text[]) = 0 OR s.dossier_code = ANY($2))
+		  AND d.stage = 'return' AND (coalesce(cardinality($2::text[]), 0) = 0 OR s.dossier_code = ANY($2))
 		ORDER BY s.requested_at LIMIT $1`, limit, codes)
 	if err != nil {
 		return nil, err

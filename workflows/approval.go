@@ -58,6 +58,9 @@ func (r *run) onApproval(ctx workflow.Context, d ApprovalDecision) (State, error
 	}
 	r.st.ApologyRequired = false
 	r.st.Verdict = r.verdict(m.at)
+	if r.st.Fee.OnDelivery {
+		r.codOn(ctx) // asked only by dossiers whose applicant chose it
+	}
 	r.enterStep(r.st.StepIndex + 1)
 	err := r.commitWith(ctx, m, ev, r.resultReadyNotice())
 	return r.snapshot(), err

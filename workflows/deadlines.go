@@ -209,7 +209,7 @@ func (r *run) handleDeadlines(ctx workflow.Context) {
 				r.cancelShipment()
 			}
 			_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionCounterPickup,
-				Note: "postal service unavailable since " + formatLocal(r.st.ShipmentSince) + "; the result waits at the counter"},
+				Note: "postal service unavailable since " + formatLocal(r.st.ShipmentSince) + "; the result waits at the counter" + r.codNotCollected()},
 				notify(dossier.Notification{To: dossier.ToApplicant, Template: "counter_pickup",
 					Message: "Bưu điện tạm ngừng: mời nhận kết quả hồ sơ " + r.in.Code + " tại bộ phận một cửa"}))
 		}

@@ -56,7 +56,7 @@ func dossierUpTo(ctx workflow.Context, in DossierInput, lifecycleMax, perfMax wo
 				Version: 1,
 				Status:  dossier.StatusSubmitted,
 				Stage:   dossier.StageIntake,
-				Fee:     dossier.Fee{Amount: in.FeeAmount, Status: dossier.FeeNone},
+				Fee:     dossier.Fee{Amount: in.FeeAmount, Status: dossier.FeeNone, OnDelivery: in.PayOnDelivery},
 			},
 		},
 		sa: searchState{status: dossier.StatusSubmitted, stage: dossier.StageIntake},
@@ -159,6 +159,9 @@ type run struct {
 	// feeTiming: the fee is collected as the procedure's fee_timing says
 	// (VersionFeeTiming; 0 not asked yet, 1 yes, -1 a run from before it).
 	feeTiming int
+	// cod: the postman may collect the fee on delivery (VersionCOD; 0 not
+	// asked yet, 1 yes, -1 a run from before it).
+	cod int
 	// localAttempts counts third-party calls whose local first attempt
 	// (lean version) has not returned yet; counted up before the call's
 	// goroutine starts, down by thirdParty.

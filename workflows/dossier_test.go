@@ -47,7 +47,9 @@ type harness struct {
 	transitions []dossier.Transition
 	payments    int
 	shipments   int
-	refunds     []activities.RefundInput
+	// shipped are the shipment requests the postal stand-in accepted.
+	shipped []activities.ShipmentInput
+	refunds []activities.RefundInput
 	// shipmentFails makes the postal stand-in refuse this many requests
 	// (as during an outage) before it accepts; -1: it never accepts.
 	shipmentFails int
@@ -118,6 +120,7 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 		if h.shipmentFails < 0 || h.shipments <= h.shipmentFails {
 			return activities.ShipmentResult{}, errors.New("postal service suspended")
 		}
+		h.shipped = append(h.shipped, in)
 		return activities.ShipmentResult{Waybill: "EV000000001VN"}, nil
 	}, activity.RegisterOptions{Name: activities.NameRequestShipment})
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.RefundInput) (activities.RefundResult, error) {

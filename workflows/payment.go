@@ -103,6 +103,7 @@ func (r *run) onPayment(ctx workflow.Context, n PaymentNotice) (State, error) {
 		return r.snapshot(), err
 	}
 	ev.Action = dossier.ActionPaymentSucceeded
+	r.st.Fee.Method = dossier.FeeMethodOnline
 	if err := r.paid(ctx, m); err != nil {
 		return State{}, err
 	}
@@ -130,6 +131,7 @@ func (r *run) validateCounterPayment(p CounterPayment) error {
 func (r *run) onCounterPayment(ctx workflow.Context, p CounterPayment) (State, error) {
 	m := r.mark(ctx)
 	r.st.Transactions = append(r.st.Transactions, "counter:"+p.ReceiptNumber)
+	r.st.Fee.Method = dossier.FeeMethodCounter
 	if err := r.paid(ctx, m); err != nil {
 		return State{}, err
 	}
@@ -290,13 +292,20 @@ func (r *run) collectsAtFiling() bool {
 // feeTimingOn asks once whether this run collects fees as fee_timing says
 // (VersionFeeTiming); only the paths that need it ask.
 func (r *run) feeTimingOn(ctx workflow.Context) bool {
-	if r.feeTiming == 0 {
-		r.feeTiming = -1
-		if workflow.GetVersion(ctx, VersionFeeTiming, workflow.DefaultVersion, 1) >= 1 {
-			r.feeTiming = 1
+	return versionOnce(ctx, &r.feeTiming, VersionFeeTiming)
+}
+
+// versionOnce asks workflow.GetVersion for change (version 1) once per run
+// and keeps the answer in *asked: 0 not asked yet, 1 yes, -1 a run from
+// before the change.
+func versionOnce(ctx workflow.Context, asked *int, change string) bool {
+	if *asked == 0 {
+		*asked = -1
+		if workflow.GetVersion(ctx, change, workflow.DefaultVersion, 1) >= 1 {
+			*asked = 1
 		}
 	}
-	return r.feeTiming > 0
+	return *asked > 0
 }
 
 // requestPaymentAtFiling asks the gateway for a fee collected at filing,
@@ -313,6 +322,7 @@ func (r *run) requestPaymentAtFiling(ctx workflow.Context) {
 // before the result makes the result ready for return.
 func (r *run) paid(ctx workflow.Context, m mark) error {
 	r.st.Fee.Status = dossier.FeePaid
+	r.st.Fee.PaidAt = &m.at
 	if r.st.Stage == dossier.StageIntake {
 		return nil
 	}
@@ -331,4 +341,58 @@ func (r *run) paid(ctx workflow.Context, m mark) error {
 	r.st.Status = dossier.StatusResultReady
 	r.enterStep(len(r.in.Procedure.Steps) - 1)
 	return nil
+}
+
+// ---- Cash on delivery -----------------------------------------------------------
+
+// codOn asks once whether this run lets the postman collect the fee
+// (VersionCOD); only dossiers whose applicant chose it ask.
+func (r *run) codOn(ctx workflow.Context) bool { return versionOnce(ctx, &r.cod, VersionCOD) }
+
+// collectsOnDelivery: the fee still to pay goes with the result, to be
+// collected by the postman (the applicant chose it, the procedure allows
+// it, the result goes by post).
+func (r *run) collectsOnDelivery() bool {
+	return r.cod > 0 && r.st.Fee.OnDelivery && r.in.Procedure.CashOnDelivery &&
+		r.st.ReturnMethod == dossier.ReturnPostal && r.st.Fee.Amount > 0 && r.st.Fee.Status == dossier.FeeNone
+}
+
+// validateCollected checks the delivery of a result whose fee the postman
+// was to collect: he must have collected exactly the fee.
+func (r *run) validateCollected(n PostalNotice) error {
+	if n.Event != "delivered" || r.st.Fee.Status != dossier.FeeOnDelivery {
+		return nil
+	}
+	if n.Collected != r.st.Fee.Amount {
+		return temporal.NewApplicationError(fmt.Sprintf("the postman collected %d VND on delivery; the fee is %d VND",
+			n.Collected, r.st.Fee.Amount), ErrAmountMismatch)
+	}
+	return nil
+}
+
+// collectedOnDelivery records the fee the postman collected, at the
+// delivery's time, before the delivery itself.
+func (r *run) collectedOnDelivery(ctx workflow.Context, n PostalNotice) error {
+	at := r.now(ctx)
+	if !n.At.IsZero() && !n.At.After(at) {
+		at = n.At // when the postman reported it, not when it reached us
+	}
+	r.st.Fee.Status, r.st.Fee.Method, r.st.Fee.PaidAt = dossier.FeePaid, dossier.FeeMethodCOD, &at
+	r.st.Transactions = append(r.st.Transactions, "cod:"+n.Waybill)
+	m := mark{at: at, stage: r.st.Stage, status: r.st.Status}
+	return r.commit(ctx, m, dossier.Event{Action: dossier.ActionPaymentOnDelivery, Actor: actorPostal,
+		Note: fmt.Sprintf("%d VND collected on delivery, waybill %s", n.Collected, n.Waybill)})
+}
+
+// codNotCollected: a result whose fee the postman was to collect did not
+// reach the applicant (a failed delivery, the post office down for good):
+// nothing was collected, so the fee is due before the result is handed
+// over at the counter; the main loop asks for it as for any fee.
+func (r *run) codNotCollected() string {
+	if r.st.Fee.Status != dossier.FeeOnDelivery {
+		return ""
+	}
+	r.st.Fee.Status, r.st.Fee.OnDelivery = dossier.FeeNone, false
+	r.st.Stage, r.st.CurrentStep = dossier.StagePayment, nil
+	return fmt.Sprintf("; nothing was collected on delivery: the fee of %d VND is due before the result is handed over", r.st.Fee.Amount)
 }

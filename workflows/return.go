@@ -26,6 +26,9 @@ func (r *run) resultReadyNotice() dossier.Transition {
 	switch r.st.ReturnMethod {
 	case dossier.ReturnPostal:
 		how = "sẽ được gửi qua bưu điện đến địa chỉ đã đăng ký"
+		if r.st.Fee.Status == dossier.FeeOnDelivery {
+			how += fmt.Sprintf("; vui lòng nộp phí, lệ phí %d đồng cho nhân viên bưu điện khi nhận", r.st.Fee.Amount)
+		}
 	case dossier.ReturnElectronic:
 		how = "tải về tại trang tra cứu với mã tra cứu trên giấy tiếp nhận hồ sơ"
 	}
@@ -48,7 +51,11 @@ func (r *run) requestShipment(ctx workflow.Context) {
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		defer func() { r.shipmentBusy = false }()
 		var res activities.ShipmentResult
-		err := r.thirdParty(ctx, activities.NameRequestShipment, activities.ShipmentInput{Code: r.in.Code}, &res)
+		in := activities.ShipmentInput{Code: r.in.Code}
+		if r.st.Fee.Status == dossier.FeeOnDelivery {
+			in.CollectAmount = r.st.Fee.Amount // the postman collects it on delivery
+		}
+		err := r.thirdParty(ctx, activities.NameRequestShipment, in, &res)
 		if err != nil {
 			if temporal.IsCanceledError(err) {
 				return // the return fell back to the counter
@@ -62,8 +69,13 @@ func (r *run) requestShipment(ctx workflow.Context) {
 		}
 		m := r.mark(ctx)
 		r.st.Shipment = &dossier.Shipment{Waybill: res.Waybill, Status: dossier.ShipmentRequested}
-		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionShipmentRequested, Note: "waybill " + res.Waybill},
-			r.applicantNotice("shipped", "Kết quả hồ sơ "+r.in.Code+" đã được gửi qua bưu điện, mã vận đơn "+res.Waybill))
+		note, msg := "waybill "+res.Waybill, "Kết quả hồ sơ "+r.in.Code+" đã được gửi qua bưu điện, mã vận đơn "+res.Waybill
+		if in.CollectAmount > 0 {
+			note += fmt.Sprintf("; %d VND to collect on delivery", in.CollectAmount)
+			msg += fmt.Sprintf("; vui lòng nộp phí, lệ phí %d đồng cho nhân viên bưu điện khi nhận", in.CollectAmount)
+		}
+		_ = r.commitWith(ctx, m, dossier.Event{Action: dossier.ActionShipmentRequested, Note: note},
+			r.applicantNotice("shipped", msg))
 	})
 }
 
@@ -88,7 +100,7 @@ func (r *run) validatePostal(n PostalNotice) error {
 	if r.st.Stage != dossier.StageReturn {
 		return r.conflict("the result is not out for delivery")
 	}
-	return nil
+	return r.validateCollected(n)
 }
 
 func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
@@ -125,11 +137,22 @@ func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
 			// The parcel comes back: the applicant picks the result up.
 			r.st.ReturnMethod = dossier.ReturnCounter
 			ev.Note += "; the result is brought back to the counter for pickup"
+			msg := "Bưu điện không giao được kết quả hồ sơ " + r.in.Code + "; mời nhận tại bộ phận một cửa"
+			if due := r.codNotCollected(); due != "" {
+				ev.Note += due
+				msg += fmt.Sprintf(" sau khi nộp phí, lệ phí %d đồng", r.st.Fee.Amount)
+			}
 			err := r.commitWith(ctx, m, ev, notify(dossier.Notification{To: dossier.ToApplicant, Template: "counter_pickup",
-				Message: "Bưu điện không giao được kết quả hồ sơ " + r.in.Code + "; mời nhận tại bộ phận một cửa"}))
+				Message: msg}))
 			return r.snapshot(), err
 		}
 	case "delivered":
+		if r.st.Fee.Status == dossier.FeeOnDelivery {
+			if err := r.collectedOnDelivery(ctx, n); err != nil {
+				return State{}, err
+			}
+			m = r.mark(ctx)
+		}
 		ev.Action = dossier.ActionShipmentDelivered
 		r.st.Shipment.Status = dossier.ShipmentDelivered
 		r.returned(m, &ev)
@@ -202,7 +225,19 @@ func (r *run) validateReturnMethod(c ReturnMethodChange) error {
 	if !c.Method.Valid() {
 		return invalid("method must be postal, counter or electronic")
 	}
-	if c.Method == r.st.ReturnMethod {
+	if c.PayOnDelivery {
+		if c.Method != dossier.ReturnPostal {
+			return invalid("pay_on_delivery goes with postal return only: the postman collects the fee")
+		}
+		if !r.in.Procedure.CashOnDelivery {
+			return temporal.NewApplicationError(fmt.Sprintf("procedure %s (version %d, the catalog) does not let the postal service collect its fee on delivery (cash_on_delivery, Decision 45/2016/QĐ-TTg)",
+				r.in.Procedure.Code, r.in.Procedure.Version), ErrNotAllowed)
+		}
+		if r.st.Fee.Amount <= 0 || r.st.Fee.Status != dossier.FeeNone {
+			return r.conflict("there is no fee left to collect on delivery (%d VND, %s)", r.st.Fee.Amount, r.st.Fee.Status)
+		}
+	}
+	if c.Method == r.st.ReturnMethod && c.PayOnDelivery == r.st.Fee.OnDelivery {
 		return invalid("the result already goes back by %s", c.Method)
 	}
 	if !slices.Contains(r.in.Procedure.ReturnMethods, string(c.Method)) {
@@ -216,7 +251,11 @@ func (r *run) onReturnMethod(ctx workflow.Context, c ReturnMethodChange) (State,
 	m := r.mark(ctx)
 	from := r.st.ReturnMethod
 	r.st.ReturnMethod = c.Method
+	r.st.Fee.OnDelivery = c.PayOnDelivery
 	note := string(from) + " → " + string(c.Method)
+	if c.PayOnDelivery {
+		note += fmt.Sprintf(", the fee of %d VND paid to the postman on delivery", r.st.Fee.Amount)
+	}
 	if c.Reason != "" {
 		note += ": " + c.Reason
 	}

@@ -26,7 +26,10 @@ func (r *run) enterStep(i int) {
 	case catalog.StepApproval:
 		r.st.Stage = dossier.StageApproval
 	case catalog.StepReturn:
-		if r.st.Fee.Amount > 0 && r.st.Fee.Status != dossier.FeePaid {
+		if r.collectsOnDelivery() {
+			// The postman collects the fee with the delivery.
+			r.st.Fee.Status = dossier.FeeOnDelivery
+		} else if r.st.Fee.Amount > 0 && r.st.Fee.Status != dossier.FeePaid {
 			// Payment comes before the result goes out; the step waits
 			// on the applicant, not on a department.
 			r.st.Stage = dossier.StagePayment

@@ -112,6 +112,14 @@ const VersionFeeTiming = "fee-timing"
 // result was to go back by post (the return channel). Asked only then.
 const VersionRefusalNotice = "refusal-notice"
 
+// VersionCOD is the workflow.GetVersion change that lets the postman
+// collect the fee on delivering the result (cash on delivery, Decision
+// 45/2016/QĐ-TTg): a dossier whose applicant chose it goes from approval
+// straight to the postal return, its shipment request carries the amount,
+// and the delivery callback records the payment. Asked only when such a
+// dossier's result is approved, so no other history carries it.
+const VersionCOD = "cod"
+
 // VersionApplicantNotices is the workflow.GetVersion change that tells the
 // applicant of the milestones they were not told of (issue 19): please pay
 // (amount, link, expiry), result ready (where and how), shipped (waybill),
@@ -213,6 +221,9 @@ type DossierInput struct {
 	// a counter submission, for histories recorded before it, and when the
 	// API could not compute it (the workflow then computes it as before).
 	IntakeStep *dossier.CurrentStep `json:",omitempty"`
+	// PayOnDelivery: the applicant chose, at submission, to pay the fee to
+	// the postman on delivery of the result (Procedure.CashOnDelivery).
+	PayOnDelivery bool `json:",omitempty"`
 }
 
 // DossierResult is how a dossier ended.
@@ -337,6 +348,9 @@ type PostalNotice struct {
 	// fewer per postal return), and the workflow records it here, before
 	// what followed it. Absent from notices sent before that change.
 	PickedUpAt *time.Time `json:",omitempty"`
+	// Collected is the fee the postman collected on delivery (cash on
+	// delivery), in VND; 0 otherwise.
+	Collected int64 `json:",omitempty"`
 }
 
 // RefundNotice is the payment gateway's word on a refund.
@@ -429,6 +443,9 @@ type ReturnMethodChange struct {
 	Method dossier.ReturnMethod
 	Reason string
 	Actor  string
+	// PayOnDelivery: with postal return, the applicant pays the fee to the
+	// postman on delivery (where the procedure allows it).
+	PayOnDelivery bool `json:",omitempty"`
 }
 
 // Assignment gives the current step (a department's part of it) to another

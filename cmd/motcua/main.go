@@ -72,8 +72,9 @@ Commands:
              calendar import FILE (stores a holidays YAML; DATABASE_URL)
   catalog    catalog import FILE: agencies and procedures (a new version
              only for a procedure whose content changed; DATABASE_URL)
-  reconcile  compare the read model with the workflows; fails on any
-             difference (DATABASE_URL, TEMPORAL_ADDRESS)
+  reconcile  compare the read model with the workflows, and (with
+             MOTCUA_PORTAL_URL) our status sequences with what the national
+             portal holds; fails on any difference (DATABASE_URL, TEMPORAL_ADDRESS)
   loadgen    drive simulated dossiers over HTTP and report (loadgen -h)
   chaos-check  after a chaos run (make chaos): wait for the dossiers,
              then fail if any was lost or duplicated (chaos-check -h)
@@ -89,6 +90,9 @@ Commands:
   documents  documents keys: stored files by the payload key they are
              sealed with; documents rekey: re-encrypt them with the active
              key (after a rotation; DATABASE_URL, MOTCUA_PAYLOAD_KEYS)
+  reports    reports snapshot [-rebuild-from DATE | -rebuild-all]: build the
+             report snapshots of every closed day now (the API does it
+             every 15 minutes; DATABASE_URL)
   version    the module version, commit and build time of this binary
   help       show this help
 
@@ -154,6 +158,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runChaosCheck(ctx, cfg, log, args[1:], stdout, stderr)
 	case "documents":
 		return runDocuments(ctx, cfg, log, args[1:], stdout)
+	case "reports":
+		return runReports(ctx, cfg, args[1:], stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
@@ -303,13 +309,16 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal, NotifyReceiptSecret: cfg.ReceiptSecret(),
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
-		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}, SimulationSpeed: cfg.SimulationSpeed,
-		Calendars: calendarCache(cfg)})
+		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}, PortalLagAfter: cfg.PortalLagAfter,
+		SimulationSpeed: cfg.SimulationSpeed, Calendars: calendarCache(cfg)})
 	if cfg.ClockOffset != 0 {
 		log.Warn("business time is shifted from the wall clock (development only)",
 			"offset", cfg.ClockOffset, "now", clock.Clock{Offset: cfg.ClockOffset}.Now().Format(time.RFC3339))
 	}
 	go server.Watch(ctx, 2*time.Second)
+	// The snapshots of closed days reports read (every replica may run
+	// the job: one builds, the others skip).
+	go db.RunReportSnapshots(ctx, clock.Clock{Offset: cfg.ClockOffset}.Now, store.ReportSnapshotInterval, log)
 	handler, err := withConsole(ctx, cfg, log, server.Handler(), v)
 	if err != nil {
 		return err
@@ -437,6 +446,8 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		(&notify.Dispatcher{Store: db, Notifier: notifier, Log: log, Metrics: notifyMetrics}).Run(dctx)
 	}()
 	defer func() { stopDispatch(); <-dispatched }()
+	stopPortal := startPortalSync(dctx, cfg, db, tel.Registry, log)
+	defer func() { stopDispatch(); stopPortal() }()
 	// The pickup watch warns the intake desk about shipments the postal
 	// service accepted and has not picked up in time (rules, data/rules.yaml).
 	ruleSet, err := rules.Parse(data.Rules)
@@ -602,7 +613,8 @@ func runSim(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	}
 	handler := sim.NewHandler(pay, post, sim.Mount{Path: "/messages", Handler: sim.NewMessages()},
 		sim.Mount{Path: "/signing", Handler: signer}, sim.Mount{Path: "/sms", Handler: sms},
-		sim.Mount{Path: "/zalo", Handler: zalo}, sim.Mount{Path: "/mail", Handler: mail})
+		sim.Mount{Path: "/zalo", Handler: zalo}, sim.Mount{Path: "/mail", Handler: mail},
+		sim.Mount{Path: "/portal", Handler: simPortal(cfg, log)})
 	srv := &http.Server{Addr: cfg.SimAddr, Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	return serve(ctx, srv, cfg.ShutdownTimeout, log, "simulators")
 }

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/config"
+	"github.com/motcua/motcua/portal"
 	"github.com/motcua/motcua/reconcile"
 	"github.com/motcua/motcua/store"
 )
@@ -29,11 +32,39 @@ func runReconcile(ctx context.Context, cfg config.Config, log *slog.Logger, stdo
 	for _, d := range diffs {
 		fmt.Fprintln(stdout, d)
 	}
-	if len(diffs) > 0 {
-		return fmt.Errorf("reconcile: %d dossier(s) differ between the read model and the workflows", len(diffs))
+	if len(diffs) == 0 {
+		fmt.Fprintln(stdout, "reconcile: the read model and the workflows agree")
 	}
-	fmt.Fprintln(stdout, "reconcile: the read model and the workflows agree")
+	portalDiffs, err := reconcilePortal(ctx, cfg, db, stdout)
+	if err != nil {
+		return err
+	}
+	if len(diffs) > 0 || portalDiffs > 0 {
+		return fmt.Errorf("reconcile: %d dossier(s) differ between the read model and the workflows, %d difference(s) with the national portal",
+			len(diffs), portalDiffs)
+	}
 	return nil
+}
+
+// reconcilePortal compares our status sequences with what the national
+// portal holds (MOTCUA_PORTAL_URL; without it, nothing) and prints every
+// difference.
+func reconcilePortal(ctx context.Context, cfg config.Config, db *store.Store, stdout io.Writer) (int, error) {
+	if cfg.PortalURL == "" {
+		return 0, nil
+	}
+	client := portal.Client{URL: cfg.PortalURL, Token: cfg.PortalToken, HTTP: &http.Client{Timeout: 20 * time.Second}}
+	diffs, err := reconcile.PortalRun(ctx, db, client)
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range diffs {
+		fmt.Fprintln(stdout, d)
+	}
+	if len(diffs) == 0 {
+		fmt.Fprintln(stdout, "reconcile: the national portal holds the status sequences we sent")
+	}
+	return len(diffs), nil
 }
 
 // runCatalog imports a catalog file: agencies, and a new version of every

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"codeberg.org/go-pdf/fpdf"
 	"github.com/stretchr/testify/require"
 
 	"github.com/motcua/motcua/catalog"
@@ -63,4 +65,19 @@ func SigningKeys(t testing.TB) *signing.Keystore {
 	ks, err := signingKeys()
 	require.NoError(t, err, "development signing keys")
 	return ks
+}
+
+// DocumentPDF is a one-page PDF saying text, as an office suite would
+// export a leader's result document: a real file a PDF library parses (the
+// approval signs it), unlike a hand-written stub.
+func DocumentPDF(t testing.TB, text string) []byte {
+	t.Helper()
+	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCreationDate(time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))
+	pdf.AddPage()
+	pdf.SetFont("Helvetica", "", 14)
+	pdf.Cell(0, 10, text)
+	var b bytes.Buffer
+	require.NoError(t, pdf.Output(&b))
+	return b.Bytes()
 }

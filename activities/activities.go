@@ -34,6 +34,9 @@ type Activities struct {
 	// SimulationSpeed, when above 0, replaces the official calendar with
 	// Simulated business time (development and load tests only).
 	SimulationSpeed float64
+	// Calendars keeps the agencies' calendars between activities (nil:
+	// read from PostgreSQL every time).
+	Calendars *CalendarCache
 }
 
 // workingTime is the official calendar from the database with the office
@@ -42,7 +45,7 @@ func (a *Activities) workingTime(ctx context.Context, agency string) (WorkingTim
 	if a.SimulationSpeed > 0 {
 		return Simulated{Speed: a.SimulationSpeed}, nil
 	}
-	return LoadAgencyCalendar(ctx, a.Store, agency)
+	return a.Calendars.Load(ctx, a.Store, agency)
 }
 
 // RecordTransition appends a control-sheet event and applies the progress
@@ -52,6 +55,26 @@ func (a *Activities) workingTime(ctx context.Context, agency string) (WorkingTim
 // written, so the outbox keeps the text, the version and only the facts
 // the text used.
 func (a *Activities) RecordTransition(ctx context.Context, t dossier.Transition) error {
+	if err := a.renderNotices(&t); err != nil {
+		return err
+	}
+	return a.Store.ApplyTransition(ctx, t)
+}
+
+// RecordTransitions is RecordTransition for several transitions of one
+// dossier, in order, in one transaction (store.ApplyTransitions).
+func (a *Activities) RecordTransitions(ctx context.Context, ts []dossier.Transition) error {
+	for i := range ts {
+		if err := a.renderNotices(&ts[i]); err != nil {
+			return err
+		}
+	}
+	return a.Store.ApplyTransitions(ctx, ts)
+}
+
+// renderNotices renders t's applicant notices from their templates; a
+// notice that cannot be rendered carries the reason and is dead-lettered.
+func (a *Activities) renderNotices(t *dossier.Transition) error {
 	ts := a.Notices
 	if ts == nil {
 		var err error
@@ -59,14 +82,14 @@ func (a *Activities) RecordTransition(ctx context.Context, t dossier.Transition)
 			return err
 		}
 	}
-	ts.RenderNotices(&t, a.PublicURL)
+	ts.RenderNotices(t, a.PublicURL)
 	for _, n := range t.Notifications {
 		if n.RenderError != "" && a.Log != nil {
 			a.Log.Error("notice template not rendered: the notice is dead-lettered", "dossier", t.Code,
 				"template", n.Template, "error", n.RenderError)
 		}
 	}
-	return a.Store.ApplyTransition(ctx, t)
+	return nil
 }
 
 // LoadCalendar builds the working-time calendar from the official table of

@@ -19,9 +19,12 @@ const (
 	// workflow task that needs it (one marker event each, no round trip).
 	NameComputeSchedule  = "ComputeSchedule"
 	NameRecordTransition = "RecordTransition"
-	NameDueAfter         = "DueAfter"
-	NameShiftInstants    = "ShiftInstants"
-	NameStartIntakeClock = "StartIntakeClock"
+	// NameRecordTransitions records several transitions of one workflow
+	// task in one transaction (VersionPerfEvents).
+	NameRecordTransitions = "RecordTransitions"
+	NameDueAfter          = "DueAfter"
+	NameShiftInstants     = "ShiftInstants"
+	NameStartIntakeClock  = "StartIntakeClock"
 	// Regular activities: calls to third parties, with their own retries.
 	NameRequestPayment  = "RequestPayment"
 	NameRequestShipment = "RequestShipment"

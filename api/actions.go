@@ -22,7 +22,8 @@ import (
 func action[Req any](s *Server, a auth.Action, update string, check checkFunc[Req]) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		code := chi.URLParam(r, "code")
-		if _, ok := s.authorizedDossier(w, r, code, a); !ok {
+		d, ok := s.authorizedDossier(w, r, code, a)
+		if !ok {
 			return
 		}
 		arg, err := decodeChecked(w, r, check)
@@ -30,7 +31,12 @@ func action[Req any](s *Server, a auth.Action, update string, check checkFunc[Re
 			writeError(w, r, s.log, err)
 			return
 		}
-		s.update(w, r, code, update, arg)
+		state, err := s.sendUpdateState(r.Context(), code, update, updateID(r, update), arg)
+		if err != nil {
+			writeError(w, r, s.log, err)
+			return
+		}
+		s.respondAfter(w, r, d, update, state)
 	}
 }
 

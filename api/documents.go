@@ -16,6 +16,7 @@ import (
 	"github.com/motcua/motcua/document"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/store"
+	"github.com/motcua/motcua/workflows"
 )
 
 // Documents' files (package document). A client uploads a file first
@@ -292,8 +293,9 @@ func actionWithFiles[Req any](s *Server, a auth.Action, update, kind string, che
 		if err == nil && prepare != nil {
 			arg, uploads, err = prepare(ctx, d, arg, uploads, by)
 		}
+		var state *workflows.State
 		if err == nil {
-			err = s.sendUpdate(ctx, code, update, updateID(r, update), arg)
+			state, err = s.sendUpdateState(ctx, code, update, updateID(r, update), arg)
 		}
 		if err == nil {
 			err = s.docs.Attach(ctx, code, kind, by, uploads)
@@ -302,7 +304,7 @@ func actionWithFiles[Req any](s *Server, a auth.Action, update, kind string, che
 			writeError(w, r, s.log, s.unavailable(err))
 			return
 		}
-		s.respondDossier(w, r, code)
+		s.respondAfter(w, r, d, update, state)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
@@ -18,9 +19,11 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/dossier"
+	"github.com/motcua/motcua/rules"
 	"github.com/motcua/motcua/store"
 	"github.com/motcua/motcua/workflows"
 )
@@ -248,6 +251,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	// The public lookup key: only its hash is kept, and the key is shown
 	// once, in the 201 answer below.
 	lookupKey := newLookupKey()
+	rs := s.rules.At(now)
+	intakeStep := s.intakeStep(ctx, proc, ch, now, rs)
 	sub, err := s.store.CreateDossier(ctx, store.NewDossier{
 		ProcedureCode: proc.Code, ProcedureVersion: proc.Version, AgencyCode: proc.IntakeAgency, Channel: ch,
 		Applicant: store.Applicant{FullName: strings.TrimSpace(a.FullName), IDNumber: a.IDNumber, Phone: a.Phone, Email: a.Email, Address: a.Address,
@@ -258,6 +263,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		FeeOnDelivery: req.PayOnDelivery,
 		LookupKeyHash: store.HashLookupKey(lookupKey),
 		Uploads:       uploadRefs("documents", req.Documents), MaxDocumentBytes: s.docs.MaxDossierBytes(),
+		IntakeStep: intakeStep,
 	}, key, hash[:])
 	if err != nil {
 		writeError(w, r, s.log, s.unavailable(err))
@@ -284,6 +290,12 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		Rules:         s.rules.At(d.SubmittedAt),
 		ClockOffset:   s.clock.Offset,
 		PayOnDelivery: d.Fee.OnDelivery,
+		IntakeStep:    d.CurrentStep,
+	}
+	if d.Status != dossier.StatusSubmitted || d.Version != 1 || d.CurrentStep == nil || d.CurrentStep.Name != catalog.StepIntake {
+		// A retried submission whose dossier moved on (its workflow runs
+		// already, and keeps its own step).
+		in.IntakeStep = nil
 	}
 	if !sub.Created && proc.Version != d.ProcedureVersion {
 		if in.Procedure, err = s.store.ProcedureVersion(ctx, d.ProcedureCode, d.ProcedureVersion); err != nil {
@@ -314,6 +326,34 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		status, out.LookupKey = http.StatusOK, nil
 	}
 	writeJSON(w, status, out)
+}
+
+// intakeStep is the intake step of an online or postal submission (its
+// decision deadline and warning on the receiving agency's calendar), written
+// with the submitted row and handed to the workflow (DossierInput.IntakeStep)
+// so the workflow need not compute it (docs/PERFORMANCE.md). Nil at the
+// counter, without an intake deadline, or when the calendar cannot answer
+// (the workflow then computes it, as before, and logs why it could not).
+func (s *Server) intakeStep(ctx context.Context, proc catalog.Procedure, ch dossier.Channel, now time.Time, rs rules.Rules) *dossier.CurrentStep {
+	if rs.IntakeDeadline.N <= 0 || ch == dossier.ChannelCounter {
+		return nil
+	}
+	var cal activities.WorkingTime = activities.Simulated{Speed: s.simulationSpeed}
+	if s.simulationSpeed <= 0 {
+		c, err := s.calendars.Load(ctx, s.store, proc.IntakeAgency)
+		if err != nil {
+			s.log.Warn("intake deadline left to the workflow: no calendar", "agency", proc.IntakeAgency, "error", err)
+			return nil
+		}
+		cal = c
+	}
+	res, err := activities.IntakeClock(cal, activities.IntakeClockInput{From: now, Duration: rs.IntakeDeadline,
+		WarningFraction: rs.WarningFraction, Agency: proc.IntakeAgency})
+	if err != nil {
+		s.log.Warn("intake deadline left to the workflow", "agency", proc.IntakeAgency, "error", err)
+		return nil
+	}
+	return activities.IntakeStep(proc.IntakeAgency, res)
 }
 
 func documents(in []documentJSON) []store.Document {
@@ -411,17 +451,30 @@ func noCursor(r *http.Request) error {
 	return nil
 }
 
-// update sends an action to a dossier's workflow (which the caller has
-// read and was authorized for) and answers with the dossier after it. The
-// workflow's validator rejects what does not fit the stage before anything
-// is written; those rejections map to 409 or 400.
-func (s *Server) update(w http.ResponseWriter, r *http.Request, code, name string, arg any) {
-	ctx := r.Context()
-	if err := s.sendUpdate(ctx, code, name, updateID(r, name), arg); err != nil {
-		writeError(w, r, s.log, err)
-		return
+// rowProgress is the progress as the read model's row gives it back
+// (store.Dossier): only what the row keeps, its timestamp columns at
+// PostgreSQL's microsecond precision (pgx sends an instant as whole
+// microseconds, truncating; the JSON columns keep the instants as
+// written), so an answer from the workflow's state reads exactly as one
+// from the row.
+func rowProgress(p dossier.Progress) dossier.Progress {
+	micro := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		r := t.Truncate(time.Microsecond)
+		return &r
 	}
-	s.respondDossier(w, r, code)
+	return dossier.Progress{
+		Version: p.Version, Status: p.Status, Stage: p.Stage,
+		ReceivedAt: micro(p.ReceivedAt), AppointmentAt: micro(p.AppointmentAt), FinishedAt: micro(p.FinishedAt),
+		ReturnedAt: micro(p.ReturnedAt), OriginalAppointmentAt: micro(p.OriginalAppointmentAt),
+		Overdue: p.Overdue,
+		Fee: dossier.Fee{Amount: p.Fee.Amount, Status: p.Fee.Status, PaymentRef: p.Fee.PaymentRef, PayURL: p.Fee.PayURL,
+			OnDelivery: p.Fee.OnDelivery, Method: p.Fee.Method, PaidAt: micro(p.Fee.PaidAt)},
+		Shipment: p.Shipment, CurrentStep: p.CurrentStep, Supplement: p.Supplement, ResultDocument: p.ResultDocument,
+		Refund: p.Refund, AppointmentResets: p.AppointmentResets, ApologyRequired: p.ApologyRequired, Verdict: p.Verdict,
+	}
 }
 
 // updateID makes a retried request with the same Idempotency-Key the same
@@ -434,16 +487,58 @@ func updateID(r *http.Request, name string) string {
 }
 
 func (s *Server) sendUpdate(ctx context.Context, code, name, id string, arg any) error {
+	_, err := s.sendUpdateState(ctx, code, name, id, arg)
+	return err
+}
+
+// sendUpdateState is sendUpdate returning the workflow's answer: the
+// dossier's state once the update was recorded (nil when the handler
+// returned none).
+func (s *Server) sendUpdateState(ctx context.Context, code, name, id string, arg any) (*workflows.State, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.updateTimeout)
 	defer cancel()
 	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: code, UpdateName: name, UpdateID: id, Args: []any{arg},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
+	var state workflows.State
 	if err == nil {
-		err = h.Get(ctx, nil)
+		err = h.Get(ctx, &state)
 	}
-	return s.updateError(code, err)
+	if err != nil {
+		return nil, s.updateError(code, err)
+	}
+	if state.Code == "" {
+		return nil, nil
+	}
+	return &state, nil
+}
+
+// answeredFromState are the decisions whose answer is rendered from the
+// row read to authorize them and the progress the workflow returned,
+// without reading the row again (issue 21: one PostgreSQL read fewer per
+// decision): their transitions change nothing of the row but its progress.
+var answeredFromState = map[string]bool{
+	workflows.UpdateIntake: true, workflows.UpdateReview: true, workflows.UpdateApproval: true,
+}
+
+// respondAfter answers a decision on d: from d and the workflow's state
+// when that is the dossier as the read model now holds it (the state's
+// transitions are written before the update completes), else from a fresh
+// read. A shipment's status is read again (the API records a pickup
+// beside the workflow), so is a state older than d.
+func (s *Server) respondAfter(w http.ResponseWriter, r *http.Request, d store.Dossier, update string, state *workflows.State) {
+	if state == nil || !answeredFromState[update] || state.Code != d.Code || state.Version < d.Version || state.Shipment != nil {
+		s.respondDossier(w, r, d.Code)
+		return
+	}
+	d.Progress = rowProgress(state.Progress.Clone())
+	out, err := s.renderWithFiles(r, d, seesIdentityNumber(r, d))
+	if err != nil {
+		writeError(w, r, s.log, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // updateError maps what the workflow said to application errors.

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/auth"
 	"github.com/motcua/motcua/catalog"
 	"github.com/motcua/motcua/codec"
@@ -60,6 +61,12 @@ type Server struct {
 	files FileStore
 	// signer signs results with the agencies' certificates; nil: none.
 	signer signing.Keys
+	// simulationSpeed: business time runs this many times faster and the
+	// calendar has no days (development; the worker's setting).
+	simulationSpeed float64
+	// calendars keeps the agencies' calendars for the intake deadlines
+	// computed at submission (nil: read every time).
+	calendars *activities.CalendarCache
 	// portalLagAfter is when a status item not yet accepted by the
 	// national portal counts as lagging.
 	portalLagAfter time.Duration
@@ -130,6 +137,13 @@ type Options struct {
 	// signing.Remote); nil: results are not signed, and an approval that
 	// would return a result electronically is refused (409).
 	Signing signing.Keys
+	// SimulationSpeed, when above 0, is the worker's MOTCUA_SIMULATION_SPEED:
+	// the intake deadline the API computes at submission then uses the
+	// same simulated calendar as the workflow (development only).
+	SimulationSpeed float64
+	// Calendars keeps the agencies' calendars between submissions (nil:
+	// read from PostgreSQL for every one).
+	Calendars *activities.CalendarCache
 	// PortalLagAfter is how long a status item may wait for the national
 	// portal before GET /v1/portal-sync?status=lagging lists it (zero:
 	// DefaultPortalLagAfter).
@@ -194,7 +208,8 @@ func New(o Options) *Server {
 	return &Server{portalLagAfter: lagAfter, areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret, receiptSecret: o.NotifyReceiptSecret,
-		submitRate: submitRate, lookupRate: lookupRate, sharedRateLimits: o.SharedRateLimits && o.Store != nil, clock: o.Clock, trustedProxies: o.TrustedProxies}
+		submitRate: submitRate, lookupRate: lookupRate, sharedRateLimits: o.SharedRateLimits && o.Store != nil, clock: o.Clock, trustedProxies: o.TrustedProxies,
+		simulationSpeed: o.SimulationSpeed, calendars: o.Calendars}
 }
 
 // readiness checks the dependencies an action needs.

@@ -98,6 +98,11 @@ type Config struct {
 	// (development only; 0 = the official calendar). 2880: a working day
 	// in 10 seconds.
 	SimulationSpeed float64 `env:"MOTCUA_SIMULATION_SPEED" envDefault:"0"`
+	// CalendarCacheTTL is how long the API and the worker keep an agency's
+	// working-time calendar (holiday table and office hours) before
+	// reading it again (0: read for every schedule). A change to the
+	// holiday table reaches new schedules within it (docs/PERFORMANCE.md).
+	CalendarCacheTTL time.Duration `env:"MOTCUA_CALENDAR_CACHE_TTL" envDefault:"1m"`
 	// ClockOffset shifts business time from the wall clock (development
 	// and tests only; internal/clock): -50h makes "now" 50 hours ago.
 	// `make dev MOTCUA_CLOCK_START=2027-02-05T16:00:00+07:00` computes it.

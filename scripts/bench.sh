@@ -32,6 +32,13 @@
 #   MOTCUA_BENCH_RATE_SECONDS how long the latency run offers its rate (default 60)
 #   MOTCUA_BENCH_OPEN         then submit this many dossiers and leave them open, waiting
 #                             for a decision, to measure the worker's memory (default 0: skipped)
+#   MOTCUA_BENCH_GROWTH       numbers of dossiers left open (waiting for review) to measure
+#                             throughput and p99 with, e.g. "1000 10000 100000" (default
+#                             "100 1000"; "" skips): the growth table (docs/PERFORMANCE.md)
+#   MOTCUA_BENCH_GROWTH_DOSSIERS  happy-path dossiers measured at each size (default 100)
+#   MOTCUA_BENCH_STORM        open dossiers whose intake step is warned and due together, seeded
+#                             into the near future (`motcua bench storm`); reports the time to
+#                             drain (default 1000; 0 skips; the target names 10000)
 #   MOTCUA_BENCH_OUT          where results go (default .data/bench/<date-time>)
 #   TEMPORAL_ADDRESS          measure this Temporal instead of starting a dev server
 #   TEMPORAL_NAMESPACE        its namespace (default: default)
@@ -54,6 +61,9 @@ CONC=${MOTCUA_BENCH_CONCURRENCY:-50}
 RATE=${MOTCUA_BENCH_RATE:-0}
 RATE_SECONDS=${MOTCUA_BENCH_RATE_SECONDS:-60}
 OPEN=${MOTCUA_BENCH_OPEN:-0}
+GROWTH=${MOTCUA_BENCH_GROWTH-100 1000}
+GROWTH_DOSSIERS=${MOTCUA_BENCH_GROWTH_DOSSIERS:-100}
+STORM=${MOTCUA_BENCH_STORM:-1000}
 OUT=$(abspath "${MOTCUA_BENCH_OUT:-.data/bench/$(date +%Y%m%d-%H%M%S)}")
 MOTCUA_BIN=$ROOT/bin/motcua
 
@@ -186,6 +196,9 @@ api_port=$(free_port "$pg_port")
 sim_port=$(free_port "$pg_port" "$api_port")
 api_pprof=$(free_port "$pg_port" "$api_port" "$sim_port")
 worker_pprof=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof")
+worker_metrics=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof")
+# The worker's SDK metrics: the storm counts workflow task failures there.
+export MOTCUA_WORKER_METRICS_ADDR=127.0.0.1:$worker_metrics
 export MOTCUA_HTTP_ADDR=127.0.0.1:$api_port
 export MOTCUA_PUBLIC_URL=http://127.0.0.1:$api_port
 export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
@@ -353,6 +366,51 @@ if ((OPEN > 0)); then
 		echo "api    $(grep -E '^(VmHWM|VmRSS)' "/proc/${SVC_PID[api]}/status" | tr -s ' \t' ' ' | paste -sd' ')"
 	} | tee "$OUT/memory-open.txt"
 	curl -s -o "$OUT/worker.heap.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/heap"
+fi
+# workflow_task_failures: the worker's count of failed workflow tasks so far.
+workflow_task_failures() {
+	curl -s "http://127.0.0.1:$worker_metrics/metrics" |
+		awk '/^temporal_workflow_task_execution_failed/ { n += $NF } END { printf "%d\n", n }'
+}
+
+if [[ -n "$GROWTH" ]]; then
+	# Growth: open dossiers accumulate (each left waiting for review, after
+	# its intake), and at each size the same happy-path run is measured
+	# beside them: throughput, p99, the worker's memory, the engine's CPU
+	# per dossier.
+	opened=0
+	growth_args=()
+	for size in $GROWTH; do
+		if ((size > opened)); then
+			wait_quiet
+			log "growth: opening $((size - opened)) more dossiers (left waiting for review) to reach $size"
+			loadgen --mix happy --dossiers "$((size - opened))" --concurrency "$CONC" --stop-at received --history=false \
+				--dossier-timeout 10m --seed "$((100 + size))" --json "$OUT/growth-open-$size.json" >"$OUT/growth-open-$size.txt" || rc=$?
+			opened=$size
+		fi
+		wait_quiet
+		log "growth: $GROWTH_DOSSIERS happy-path dossiers with $size open"
+		loadgen --mix happy --dossiers "$GROWTH_DOSSIERS" --concurrency "$CONC" --seed "$((200 + size))" \
+			--json "$OUT/growth-$size.json" >"$OUT/growth-$size.txt" || rc=$?
+		growth_args+=("$size=$OUT/growth-$size.json")
+	done
+	"$MOTCUA_BIN" bench growth "${growth_args[@]}" | tee "$OUT/growth.txt" | tee -a "$OUT/summary.txt"
+fi
+
+if ((STORM > 0)); then
+	# The deadline storm: STORM dossiers seeded with their intake step
+	# warned at one instant and due 30 s later (bench/storm), drained by
+	# the worker as at 17:00 on a working day.
+	wait_quiet
+	log "storm: $STORM dossiers warned and due together"
+	failed_before=$(workflow_task_failures)
+	hwm_before=$(awk '/^VmHWM/ { print $2 }' "/proc/${SVC_PID[worker]}/status")
+	"$MOTCUA_BIN" bench storm --dossiers "$STORM" --json "$OUT/storm.json" >"$OUT/storm.txt" 2>&1 || rc=$?
+	{
+		tail -1 "$OUT/storm.txt"
+		echo "storm: workflow task failures during the storm: $(($(workflow_task_failures) - failed_before))"
+		echo "storm: worker peak memory (VmHWM) $(awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/${SVC_PID[worker]}/status") (before the storm $((hwm_before / 1024)) MiB)"
+	} | tee -a "$OUT/summary.txt"
 fi
 log "profiles: go tool pprof -top $OUT/worker.cpu.pprof (also api.cpu, *.allocs)"
 ((rc == 0)) || die "a load generator run had failed dossiers or errors (see above)"

@@ -67,6 +67,10 @@ type NewDossier struct {
 	// the total size of the dossier's files (0: no bound).
 	Uploads          []UploadRef
 	MaxDocumentBytes int64
+	// IntakeStep is an online or postal submission's intake step (its
+	// decision deadline), shown in the intake officers' inbox from the
+	// start; nil: none yet (the workflow sets it, SetIntakeStep).
+	IntakeStep *dossier.CurrentStep
 }
 
 // Dossier is a row of the read model.
@@ -148,14 +152,18 @@ func (s *Store) createDossier(ctx context.Context, d NewDossier, idemKey string,
 		if err != nil {
 			return err
 		}
+		step, err := jsonOrNil(d.IntakeStep)
+		if err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO dossiers (code, procedure_code, procedure_version, agency_code, channel, status, stage,
 				applicant, documents, return_method, return_address, postal_receipt, fee_units, fee_amount,
-				submitted_at, version, search_name, lookup_key_hash, submitted_by, fee_on_delivery)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19)`,
+				submitted_at, version, search_name, lookup_key_hash, submitted_by, fee_on_delivery, current_step)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1, $16, $17, $18, $19, $20)`,
 			code, d.ProcedureCode, d.ProcedureVersion, d.AgencyCode, d.Channel, dossier.StatusSubmitted, dossier.StageIntake,
 			applicant, docs, d.ReturnMethod, nullable(d.ReturnAddress), nullable(d.PostalReceipt), d.FeeUnits, d.FeeAmount,
-			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash, nullable(d.SubmittedBy), d.FeeOnDelivery)
+			d.SubmittedAt, SearchName(d.Applicant.FullName), d.LookupKeyHash, nullable(d.SubmittedBy), d.FeeOnDelivery, step)
 		if err != nil {
 			return err
 		}
@@ -221,6 +229,26 @@ func insertEventReporting(ctx context.Context, tx pgx.Tx, code string, e dossier
 // older than what the row holds is ignored, so activities may retry freely
 // and finish in any order.
 func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return applyTransition(ctx, tx, t) })
+}
+
+// ApplyTransitions is ApplyTransition for transitions of one dossier made
+// in one workflow task (a pickup reported with the delivery), in order, in
+// one transaction (issue 21: one transaction per task, not per event).
+func (s *Store) ApplyTransitions(ctx context.Context, ts []dossier.Transition) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, t := range ts {
+			if err := applyTransition(ctx, tx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// applyTransition writes one transition in tx: every status write of the
+// read model (and the portal's outbox row beside it) goes through it.
+func applyTransition(ctx context.Context, tx pgx.Tx, t dossier.Transition) error {
 	step, err := jsonOrNil(t.Progress.CurrentStep)
 	if err != nil {
 		return err
@@ -246,67 +274,65 @@ func (s *Store) ApplyTransition(ctx context.Context, t dossier.Transition) error
 			return err
 		}
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		inserted, err := insertEventReporting(ctx, tx, t.Code, t.Event, p.ReportDue())
+	inserted, err := insertEventReporting(ctx, tx, t.Code, t.Event, p.ReportDue())
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE dossiers SET status = $2, stage = $3, received_at = $4, appointment_at = $5, finished_at = $6,
+			returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
+			waybill = $13, shipment_status = $14, current_step = $15, version = $16,
+			original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
+			verdict = $21, return_method = coalesce($22, return_method), result_document = $23, refund = $24,
+			fee_on_delivery = $25, fee_method = $26, fee_paid_at = $27,
+			updated_at = now()
+		WHERE code = $1 AND version < $16`,
+		t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
+		p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
+		waybill, shipmentStatus, step, p.Version,
+		p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict),
+		nullable(string(p.ReturnMethod)), result, refund, p.Fee.OnDelivery, nullable(p.Fee.Method), p.Fee.PaidAt)
+	if err != nil || !inserted {
+		// A retried write: its documents and notifications are in already.
+		return err
+	}
+	if err := recordReportFacts(ctx, tx, t); err != nil {
+		return err
+	}
+	if err := enqueuePortalSync(ctx, tx, t.Code, t.Event, p); err != nil {
+		return err
+	}
+	if len(t.Documents) > 0 {
+		docs, err := json.Marshal(t.Documents)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `
-			UPDATE dossiers SET status = $2, stage = $3, received_at = $4, appointment_at = $5, finished_at = $6,
-				returned_at = $7, overdue = $8, fee_amount = $9, fee_status = $10, payment_ref = $11, pay_url = $12,
-				waybill = $13, shipment_status = $14, current_step = $15, version = $16,
-				original_appointment_at = $17, appointment_resets = $18, apology_required = $19, supplement = $20,
-				verdict = $21, return_method = coalesce($22, return_method), result_document = $23, refund = $24,
-				fee_on_delivery = $25, fee_method = $26, fee_paid_at = $27,
-				updated_at = now()
-			WHERE code = $1 AND version < $16`,
-			t.Code, p.Status, p.Stage, p.ReceivedAt, p.AppointmentAt, p.FinishedAt, p.ReturnedAt, p.Overdue,
-			p.Fee.Amount, p.Fee.Status, nullable(p.Fee.PaymentRef), nullable(p.Fee.PayURL),
-			waybill, shipmentStatus, step, p.Version,
-			p.OriginalAppointmentAt, p.AppointmentResets, p.ApologyRequired, supplement, nullable(p.Verdict),
-			nullable(string(p.ReturnMethod)), result, refund, p.Fee.OnDelivery, nullable(p.Fee.Method), p.Fee.PaidAt)
-		if err != nil || !inserted {
-			// A retried write: its documents and notifications are in already.
+		if _, err := tx.Exec(ctx, `UPDATE dossiers SET documents = documents || $2::jsonb WHERE code = $1`, t.Code, docs); err != nil {
 			return err
 		}
-		if err := recordReportFacts(ctx, tx, t); err != nil {
-			return err
-		}
-		if err := enqueuePortalSync(ctx, tx, t.Code, t.Event, p); err != nil {
-			return err
-		}
-		if len(t.Documents) > 0 {
-			docs, err := json.Marshal(t.Documents)
-			if err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `UPDATE dossiers SET documents = documents || $2::jsonb WHERE code = $1`, t.Code, docs); err != nil {
+	}
+	for i, n := range t.Notifications {
+		var facts []byte
+		if n.Facts != nil {
+			if facts, err = json.Marshal(n.Facts); err != nil {
 				return err
 			}
 		}
-		for i, n := range t.Notifications {
-			var facts []byte
-			if n.Facts != nil {
-				if facts, err = json.Marshal(n.Facts); err != nil {
-					return err
-				}
-			}
-			// A notice whose template could not be rendered is a dead
-			// letter from the start, with the reason: never sent blank.
-			if _, err := tx.Exec(ctx, `
-				INSERT INTO notifications (dossier_code, seq, idx, recipient, agency, template, message,
-					template_version, facts, status, failed_at, last_error)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, 0), $9,
-					CASE WHEN $10 = '' THEN 'pending' ELSE 'failed' END,
-					CASE WHEN $10 = '' THEN NULL ELSE $11::timestamptz END, nullif($10, ''))
-				ON CONFLICT DO NOTHING`,
-				t.Code, t.Event.Seq, i, n.To, nullable(n.Agency), n.Template, n.Message,
-				n.TemplateVersion, facts, n.RenderError, t.Event.At); err != nil {
-				return err
-			}
+		// A notice whose template could not be rendered is a dead
+		// letter from the start, with the reason: never sent blank.
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO notifications (dossier_code, seq, idx, recipient, agency, template, message,
+				template_version, facts, status, failed_at, last_error)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, 0), $9,
+				CASE WHEN $10 = '' THEN 'pending' ELSE 'failed' END,
+				CASE WHEN $10 = '' THEN NULL ELSE $11::timestamptz END, nullif($10, ''))
+			ON CONFLICT DO NOTHING`,
+			t.Code, t.Event.Seq, i, n.To, nullable(n.Agency), n.Template, n.Message,
+			n.TemplateVersion, facts, n.RenderError, t.Event.At); err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func jsonOrNil(v *dossier.CurrentStep) ([]byte, error) {

@@ -28,7 +28,8 @@ var migrations embed.FS
 
 // Store is the application's database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	counter *counter
 }
 
 // Open connects to PostgreSQL at url and checks the connection.
@@ -56,18 +57,20 @@ func open(ctx context.Context, url string, lazy bool) (*Store, error) {
 	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = DefaultStatementTimeout
 	}
+	c := &counter{}
+	cfg.ConnConfig.Tracer = c
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
 	if lazy {
-		return &Store{pool: pool}, nil
+		return &Store{pool: pool, counter: c}, nil
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("store: connect: %w", err)
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, counter: c}, nil
 }
 
 // OpenLazy is Open without waiting for the database: the API starts while

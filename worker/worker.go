@@ -45,6 +45,7 @@ func RegisterBuild(r interface {
 	r.RegisterWorkflowWithOptions(dossierWorkflow, workflow.RegisterOptions{Name: workflows.WorkflowName})
 	r.RegisterActivityWithOptions(acts.ComputeSchedule, activity.RegisterOptions{Name: activities.NameComputeSchedule})
 	r.RegisterActivityWithOptions(acts.RecordTransition, activity.RegisterOptions{Name: activities.NameRecordTransition})
+	r.RegisterActivityWithOptions(acts.RecordTransitions, activity.RegisterOptions{Name: activities.NameRecordTransitions})
 	r.RegisterActivityWithOptions(acts.DueAfter, activity.RegisterOptions{Name: activities.NameDueAfter})
 	r.RegisterActivityWithOptions(acts.ShiftInstants, activity.RegisterOptions{Name: activities.NameShiftInstants})
 	r.RegisterActivityWithOptions(acts.StartIntakeClock, activity.RegisterOptions{Name: activities.NameStartIntakeClock})

@@ -98,20 +98,32 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 	}, activity.RegisterOptions{Name: activities.NameShiftInstants})
 	notices, err := notify.DefaultTemplates()
 	require.NoError(t, err)
-	env.RegisterActivityWithOptions(func(ctx context.Context, tr dossier.Transition) error {
-		// As the real activity does: every notice the workflow asks for
-		// must render from its template with the facts it gave.
-		notices.RenderNotices(&tr, "https://motcua.example")
+	// As the real activities do: every notice the workflow asks for must
+	// render from its template with the facts it gave.
+	render := func(tr *dossier.Transition) {
+		notices.RenderNotices(tr, "https://motcua.example")
 		for _, n := range tr.Notifications {
 			if n.RenderError != "" {
 				t.Errorf("notice %s at seq %d: %s", n.Template, tr.Event.Seq, n.RenderError)
 			}
 		}
+	}
+	env.RegisterActivityWithOptions(func(ctx context.Context, tr dossier.Transition) error {
+		render(&tr)
 		h.mu.Lock()
 		defer h.mu.Unlock()
 		h.transitions = append(h.transitions, tr)
 		return nil
 	}, activity.RegisterOptions{Name: activities.NameRecordTransition})
+	env.RegisterActivityWithOptions(func(ctx context.Context, ts []dossier.Transition) error {
+		for i := range ts {
+			render(&ts[i])
+		}
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.transitions = append(h.transitions, ts...)
+		return nil
+	}, activity.RegisterOptions{Name: activities.NameRecordTransitions})
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.PaymentInput) (activities.PaymentResult, error) {
 		h.mu.Lock()
 		defer h.mu.Unlock()

@@ -20,6 +20,12 @@ func (r *run) startIntakeClock(ctx workflow.Context) {
 	if d.N <= 0 || !r.legalTime || r.in.Channel == dossier.ChannelCounter {
 		return
 	}
+	if r.perf && r.in.IntakeStep != nil {
+		// Computed by the API and already in the read model.
+		s := *r.in.IntakeStep
+		r.st.CurrentStep = &s
+		return
+	}
 	var res activities.IntakeClockResult
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
 	err := workflow.ExecuteLocalActivity(lctx, activities.NameStartIntakeClock, activities.IntakeClockInput{

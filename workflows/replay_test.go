@@ -37,9 +37,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 	// delivered, withdrawn told to the applicant).
 	// v7-cod- (VersionCOD: the fee collected by the postman on delivery,
 	// and a failed delivery that left it due).
+	// v8-perf- (VersionPerfEvents: one change ID at start, the intake step
+	// from the input, a pickup written with the delivery).
 	// Record new ones under a new prefix; never overwrite old ones, which
 	// are what running dossiers look like.
-	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-", "v5-", "v6-", "v7-cod-"} {
+	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-", "v5-", "v6-", "v7-cod-", "v8-perf-"} {
 		require.True(t, slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }),
 			"no %s history to replay", prefix)
 	}

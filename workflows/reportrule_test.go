@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/calendar"
 	"github.com/motcua/motcua/dossier"
 	"github.com/motcua/motcua/workflows"
@@ -91,4 +92,30 @@ func TestIntakeDeadline(t *testing.T) {
 	c.send(3*24*time.Hour, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "refuse", Note: "thiếu giấy tờ"})
 	c.run()
 	require.Equal(t, []string{dossier.ActionIntakeRefuse}, c.actions(), "no intake deadline at the counter")
+}
+
+// TestIntakeDeadlineFromInput: with VersionPerfEvents the intake step
+// computed by the API at submission comes with the input, and the workflow
+// warns and escalates at its times without computing its own (the input's
+// due time here is an hour earlier than the calendar's, so an escalation at
+// the calendar's time would mean the input was ignored).
+func TestIntakeDeadlineFromInput(t *testing.T) {
+	t.Parallel()
+	procs := loadCatalog(t)
+	h := newHarness(t, procs["KH-HKD-01"], dossier.ChannelOnline, dossier.ReturnElectronic)
+	cal := calendar.Default()
+	res, err := activities.IntakeClock(cal, activities.IntakeClockInput{From: start, Duration: h.in.Rules.IntakeDeadline,
+		WarningFraction: h.in.Rules.WarningFraction, Agency: h.in.Procedure.IntakeAgency})
+	require.NoError(t, err)
+	res.DueAt = res.DueAt.Add(-time.Hour)
+	h.in.IntakeStep = activities.IntakeStep(h.in.Procedure.IntakeAgency, res)
+	h.send(3*24*time.Hour, workflows.UpdateIntake, workflows.IntakeDecision{Decision: "accept"})
+	h.send(time.Minute, workflows.UpdateWithdrawal, workflows.Withdrawal{Reason: "x"})
+	h.run()
+
+	require.Equal(t, []string{dossier.ActionStepWarning, dossier.ActionStepOverdue, dossier.ActionIntakeAccept, dossier.ActionWithdrawn}, h.actions())
+	require.True(t, h.transition(dossier.ActionStepWarning).Event.At.Equal(res.WarnAt))
+	o := h.transition(dossier.ActionStepOverdue)
+	require.Equal(t, "intake", o.Event.Step)
+	require.True(t, o.Event.At.Equal(res.DueAt), "escalated at %s, want the input's %s", o.Event.At, res.DueAt)
 }

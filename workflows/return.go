@@ -106,8 +106,13 @@ func (r *run) onPostal(ctx workflow.Context, n PostalNotice) (State, error) {
 		// before this carry no PickedUpAt.
 		r.st.Shipment.Status = dossier.ShipmentPickedUp
 		pm := mark{at: *n.PickedUpAt, stage: r.st.Stage, status: r.st.Status}
-		if err := r.commit(ctx, pm, dossier.Event{Action: dossier.ActionShipmentPickedUp, Actor: actorPostal,
-			Note: "waybill " + n.Waybill}); err != nil {
+		// VersionPerfEvents: written with the delivery or failure below,
+		// in one local activity and one transaction.
+		r.hold = r.perf
+		err := r.commit(ctx, pm, dossier.Event{Action: dossier.ActionShipmentPickedUp, Actor: actorPostal,
+			Note: "waybill " + n.Waybill})
+		r.hold = false
+		if err != nil {
 			return State{}, err
 		}
 	}

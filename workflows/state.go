@@ -52,7 +52,9 @@ func (r *run) commit(ctx workflow.Context, m mark, ev dossier.Event) error {
 }
 
 // commitWith is commit with documents to add and notifications to send,
-// written in the same transaction as the event.
+// written in the same transaction as the event. While r.hold is set
+// (VersionPerfEvents) the transition is kept instead and written with the
+// next one, in one local activity and one transaction.
 func (r *run) commitWith(ctx workflow.Context, m mark, ev dossier.Event, extra dossier.Transition) error {
 	r.st.Version++
 	if r.reportRule {
@@ -70,8 +72,6 @@ func (r *run) commitWith(ctx workflow.Context, m mark, ev dossier.Event, extra d
 	} else if err := r.upsertSearchAttributes(ctx); err != nil {
 		return err
 	}
-	r.commits++
-	defer func() { r.commits-- }()
 	notices := extra.Notifications
 	if r.notices && !m.status.Final() && r.st.Status.Final() {
 		// The dossier has ended: the applicant is invited to rate the
@@ -80,8 +80,22 @@ func (r *run) commitWith(ctx workflow.Context, m mark, ev dossier.Event, extra d
 	}
 	t := dossier.Transition{Code: r.in.Code, Event: ev, Progress: r.st.Progress.Clone(),
 		Documents: extra.Documents, Notifications: notices}
+	if r.hold {
+		r.held = append(r.held, t)
+		return nil
+	}
+	r.commits++
+	defer func() { r.commits-- }()
 	lctx := workflow.WithLocalActivityOptions(ctx, localOptions)
-	if err := workflow.ExecuteLocalActivity(lctx, activities.NameRecordTransition, t).Get(lctx, nil); err != nil {
+	var err error
+	if len(r.held) > 0 {
+		ts := append(r.held, t)
+		r.held = nil
+		err = workflow.ExecuteLocalActivity(lctx, activities.NameRecordTransitions, ts).Get(lctx, nil)
+	} else {
+		err = workflow.ExecuteLocalActivity(lctx, activities.NameRecordTransition, t).Get(lctx, nil)
+	}
+	if err != nil {
 		r.logger.Error("could not record a transition", "seq", ev.Seq, "action", ev.Action, "error", err)
 		return err
 	}

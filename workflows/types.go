@@ -127,6 +127,25 @@ const VersionCOD = "cod"
 // those notices.
 const VersionApplicantNotices = "applicant-notices"
 
+// VersionPerfEvents is the workflow.GetVersion change that makes a
+// dossier's history shorter (issue 21, docs/PERFORMANCE.md). Version 1:
+//   - it is the only change ID a new dossier asks at its start: at version 1
+//     the dossier runs with VersionLegalTime, VersionLifecycle (at
+//     VersionLifecycleOneUpsert), VersionReportRule and
+//     VersionApplicantNotices on without asking them, so their four markers
+//     and four TemporalChangeVersion upserts become one of each (-6 events;
+//     TemporalChangeVersion reads ["perf-events-1"], which implies them);
+//   - the intake step of an online or postal submission comes with the
+//     input (DossierInput.IntakeStep, computed by the API) instead of a
+//     local activity (-1);
+//   - the deadline timer is first armed once the first workflow task's
+//     decisions are recorded, so an intake decided in that task does not
+//     start the intake deadline's timer only to cancel it (-2).
+//
+// Dossiers started before it ask the four change IDs as they did and replay
+// unchanged.
+const VersionPerfEvents = "perf-events"
+
 // Error types of rejected updates, as temporal.ApplicationError types. The
 // API maps them to HTTP statuses.
 const (
@@ -195,6 +214,13 @@ type DossierInput struct {
 	// workflow hands over its own offset, so both agree on "now". Histories
 	// recorded without it read zero, which is what they ran with.
 	ClockOffset time.Duration `json:",omitempty"`
+	// IntakeStep is the intake step of an online or postal submission (its
+	// decision deadline and warning), computed by the API at submission and
+	// written with the submitted row (VersionPerfEvents): the workflow
+	// starts with it instead of computing it in a local activity. Nil for
+	// a counter submission, for histories recorded before it, and when the
+	// API could not compute it (the workflow then computes it as before).
+	IntakeStep *dossier.CurrentStep `json:",omitempty"`
 	// PayOnDelivery: the applicant chose, at submission, to pay the fee to
 	// the postman on delivery of the result (Procedure.CashOnDelivery).
 	PayOnDelivery bool `json:",omitempty"`

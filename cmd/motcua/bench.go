@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/bench/ceiling"
+	"github.com/motcua/motcua/bench/storm"
 	"github.com/motcua/motcua/config"
+	"github.com/motcua/motcua/data"
 	"github.com/motcua/motcua/loadgen"
+	"github.com/motcua/motcua/rules"
 )
 
 // runBench measures the engine ceiling: no-op workflows shaped like a
@@ -23,6 +26,12 @@ import (
 func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "compare" {
 		return runBenchCompare(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "storm" {
+		return runBenchStorm(ctx, cfg, log, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "growth" {
+		return runBenchGrowth(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -143,4 +152,98 @@ func writeComparison(w io.Writer, server string, ceil []ceiling.Result, ours loa
 			fmt.Fprintf(w, "    %-55s p50 %7.1f  p99 %7.1f  max %7.1f ms\n", e.Endpoint, e.P50, e.P99, e.Max)
 		}
 	}
+}
+
+// runBenchStorm seeds the deadline storm (package bench/storm) into the
+// system at DATABASE_URL and TEMPORAL_ADDRESS and waits for it to drain.
+func runBenchStorm(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench storm", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	n := fs.Int("dossiers", 1000, "open dossiers whose intake is warned and due together")
+	conc := fs.Int("concurrency", 16, "dossiers seeded at a time")
+	lead := fs.Duration("lead", 0, "from the start to the warnings (0: 30s + 25ms per dossier)")
+	timeout := fs.Duration("timeout", 15*time.Minute, "bound on the wait for the drain")
+	jsonFile := fs.String("json", "", "also write the result as JSON to this file")
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return err
+	}
+	db, tc, err := connect(ctx, cfg, log, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	defer tc.Close()
+	rs, err := rules.Parse(data.Rules)
+	if err != nil {
+		return err
+	}
+	res, err := storm.Run(ctx, storm.Options{Store: db, Temporal: tc, Dossiers: *n, Concurrency: *conc,
+		Rules: rs.At(time.Now()), Lead: *lead, Timeout: *timeout}, stdout)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "storm: %d dossiers; warnings all recorded %.1fs after they fell due, escalations %.1fs after (negative: not within the timeout); %d notices queued\n",
+		res.Dossiers, res.WarningsDrainSeconds, res.OverdueDrainSeconds, res.Notices)
+	if *jsonFile != "" {
+		raw, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*jsonFile, append(raw, '\n'), 0o644); err != nil {
+			return fmt.Errorf("bench storm: %w", err)
+		}
+	}
+	if res.OverdueDrainSeconds < 0 {
+		return errors.New("bench storm: the storm did not drain within the timeout")
+	}
+	return nil
+}
+
+// runBenchGrowth prints the growth table of `make bench`: one happy-path
+// run per number of dossiers left open, side by side.
+// bench growth OPEN=LOADGEN.json ...
+func runBenchGrowth(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: motcua bench growth OPEN=LOADGEN.json ...")
+		return errors.New("bench growth: no runs named")
+	}
+	fmt.Fprintln(stdout, "growth: happy-path dossiers with N others open, waiting for review")
+	fmt.Fprintf(stdout, "%10s %10s %8s %12s %14s %12s %12s %18s\n", "open", "dossiers", "failed", "dossiers/s",
+		"submit p99 ms", "decide p99 ms", "worker MiB", "engine CPU/dossier")
+	for _, a := range args {
+		open, file, ok := strings.Cut(a, "=")
+		if !ok {
+			return fmt.Errorf("bench growth: %q is not OPEN=FILE", a)
+		}
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			return fmt.Errorf("bench growth: %w", err)
+		}
+		var r loadgen.Report
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return fmt.Errorf("bench growth: %s: %w", file, err)
+		}
+		var submit, decide float64
+		for _, e := range r.Endpoints {
+			switch e.Endpoint {
+			case "POST /v1/dossiers":
+				submit = e.P99
+			case "POST /v1/dossiers/{code}/intake", "POST /v1/dossiers/{code}/review", "POST /v1/dossiers/{code}/approval":
+				decide = max(decide, e.P99)
+			}
+		}
+		worker := "-"
+		for _, m := range r.Memory {
+			if m.Name == "worker" && m.Error == "" {
+				worker = fmt.Sprintf("%.1f", m.RSSMB)
+			}
+		}
+		cpu := "-"
+		if r.ServerCPUSeconds > 0 && r.Finished > 0 {
+			cpu = fmt.Sprintf("%.1f ms", r.ServerCPUSeconds*1000/float64(r.Finished))
+		}
+		fmt.Fprintf(stdout, "%10s %10d %8d %12.2f %14.1f %12.1f %12s %18s\n", open, r.Finished, r.Failed, r.PerSecond,
+			submit, decide, worker, cpu)
+	}
+	return nil
 }

@@ -316,7 +316,8 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal, NotifyReceiptSecret: cfg.ReceiptSecret(),
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute, SharedRateLimits: true,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
-		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}, PortalLagAfter: cfg.PortalLagAfter})
+		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}, PortalLagAfter: cfg.PortalLagAfter,
+		SimulationSpeed: cfg.SimulationSpeed, Calendars: calendarCache(cfg)})
 	if cfg.ClockOffset != 0 {
 		log.Warn("business time is shifted from the wall clock (development only)",
 			"offset", cfg.ClockOffset, "now", clock.Clock{Offset: cfg.ClockOffset}.Now().Format(time.RFC3339))
@@ -424,6 +425,7 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		PublicURL:       cfg.PublicURL,
 		Log:             log,
 		SimulationSpeed: cfg.SimulationSpeed,
+		Calendars:       calendarCache(cfg),
 	}, workerOptions(cfg, fatal))
 	if cfg.SimulationSpeed > 0 {
 		log.Warn("business time is simulated: deadlines run fast", "speed", cfg.SimulationSpeed)
@@ -639,4 +641,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
 		return false, fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
 	}
 	return false, nil
+}
+
+// calendarCache is the calendar cache of MOTCUA_CALENDAR_CACHE_TTL (nil
+// when 0: every schedule reads the calendar).
+func calendarCache(cfg config.Config) *activities.CalendarCache {
+	if cfg.CalendarCacheTTL <= 0 {
+		return nil
+	}
+	return &activities.CalendarCache{TTL: cfg.CalendarCacheTTL}
 }

@@ -121,6 +121,7 @@ func Seed(ctx context.Context, s *store.Store) error {
 var (
 	sharedOnce  sync.Once
 	sharedStore *store.Store
+	sharedURL   string
 	sharedErr   error
 )
 
@@ -149,6 +150,7 @@ func SharedStore(t testing.TB) *store.Store {
 			sharedErr = err
 			return
 		}
+		sharedURL = u.String()
 		if sharedStore, err = store.Open(ctx, u.String()); err != nil {
 			sharedErr = err
 			return
@@ -159,6 +161,13 @@ func SharedStore(t testing.TB) *store.Store {
 		t.Fatalf("shared test database: %v", sharedErr)
 	}
 	return sharedStore
+}
+
+// SharedStoreURL is the shared database's URL, for a test that needs a
+// Store of its own on it (its own pool and Counts).
+func SharedStoreURL(t testing.TB) string {
+	SharedStore(t)
+	return sharedURL
 }
 
 // Temporal connects to the test Temporal server, in a namespace of this

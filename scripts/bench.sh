@@ -17,7 +17,10 @@
 #      with CPU and allocation profiles of the api and worker taken meanwhile;
 #   6. optionally (MOTCUA_BENCH_RATE > 0) the same dossiers at a fixed
 #      offered rate, for latency;
-#   7. prints both figures and the ratios, and stops everything.
+#   7. prints both figures and the ratios, and what the Grafana dashboard's
+#      panels and the documented alerts show over each step-5 run
+#      (`motcua bench dashboard`, from the api's admin and the worker's /metrics),
+#      and stops everything.
 #
 # Results (JSON reports, profiles, logs) are kept in MOTCUA_BENCH_OUT.
 #
@@ -197,6 +200,8 @@ sim_port=$(free_port "$pg_port" "$api_port")
 api_pprof=$(free_port "$pg_port" "$api_port" "$sim_port")
 worker_pprof=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof")
 worker_metrics=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof")
+# The API's admin listener (its /metrics): the dashboard's API panels.
+api_admin=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof" "$worker_metrics")
 # The worker's SDK metrics: the storm counts workflow task failures there.
 export MOTCUA_WORKER_METRICS_ADDR=127.0.0.1:$worker_metrics
 export MOTCUA_HTTP_ADDR=127.0.0.1:$api_port
@@ -218,11 +223,11 @@ SIM_URL=http://127.0.0.1:$sim_port
 
 for name in sim api worker; do
 	case $name in
-	api) pprof=127.0.0.1:$api_pprof ;;
-	worker) pprof=127.0.0.1:$worker_pprof ;;
-	*) pprof= ;;
+	api) pprof=127.0.0.1:$api_pprof admin=127.0.0.1:$api_admin ;;
+	worker) pprof=127.0.0.1:$worker_pprof admin= ;;
+	*) pprof= admin= ;;
 	esac
-	MOTCUA_PPROF_ADDR=$pprof spawn "$OUT/$name.log" "$MOTCUA_BIN" "$name"
+	MOTCUA_ADMIN_ADDR=$admin MOTCUA_PPROF_ADDR=$pprof spawn "$OUT/$name.log" "$MOTCUA_BIN" "$name"
 	SVC_PID[$name]=$SPAWNED_PID
 	log "started motcua $name (pid $SPAWNED_PID)"
 done
@@ -277,6 +282,13 @@ if [[ $LAYOUTS == *pinned* ]]; then
 	fi
 fi
 
+# save_metrics SUFFIX: the API's and the worker's /metrics, now, into
+# $OUT/{api,worker}-metricsSUFFIX.txt (for `motcua bench dashboard`).
+save_metrics() {
+	curl -sf -H 'Accept: text/plain;version=0.0.4' -o "$OUT/api-metrics$1.txt" "http://127.0.0.1:$api_admin/metrics" &&
+		curl -sf -H 'Accept: text/plain;version=0.0.4' -o "$OUT/worker-metrics$1.txt" "http://127.0.0.1:$worker_metrics/metrics"
+}
+
 # wait_quiet: before a measurement, let the server finish what the previous
 # one left (task queues draining, visibility writes): wait until it uses
 # under 5% of a core over a second (at most 60 s).
@@ -319,11 +331,23 @@ for layout in $LAYOUTS; do
 		curl -s -o "$OUT/worker$sfx.allocs.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/allocs"
 	) &
 	profiler=$!
+	save_metrics "-before$sfx" || log "WARNING: reading /metrics before the run failed"
 	cpu_mark
 	loadgen --mix happy --dossiers "$DOSSIERS" --concurrency "$CONC" --seed "$((${#summaries[@]} + 1))" \
 		--json "$OUT/loadgen$sfx.json" | tee "$OUT/loadgen$sfx.txt" || rc=$?
 	cpu_report "our dossiers, $layout (client: the load generator, in loadgen$sfx.txt)" | tee "$OUT/cpu-dossiers$sfx.txt"
 	wait "$profiler" || log "WARNING: taking the profiles failed"
+	# The Grafana dashboard's panels and the documented alerts over this
+	# run: what the metrics gained since it began (docs/OPERATIONS.md
+	# "The dashboard against real traffic").
+	if save_metrics "$sfx"; then
+		"$MOTCUA_BIN" bench dashboard \
+			--before "api=$OUT/api-metrics-before$sfx.txt" --before "worker=$OUT/worker-metrics-before$sfx.txt" \
+			"api=$OUT/api-metrics$sfx.txt" "worker=$OUT/worker-metrics$sfx.txt" >"$OUT/dashboard$sfx.txt" ||
+			log "WARNING: motcua bench dashboard failed"
+	else
+		log "WARNING: reading /metrics after the run failed"
+	fi
 	summaries+=("$layout")
 done
 # The latency run, in the last layout measured (pinned when both are).
@@ -349,6 +373,9 @@ for layout in "${summaries[@]}"; do
 	pinned) what="Temporal server alone on CPU 0, everything else on CPU 1" ;;
 	esac
 	"$MOTCUA_BIN" bench compare --server "$SERVER; $what" "${compare[@]}" | tee -a "$OUT/summary.txt"
+	if [[ -s "$OUT/dashboard$sfx.txt" ]]; then
+		tee -a "$OUT/summary.txt" <"$OUT/dashboard$sfx.txt"
+	fi
 done
 
 if ((OPEN > 0)); then

@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/motcua/motcua/bench/ceiling"
+	"github.com/motcua/motcua/bench/dashboard"
 	"github.com/motcua/motcua/bench/storm"
 	"github.com/motcua/motcua/config"
 	"github.com/motcua/motcua/data"
+	"github.com/motcua/motcua/deploy/grafana"
 	"github.com/motcua/motcua/loadgen"
 	"github.com/motcua/motcua/rules"
 )
@@ -32,6 +34,9 @@ func runBench(ctx context.Context, cfg config.Config, log *slog.Logger, args []s
 	}
 	if len(args) > 0 && args[0] == "growth" {
 		return runBenchGrowth(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "dashboard" {
+		return runBenchDashboard(ctx, args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -245,5 +250,71 @@ func runBenchGrowth(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%10s %10d %8d %12.2f %14.1f %12.1f %12s %18s\n", open, r.Finished, r.Failed, r.PerSecond,
 			submit, decide, worker, cpu)
 	}
+	return nil
+}
+
+// runBenchDashboard prints what each panel of the Grafana dashboard (and
+// each alert of docs/OPERATIONS.md) would show over a whole run, from the
+// /metrics of the API (admin listener) and of the worker:
+// bench dashboard [--before JOB=URL-OR-FILE ...] JOB=URL-OR-FILE ...
+// JOB is the dashboard's job variable without _job (api, worker).
+func runBenchDashboard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench dashboard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	file := fs.String("dashboard", "", "the dashboard JSON (default: deploy/grafana/motcua-dashboard.json, built in)")
+	top := fs.Int("top", 10, "series shown per query at most, the busiest first")
+	var before []string
+	fs.Func("before", "JOB=URL-OR-FILE scraped when the run began: counters and histograms count from it (repeatable)", func(v string) error {
+		before = append(before, v)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintln(stderr, "usage: motcua bench dashboard [--before api=FILE] api=URL-OR-FILE worker=URL-OR-FILE")
+		return errors.New("bench dashboard: no /metrics named")
+	}
+	raw := grafana.Dashboard
+	if *file != "" {
+		var err error
+		if raw, err = os.ReadFile(*file); err != nil {
+			return fmt.Errorf("bench dashboard: %w", err)
+		}
+	}
+	d, err := dashboard.ParseDashboard(raw)
+	if err != nil {
+		return fmt.Errorf("bench dashboard: %w", err)
+	}
+	load := func(specs []string) (dashboard.Scrape, error) {
+		var all dashboard.Scrape
+		for _, a := range specs {
+			job, src, ok := strings.Cut(a, "=")
+			if !ok || job == "" || src == "" {
+				return all, fmt.Errorf("bench dashboard: %q is not JOB=URL-OR-FILE", a)
+			}
+			s, err := dashboard.Load(ctx, job, src)
+			if err != nil {
+				return all, fmt.Errorf("bench dashboard: %w", err)
+			}
+			all = all.Add(s)
+		}
+		return all, nil
+	}
+	end, err := load(fs.Args())
+	if err != nil {
+		return err
+	}
+	if len(before) > 0 {
+		start, err := load(before)
+		if err != nil {
+			return err
+		}
+		end = end.Since(start)
+	}
+	dashboard.Write(stdout, d, end, dashboard.Options{Top: *top})
 	return nil
 }

@@ -103,6 +103,12 @@ type Config struct {
 	// reading it again (0: read for every schedule). A change to the
 	// holiday table reaches new schedules within it (docs/PERFORMANCE.md).
 	CalendarCacheTTL time.Duration `env:"MOTCUA_CALENDAR_CACHE_TTL" envDefault:"1m"`
+	// WorkerCacheSize is how many workflows `motcua worker` keeps in memory
+	// between their tasks (the SDK's sticky cache; its default, 10,000,
+	// held every open dossier: 793 MiB with 10,000 waiting for review,
+	// docs/PERFORMANCE.md). A dossier evicted from it is replayed from its
+	// history at its next task (some 50 events).
+	WorkerCacheSize int `env:"MOTCUA_WORKER_CACHE_SIZE" envDefault:"2000"`
 	// ClockOffset shifts business time from the wall clock (development
 	// and tests only; internal/clock): -50h makes "now" 50 hours ago.
 	// `make dev MOTCUA_CLOCK_START=2027-02-05T16:00:00+07:00` computes it.

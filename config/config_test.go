@@ -220,3 +220,16 @@ func TestTrustedProxies(t *testing.T) {
 	_, err = config.Load(env(map[string]string{"MOTCUA_TRUSTED_PROXIES": "ingress.local"}))
 	require.ErrorContains(t, err, `MOTCUA_TRUSTED_PROXIES: "ingress.local" is neither an address nor a CIDR range`)
 }
+
+// The worker's sticky cache is bounded by default (the SDK's 10,000 kept
+// every open dossier in memory), and the setting moves it.
+func TestWorkerCacheSize(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := config.Load(env(map[string]string{"MOTCUA_ENV": "development"}))
+	require.NoError(t, err)
+	require.Equal(t, 2000, c.WorkerCacheSize)
+	c, err = config.Load(env(map[string]string{"MOTCUA_ENV": "development", "MOTCUA_WORKER_CACHE_SIZE": "500"}))
+	require.NoError(t, err)
+	require.Equal(t, 500, c.WorkerCacheSize)
+}

@@ -481,6 +481,10 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // workerOptions are the SDK worker's options: a fatal error is reported
 // to fatal, which ends the process (waitWorker).
 func workerOptions(cfg config.Config, fatal *fatalWatch) sdkworker.Options {
+	if cfg.WorkerCacheSize > 0 {
+		// Process-wide in the SDK, and read when the first worker starts.
+		sdkworker.SetStickyWorkflowCacheSize(cfg.WorkerCacheSize)
+	}
 	return sdkworker.Options{
 		WorkerStopTimeout: cfg.ShutdownTimeout,
 		// Pollers scale with the server's backlog hints instead of the

@@ -221,14 +221,13 @@ func TestTrustedProxies(t *testing.T) {
 	require.ErrorContains(t, err, `MOTCUA_TRUSTED_PROXIES: "ingress.local" is neither an address nor a CIDR range`)
 }
 
-// The worker's sticky cache is bounded by default (the SDK's 10,000 kept
-// every open dossier in memory), and the setting moves it.
+// The worker's sticky cache is the SDK's unless the setting bounds it.
 func TestWorkerCacheSize(t *testing.T) {
 	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := config.Load(env(map[string]string{"MOTCUA_ENV": "development"}))
 	require.NoError(t, err)
-	require.Equal(t, 2000, c.WorkerCacheSize)
+	require.Equal(t, 0, c.WorkerCacheSize, "0: the SDK's default")
 	c, err = config.Load(env(map[string]string{"MOTCUA_ENV": "development", "MOTCUA_WORKER_CACHE_SIZE": "500"}))
 	require.NoError(t, err)
 	require.Equal(t, 500, c.WorkerCacheSize)

@@ -393,6 +393,11 @@ if ((OPEN > 0)); then
 		echo "api    $(grep -E '^(VmHWM|VmRSS)' "/proc/${SVC_PID[api]}/status" | tr -s ' \t' ' ' | paste -sd' ')"
 	} | tee "$OUT/memory-open.txt"
 	curl -s -o "$OUT/worker.heap.pprof" "http://127.0.0.1:$worker_pprof/debug/pprof/heap"
+	# Where the resident memory goes (heap, goroutine stacks: runtime.MemStats
+	# at the end of the text form) and how many goroutines the open
+	# workflows keep.
+	curl -s -o "$OUT/worker.heap.txt" "http://127.0.0.1:$worker_pprof/debug/pprof/heap?debug=1"
+	curl -s -o "$OUT/worker.goroutine.txt" "http://127.0.0.1:$worker_pprof/debug/pprof/goroutine?debug=1"
 fi
 # workflow_task_failures: the worker's count of failed workflow tasks so far.
 workflow_task_failures() {

@@ -139,3 +139,24 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkResultSigned is what an approval costs the API in CPU: the
+// result notice rendered and signed (docs/PERFORMANCE.md, issue 21).
+func BenchmarkResultSigned(b *testing.B) {
+	ctx := context.Background()
+	ks := devKeys(b)
+	b.Run("render", func(b *testing.B) {
+		for b.Loop() {
+			resultPDF(b)
+		}
+	})
+	in := resultPDF(b)
+	b.Run("sign", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := signing.Sign(ctx, ks, "000.00.18.H39", in, signing.Info{Name: "Sở Tư pháp", At: at}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Logf("result PDF: %d bytes", len(in))
+}

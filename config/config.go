@@ -104,13 +104,15 @@ type Config struct {
 	// holiday table reaches new schedules within it (docs/PERFORMANCE.md).
 	CalendarCacheTTL time.Duration `env:"MOTCUA_CALENDAR_CACHE_TTL" envDefault:"1m"`
 	// WorkerCacheSize is how many workflows `motcua worker` keeps in memory
-	// between their tasks (the SDK's sticky cache); 0 keeps the SDK's
-	// default, 10,000, which holds every open dossier of a center: 793 MiB
-	// with 10,000 waiting for review, 237 MiB with 2000 here
-	// (docs/PERFORMANCE.md). A dossier evicted from it is replayed from its
-	// history at its next task (some 50 events); what that costs a
-	// deadline storm is not measured yet, so the default stays the SDK's.
-	WorkerCacheSize int `env:"MOTCUA_WORKER_CACHE_SIZE" envDefault:"0"`
+	// between their tasks (the SDK's sticky cache); a dossier evicted from
+	// it is replayed from its history at its next task (some 50 events, a
+	// few ms). 1000 keeps the worker's memory flat however many dossiers
+	// are open: the SDK's default, 10,000 (0 here), held every open dossier
+	// of a center, 793 MiB with 10,000 waiting for review
+	// (docs/PERFORMANCE.md, issue 21). The worker runs at most half as many
+	// workflow tasks at once, so the cache never fills with workflows in
+	// the middle of a task (the SDK would fail the next one).
+	WorkerCacheSize int `env:"MOTCUA_WORKER_CACHE_SIZE" envDefault:"1000"`
 	// ClockOffset shifts business time from the wall clock (development
 	// and tests only; internal/clock): -50h makes "now" 50 hours ago.
 	// `make dev MOTCUA_CLOCK_START=2027-02-05T16:00:00+07:00` computes it.

@@ -221,14 +221,18 @@ func TestTrustedProxies(t *testing.T) {
 	require.ErrorContains(t, err, `MOTCUA_TRUSTED_PROXIES: "ingress.local" is neither an address nor a CIDR range`)
 }
 
-// The worker's sticky cache is the SDK's unless the setting bounds it.
+// The worker's sticky cache is bounded unless the setting gives it back to
+// the SDK (0).
 func TestWorkerCacheSize(t *testing.T) {
 	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := config.Load(env(map[string]string{"MOTCUA_ENV": "development"}))
 	require.NoError(t, err)
-	require.Equal(t, 0, c.WorkerCacheSize, "0: the SDK's default")
+	require.Equal(t, 1000, c.WorkerCacheSize, "bounded by default")
 	c, err = config.Load(env(map[string]string{"MOTCUA_ENV": "development", "MOTCUA_WORKER_CACHE_SIZE": "500"}))
 	require.NoError(t, err)
 	require.Equal(t, 500, c.WorkerCacheSize)
+	c, err = config.Load(env(map[string]string{"MOTCUA_ENV": "development", "MOTCUA_WORKER_CACHE_SIZE": "0"}))
+	require.NoError(t, err)
+	require.Equal(t, 0, c.WorkerCacheSize, "0: the SDK's default")
 }

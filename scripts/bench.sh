@@ -15,12 +15,18 @@
 #   5. `motcua loadgen --mix happy`: MOTCUA_BENCH_E2E_DOSSIERS real dossiers with a
 #      fee and a postal return through the HTTP API, the same concurrency,
 #      with CPU and allocation profiles of the api and worker taken meanwhile;
-#   6. optionally (MOTCUA_BENCH_RATE > 0) the same dossiers at a fixed
-#      offered rate, for latency;
-#   7. prints both figures and the ratios, and what the Grafana dashboard's
-#      panels and the documented alerts show over each step-5 run
-#      (`motcua bench dashboard`, from the api's admin and the worker's /metrics),
-#      and stops everything.
+#   6. in the shared layout, the same dossiers at a fixed offered rate
+#      (MOTCUA_BENCH_RATE, default 10/s), for latency;
+#   7. with the dev server still: the growth table (MOTCUA_BENCH_GROWTH) and
+#      the deadline storm (MOTCUA_BENCH_STORM);
+#   8. the server layout: the dev server replaced by temporal-server on this
+#      PostgreSQL (scripts/lib.sh temporal_server_start, the shape of
+#      `make prod-local`), steps 4-5 again;
+#   9. prints both figures and the ratios of each layout, what the Grafana
+#      dashboard's panels and the documented alerts show over each step-5 run
+#      (`motcua bench dashboard`, from the api's admin and the worker's
+#      /metrics), a table of every layout's ratios and CPU per dossier by
+#      process, and stops everything.
 #
 # Results (JSON reports, profiles, logs) are kept in MOTCUA_BENCH_OUT.
 #
@@ -28,10 +34,11 @@
 #   MOTCUA_BENCH_WORKFLOWS    no-op workflows per variant (default 300)
 #   MOTCUA_BENCH_E2E_DOSSIERS     dossiers of the throughput run (default 300)
 #   MOTCUA_BENCH_CONCURRENCY  in flight at a time in both (default 50)
-#   MOTCUA_BENCH_LAYOUT       shared, pinned or both (default): steps 4-5 with every process on
-#                             every CPU, and again with the Temporal server alone on CPU 0
-#                             (taskset; only for the dev server this script starts)
-#   MOTCUA_BENCH_RATE         dossiers/s of the latency run (default 0: skipped; the target is 20)
+#   MOTCUA_BENCH_LAYOUT       which of shared, pinned, server to measure (default all; both:
+#                             shared and pinned): steps 4-5 with every process on every CPU;
+#                             with the Temporal dev server alone on CPU 0 (taskset; only for
+#                             the dev server this script starts); on temporal-server + PostgreSQL
+#   MOTCUA_BENCH_RATE         dossiers/s of the latency run (default 10, the issue's; 0 skips)
 #   MOTCUA_BENCH_RATE_SECONDS how long the latency run offers its rate (default 60)
 #   MOTCUA_BENCH_OPEN         then submit this many dossiers and leave them open, waiting
 #                             for a decision, to measure the worker's memory (default 0: skipped)
@@ -61,7 +68,7 @@ ROOT=$PWD
 WORKFLOWS=${MOTCUA_BENCH_WORKFLOWS:-300}
 DOSSIERS=${MOTCUA_BENCH_E2E_DOSSIERS:-300}
 CONC=${MOTCUA_BENCH_CONCURRENCY:-50}
-RATE=${MOTCUA_BENCH_RATE:-0}
+RATE=${MOTCUA_BENCH_RATE:-10}
 RATE_SECONDS=${MOTCUA_BENCH_RATE_SECONDS:-60}
 OPEN=${MOTCUA_BENCH_OPEN:-0}
 GROWTH=${MOTCUA_BENCH_GROWTH-100 1000}
@@ -166,7 +173,9 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua?sslmode=disab
 
 # ---------------------------------------------------------------- Temporal
 export TEMPORAL_NAMESPACE=${TEMPORAL_NAMESPACE:-default}
+EXTERNAL_TEMPORAL=0
 if [[ -n "${TEMPORAL_ADDRESS:-}" ]]; then
+	EXTERNAL_TEMPORAL=1
 	log "measuring the Temporal at TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS (namespace $TEMPORAL_NAMESPACE)"
 	wait_for_temporal "$TEMPORAL_ADDRESS" 30
 	SERVER="Temporal at $TEMPORAL_ADDRESS"
@@ -192,9 +201,59 @@ ensure_search_attributes "$TEMPORAL_ADDRESS" "$TEMPORAL_NAMESPACE"
 SERVER_PID=${TEMPORAL_PID:-${MOTCUA_BENCH_SERVER_PID:-}}
 
 # ---------------------------------------------------------------- motcua
-"$MOTCUA_BIN" migrate >"$OUT/migrate.log" 2>&1 || { show_log_tail "$OUT/migrate.log"; die "motcua migrate failed"; }
-"$MOTCUA_BIN" seed >"$OUT/seed.log" 2>&1 || { show_log_tail "$OUT/seed.log"; die "motcua seed failed"; }
+# start_motcua: migrate and seed DATABASE_URL, start sim, api and worker
+# against TEMPORAL_ADDRESS, and wait until the API is ready.
+start_motcua() {
+	local name pprof admin deadline
+	"$MOTCUA_BIN" migrate >"$OUT/migrate$LOG_SFX.log" 2>&1 || { show_log_tail "$OUT/migrate$LOG_SFX.log"; die "motcua migrate failed"; }
+	"$MOTCUA_BIN" seed >"$OUT/seed$LOG_SFX.log" 2>&1 || { show_log_tail "$OUT/seed$LOG_SFX.log"; die "motcua seed failed"; }
 
+	# The worker's SDK metrics: the storm counts workflow task failures there.
+	export MOTCUA_WORKER_METRICS_ADDR=127.0.0.1:$worker_metrics
+	export MOTCUA_HTTP_ADDR=127.0.0.1:$api_port
+	export MOTCUA_PUBLIC_URL=http://127.0.0.1:$api_port
+	export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
+	export MOTCUA_PAYMENT_URL=http://127.0.0.1:$sim_port/payment
+	export MOTCUA_POSTAL_URL=http://127.0.0.1:$sim_port/postal
+	export MOTCUA_NOTIFY_URL=http://127.0.0.1:$sim_port/messages/v1/messages
+	export MOTCUA_LOG_LEVEL=warn
+	# A fresh development secret for this run only: the loadgen mints its
+	# actors' tokens with it.
+	MOTCUA_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	export MOTCUA_JWT_SECRET
+	# Every simulated portal submits from 127.0.0.1: the per-IP limit is not
+	# what is measured.
+	export MOTCUA_SUBMIT_RATE_PER_MINUTE=100000000
+	API_URL=http://127.0.0.1:$api_port
+	SIM_URL=http://127.0.0.1:$sim_port
+
+	for name in sim api worker; do
+		case $name in
+		api) pprof=127.0.0.1:$api_pprof admin=127.0.0.1:$api_admin ;;
+		worker) pprof=127.0.0.1:$worker_pprof admin= ;;
+		*) pprof= admin= ;;
+		esac
+		MOTCUA_ADMIN_ADDR=$admin MOTCUA_PPROF_ADDR=$pprof spawn "$OUT/$name$LOG_SFX.log" "$MOTCUA_BIN" "$name"
+		SVC_PID[$name]=$SPAWNED_PID
+		log "started motcua $name (pid $SPAWNED_PID)"
+	done
+	deadline=$((SECONDS + 60))
+	until http_ok "$API_URL/readyz?strict=true"; do
+		for name in sim api worker; do
+			kill -0 "${SVC_PID[$name]}" 2>/dev/null || { show_log_tail "$OUT/$name$LOG_SFX.log"; die "motcua $name exited"; }
+		done
+		((SECONDS < deadline)) || { show_log_tail "$OUT/api$LOG_SFX.log"; die "the API is not ready after 60s"; }
+		sleep 0.5
+	done
+}
+# stop_motcua: stop the worker, the API and the simulators.
+stop_motcua() {
+	local name
+	for name in worker api sim; do
+		[[ -n "${SVC_PID[$name]:-}" ]] && stop_pid "${SVC_PID[$name]}" "motcua $name" 15
+		SVC_PID[$name]=""
+	done
+}
 api_port=$(free_port "$pg_port")
 sim_port=$(free_port "$pg_port" "$api_port")
 api_pprof=$(free_port "$pg_port" "$api_port" "$sim_port")
@@ -202,43 +261,8 @@ worker_pprof=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof")
 worker_metrics=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof")
 # The API's admin listener (its /metrics): the dashboard's API panels.
 api_admin=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof" "$worker_metrics")
-# The worker's SDK metrics: the storm counts workflow task failures there.
-export MOTCUA_WORKER_METRICS_ADDR=127.0.0.1:$worker_metrics
-export MOTCUA_HTTP_ADDR=127.0.0.1:$api_port
-export MOTCUA_PUBLIC_URL=http://127.0.0.1:$api_port
-export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
-export MOTCUA_PAYMENT_URL=http://127.0.0.1:$sim_port/payment
-export MOTCUA_POSTAL_URL=http://127.0.0.1:$sim_port/postal
-export MOTCUA_NOTIFY_URL=http://127.0.0.1:$sim_port/messages/v1/messages
-export MOTCUA_LOG_LEVEL=warn
-# A fresh development secret for this run only: the loadgen mints its
-# actors' tokens with it.
-MOTCUA_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-export MOTCUA_JWT_SECRET
-# Every simulated portal submits from 127.0.0.1: the per-IP limit is not
-# what is measured.
-export MOTCUA_SUBMIT_RATE_PER_MINUTE=100000000
-API_URL=http://127.0.0.1:$api_port
-SIM_URL=http://127.0.0.1:$sim_port
-
-for name in sim api worker; do
-	case $name in
-	api) pprof=127.0.0.1:$api_pprof admin=127.0.0.1:$api_admin ;;
-	worker) pprof=127.0.0.1:$worker_pprof admin= ;;
-	*) pprof= admin= ;;
-	esac
-	MOTCUA_ADMIN_ADDR=$admin MOTCUA_PPROF_ADDR=$pprof spawn "$OUT/$name.log" "$MOTCUA_BIN" "$name"
-	SVC_PID[$name]=$SPAWNED_PID
-	log "started motcua $name (pid $SPAWNED_PID)"
-done
-deadline=$((SECONDS + 60))
-until http_ok "$API_URL/readyz?strict=true"; do
-	for name in sim api worker; do
-		kill -0 "${SVC_PID[$name]}" 2>/dev/null || { show_log_tail "$OUT/$name.log"; die "motcua $name exited"; }
-	done
-	((SECONDS < deadline)) || { show_log_tail "$OUT/api.log"; die "the API is not ready after 60s"; }
-	sleep 0.5
-done
+LOG_SFX=""
+start_motcua
 
 # The Temporal server's CPU per workflow, when it runs here.
 SERVER_PID_FLAG=()
@@ -269,17 +293,29 @@ pin_layout() {
 	done
 }
 
-LAYOUTS=${MOTCUA_BENCH_LAYOUT:-both}
+LAYOUTS=${MOTCUA_BENCH_LAYOUT:-all}
 case $LAYOUTS in
 both) LAYOUTS="shared pinned" ;;
-shared | pinned) ;;
-*) die "MOTCUA_BENCH_LAYOUT must be shared, pinned or both, not $LAYOUTS" ;;
+all) LAYOUTS="shared pinned server" ;;
 esac
-if [[ $LAYOUTS == *pinned* ]]; then
+DEV_LAYOUTS="" SERVER_LAYOUT=0
+for layout in $LAYOUTS; do
+	case $layout in
+	shared | pinned) DEV_LAYOUTS+="${DEV_LAYOUTS:+ }$layout" ;;
+	server) SERVER_LAYOUT=1 ;;
+	*) die "MOTCUA_BENCH_LAYOUT must name shared, pinned and server (or be both, all), not $LAYOUTS" ;;
+	esac
+done
+if [[ $DEV_LAYOUTS == *pinned* ]]; then
 	if [[ -z "$TEMPORAL_PID" ]] || (($(nproc) < 2)) || ! command -v taskset >/dev/null; then
-		log "the pinned layout needs the dev server this script starts, 2 CPUs and taskset: measuring shared only"
-		LAYOUTS=shared
+		log "the pinned layout needs the dev server this script starts, 2 CPUs and taskset: not measured"
+		DEV_LAYOUTS=${DEV_LAYOUTS/pinned/}
+		DEV_LAYOUTS=${DEV_LAYOUTS// /}
 	fi
+fi
+if ((SERVER_LAYOUT)) && ((EXTERNAL_TEMPORAL)); then
+	log "the server layout starts a temporal-server of its own: not measured with TEMPORAL_ADDRESS set"
+	SERVER_LAYOUT=0
 fi
 
 # save_metrics SUFFIX: the API's and the worker's /metrics, now, into
@@ -304,11 +340,10 @@ wait_quiet() {
 	log "WARNING: the Temporal server is still busy before the next measurement"
 }
 
-rc=0
-summaries=()
-for layout in $LAYOUTS; do
-	[[ $LAYOUTS == shared ]] || pin_layout "$layout"
-	sfx=""
+# measure LAYOUT: the ceiling and our dossiers on the processes as they are
+# placed now; results with the layout's suffix (none for shared).
+measure() {
+	local layout=$1 sfx="" profile_seconds=20 profiler
 	[[ $layout == shared ]] || sfx=-$layout
 	# ------------------------------------------------------------ 1. ceiling
 	log "[$layout] 1/2 engine ceiling: $WORKFLOWS no-op workflows per variant, $CONC at a time"
@@ -320,7 +355,6 @@ for layout in $LAYOUTS; do
 
 	# ------------------------------------------------------------ 2. dossiers
 	log "[$layout] 2/2 our dossiers: $DOSSIERS happy-path dossiers (fee, postal return) through the API, $CONC at a time"
-	profile_seconds=20
 	wait_quiet
 	(
 		sleep 5 # past the warm-up
@@ -349,17 +383,23 @@ for layout in $LAYOUTS; do
 		log "WARNING: reading /metrics after the run failed"
 	fi
 	summaries+=("$layout")
-done
-# The latency run, in the last layout measured (pinned when both are).
-if ((RATE > 0)); then
-	wait_quiet
-	log "[$layout] latency: happy-path dossiers offered at $RATE/s for ${RATE_SECONDS}s"
-	loadgen --mix happy --rate "$RATE" --duration "${RATE_SECONDS}s" --seed 2 --json "$OUT/loadgen-rate.json" |
-		tee "$OUT/loadgen-rate.txt" || rc=$?
-fi
+}
 
-[[ $LAYOUTS == shared ]] || pin_layout shared
-rate_layout=$layout
+rc=0
+summaries=()
+for layout in $DEV_LAYOUTS; do
+	[[ $DEV_LAYOUTS == *pinned* ]] && pin_layout "$layout"
+	measure "$layout"
+	# The latency run: at a fixed offered rate, every process on every CPU
+	# (the issue's layout for its latency targets).
+	if [[ $layout == shared ]] && ((RATE > 0)); then
+		wait_quiet
+		log "[$layout] latency: happy-path dossiers offered at $RATE/s for ${RATE_SECONDS}s"
+		loadgen --mix happy --rate "$RATE" --duration "${RATE_SECONDS}s" --seed 2 --json "$OUT/loadgen-rate.json" |
+			tee "$OUT/loadgen-rate.txt" || rc=$?
+	fi
+done
+[[ $DEV_LAYOUTS == *pinned* ]] && pin_layout shared
 
 echo
 : >"$OUT/summary.txt"
@@ -367,12 +407,12 @@ for layout in "${summaries[@]}"; do
 	sfx=""
 	[[ $layout == shared ]] || sfx=-$layout
 	compare=("$OUT/ceiling$sfx.json" "$OUT/loadgen$sfx.json")
-	((RATE > 0)) && [[ $layout == "$rate_layout" ]] && compare+=("$OUT/loadgen-rate.json")
+	((RATE > 0)) && [[ $layout == shared ]] && compare+=("$OUT/loadgen-rate.json")
 	case $layout in
 	shared) what="every process on all $(nproc) CPUs" ;;
 	pinned) what="Temporal server alone on CPU 0, everything else on CPU 1" ;;
 	esac
-	"$MOTCUA_BIN" bench compare --server "$SERVER; $what" "${compare[@]}" | tee -a "$OUT/summary.txt"
+	"$MOTCUA_BIN" bench compare --server "$SERVER; $what" "${compare[@]}" | tee "$OUT/compare$sfx.txt" | tee -a "$OUT/summary.txt"
 	if [[ -s "$OUT/dashboard$sfx.txt" ]]; then
 		tee -a "$OUT/summary.txt" <"$OUT/dashboard$sfx.txt"
 	fi
@@ -444,5 +484,48 @@ if ((STORM > 0)); then
 		echo "storm: worker peak memory (VmHWM) $(awk '/^VmHWM/ { printf "%.1f MiB", $2 / 1024 }' "/proc/${SVC_PID[worker]}/status") (before the storm $((hwm_before / 1024)) MiB)"
 	} | tee -a "$OUT/summary.txt"
 fi
+if ((SERVER_LAYOUT)); then
+	# The same two runs on temporal-server (its four services in one
+	# process, persistence and visibility in this PostgreSQL, mutual TLS:
+	# the shape of `make prod-local`), every process on every CPU. Our
+	# processes start afresh on a database of their own.
+	log "[server] replacing the dev server with temporal-server on PostgreSQL (built the first time: minutes)"
+	stop_motcua
+	temporal_stop 60
+	temporal_server_start "$BENCH_DIR/temporal-server" "$pg_port" "$OUT/temporal-server.log" \
+		"$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof" "$worker_metrics" "$api_admin"
+	SERVER_PID=$TEMPORAL_PID
+	SERVER_PID_FLAG=(--server-pid "$SERVER_PID")
+	export TEMPORAL_ADDRESS=$TEMPORAL_FRONTEND
+	pg_create_db "$pg_port" motcua_server
+	export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua_server?sslmode=disable"
+	LOG_SFX=-server
+	start_motcua
+	measure server
+	"$MOTCUA_BIN" bench compare --server "temporal-server on PostgreSQL (mutual TLS); every process on all $(nproc) CPUs" \
+		"$OUT/ceiling-server.json" "$OUT/loadgen-server.json" | tee "$OUT/compare-server.txt" | tee -a "$OUT/summary.txt"
+	[[ -s "$OUT/dashboard-server.txt" ]] && tee -a "$OUT/summary.txt" <"$OUT/dashboard-server.txt" >/dev/null
+fi
+
+# The issue-21 figures side by side: each layout's ratios and what one
+# dossier cost each process (CPU seconds of the dossier run over its
+# dossiers).
+{
+	echo
+	echo "ratios and CPU per dossier (targets: ours/naive >= 1.5 shared, >= 2 pinned, >= 1.5 server;"
+	echo "ours/local >= 0.75; all processes <= 85 ms per dossier)"
+	printf '  %-7s %11s %11s   %s\n' layout "ours/naive" "ours/local" "CPU per dossier, ms: temporal postgres api worker sim = total"
+	for layout in "${summaries[@]}"; do
+		sfx=""
+		[[ $layout == shared ]] || sfx=-$layout
+		[[ -s "$OUT/compare$sfx.txt" && -s "$OUT/cpu-dossiers$sfx.txt" ]] || continue
+		naive=$(awk '/ours \/ naive/ { print $NF }' "$OUT/compare$sfx.txt")
+		local_=$(awk '/ours \/ local/ { print $NF }' "$OUT/compare$sfx.txt")
+		cpu=$(awk -v n="$DOSSIERS" '$1 ~ /^(temporal|postgres|api|worker|sim)$/ && $3 == "s" {
+				ms = $2 * 1000 / n; total += ms; out = out sprintf(" %s %.1f", $1, ms) }
+			END { printf "%s = %.1f", out, total }' "$OUT/cpu-dossiers$sfx.txt")
+		printf '  %-7s %11s %11s  %s\n' "$layout" "$naive" "$local_" "$cpu"
+	done
+} | tee -a "$OUT/summary.txt"
 log "profiles: go tool pprof -top $OUT/worker.cpu.pprof (also api.cpu, *.allocs)"
 ((rc == 0)) || die "a load generator run had failed dossiers or errors (see above)"

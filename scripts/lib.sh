@@ -321,6 +321,110 @@ tls_throwaway_certs() {
 	) || die "openssl could not make the throwaway certificates in $dir"
 }
 
+# low_port [EXCLUDE...]: a free TCP port below 32000 not in EXCLUDE.
+# Temporal stores its services' ports in a smallint column (cluster
+# membership): they must be below 32768, under the kernel's ephemeral range
+# that free_port draws from.
+low_port() {
+	local p x i clash
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + (RANDOM % 12000)))
+		clash=0
+		for x in "$@"; do [[ "$x" == "$p" ]] && clash=1; done
+		((clash)) && continue
+		port_in_use "$p" && continue
+		printf '%s' "$p"
+		return 0
+	done
+	die "no free TCP port below 32000"
+}
+
+# temporal_server_start STATE PG_PORT LOGFILE [EXCLUDE_PORT...]: temporal-server
+# (bin/temporal-server, ensure_temporal_server) on the PostgreSQL at
+# 127.0.0.1:PG_PORT (user postgres, no password), its four services in one
+# process, configured from deploy/temporal/server.yaml.tmpl with mutual TLS
+# (throwaway certificates in STATE/tls, exported in the TEMPORAL_TLS_*
+# variables every client here reads: internal/temporalconn, the CLI); its
+# databases temporal and temporal_visibility made or brought to the newest
+# schema; the namespace TEMPORAL_NAMESPACE (default: default) registered and
+# our search attributes added. Sets TEMPORAL_PID, TEMPORAL_LOG,
+# TEMPORAL_FRONTEND (host:port), TS_PORT[name] (its ports) and TLS_DIR.
+# Used by `make prod-local` and `make bench` (the temporal-server layout).
+temporal_server_start() {
+	local state=$1 pg_port=$2 logfile k pair dir db namespace=${TEMPORAL_NAMESPACE:-default} schema_dir
+	local -a exclude=("${@:4}")
+	logfile=$(abspath "$3")
+	ensure_temporal
+	ensure_temporal_server
+	schema_dir=$(temporal_schema_dir)
+	mkdir -p "$state/temporal/config"
+	declare -gA TS_PORT=()
+	for k in FRONTEND FRONTEND_HTTP FRONTEND_MEMBERSHIP HISTORY HISTORY_MEMBERSHIP MATCHING \
+		MATCHING_MEMBERSHIP WORKER WORKER_MEMBERSHIP METRICS; do
+		TS_PORT[$k]=$(low_port "${exclude[@]+"${exclude[@]}"}" "${TS_PORT[@]+"${TS_PORT[@]}"}")
+	done
+	# Temporal's two databases: created, then brought to the newest schema
+	# version by temporal-sql-tool (setup-schema -v 0.0 once, update-schema
+	# on every run: it applies only what is missing, which is also how an
+	# upgrade of the server is done).
+	_sqltool() {
+		"$MOTCUA_ROOT/bin/temporal-sql-tool" --plugin postgres12 --endpoint 127.0.0.1 --port "$pg_port" \
+			--user postgres --password "" "$@" >>"${logfile%.log}-sql-tool.log" 2>&1 ||
+			{ show_log_tail "${logfile%.log}-sql-tool.log"; die "temporal-sql-tool $* failed"; }
+	}
+	for pair in temporal:temporal visibility:temporal_visibility; do
+		dir=${pair%%:*}
+		db=${pair#*:}
+		if [[ "$("$(pg_bin psql)" -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc \
+			"SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]]; then
+			log "creating Temporal database $db and its base schema"
+			_sqltool --db "$db" create-database
+			_sqltool --db "$db" setup-schema -v 0.0
+		fi
+		_sqltool --db "$db" update-schema -d "$schema_dir/$dir/versioned"
+	done
+	log "Temporal schemas are current ($schema_dir)"
+
+	# New certificates at every start: nothing to commit, nothing to expire.
+	TLS_DIR=$state/tls
+	rm -rf "$TLS_DIR"
+	tls_throwaway_certs "$TLS_DIR"
+	export TEMPORAL_TLS_CLIENT_CERT_PATH=$TLS_DIR/client.pem TEMPORAL_TLS_CLIENT_KEY_PATH=$TLS_DIR/client.key
+	export TEMPORAL_TLS_SERVER_CA_CERT_PATH=$TLS_DIR/ca.pem TEMPORAL_TLS_SERVER_NAME=localhost
+	log "mutual TLS to the Temporal frontend (throwaway CA and certificates in $TLS_DIR)"
+
+	cp "$MOTCUA_ROOT/deploy/temporal/dynamicconfig.yaml" "$state/temporal-dynamicconfig.yaml"
+	render_template "$MOTCUA_ROOT/deploy/temporal/server.yaml.tmpl" "$state/temporal/config/prod-local.yaml" \
+		TLS_DIR="$TLS_DIR" LOG_LEVEL=warn PG_PORT="$pg_port" PG_USER=postgres PG_PASSWORD= \
+		DYNAMIC_CONFIG="$state/temporal-dynamicconfig.yaml" \
+		FRONTEND_PORT="${TS_PORT[FRONTEND]}" FRONTEND_HTTP_PORT="${TS_PORT[FRONTEND_HTTP]}" \
+		FRONTEND_MEMBERSHIP_PORT="${TS_PORT[FRONTEND_MEMBERSHIP]}" HISTORY_PORT="${TS_PORT[HISTORY]}" \
+		HISTORY_MEMBERSHIP_PORT="${TS_PORT[HISTORY_MEMBERSHIP]}" MATCHING_PORT="${TS_PORT[MATCHING]}" \
+		MATCHING_MEMBERSHIP_PORT="${TS_PORT[MATCHING_MEMBERSHIP]}" WORKER_PORT="${TS_PORT[WORKER]}" \
+		WORKER_MEMBERSHIP_PORT="${TS_PORT[WORKER_MEMBERSHIP]}" METRICS_PORT="${TS_PORT[METRICS]}"
+	TEMPORAL_LOG=$logfile
+	spawn "$logfile" "$MOTCUA_ROOT/bin/temporal-server" --root "$state/temporal" --config config \
+		--env prod-local --allow-no-auth start
+	TEMPORAL_PID=$SPAWNED_PID
+	log "started temporal-server (pid $TEMPORAL_PID, log $logfile)"
+	TEMPORAL_FRONTEND=127.0.0.1:${TS_PORT[FRONTEND]}
+	wait_for_temporal "$TEMPORAL_FRONTEND" 120
+
+	if ! "$TEMPORAL_BIN" operator namespace describe --address "$TEMPORAL_FRONTEND" --namespace "$namespace" \
+		--command-timeout 10s >/dev/null 2>&1; then
+		log "registering namespace $namespace (retention 30 days)"
+		"$TEMPORAL_BIN" operator namespace create --address "$TEMPORAL_FRONTEND" --namespace "$namespace" \
+			--retention 720h --command-timeout 30s >/dev/null || die "could not create namespace $namespace"
+	fi
+	# A namespace just created takes a moment to reach every service.
+	for _ in $(seq 1 60); do
+		"$TEMPORAL_BIN" operator search-attribute list --address "$TEMPORAL_FRONTEND" --namespace "$namespace" \
+			--command-timeout 5s >/dev/null 2>&1 && break
+		sleep 0.5
+	done
+	ensure_search_attributes "$TEMPORAL_FRONTEND" "$namespace"
+}
+
 # ---------------------------------------------------------------- ports & http
 
 # port_in_use PORT [HOST]: true when a TCP connection to HOST:PORT succeeds.

@@ -81,6 +81,7 @@ cleanup() {
 	for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
 		stop_pid "${PIDS[$i]}" "${NAMES[$i]}" 30
 	done
+	temporal_stop 30 # a temporal-server that failed to come up (set only meanwhile)
 	if [[ -n "$STATE" ]]; then
 		pg_stop "$STATE/postgres"
 		if [[ "$MODE" == test ]]; then
@@ -135,7 +136,6 @@ ensure_temporal_server
 ensure_temporal_ui
 ensure_pg_binaries
 ensure_versitygw
-SCHEMA_DIR=$(temporal_schema_dir)
 
 if [[ "$MODE" == test ]]; then
 	STATE=$(mktemp -d "${TMPDIR:-/tmp}/motcua-prod-local.XXXXXX")
@@ -151,30 +151,8 @@ taken=() # ports handed out so far (callers add each, as port runs in a subshell
 port() {
 	free_port "${taken[@]+"${taken[@]}"}"
 }
-# Temporal stores its services' ports in a smallint column (cluster
-# membership): they must be below 32768, under the kernel's ephemeral range
-# that free_port draws from.
-low_port() {
-	local p x i clash
-	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + (RANDOM % 12000)))
-		clash=0
-		for x in "${taken[@]+"${taken[@]}"}"; do [[ "$x" == "$p" ]] && clash=1; done
-		((clash)) && continue
-		port_in_use "$p" && continue
-		printf '%s' "$p"
-		return 0
-	done
-	die "no free TCP port below 32000"
-}
 pg_port=$(port)
 taken+=("$pg_port")
-declare -A T=()
-for k in FRONTEND FRONTEND_HTTP FRONTEND_MEMBERSHIP HISTORY HISTORY_MEMBERSHIP MATCHING \
-	MATCHING_MEMBERSHIP WORKER WORKER_MEMBERSHIP METRICS; do
-	T[$k]=$(low_port)
-	taken+=("${T[$k]}")
-done
 if [[ "$MODE" == test ]]; then
 	http_port=$(port)
 	taken+=("$http_port")
@@ -202,7 +180,6 @@ for i in 1 2; do
 	worker_metrics_ports+=("$(port)")
 	taken+=("${worker_metrics_ports[-1]}")
 done
-FRONTEND=127.0.0.1:${T[FRONTEND]}
 
 # ------------------------------------------------------------ PostgreSQL
 
@@ -211,71 +188,18 @@ pg_start "$STATE/postgres" "$pg_port" "$STATE/run" "$STATE/logs/postgres.log" \
 pg_port=$PG_PORT
 for db in motcua; do pg_create_db "$pg_port" "$db"; done
 
-# Temporal's two databases: created, then brought to the newest schema
-# version by temporal-sql-tool (setup-schema -v 0.0 once, update-schema on
-# every run: it applies only what is missing, which is also how an upgrade
-# of the server is done).
-sqltool() {
-	"$ROOT/bin/temporal-sql-tool" --plugin postgres12 --endpoint 127.0.0.1 --port "$pg_port" \
-		--user postgres --password "" "$@"
-}
-for pair in temporal:temporal visibility:temporal_visibility; do
-	dir=${pair%%:*}
-	db=${pair#*:}
-	if [[ "$("$(pg_bin psql)" -X -q -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -tAc \
-		"SELECT 1 FROM pg_database WHERE datname = '$db'")" != 1 ]]; then
-		log "creating Temporal database $db and its base schema"
-		sqltool --db "$db" create-database >>"$STATE/logs/sql-tool.log" 2>&1 ||
-			{ show_log_tail "$STATE/logs/sql-tool.log"; die "temporal-sql-tool create-database $db failed"; }
-		sqltool --db "$db" setup-schema -v 0.0 >>"$STATE/logs/sql-tool.log" 2>&1 ||
-			{ show_log_tail "$STATE/logs/sql-tool.log"; die "temporal-sql-tool setup-schema $db failed"; }
-	fi
-	sqltool --db "$db" update-schema -d "$SCHEMA_DIR/$dir/versioned" >>"$STATE/logs/sql-tool.log" 2>&1 ||
-		{ show_log_tail "$STATE/logs/sql-tool.log"; die "temporal-sql-tool update-schema $db failed"; }
-done
-log "Temporal schemas are current ($SCHEMA_DIR)"
-
 # ------------------------------------------------------------ Temporal server and UI
 
-# New certificates at every start: nothing to commit, nothing to expire.
-TLS_DIR=$STATE/tls
-rm -rf "$TLS_DIR"
-tls_throwaway_certs "$TLS_DIR"
-# Every client below (the CLI, motcua, the tests) reads these through the
-# SDK's environment configuration (internal/temporalconn).
-export TEMPORAL_TLS_CLIENT_CERT_PATH=$TLS_DIR/client.pem TEMPORAL_TLS_CLIENT_KEY_PATH=$TLS_DIR/client.key
-export TEMPORAL_TLS_SERVER_CA_CERT_PATH=$TLS_DIR/ca.pem TEMPORAL_TLS_SERVER_NAME=localhost
-log "mutual TLS to the Temporal frontend (throwaway CA and certificates in $TLS_DIR)"
-
-cp deploy/temporal/dynamicconfig.yaml "$STATE/temporal-dynamicconfig.yaml"
-render_template deploy/temporal/server.yaml.tmpl "$STATE/temporal/config/prod-local.yaml" \
-	TLS_DIR="$TLS_DIR" LOG_LEVEL=warn PG_PORT="$pg_port" PG_USER=postgres PG_PASSWORD= \
-	DYNAMIC_CONFIG="$STATE/temporal-dynamicconfig.yaml" \
-	FRONTEND_PORT="${T[FRONTEND]}" FRONTEND_HTTP_PORT="${T[FRONTEND_HTTP]}" \
-	FRONTEND_MEMBERSHIP_PORT="${T[FRONTEND_MEMBERSHIP]}" HISTORY_PORT="${T[HISTORY]}" \
-	HISTORY_MEMBERSHIP_PORT="${T[HISTORY_MEMBERSHIP]}" MATCHING_PORT="${T[MATCHING]}" \
-	MATCHING_MEMBERSHIP_PORT="${T[MATCHING_MEMBERSHIP]}" WORKER_PORT="${T[WORKER]}" \
-	WORKER_MEMBERSHIP_PORT="${T[WORKER_MEMBERSHIP]}" METRICS_PORT="${T[METRICS]}"
-start temporal-server "$ROOT/bin/temporal-server" --root "$STATE/temporal" --config config \
-	--env prod-local --allow-no-auth start
-TEMPORAL_PID=${PIDS[-1]}
-TEMPORAL_LOG=$STATE/logs/temporal-server.log
-wait_for_temporal "$FRONTEND" 120
+# temporal-server on this PostgreSQL over mutual TLS (scripts/lib.sh
+# temporal_server_start): schemas, throwaway certificates (exported to every
+# client below through the TEMPORAL_TLS_* variables), the namespace and our
+# search attributes.
+TEMPORAL_NAMESPACE=$NAMESPACE temporal_server_start "$STATE" "$pg_port" "$STATE/logs/temporal-server.log" "${taken[@]}"
+PIDS+=("$TEMPORAL_PID")
+NAMES+=(temporal-server)
 TEMPORAL_PID="" # stopped by cleanup with the others, in order
-
-if ! "$TEMPORAL_BIN" operator namespace describe --address "$FRONTEND" --namespace "$NAMESPACE" \
-	--command-timeout 10s >/dev/null 2>&1; then
-	log "registering namespace $NAMESPACE (retention 30 days)"
-	"$TEMPORAL_BIN" operator namespace create --address "$FRONTEND" --namespace "$NAMESPACE" \
-		--retention 720h --command-timeout 30s >/dev/null || die "could not create namespace $NAMESPACE"
-fi
-# A namespace just created takes a moment to reach every service.
-for _ in $(seq 1 60); do
-	"$TEMPORAL_BIN" operator search-attribute list --address "$FRONTEND" --namespace "$NAMESPACE" \
-		--command-timeout 5s >/dev/null 2>&1 && break
-	sleep 0.5
-done
-ensure_search_attributes "$FRONTEND" "$NAMESPACE"
+FRONTEND=$TEMPORAL_FRONTEND
+declare -A T=([FRONTEND]=${TS_PORT[FRONTEND]} [METRICS]=${TS_PORT[METRICS]})
 
 # The UI decodes payloads through the API's codec endpoint with an ops
 # token in the URL (development only, as make dev does).

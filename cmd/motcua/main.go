@@ -481,12 +481,20 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 // workerOptions are the SDK worker's options: a fatal error is reported
 // to fatal, which ends the process (waitWorker).
 func workerOptions(cfg config.Config, fatal *fatalWatch) sdkworker.Options {
+	// The SDK's default: 1000 workflow tasks at once.
+	maxTasks := 0
 	if cfg.WorkerCacheSize > 0 {
 		// Process-wide in the SDK, and read when the first worker starts.
 		sdkworker.SetStickyWorkflowCacheSize(cfg.WorkerCacheSize)
+		// A workflow is pinned in the cache while its task runs (local
+		// activities included); a cache full of pinned workflows fails
+		// the next task (ErrCacheFull), which a deadline storm could
+		// reach with the SDK's 1000 tasks at once and a cache of 1000.
+		maxTasks = max(cfg.WorkerCacheSize/2, 2)
 	}
 	return sdkworker.Options{
-		WorkerStopTimeout: cfg.ShutdownTimeout,
+		MaxConcurrentWorkflowTaskExecutionSize: maxTasks,
+		WorkerStopTimeout:                      cfg.ShutdownTimeout,
 		// Pollers scale with the server's backlog hints instead of the
 		// SDK's fixed 2: a burst of new dossiers' first workflow tasks
 		// waited seconds in the normal task queue with 2 pollers

@@ -291,6 +291,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		ClockOffset:   s.clock.Offset,
 		PayOnDelivery: d.Fee.OnDelivery,
 		IntakeStep:    d.CurrentStep,
+		Features:      s.workflowFeatures(),
 	}
 	if d.Status != dossier.StatusSubmitted || d.Version != 1 || d.CurrentStep == nil || d.CurrentStep.Name != catalog.StepIntake {
 		// A retried submission whose dossier moved on (its workflow runs

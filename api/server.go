@@ -67,6 +67,8 @@ type Server struct {
 	// calendars keeps the agencies' calendars for the intake deadlines
 	// computed at submission (nil: read every time).
 	calendars *activities.CalendarCache
+	// workflowFeatures is the level new dossiers start with (Options).
+	workflowFeatures func() int
 	// portalLagAfter is when a status item not yet accepted by the
 	// national portal counts as lagging.
 	portalLagAfter time.Duration
@@ -144,6 +146,12 @@ type Options struct {
 	// Calendars keeps the agencies' calendars between submissions (nil:
 	// read from PostgreSQL for every one).
 	Calendars *activities.CalendarCache
+	// WorkflowFeatures gives the workflow feature level a new dossier
+	// starts with (workflows.DossierInput.Features), asked at each
+	// submission; nil: workflows.FeaturesMax. A rolling upgrade from a
+	// release whose workers do not know the level keeps it lower until
+	// every worker runs this one (MOTCUA_WORKFLOW_FEATURES).
+	WorkflowFeatures func() int
 	// PortalLagAfter is how long a status item may wait for the national
 	// portal before GET /v1/portal-sync?status=lagging lists it (zero:
 	// DefaultPortalLagAfter).
@@ -205,11 +213,15 @@ func New(o Options) *Server {
 	if lagAfter <= 0 {
 		lagAfter = DefaultPortalLagAfter
 	}
+	features := o.WorkflowFeatures
+	if features == nil {
+		features = func() int { return workflows.FeaturesMax }
+	}
 	return &Server{portalLagAfter: lagAfter, areas: areas, docs: docs, publicURL: publicURL, files: files, signer: o.Signing, store: o.Store, temporal: o.Temporal, log: log, metrics: newMetrics(o.Metrics),
 		updateTimeout: timeout, taskQueue: queue, rules: rs, verifier: o.Verifier, codec: o.Codec,
 		paymentSecret: o.PaymentWebhookSecret, postalSecret: o.PostalWebhookSecret, receiptSecret: o.NotifyReceiptSecret,
 		submitRate: submitRate, lookupRate: lookupRate, sharedRateLimits: o.SharedRateLimits && o.Store != nil, clock: o.Clock, trustedProxies: o.TrustedProxies,
-		simulationSpeed: o.SimulationSpeed, calendars: o.Calendars}
+		simulationSpeed: o.SimulationSpeed, calendars: o.Calendars, workflowFeatures: features}
 }
 
 // readiness checks the dependencies an action needs.

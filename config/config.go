@@ -113,6 +113,14 @@ type Config struct {
 	// workflow tasks at once, so the cache never fills with workflows in
 	// the middle of a task (the SDK would fail the next one).
 	WorkerCacheSize int `env:"MOTCUA_WORKER_CACHE_SIZE" envDefault:"1000"`
+	// WorkflowFeatures is the workflow feature level the API starts new
+	// dossiers with (workflows.DossierInput.Features); -1, the default:
+	// the highest this build knows. During a rolling upgrade from a
+	// release whose workers do not know a level, the API keeps the level
+	// of that release (0 before this setting existed) until every worker
+	// is upgraded; a worker given a level it does not know fails the
+	// workflow task until one that knows it takes it.
+	WorkflowFeatures int `env:"MOTCUA_WORKFLOW_FEATURES" envDefault:"-1"`
 	// ClockOffset shifts business time from the wall clock (development
 	// and tests only; internal/clock): -50h makes "now" 50 hours ago.
 	// `make dev MOTCUA_CLOCK_START=2027-02-05T16:00:00+07:00` computes it.
@@ -264,6 +272,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.TemporalAddress, c.TemporalNamespace = c.TemporalConnection.Address, c.TemporalConnection.Namespace
 	if c.TemporalCompression != "none" && c.TemporalCompression != "gzip" {
 		return Config{}, fmt.Errorf("config: MOTCUA_TEMPORAL_COMPRESSION must be none or gzip, not %q", c.TemporalCompression)
+	}
+	if c.WorkflowFeatures < -1 {
+		return Config{}, fmt.Errorf("config: MOTCUA_WORKFLOW_FEATURES must be -1 (the highest this build knows) or a level, not %d", c.WorkflowFeatures)
 	}
 	if c.SimulationSpeed < 0 {
 		return Config{}, fmt.Errorf("config: MOTCUA_SIMULATION_SPEED must not be negative")

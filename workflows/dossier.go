@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -61,12 +62,25 @@ func dossierUpTo(ctx workflow.Context, in DossierInput, lifecycleMax, perfMax wo
 		},
 		sa: searchState{status: dossier.StatusSubmitted, stage: dossier.StageIntake},
 	}
-	// Dossiers started before a change replay without it. VersionPerfEvents
-	// is asked first: a dossier started with it has the four changes below
-	// without asking them (one marker and upsert instead of four); one
-	// started before it finds no marker, reads DefaultVersion, and asks
-	// the four as it did.
-	r.perf = perfMax >= 1 && workflow.GetVersion(ctx, VersionPerfEvents, workflow.DefaultVersion, perfMax) >= 1
+	if in.Features > FeaturesMax {
+		// A panic fails the workflow task, which is retried: the dossier
+		// waits for a worker that knows its level (FeaturesMax).
+		panic(fmt.Sprintf("dossier %s was started with workflow features %d; this worker knows up to %d: upgrade the workers",
+			in.Code, in.Features, FeaturesMax))
+	}
+	// Dossiers started before a change replay without it. A dossier the
+	// API started at FeaturesPerfEvents has the VersionPerfEvents
+	// behaviour from its input, without a marker. Otherwise
+	// VersionPerfEvents is asked first: a dossier started with it has the
+	// four changes below without asking them (one marker and upsert
+	// instead of four); one started before it finds no marker, reads
+	// DefaultVersion, and asks the four as it did. (A dossier with the
+	// level in its input that a worker of the release before ran anyway
+	// recorded the VersionPerfEvents marker; replayed here without the
+	// call, the SDK skips the marker and its upsert, and the behaviour is
+	// the same.)
+	r.perf = perfMax >= 1 && (in.Features >= FeaturesPerfEvents ||
+		workflow.GetVersion(ctx, VersionPerfEvents, workflow.DefaultVersion, perfMax) >= 1)
 	if r.perf {
 		r.legalTime, r.lifecycle, r.lean, r.oneUpsert, r.reportRule, r.notices = true, true, true, true, true, true
 	} else {

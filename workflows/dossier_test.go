@@ -82,6 +82,8 @@ func newHarnessAt(t *testing.T, proc catalog.Procedure, ch dossier.Channel, meth
 	h := &harness{t: t, env: env, in: workflows.DossierInput{
 		Code: "000.00.17.H39-261123-0001", Procedure: proc, Channel: ch, ReturnMethod: method,
 		FeeAmount: proc.FeeFor(ch, 1), SubmittedAt: at, Rules: rules.Default(),
+		// As the API starts a dossier today.
+		Features: workflows.FeaturesMax,
 	}}
 	env.RegisterWorkflowWithOptions(workflows.Dossier, workflowRegisterOptions)
 	env.RegisterActivityWithOptions(func(ctx context.Context, in activities.ScheduleInput) (activities.ScheduleResult, error) {
@@ -484,4 +486,34 @@ func TestDeadlinesMarkOverdue(t *testing.T) {
 			require.Equal(t, dossier.Late, tr.Event.OnTime)
 		}
 	}
+}
+
+// TestWorkflowFeatureLevels: a dossier runs the same way whether its level
+// comes from its input (as the API starts it today) or from GetVersion (as
+// dossiers started before the level existed, Features 0); a level this
+// build does not know fails the workflow task instead of running the
+// dossier on a path its history would not match.
+func TestWorkflowFeatureLevels(t *testing.T) {
+	t.Parallel()
+	proc := loadCatalog(t)["KH-HKD-01"]
+	var sheets [][]string
+	for _, level := range []int{0, workflows.FeaturesMax} {
+		h := newHarness(t, proc, dossier.ChannelOnline, dossier.ReturnPostal)
+		h.in.Features = level
+		h.throughApproval()
+		h.send(time.Minute, workflows.UpdatePayment, workflows.PaymentNotice{
+			PaymentRef: "PAY-" + h.in.Code, TransactionID: "T1", Amount: h.in.FeeAmount, Status: "succeeded"})
+		h.send(time.Minute, workflows.UpdatePostal, workflows.PostalNotice{Waybill: "EV000000001VN", Event: "picked_up"})
+		h.send(time.Minute, workflows.UpdatePostal, workflows.PostalNotice{Waybill: "EV000000001VN", Event: "delivered"})
+		res := h.run()
+		require.Equal(t, dossier.StatusReturned, res.Status, "level %d", level)
+		sheets = append(sheets, h.actions())
+	}
+	require.Equal(t, sheets[0], sheets[1], "the same control sheet at both levels")
+
+	h := newHarness(t, proc, dossier.ChannelOnline, dossier.ReturnPostal)
+	h.in.Features = workflows.FeaturesMax + 1
+	h.env.ExecuteWorkflow(workflows.WorkflowName, h.in)
+	require.Error(t, h.env.GetWorkflowError())
+	require.Contains(t, h.env.GetWorkflowError().Error(), "upgrade the workers")
 }

@@ -1,12 +1,14 @@
 package workflows_test
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -39,9 +41,11 @@ func TestReplayRecordedHistories(t *testing.T) {
 	// and a failed delivery that left it due).
 	// v8-perf- (VersionPerfEvents: one change ID at start, the intake step
 	// from the input, a pickup written with the delivery).
+	// v9-features- (DossierInput.Features: VersionPerfEvents from the
+	// input, no change ID asked at start).
 	// Record new ones under a new prefix; never overwrite old ones, which
 	// are what running dossiers look like.
-	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-", "v5-", "v6-", "v7-cod-", "v8-perf-"} {
+	for _, prefix := range []string{"v0-", "v1-", "v2-", "v3-", "v4-", "v5-", "v6-", "v7-cod-", "v8-perf-", "v9-features-"} {
 		require.True(t, slices.ContainsFunc(files, func(f string) bool { return strings.HasPrefix(filepath.Base(f), prefix) }),
 			"no %s history to replay", prefix)
 	}
@@ -61,4 +65,45 @@ func TestReplayRecordedHistories(t *testing.T) {
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
+}
+
+// replayWithFeatures replays a recorded history whose input is changed to
+// start the dossier at workflow feature level features.
+func replayWithFeatures(t *testing.T, file string, features int) error {
+	t.Helper()
+	f, err := os.Open(file)
+	require.NoError(t, err)
+	defer f.Close()
+	hist, err := client.HistoryFromJSON(f, client.HistoryJSONOptions{})
+	require.NoError(t, err)
+	dc := codec.Development().DataConverter()
+	started := hist.Events[0].GetWorkflowExecutionStartedEventAttributes()
+	require.NotNil(t, started, "%s starts with no WorkflowExecutionStarted", file)
+	var in workflows.DossierInput
+	require.NoError(t, dc.FromPayload(started.Input.Payloads[0], &in))
+	in.Features = features
+	p, err := dc.ToPayload(in)
+	require.NoError(t, err)
+	started.Input.Payloads[0] = p
+	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+		DataConverter: dc, FailureConverter: codec.Development().FailureConverter(),
+	})
+	require.NoError(t, err)
+	r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	return r.ReplayWorkflowHistory(nil, hist)
+}
+
+// TestReplayFeatureLevelFromTheInput: a dossier the API started at
+// FeaturesPerfEvents that a worker of the release before ran anyway (it
+// asked VersionPerfEvents: a marker and its upsert) replays on today's
+// code, which does not ask it (the SDK skips the marker); and the level in
+// the input is what decides the path: a dossier recorded at that level
+// replayed as if started without it does not match its history.
+func TestReplayFeatureLevelFromTheInput(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, replayWithFeatures(t, "testdata/histories/v8-perf-postal-return-with-fee.json", workflows.FeaturesPerfEvents))
+	require.NoError(t, replayWithFeatures(t, "testdata/histories/v9-features-postal-return-with-fee.json", workflows.FeaturesPerfEvents))
+	err := replayWithFeatures(t, "testdata/histories/v9-features-postal-return-with-fee.json", 0)
+	require.Error(t, err, "replayed without its level, a dossier started at it must not match its history")
+	require.Contains(t, err.Error(), "nondeterministic")
 }

@@ -224,7 +224,29 @@ type DossierInput struct {
 	// PayOnDelivery: the applicant chose, at submission, to pay the fee to
 	// the postman on delivery of the result (Procedure.CashOnDelivery).
 	PayOnDelivery bool `json:",omitempty"`
+	// Features is the level of workflow behaviour the dossier starts with
+	// (FeaturesPerfEvents, …, up to FeaturesMax), chosen by the API that
+	// starts it (MOTCUA_WORKFLOW_FEATURES). The input never changes, so a
+	// level decided here is replayed without a GetVersion marker and its
+	// TemporalChangeVersion upsert (2 history events and a visibility
+	// write per change). 0 for histories recorded before it: they decide
+	// by GetVersion as they did.
+	Features int `json:",omitempty"`
 }
+
+// Workflow feature levels (DossierInput.Features). A level is for changes
+// a dossier takes from its start: a change that must reach dossiers
+// already running still needs workflow.GetVersion.
+const (
+	// FeaturesPerfEvents: the VersionPerfEvents behaviour without asking
+	// VersionPerfEvents (-2 events: its marker and its upsert).
+	FeaturesPerfEvents = 1
+	// FeaturesMax is the highest level this build knows. A worker given a
+	// higher one (a newer API ahead of its workers) fails the workflow
+	// task, which Temporal retries until a worker that knows it takes it,
+	// rather than run the dossier on a path its history will not match.
+	FeaturesMax = FeaturesPerfEvents
+)
 
 // DossierResult is how a dossier ended.
 type DossierResult struct {

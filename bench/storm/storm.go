@@ -193,7 +193,7 @@ func seed(ctx context.Context, o Options, proc catalog.Procedure, step *dossier.
 	}
 	in := workflows.DossierInput{Code: sub.Code, Procedure: proc, Channel: dossier.ChannelOnline,
 		ReturnMethod: dossier.ReturnCounter, FeeAmount: proc.FeeFor(dossier.ChannelOnline, 1), SubmittedAt: now,
-		Rules: o.Rules, IntakeStep: step}
+		Rules: o.Rules, IntakeStep: step, Features: workflows.FeaturesMax}
 	_, err = o.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: sub.Code, TaskQueue: o.TaskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_FAIL,

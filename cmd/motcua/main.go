@@ -311,13 +311,17 @@ func runAPI(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	features, err := workflowFeatures(cfg)
+	if err != nil {
+		return err
+	}
 	server := api.New(api.Options{TrustedProxies: proxies, Store: db, Temporal: tc, Log: log, Verifier: v, Codec: codecHandler, Documents: docs, PublicURL: cfg.PublicURL,
 		Signing:              keys,
 		PaymentWebhookSecret: ws.Payment, PostalWebhookSecret: ws.Postal, NotifyReceiptSecret: cfg.ReceiptSecret(),
 		SubmitRatePerMinute: cfg.SubmitRatePerMinute, LookupRatePerMinute: cfg.LookupRatePerMinute, SharedRateLimits: true,
 		// One /metrics: the HTTP histograms beside the Temporal client's.
 		Metrics: tel.Registry, Clock: clock.Clock{Offset: cfg.ClockOffset}, PortalLagAfter: cfg.PortalLagAfter,
-		SimulationSpeed: cfg.SimulationSpeed, Calendars: calendarCache(cfg)})
+		SimulationSpeed: cfg.SimulationSpeed, Calendars: calendarCache(cfg), WorkflowFeatures: features})
 	if cfg.ClockOffset != 0 {
 		log.Warn("business time is shifted from the wall clock (development only)",
 			"offset", cfg.ClockOffset, "now", clock.Clock{Offset: cfg.ClockOffset}.Now().Format(time.RFC3339))
@@ -476,6 +480,19 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer func() { stopDispatch(); <-watched }()
 	log.Info("worker started", "task_queue", workflows.TaskQueue, "namespace", cfg.TemporalNamespace)
 	return waitWorker(ctx, w, fatal, log)
+}
+
+// workflowFeatures: the level MOTCUA_WORKFLOW_FEATURES names, -1 the
+// highest this build knows (nil).
+func workflowFeatures(cfg config.Config) (func() int, error) {
+	n := cfg.WorkflowFeatures
+	switch {
+	case n < 0:
+		return nil, nil
+	case n > workflows.FeaturesMax:
+		return nil, fmt.Errorf("config: MOTCUA_WORKFLOW_FEATURES=%d: this build knows workflow features up to %d", n, workflows.FeaturesMax)
+	}
+	return func() int { return n }, nil
 }
 
 // workerOptions are the SDK worker's options: a fatal error is reported

@@ -146,7 +146,9 @@ func TestStoppedAfterPaymentIsRefundedThroughTheGateway(t *testing.T) {
 
 	d = s.must(200, "POST", path+"/stop", map[string]any{"reason": "phát hiện giả mạo giấy tờ"})
 	require.Equal(t, "stopped", d["status"])
-	require.Equal(t, "refund_due", fee(d)["status"])
+	// Due, or already refunded when the gateway's callback (the simulator
+	// answers at once) landed before the answer was read back.
+	require.Contains(t, []string{"refund_due", "refunded"}, fee(d)["status"])
 	d = s.eventually(code, "the refund settled", func(d map[string]any) bool {
 		rf, _ := d["refund"].(map[string]any)
 		return rf != nil && rf["status"] == "succeeded"

@@ -157,9 +157,13 @@ func TestTemporalServerTemplate(t *testing.T) {
 		require.NotEmpty(t, server["clientCaFiles"], group)
 	}
 	require.NotEmpty(t, m(tlsConf["systemWorker"])["certFile"])
-	// Every placeholder of the templates is filled by scripts/prod-local.sh.
-	script, err := os.ReadFile("../scripts/prod-local.sh")
+	// Every placeholder of the templates is filled by scripts/prod-local.sh
+	// or by the function of scripts/lib.sh it starts temporal-server with.
+	local, err := os.ReadFile("../scripts/prod-local.sh")
 	require.NoError(t, err)
+	lib, err := os.ReadFile("../scripts/lib.sh")
+	require.NoError(t, err)
+	script := append(local, lib...)
 	for _, tmpl := range []string{"temporal/server.yaml.tmpl", "temporal/ui-server.yaml.tmpl"} {
 		raw, err := os.ReadFile(tmpl)
 		require.NoError(t, err)

@@ -44,10 +44,6 @@ var (
 // length within the file, every declared count within maxObjects.
 func sane(in []byte) error {
 	size := int64(len(in))
-	within := func(b []byte, limit int64) bool {
-		n, err := strconv.ParseInt(string(b), 10, 64)
-		return err == nil && n <= limit
-	}
 	// Line by line for the cross-reference tables: a line start is the
 	// file's start or the byte after a '\n' (as (?m)^ has it), and only
 	// one whose first byte after blanks is a digit can start either
@@ -81,6 +77,18 @@ func sane(in []byte) error {
 			}
 		}
 	}
+	return countsSane(in)
+}
+
+// within: b is a decimal number not above limit.
+func within(b []byte, limit int64) bool {
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	return err == nil && n <= limit
+}
+
+// countsSane checks the declared object counts (/Size, /Index arrays):
+// their patterns start with a literal, which the regexp engine skips to.
+func countsSane(in []byte) error {
 	for _, m := range sizeKeys.FindAllSubmatch(in, -1) {
 		if !within(m[1], maxObjects) {
 			return ErrMalformed

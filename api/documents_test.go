@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"image"
@@ -12,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/motcua/motcua/api"
@@ -158,13 +156,7 @@ func TestDocumentsEndToEnd(t *testing.T) {
 	require.Contains(t, res.json(t)["detail"], "no further action is possible")
 
 	// The history holds references only, and stays short.
-	var h historypb.History
-	iter := s.temporal.GetWorkflowHistory(context.Background(), code, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(t, err)
-		h.Events = append(h.Events, ev)
-	}
+	h := historypb.History{Events: s.history(code)}
 	t.Logf("history events: %d", len(h.Events))
 	require.LessOrEqual(t, len(h.Events), 60, "history events of the happy path")
 	decoded, err := testenv.Codec().Decode(payloadsOf(&h))

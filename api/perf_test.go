@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/api/enums/v1"
 
 	"github.com/motcua/motcua/activities"
 	"github.com/motcua/motcua/api"
@@ -124,12 +123,9 @@ func happyPathCosts(t *testing.T, s *system, apiStore, workerStore *store.Store)
 	require.Equal(t, "returned", string(result.Status))
 	workerCost := workerStore.Counts().Sub(workerBefore)
 
-	events := 0
-	iter := s.temporal.GetWorkflowHistory(ctx, code, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(t, err)
-		events++
+	history := s.history(code)
+	events := len(history)
+	for _, ev := range history {
 		if os.Getenv("MOTCUA_TEST_SHOW_HISTORY") != "" {
 			t.Log(ev.EventId, ev.EventType)
 		}

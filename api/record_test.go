@@ -12,6 +12,19 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
+// history is a dossier's workflow history, every event, as Temporal keeps it.
+func (s *system) history(code string) []*historypb.HistoryEvent {
+	s.t.Helper()
+	iter := s.temporal.GetWorkflowHistory(context.Background(), code, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var events []*historypb.HistoryEvent
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		require.NoError(s.t, err)
+		events = append(events, ev)
+	}
+	return events
+}
+
 // recordHistory writes a finished dossier's history to the folder named by
 // MOTCUA_RECORD_HISTORIES, for the workflow replay tests. Unset, it does
 // nothing: recording is a deliberate act after a reviewed workflow change.
@@ -21,13 +34,7 @@ func (s *system) recordHistory(code, name string) {
 	if dir == "" {
 		return
 	}
-	iter := s.temporal.GetWorkflowHistory(context.Background(), code, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var h historypb.History
-	for iter.HasNext() {
-		ev, err := iter.Next()
-		require.NoError(s.t, err)
-		h.Events = append(h.Events, ev)
-	}
+	h := historypb.History{Events: s.history(code)}
 	raw, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
 	require.NoError(s.t, err)
 	if !filepath.IsAbs(dir) {

@@ -60,10 +60,7 @@ func TestDeadlineTimerNamesItsDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var summaries []string
-	it := s.temporal.GetWorkflowHistory(ctx, code, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		ev, err := it.Next()
-		require.NoError(t, err)
+	for _, ev := range s.history(code) {
 		if ev.GetEventType() != enums.EVENT_TYPE_TIMER_STARTED {
 			continue
 		}

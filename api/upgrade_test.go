@@ -105,10 +105,7 @@ func TestUpgradeWhileDossiersAreInFlight(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, desc.WorkflowExecutionInfo.GetSearchAttributes().GetIndexedFields(), "TemporalChangeVersion", after)
 	markers := 0
-	it := s.temporal.GetWorkflowHistory(context.Background(), after, "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	for it.HasNext() {
-		e, err := it.Next()
-		require.NoError(t, err)
+	for _, e := range s.history(after) {
 		if e.GetEventType() == enums.EVENT_TYPE_MARKER_RECORDED && e.GetMarkerRecordedEventAttributes().GetMarkerName() == "Version" {
 			markers++
 		}

@@ -79,14 +79,20 @@ MOTCUA_BIN=$ROOT/bin/motcua
 
 BENCH_DIR=""
 declare -A SVC_PID=()
-# shellcheck disable=SC2317 # invoked by the EXIT trap
-cleanup() {
-	local rc=$? name
-	trap '' INT TERM HUP
-	set +e
+# stop_motcua: stop the worker, the API and the simulators.
+stop_motcua() {
+	local name
 	for name in worker api sim; do
 		[[ -n "${SVC_PID[$name]:-}" ]] && stop_pid "${SVC_PID[$name]}" "motcua $name" 15
+		SVC_PID[$name]=""
 	done
+}
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+	local rc=$?
+	trap '' INT TERM HUP
+	set +e
+	stop_motcua
 	temporal_stop 60
 	if [[ -n "$BENCH_DIR" ]]; then
 		pg_stop "$BENCH_DIR/postgres"
@@ -208,25 +214,6 @@ start_motcua() {
 	"$MOTCUA_BIN" migrate >"$OUT/migrate$LOG_SFX.log" 2>&1 || { show_log_tail "$OUT/migrate$LOG_SFX.log"; die "motcua migrate failed"; }
 	"$MOTCUA_BIN" seed >"$OUT/seed$LOG_SFX.log" 2>&1 || { show_log_tail "$OUT/seed$LOG_SFX.log"; die "motcua seed failed"; }
 
-	# The worker's SDK metrics: the storm counts workflow task failures there.
-	export MOTCUA_WORKER_METRICS_ADDR=127.0.0.1:$worker_metrics
-	export MOTCUA_HTTP_ADDR=127.0.0.1:$api_port
-	export MOTCUA_PUBLIC_URL=http://127.0.0.1:$api_port
-	export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
-	export MOTCUA_PAYMENT_URL=http://127.0.0.1:$sim_port/payment
-	export MOTCUA_POSTAL_URL=http://127.0.0.1:$sim_port/postal
-	export MOTCUA_NOTIFY_URL=http://127.0.0.1:$sim_port/messages/v1/messages
-	export MOTCUA_LOG_LEVEL=warn
-	# A fresh development secret for this run only: the loadgen mints its
-	# actors' tokens with it.
-	MOTCUA_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-	export MOTCUA_JWT_SECRET
-	# Every simulated portal submits from 127.0.0.1: the per-IP limit is not
-	# what is measured.
-	export MOTCUA_SUBMIT_RATE_PER_MINUTE=100000000
-	API_URL=http://127.0.0.1:$api_port
-	SIM_URL=http://127.0.0.1:$sim_port
-
 	for name in sim api worker; do
 		case $name in
 		api) pprof=127.0.0.1:$api_pprof admin=127.0.0.1:$api_admin ;;
@@ -246,14 +233,6 @@ start_motcua() {
 		sleep 0.5
 	done
 }
-# stop_motcua: stop the worker, the API and the simulators.
-stop_motcua() {
-	local name
-	for name in worker api sim; do
-		[[ -n "${SVC_PID[$name]:-}" ]] && stop_pid "${SVC_PID[$name]}" "motcua $name" 15
-		SVC_PID[$name]=""
-	done
-}
 api_port=$(free_port "$pg_port")
 sim_port=$(free_port "$pg_port" "$api_port")
 api_pprof=$(free_port "$pg_port" "$api_port" "$sim_port")
@@ -261,6 +240,24 @@ worker_pprof=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof")
 worker_metrics=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof")
 # The API's admin listener (its /metrics): the dashboard's API panels.
 api_admin=$(free_port "$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof" "$worker_metrics")
+# The worker's SDK metrics: the storm counts workflow task failures there.
+export MOTCUA_WORKER_METRICS_ADDR=127.0.0.1:$worker_metrics
+export MOTCUA_HTTP_ADDR=127.0.0.1:$api_port
+export MOTCUA_PUBLIC_URL=http://127.0.0.1:$api_port
+export MOTCUA_SIM_ADDR=127.0.0.1:$sim_port
+export MOTCUA_PAYMENT_URL=http://127.0.0.1:$sim_port/payment
+export MOTCUA_POSTAL_URL=http://127.0.0.1:$sim_port/postal
+export MOTCUA_NOTIFY_URL=http://127.0.0.1:$sim_port/messages/v1/messages
+export MOTCUA_LOG_LEVEL=warn
+# A fresh development secret for this run only: the loadgen mints its
+# actors' tokens with it.
+MOTCUA_JWT_SECRET=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+export MOTCUA_JWT_SECRET
+# Every simulated portal submits from 127.0.0.1: the per-IP limit is not
+# what is measured.
+export MOTCUA_SUBMIT_RATE_PER_MINUTE=100000000
+API_URL=http://127.0.0.1:$api_port
+SIM_URL=http://127.0.0.1:$sim_port
 LOG_SFX=""
 start_motcua
 
@@ -340,11 +337,14 @@ wait_quiet() {
 	log "WARNING: the Temporal server is still busy before the next measurement"
 }
 
+# layout_sfx LAYOUT: the suffix of the layout's result files (none for shared).
+layout_sfx() { [[ $1 == shared ]] || printf -- '-%s' "$1"; }
+
 # measure LAYOUT: the ceiling and our dossiers on the processes as they are
 # placed now; results with the layout's suffix (none for shared).
 measure() {
-	local layout=$1 sfx="" profile_seconds=20 profiler
-	[[ $layout == shared ]] || sfx=-$layout
+	local layout=$1 sfx profile_seconds=20 profiler
+	sfx=$(layout_sfx "$layout")
 	# ------------------------------------------------------------ 1. ceiling
 	log "[$layout] 1/2 engine ceiling: $WORKFLOWS no-op workflows per variant, $CONC at a time"
 	wait_quiet
@@ -401,22 +401,27 @@ for layout in $DEV_LAYOUTS; do
 done
 [[ $DEV_LAYOUTS == *pinned* ]] && pin_layout shared
 
-echo
-: >"$OUT/summary.txt"
-for layout in "${summaries[@]}"; do
-	sfx=""
-	[[ $layout == shared ]] || sfx=-$layout
+# summarize LAYOUT: its figures and ratios (with the latency run's, in the
+# shared layout) and its dashboard, printed and kept in summary.txt.
+summarize() {
+	local layout=$1 sfx what
+	local -a compare
+	sfx=$(layout_sfx "$layout")
 	compare=("$OUT/ceiling$sfx.json" "$OUT/loadgen$sfx.json")
 	((RATE > 0)) && [[ $layout == shared ]] && compare+=("$OUT/loadgen-rate.json")
 	case $layout in
-	shared) what="every process on all $(nproc) CPUs" ;;
 	pinned) what="Temporal server alone on CPU 0, everything else on CPU 1" ;;
+	*) what="every process on all $(nproc) CPUs" ;;
 	esac
 	"$MOTCUA_BIN" bench compare --server "$SERVER; $what" "${compare[@]}" | tee "$OUT/compare$sfx.txt" | tee -a "$OUT/summary.txt"
 	if [[ -s "$OUT/dashboard$sfx.txt" ]]; then
 		tee -a "$OUT/summary.txt" <"$OUT/dashboard$sfx.txt"
 	fi
-done
+}
+
+echo
+: >"$OUT/summary.txt"
+for layout in "${summaries[@]}"; do summarize "$layout"; done
 
 if ((OPEN > 0)); then
 	# Submitted and left waiting for the intake decision: each one is a
@@ -496,15 +501,14 @@ if ((SERVER_LAYOUT)); then
 		"$pg_port" "$api_port" "$sim_port" "$api_pprof" "$worker_pprof" "$worker_metrics" "$api_admin"
 	SERVER_PID=$TEMPORAL_PID
 	SERVER_PID_FLAG=(--server-pid "$SERVER_PID")
+	SERVER="temporal-server on PostgreSQL (mutual TLS)"
 	export TEMPORAL_ADDRESS=$TEMPORAL_FRONTEND
 	pg_create_db "$pg_port" motcua_server
 	export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/motcua_server?sslmode=disable"
 	LOG_SFX=-server
 	start_motcua
 	measure server
-	"$MOTCUA_BIN" bench compare --server "temporal-server on PostgreSQL (mutual TLS); every process on all $(nproc) CPUs" \
-		"$OUT/ceiling-server.json" "$OUT/loadgen-server.json" | tee "$OUT/compare-server.txt" | tee -a "$OUT/summary.txt"
-	[[ -s "$OUT/dashboard-server.txt" ]] && tee -a "$OUT/summary.txt" <"$OUT/dashboard-server.txt" >/dev/null
+	summarize server
 fi
 
 # The issue-21 figures side by side: each layout's ratios and what one
@@ -516,8 +520,7 @@ fi
 	echo "ours/local >= 0.75; all processes <= 85 ms per dossier)"
 	printf '  %-7s %11s %11s   %s\n' layout "ours/naive" "ours/local" "CPU per dossier, ms: temporal postgres api worker sim = total"
 	for layout in "${summaries[@]}"; do
-		sfx=""
-		[[ $layout == shared ]] || sfx=-$layout
+		sfx=$(layout_sfx "$layout")
 		[[ -s "$OUT/compare$sfx.txt" && -s "$OUT/cpu-dossiers$sfx.txt" ]] || continue
 		naive=$(awk '/ours \/ naive/ { print $NF }' "$OUT/compare$sfx.txt")
 		local_=$(awk '/ours \/ local/ { print $NF }' "$OUT/compare$sfx.txt")

@@ -52,19 +52,24 @@ func TestReplayRecordedHistories(t *testing.T) {
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {
 			t.Parallel()
-			// With the payload codec, as the worker runs: histories
-			// recorded before it (plain payloads) must replay through it,
-			// and so must encrypted ones (recorded with the development
-			// key the tests use).
-			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-				DataConverter:    codec.Development().DataConverter(),
-				FailureConverter: codec.Development().FailureConverter(),
-			})
-			require.NoError(t, err)
-			r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
+			require.NoError(t, newReplayer(t).ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
+}
+
+// newReplayer replays the dossier workflow with the payload codec, as the
+// worker runs: histories recorded before it (plain payloads) must replay
+// through it, and so must encrypted ones (recorded with the development
+// key the tests use).
+func newReplayer(t *testing.T) worker.WorkflowReplayer {
+	t.Helper()
+	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
+		DataConverter:    codec.Development().DataConverter(),
+		FailureConverter: codec.Development().FailureConverter(),
+	})
+	require.NoError(t, err)
+	r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})
+	return r
 }
 
 // replayWithFeatures replays a recorded history whose input is changed to
@@ -85,12 +90,7 @@ func replayWithFeatures(t *testing.T, file string, features int) error {
 	p, err := dc.ToPayload(in)
 	require.NoError(t, err)
 	started.Input.Payloads[0] = p
-	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		DataConverter: dc, FailureConverter: codec.Development().FailureConverter(),
-	})
-	require.NoError(t, err)
-	r.RegisterWorkflowWithOptions(workflows.Dossier, workflow.RegisterOptions{Name: workflows.WorkflowName})
-	return r.ReplayWorkflowHistory(nil, hist)
+	return newReplayer(t).ReplayWorkflowHistory(nil, hist)
 }
 
 // TestReplayFeatureLevelFromTheInput: a dossier the API started at
